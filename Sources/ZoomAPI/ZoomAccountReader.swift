@@ -1,0 +1,213 @@
+import SSPMCore
+import Foundation
+import Logging
+
+/// The data sources OpenSSPM reads from a Zoom account; each can fail on its own (a missing scope,
+/// a plan without reports) without failing the others.
+public enum ZoomDataSource: String, Sendable, CaseIterable, Codable, Hashable {
+    case accountSettings = "account_settings"
+    case lockSettings = "lock_settings"
+    case users
+    case groups
+    case roles
+    case domains
+    case signInReport = "signin_report"
+    case operationLog = "operation_log"
+    case chatChannels = "chat_channels"
+}
+
+public struct ZoomGroupData: Sendable {
+    public var group: ZoomGroup
+    /// Group settings in the tenant-file convention: the full body plus `meeting_security`.
+    public var settings: JSONValue
+    public var lockSettings: JSONValue
+    public var members: [ZoomMember]
+}
+
+public struct ZoomRoleData: Sendable {
+    public var role: ZoomRole
+    public var members: [ZoomMember]
+}
+
+/// Everything read from one account in one pass.
+public struct ZoomAccountData: Sendable {
+    /// Account settings: the full body, plus `meeting_security` (the inner object of
+    /// `?option=meeting_security`) and the whole bodies of `?option=meeting_authentication` and
+    /// `?option=recording_authentication` under those keys.
+    public var accountSettings: JSONValue = .null
+    public var lockSettings: JSONValue = .null
+    public var users: [ZoomUser] = []
+    public var groups: [ZoomGroupData] = []
+    public var roles: [ZoomRoleData] = []
+    public var managedDomains: ZoomManagedDomains?
+    public var trustedDomains: ZoomTrustedDomains?
+    public var activityLogs: [ZoomActivityLog] = []
+    public var operationLogs: [ZoomOperationLog] = []
+    public var channels: [ZoomChannel] = []
+    /// Data sources that could not be read, with why.
+    public var failures: [ZoomDataSource: ZoomAPIError] = [:]
+    public init() {}
+}
+
+/// Reads a whole account: categories run concurrently, and inside a category up to
+/// `concurrencyPerCategory` requests are in flight, all paced by the client's `RatePacer`.
+public struct ZoomAccountReader: Sendable {
+    public let client: ZoomClient
+    public let logger: Logger
+
+    public init(client: ZoomClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Reads every data source; sign-in and operation logs over `[from, to]`.
+    public func read(from: Date, to: Date, sources: Set<ZoomDataSource> = Set(ZoomDataSource.allCases)) async -> ZoomAccountData {
+        var data = ZoomAccountData()
+        await withTaskGroup(of: Part.self) { group in
+            if sources.contains(.accountSettings) { group.addTask { await self.part(.accountSettings) { .accountSettings(try await self.accountSettings()) } } }
+            if sources.contains(.lockSettings) { group.addTask { await self.part(.lockSettings) { .lockSettings(try await self.lockSettings()) } } }
+            if sources.contains(.users) { group.addTask { await self.part(.users) { .users(try await self.users()) } } }
+            if sources.contains(.groups) { group.addTask { await self.part(.groups) { .groups(try await self.groups()) } } }
+            if sources.contains(.roles) { group.addTask { await self.part(.roles) { .roles(try await self.roles()) } } }
+            if sources.contains(.domains) { group.addTask { await self.part(.domains) { try await self.domains() } } }
+            if sources.contains(.signInReport) {
+                group.addTask {
+                    await self.part(.signInReport) {
+                        .activities(try await client.listReport(.reportSignInActivities, ZoomActivityLogsPage.self, from: from, to: to))
+                    }
+                }
+            }
+            if sources.contains(.operationLog) {
+                group.addTask {
+                    await self.part(.operationLog) {
+                        .operations(try await client.listReport(.reportOperationLogs, ZoomOperationLogsPage.self, from: from, to: to))
+                    }
+                }
+            }
+            if sources.contains(.chatChannels) {
+                group.addTask { await self.part(.chatChannels) { .channels(try await client.listAll(.listAccountChannels, ZoomChannelsPage.self)) } }
+            }
+            for await part in group {
+                switch part {
+                case .accountSettings(let value): data.accountSettings = value
+                case .lockSettings(let value): data.lockSettings = value
+                case .users(let value): data.users = value
+                case .groups(let value): data.groups = value
+                case .roles(let value): data.roles = value
+                case .domains(let managed, let trusted):
+                    data.managedDomains = managed
+                    data.trustedDomains = trusted
+                case .activities(let value): data.activityLogs = value
+                case .operations(let value): data.operationLogs = value
+                case .channels(let value): data.channels = value
+                case .failed(let source, let error): data.failures[source] = error
+                }
+            }
+        }
+        return data
+    }
+
+    enum Part: Sendable {
+        case accountSettings(JSONValue)
+        case lockSettings(JSONValue)
+        case users([ZoomUser])
+        case groups([ZoomGroupData])
+        case roles([ZoomRoleData])
+        case domains(ZoomManagedDomains, ZoomTrustedDomains?)
+        case activities([ZoomActivityLog])
+        case operations([ZoomOperationLog])
+        case channels([ZoomChannel])
+        case failed(ZoomDataSource, ZoomAPIError)
+    }
+
+    private func part(_ source: ZoomDataSource, _ body: @Sendable () async throws -> Part) async -> Part {
+        do {
+            return try await body()
+        } catch let error as ZoomAPIError {
+            logger.warning("Could not read a Zoom data source", metadata: ["source": "\(source.rawValue)", "error": "\(error)"])
+            return .failed(source, error)
+        } catch {
+            return .failed(source, ZoomAPIError(.api(status: 0, code: nil, message: "\(error)")))
+        }
+    }
+
+    /// The settings document in the tenant-file convention.
+    func settingsDocument(
+        _ operation: ZoomOperation, path: [String: String], options: [String]
+    ) async throws -> JSONValue {
+        var document = try await client.sendJSON(operation, path: path)
+        for option in options {
+            let body = try await client.sendJSON(operation, path: path, query: [("option", option)])
+            if option == "meeting_security" {
+                document["meeting_security"] = body["meeting_security"] ?? .object([:])
+            } else {
+                document[option] = body
+            }
+        }
+        return document
+    }
+
+    func accountSettings() async throws -> JSONValue {
+        try await settingsDocument(
+            .getAccountSettings, path: ["accountId": "me"],
+            options: ["meeting_security", "meeting_authentication", "recording_authentication"])
+    }
+
+    func lockSettings() async throws -> JSONValue {
+        try await settingsDocument(.getAccountLockSettings, path: ["accountId": "me"], options: ["meeting_security"])
+    }
+
+    func users() async throws -> [ZoomUser] {
+        async let active = client.listAll(.listUsers, ZoomUsersPage.self, query: [("status", "active")])
+        async let inactive = client.listAll(.listUsers, ZoomUsersPage.self, query: [("status", "inactive")])
+        async let pending = client.listAll(.listUsers, ZoomUsersPage.self, query: [("status", "pending")])
+        return try await active + inactive + pending
+    }
+
+    func groups() async throws -> [ZoomGroupData] {
+        let groups = try await client.listAll(.listGroups, ZoomGroupsPage.self)
+        return try await boundedMap(groups, width: client.configuration.concurrencyPerCategory) { group in
+            let path = ["groupId": group.id]
+            async let settings = settingsDocument(.getGroupSettings, path: path, options: ["meeting_security"])
+            async let locks = settingsDocument(.getGroupLockSettings, path: path, options: ["meeting_security"])
+            async let members = client.listAll(.listGroupMembers, ZoomMembersPage.self, path: path)
+            return ZoomGroupData(group: group, settings: try await settings, lockSettings: try await locks, members: try await members)
+        }
+    }
+
+    func roles() async throws -> [ZoomRoleData] {
+        let roles = try await client.listAll(.listRoles, ZoomRolesPage.self)
+        return try await boundedMap(roles, width: client.configuration.concurrencyPerCategory) { role in
+            let members = try await client.listAll(.listRoleMembers, ZoomMembersPage.self, path: ["roleId": role.id])
+            return ZoomRoleData(role: role, members: members)
+        }
+    }
+
+    func domains() async throws -> Part {
+        let managed = try await client.send(.listManagedDomains, ZoomManagedDomains.self, path: ["accountId": "me"])
+        let trusted = try? await client.send(.listTrustedDomains, ZoomTrustedDomains.self, path: ["accountId": "me"])
+        return .domains(managed, trusted)
+    }
+}
+
+/// Maps `items` with at most `width` in flight, keeping order.
+func boundedMap<T: Sendable, R: Sendable>(
+    _ items: [T], width: Int, _ transform: @escaping @Sendable (T) async throws -> R
+) async throws -> [R] {
+    try await withThrowingTaskGroup(of: (Int, R).self) { group in
+        var results = [R?](repeating: nil, count: items.count)
+        var next = 0
+        func launch() {
+            let index = next
+            let item = items[index]
+            group.addTask { (index, try await transform(item)) }
+            next += 1
+        }
+        while next < min(width, items.count) { launch() }
+        while let (index, result) = try await group.next() {
+            results[index] = result
+            if next < items.count { launch() }
+        }
+        return results.map { $0! }
+    }
+}

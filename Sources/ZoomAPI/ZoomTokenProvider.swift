@@ -1,0 +1,157 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+
+/// A Server-to-Server OAuth access token.
+public struct ZoomAccessToken: Sendable, CustomStringConvertible {
+    public let value: Secret
+    /// Granted scopes, from the token response's space-separated `scope`.
+    public let scopes: Set<String>
+    /// When the client should stop using it (Zoom's expiry minus the refresh margin), client clock.
+    public let refreshAt: Duration
+    /// The regional API host Zoom suggested, if any.
+    public let apiURL: String?
+    public var description: String { "ZoomAccessToken(scopes: \(scopes.sorted()), value: [REDACTED])" }
+}
+
+/// Fetches and caches the account's access token: one fetch at a time (concurrent callers share it),
+/// refreshed before it expires, and fetched anew when Zoom rejects the one in use.
+public actor ZoomTokenProvider {
+    private let credentials: ZoomCredentials
+    private let tokenURL: String
+    private let http: HTTPClient
+    private let clock: any PacingClock
+    private let refreshMargin: Duration
+    private let requestTimeout: Duration
+    private let logger: Logger
+    private let stats: StatsRecorder?
+    private var current: ZoomAccessToken?
+    private var inFlight: Task<ZoomAccessToken, any Error>?
+
+    public init(
+        credentials: ZoomCredentials, tokenURL: String, http: HTTPClient, clock: any PacingClock,
+        refreshMargin: Duration = .seconds(60), requestTimeout: Duration = .seconds(30), logger: Logger
+    ) {
+        self.init(credentials: credentials, tokenURL: tokenURL, http: http, clock: clock, refreshMargin: refreshMargin,
+                  requestTimeout: requestTimeout, logger: logger, stats: nil)
+    }
+
+    init(
+        credentials: ZoomCredentials, tokenURL: String, http: HTTPClient, clock: any PacingClock,
+        refreshMargin: Duration, requestTimeout: Duration, logger: Logger, stats: StatsRecorder?
+    ) {
+        self.credentials = credentials
+        self.tokenURL = tokenURL
+        self.http = http
+        self.clock = clock
+        self.refreshMargin = refreshMargin
+        self.requestTimeout = requestTimeout
+        self.logger = logger
+        self.stats = stats
+    }
+
+    /// A valid token. `rejected` is the token value Zoom just refused: if it is still the cached one,
+    /// a new one is fetched; if another caller already replaced it, the replacement is returned.
+    public func token(rejected: Secret? = nil) async throws -> ZoomAccessToken {
+        if let current, clock.now() < current.refreshAt, rejected == nil || rejected != current.value {
+            return current
+        }
+        if let inFlight { return try await inFlight.value }
+        let task = Task { try await self.fetch() }
+        inFlight = task
+        defer { inFlight = nil }
+        do {
+            let token = try await task.value
+            current = token
+            return token
+        } catch {
+            current = nil
+            throw error
+        }
+    }
+
+    /// Forgets the cached token.
+    public func invalidate() { current = nil }
+
+    private func fetch() async throws -> ZoomAccessToken {
+        await stats?.tokenFetch()
+        var components = URLComponents(string: tokenURL)
+        var items = components?.queryItems ?? []
+        items.append(URLQueryItem(name: "grant_type", value: "account_credentials"))
+        items.append(URLQueryItem(name: "account_id", value: credentials.accountID))
+        components?.queryItems = items
+        guard let url = components?.string, let host = components?.host else {
+            throw ZoomAPIError(.unreachable(host: tokenURL, detail: "the token URL is not a valid URL"), operation: "POST /oauth/token")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        let basic = Data("\(credentials.clientID):\(credentials.clientSecret.value)".utf8).base64EncodedString()
+        request.headers.add(name: "Authorization", value: "Basic \(basic)")
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Content-Length", value: "0")
+        let started = clock.now()
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .nanoseconds(requestTimeout.nanosecondsClamped))
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw ZoomAPIError(.unreachable(host: host, detail: describeTransport(error)), operation: "POST /oauth/token")
+        }
+        let json = try? JSONDecoder().decode(TokenBody.self, from: body)
+        guard response.status == .ok else {
+            let error = json?.error ?? ""
+            let reason = json?.reason ?? String(buffer: body).prefix(200).description
+            logger.warning("Zoom token request refused", metadata: ["status": "\(response.status.code)", "error": "\(error)"])
+            if reason.lowercased().contains("disabled") || reason.lowercased().contains("deactivated") {
+                throw ZoomAPIError(.appDeactivated, operation: "POST /oauth/token")
+            }
+            switch error {
+            case "invalid_client": throw ZoomAPIError(.invalidClientCredentials, operation: "POST /oauth/token")
+            case "invalid_request": throw ZoomAPIError(.invalidAccountID, operation: "POST /oauth/token")
+            default:
+                if response.status.code >= 500 { throw ZoomAPIError(.serverError(status: Int(response.status.code)), operation: "POST /oauth/token") }
+                throw ZoomAPIError(.tokenRequestRejected(error: error.isEmpty ? "HTTP \(response.status.code)" : error, reason: reason), operation: "POST /oauth/token")
+            }
+        }
+        guard let json, let token = json.access_token, !token.isEmpty else {
+            throw ZoomAPIError(.malformedResponse(detail: "token response without access_token"), operation: "POST /oauth/token")
+        }
+        let lifetime = Duration.seconds(json.expires_in ?? 3599)
+        let scopes = Set((json.scope ?? "").split(separator: " ").map(String.init))
+        logger.debug("Fetched Zoom access token", metadata: ["scopes": "\(scopes.count)", "expires_in": "\(json.expires_in ?? 0)"])
+        return ZoomAccessToken(value: Secret(token), scopes: scopes, refreshAt: started + lifetime - refreshMargin, apiURL: json.api_url)
+    }
+
+    private struct TokenBody: Decodable {
+        var access_token: String?
+        var token_type: String?
+        var expires_in: Int?
+        var scope: String?
+        var api_url: String?
+        var error: String?
+        var reason: String?
+    }
+}
+
+func describeTransport(_ error: any Error) -> String {
+    if let error = error as? HTTPClientError {
+        if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { return "timed out" }
+        if error == .remoteConnectionClosed { return "connection closed" }
+        return "\(error)"
+    }
+    let text = "\(error)"
+    if text.contains("refused") { return "connection refused" }
+    return String(text.prefix(200))
+}
+
+extension Duration {
+    public var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        if seconds > Int64.max / 1_000_000_000 - 1 { return Int64.max }
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+    public var secondsDouble: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SSPMCore
+import ServiceLifecycle
+import ZoomAPI
+
+/// Options for a running simulator.
+public struct ZoomSimulatorOptions: Sendable {
+    public var host: String
+    /// 0 picks a free port.
+    public var port: Int
+    /// Where to deliver webhooks (needs the tenant's `webhook_secret_token`).
+    public var webhookURL: String?
+    /// Simulated seconds per real second.
+    public var timeScale: Double
+    /// Validate the webhook endpoint (endpoint.url_validation) when starting, as Zoom does when a subscription is saved.
+    public var validateWebhookOnStart: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 0, webhookURL: String? = nil, timeScale: Double = 1, validateWebhookOnStart: Bool = false) {
+        self.host = host
+        self.port = port
+        self.webhookURL = webhookURL
+        self.timeScale = timeScale
+        self.validateWebhookOnStart = validateWebhookOnStart
+    }
+}
+
+/// One HTTP server for both Zoom hosts: `POST /oauth/token` and the API under `/v2`, plus the
+/// simulator's own admin endpoints under `/_sim` (faults, clock, events).
+public struct ZoomSimulatorServer: Sendable {
+    public let engine: ZoomSimulatorEngine
+    public let webhooks: WebhookDispatcher?
+    public let options: ZoomSimulatorOptions
+    let logger: Logger
+
+    public init(tenant: Tenant, options: ZoomSimulatorOptions = .init(), http: HTTPClient = .shared, logger: Logger) async {
+        let clock = SimulatorClock(scale: options.timeScale)
+        self.engine = ZoomSimulatorEngine(tenant: tenant, clock: clock, logger: logger)
+        if let url = options.webhookURL, let secret = tenant.credentials.webhookSecretToken {
+            self.webhooks = WebhookDispatcher(url: url, secret: secret, http: http, clock: clock, logger: logger)
+        } else {
+            self.webhooks = nil
+        }
+        self.options = options
+        self.logger = logger
+        await engine.attach(webhooks: webhooks)
+    }
+
+    /// The HTTP application; `onRunning` receives the bound port.
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let engine = self.engine
+        let admin = SimulatorAdmin(engine: engine, webhooks: webhooks)
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            try await Self.respond(request, engine: engine, admin: admin)
+        }
+        var services: [any Service] = []
+        if let webhooks { services.append(webhooks) }
+        let webhooks = self.webhooks
+        let validate = options.validateWebhookOnStart
+        let logger = self.logger
+        return Application(
+            responder: responder,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "ZoomSimulator"),
+            services: services,
+            onServerRunning: { channel in
+                await onRunning(channel.localAddress?.port ?? 0)
+                if validate, let webhooks {
+                    if let problem = await webhooks.validateEndpoint() {
+                        logger.warning("Webhook endpoint validation failed", metadata: ["url": "\(webhooks.url)", "reason": "\(problem)"])
+                    } else {
+                        logger.info("Webhook endpoint validated", metadata: ["url": "\(webhooks.url)"])
+                    }
+                }
+            },
+            logger: logger
+        )
+    }
+
+    static func respond(_ request: Request, engine: ZoomSimulatorEngine, admin: SimulatorAdmin) async throws -> Response {
+        let path = request.uri.path
+        var body = try await request.body.collect(upTo: 32 << 20)
+        let data = body.readData(length: body.readableBytes) ?? Data()
+        var query = Self.parseForm(request.uri.query ?? "")
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        if path == "/oauth/token", headers["content-type"]?.contains("application/x-www-form-urlencoded") == true {
+            for (key, value) in Self.parseForm(String(decoding: data, as: UTF8.self)) where query[key] == nil { query[key] = value }
+        }
+        let simRequest = SimRequest(method: request.method.rawValue, path: path, query: query, headers: headers, body: data)
+        let response: SimResponse
+        if path.hasPrefix("/_sim/") || path == "/_sim" {
+            response = await admin.handle(simRequest)
+        } else {
+            let latency = await engine.latency
+            if latency > 0, path.hasPrefix("/v2") { try await Task.sleep(for: .milliseconds(latency)) }
+            response = await engine.handle(simRequest)
+        }
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        if case .empty = response.body {} else {
+            fields[.contentType] = "application/json;charset=UTF-8"
+        }
+        let bytes = response.encodedBody()
+        return Response(status: .init(code: response.status), headers: fields, body: .init(byteBuffer: ByteBuffer(data: bytes)))
+    }
+
+    static func parseForm(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
+            if result[key] == nil { result[key] = value }
+        }
+        return result
+    }
+}
+
+/// A simulator running in this process (tests, `sspm demo`, `sspm bench`).
+public final class RunningSimulator: Sendable {
+    public let server: ZoomSimulatorServer
+    public let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    public var baseURL: String { "http://\(server.options.host):\(port)" }
+    public var apiURL: String { baseURL + "/v2" }
+    public var tokenURL: String { baseURL + "/oauth/token" }
+    public var engine: ZoomSimulatorEngine { server.engine }
+
+    /// Starts a simulator and returns once it is listening.
+    public static func start(tenant: Tenant, options: ZoomSimulatorOptions = .init(), http: HTTPClient = .shared, logger: Logger) async throws -> RunningSimulator {
+        let server = await ZoomSimulatorServer(tenant: tenant, options: options, http: http, logger: logger)
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let app = server.application { port in continuation.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TenantFileError("the simulator did not start") }
+        return RunningSimulator(server: server, port: port, group: group, task: task)
+    }
+
+    private init(server: ZoomSimulatorServer, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.server = server
+        self.port = port
+        self.group = group
+        self.task = task
+    }
+
+    /// Stops the server and waits for it.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    public func credentials() async -> ZoomCredentials {
+        let tenant = await engine.currentTenant()
+        return ZoomCredentials(accountID: tenant.credentials.accountID, clientID: tenant.credentials.clientID,
+                               clientSecret: Secret(tenant.credentials.clientSecret))
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Logging
+
+@main
+struct SSPMCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sspm",
+        abstract: "OpenSSPM: security posture and activity monitoring for Zoom.",
+        subcommands: [SimulateCommand.self, BenchCommand.self]
+    )
+}
+
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func makeLogger(_ label: String) throws -> Logger {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got \"\(logLevel)\").")
+        }
+        LoggingBootstrap.once()
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+}
+
+enum LoggingBootstrap {
+    private static let done: Void = { LoggingSystem.bootstrap(StreamLogHandler.standardError) }()
+    static func once() { _ = done }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZoomAPI
+import ZoomSimulator
+
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run a local Zoom (token endpoint and /v2 API on one port) from a tenant file or a generated tenant.",
+        discussion: """
+            Point any Zoom client at --api-url http://HOST:PORT/v2 and --token-url http://HOST:PORT/oauth/token.
+            Admin endpoints for faults, the clock and events are under /_sim (see docs/SIMULATOR.md).
+            """
+    )
+
+    @Option(help: "Tenant file to serve (JSON, format in docs/ARCHITECTURE.md).") var tenant: String?
+    @Option(help: "Generated tenant: number of users.") var users: Int = 50
+    @Option(help: "Generated tenant: number of groups.") var groups: Int = 5
+    @Option(help: "Generated tenant: days of sign-in and operation logs.") var days: Int = 7
+    @Option(help: "Generated tenant: random seed (same seed, same tenant).") var seed: UInt64 = 1
+    @Option(help: "Generated tenant: plan (free, pro, business).") var plan: String = "pro"
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks one).") var port: Int = 9900
+    @Option(help: "Deliver webhooks here, signed with the tenant's webhook_secret_token.") var webhookURL: String?
+    @Option(help: "Simulated seconds per real second (speeds up token expiry and webhook retries).") var timeScale: Double = 1
+    @Option(help: "Issuing a token revokes all but the newest N (as when two connectors share credentials).") var tokenTolerance: Int?
+    @Option(help: "Write the tenant to this file and exit.") var export: String?
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.makeLogger("sspm.simulate")
+        let tenant = try loadOrGenerate()
+        if let export {
+            try tenant.write(path: export)
+            print("Wrote tenant \(tenant.account["account_name"]?.stringValue ?? "") (\(tenant.users.count) users, \(tenant.groups.count) groups, \(tenant.activityLogs.count) sign-in rows, \(tenant.operationLogs.count) operation rows) to \(export)")
+            return
+        }
+        let server = await ZoomSimulatorServer(
+            tenant: tenant,
+            options: .init(host: host, port: port, webhookURL: webhookURL, timeScale: timeScale, validateWebhookOnStart: webhookURL != nil),
+            logger: logger)
+        if let tokenTolerance { await server.engine.updateFaults { $0.tokenTolerance = tokenTolerance } }
+        let host = self.host
+        let app = server.application { port in
+            print("""
+                Zoom simulator listening on http://\(host):\(port)
+                  API URL:    http://\(host):\(port)/v2
+                  Token URL:  http://\(host):\(port)/oauth/token
+                  Account ID: \(tenant.credentials.accountID)
+                  Client ID:  \(tenant.credentials.clientID)
+                  Client secret (simulated, from the tenant): \(tenant.credentials.clientSecret)
+                  Plan: \(tenant.plan.rawValue), users: \(tenant.users.count), groups: \(tenant.groups.count)
+                """)
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    func loadOrGenerate() throws -> Tenant {
+        if let tenant {
+            do { return try Tenant.load(path: tenant) } catch let error as TenantFileError { throw ValidationError(error.description) }
+        }
+        guard let plan = ZoomPlan(rawValue: plan) else { throw ValidationError("--plan must be free, pro or business (got \"\(plan)\").") }
+        guard users > 0 else { throw ValidationError("--users must be at least 1.") }
+        guard groups >= 0, days >= 0 else { throw ValidationError("--groups and --days cannot be negative.") }
+        guard days <= 180 else { throw ValidationError("--days can be at most 180: Zoom keeps reports for six months.") }
+        return TenantGenerator(users: users, groups: groups, days: days, seed: seed, plan: plan).generate()
+    }
+}
