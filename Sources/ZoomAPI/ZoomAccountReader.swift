@@ -25,8 +25,12 @@ public struct ZoomGroupData: Sendable {
 }
 
 public struct ZoomRoleData: Sendable {
+    /// Zoom's built-in Member role.
+    public static let memberRoleID = "2"
     public var role: ZoomRole
     public var members: [ZoomMember]
+    /// False for the Member role, whose members are the users with `role_id` "2".
+    public var membersListed: Bool
 }
 
 /// Everything read from one account in one pass.
@@ -135,9 +139,18 @@ public struct ZoomAccountReader: Sendable {
     func settingsDocument(
         _ operation: ZoomOperation, path: [String: String], options: [String]
     ) async throws -> JSONValue {
-        var document = try await client.sendJSON(operation, path: path)
-        for option in options {
-            let body = try await client.sendJSON(operation, path: path, query: [("option", option)])
+        // The full body and each option variant are independent requests: send them together.
+        async let full = client.sendJSON(operation, path: path)
+        let variants = try await withThrowingTaskGroup(of: (String, JSONValue).self) { group in
+            for option in options {
+                group.addTask { (option, try await client.sendJSON(operation, path: path, query: [("option", option)])) }
+            }
+            var result: [(String, JSONValue)] = []
+            for try await variant in group { result.append(variant) }
+            return result
+        }
+        var document = try await full
+        for (option, body) in variants {
             if option == "meeting_security" {
                 document["meeting_security"] = body["meeting_security"] ?? .object([:])
             } else {
@@ -175,11 +188,15 @@ public struct ZoomAccountReader: Sendable {
         }
     }
 
+    /// Roles with their members. The built-in Member role ("2") holds nearly every user; listing it
+    /// would be a long chain of pages that only repeats the users' `role_id`, so its members are
+    /// left empty here (`membersListed` false) and derived from the users by whoever needs them.
     func roles() async throws -> [ZoomRoleData] {
         let roles = try await client.listAll(.listRoles, ZoomRolesPage.self)
         return try await boundedMap(roles, width: client.configuration.concurrencyPerCategory) { role in
+            guard role.id != ZoomRoleData.memberRoleID else { return ZoomRoleData(role: role, members: [], membersListed: false) }
             let members = try await client.listAll(.listRoleMembers, ZoomMembersPage.self, path: ["roleId": role.id])
-            return ZoomRoleData(role: role, members: members)
+            return ZoomRoleData(role: role, members: members, membersListed: true)
         }
     }
 

@@ -50,7 +50,9 @@ extension ZoomSimulatorEngine {
     }
 
     /// Serves one page of `items` for `listing`; the token is opaque and expires after 15 minutes.
-    func page(_ items: [JSONValue], listing: String, _ request: SimRequest, op: ZoomOperation, now: Date) -> Result<PageSlice, SimResponseError> {
+    /// `items` is evaluated for the first page only; later pages read the snapshot kept with the
+    /// page token, so a listing is consistent and costs O(page) per request.
+    func page(_ makeItems: () -> [JSONValue], listing: String, _ request: SimRequest, op: ZoomOperation, now: Date) -> Result<PageSlice, SimResponseError> {
         var size = op.pageSizeDefault ?? 30
         if let text = request.query["page_size"] {
             guard let value = Int(text), value > 0 else {
@@ -60,6 +62,7 @@ extension ZoomSimulatorEngine {
             size = min(value, op.pageSizeMax ?? 300)
         }
         var offset = 0
+        let items: [JSONValue]
         if let token = request.query["next_page_token"], !token.isEmpty {
             guard let cursor = cursors[token], cursor.listing == listing,
                 now.timeIntervalSince(cursor.issuedAt) <= Self.pageTokenLifetime
@@ -67,12 +70,15 @@ extension ZoomSimulatorEngine {
                 return .failure(SimResponseError(.error(400, code: 300, "The next page token is invalid or expired.")))
             }
             offset = cursor.offset
+            items = cursor.items
+        } else {
+            items = makeItems()
         }
         let end = min(items.count, offset + size)
         var next = ""
         if end < items.count {
             next = Self.randomBase64URL(32)
-            cursors[next] = Cursor(listing: listing, offset: end, issuedAt: now)
+            cursors[next] = Cursor(listing: listing, offset: end, issuedAt: now, items: items)
             if cursors.count > 50_000 {
                 cursors = cursors.filter { now.timeIntervalSince($0.value.issuedAt) <= Self.pageTokenLifetime }
             }
@@ -104,8 +110,11 @@ extension ZoomSimulatorEngine {
             return .error(400, code: 300, "Validation Failed.", errors: [["field": "status", "message": "Invalid field."]])
         }
         let roleID = request.query["role_id"]
-        let matching = tenant.users.filter { user in
-            (user["status"]?.stringValue ?? "active") == status && (roleID == nil || user["role_id"]?.stringValue == roleID)
+        let users = tenant.users
+        let matching = {
+            users.filter { user in
+                (user["status"]?.stringValue ?? "active") == status && (roleID == nil || user["role_id"]?.stringValue == roleID)
+            }
         }
         switch page(matching, listing: listingKey(request), request, op: .listUsers, now: now) {
         case .failure(let error): return error.response
@@ -210,10 +219,13 @@ extension ZoomSimulatorEngine {
     // MARK: Groups
 
     func listGroups(_ request: SimRequest, now: Date) -> SimResponse {
-        let items = tenant.groups.map { group -> JSONValue in
-            var summary: JSONValue = ["id": group["id"] ?? "", "name": group["name"] ?? ""]
-            summary["total_members"] = .int(Int64(group["members"]?.arrayValue?.count ?? Int(group["total_members"]?.intValue ?? 0)))
-            return summary
+        let groups = tenant.groups
+        let items = {
+            groups.map { group -> JSONValue in
+                var summary: JSONValue = ["id": group["id"] ?? "", "name": group["name"] ?? ""]
+                summary["total_members"] = .int(Int64(group["members"]?.arrayValue?.count ?? Int(group["total_members"]?.intValue ?? 0)))
+                return summary
+            }
         }
         switch page(items, listing: listingKey(request), request, op: .listGroups, now: now) {
         case .failure(let error): return error.response
@@ -250,7 +262,7 @@ extension ZoomSimulatorEngine {
     }
 
     func memberPage(_ members: [JSONValue], _ request: SimRequest, op: ZoomOperation, now: Date) -> SimResponse {
-        switch page(members, listing: listingKey(request), request, op: op, now: now) {
+        switch page({ members }, listing: listingKey(request), request, op: op, now: now) {
         case .failure(let error): return error.response
         case .success(let slice):
             return SimResponse(status: 200, body: .json([
@@ -325,10 +337,36 @@ extension ZoomSimulatorEngine {
         return nil
     }
 
+    /// Parses Zoom's `yyyy-MM-ddTHH:mm:ssZ` quickly (report filters parse every row).
     static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        let bytes = Array(text.utf8)
+        guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "Z")
+        else {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.date(from: text)
+        }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            let minute = number(14..<16), let second = number(17..<19), (1...12).contains(month)
+        else { return nil }
+        // Days from civil (Howard Hinnant's algorithm), UTC.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
     }
 
     func report(_ request: SimRequest, now: Date, operationLogs: Bool) -> SimResponse {
@@ -355,12 +393,14 @@ extension ZoomSimulatorEngine {
         let to = toText.map { $0.count > 10 } == true ? toDay.addingTimeInterval(59) : calendar.date(byAdding: .day, value: 1, to: toDay)!
         let source = operationLogs ? tenant.operationLogs : tenant.activityLogs
         let categoryType = request.query["category_type"]
-        let rows = source.filter { row in
-            guard let time = row["time"]?.stringValue.flatMap(Self.parseTimestamp), time >= from, time < to, time <= now else { return false }
-            if operationLogs, let categoryType, categoryType != "all" {
-                return row["category_type"]?.stringValue?.lowercased() == categoryType.lowercased()
+        let rows = {
+            source.filter { row in
+                guard let time = row["time"]?.stringValue.flatMap(Self.parseTimestamp), time >= from, time < to, time <= now else { return false }
+                if operationLogs, let categoryType, categoryType != "all" {
+                    return row["category_type"]?.stringValue?.lowercased() == categoryType.lowercased()
+                }
+                return true
             }
-            return true
         }
         let op: ZoomOperation = operationLogs ? .reportOperationLogs : .reportSignInActivities
         switch page(rows, listing: listingKey(request), request, op: op, now: now) {
@@ -393,10 +433,12 @@ extension ZoomSimulatorEngine {
             // GET /chat/channels lists the account's public channels.
             channels = channels.filter { [3, 5].contains($0["type"]?.intValue ?? 3) }
         }
-        let items = channels.map { channel -> JSONValue in
-            var copy = channel
-            copy["members"] = nil
-            return copy
+        let items = {
+            channels.map { channel -> JSONValue in
+                var copy = channel
+                copy["members"] = nil
+                return copy
+            }
         }
         let op: ZoomOperation = userID == nil ? .listAccountChannels : .listUserChannels
         switch page(items, listing: listingKey(request), request, op: op, now: now) {

@@ -18,6 +18,7 @@ public actor ZoomSimulatorEngine {
         var listing: String
         var offset: Int
         var issuedAt: Date
+        var items: [JSONValue]
     }
 
     public nonisolated let clock: SimulatorClock
