@@ -51,14 +51,14 @@ struct BenchSyncCommand: AsyncParsableCommand {
         try await http.shutdown()
         await simulator.stop()
 
-        print("sspm bench sync: \(users) users, \(groups) groups, \(days) days of activity, plan \(plan.rawValue), seed \(seed)")
-        print("tenant generated in \(String(format: "%.1f", generation.secondsDouble)) s; read \(data.users.count) users, \(data.groups.count) groups, \(data.roles.count) roles, \(data.activityLogs.count) sign-in rows, \(data.operationLogs.count) operation rows, \(data.channels.count) channels")
+        say("sspm bench sync: \(users) users, \(groups) groups, \(days) days of activity, plan \(plan.rawValue), seed \(seed)")
+        say("tenant generated in \(String(format: "%.1f", generation.secondsDouble)) s; read \(data.users.count) users, \(data.groups.count) groups, \(data.roles.count) roles, \(data.activityLogs.count) sign-in rows, \(data.operationLogs.count) operation rows, \(data.channels.count) channels")
         if !data.failures.isEmpty {
-            for (source, error) in data.failures { print("FAILED \(source.rawValue): \(error)") }
+            for (source, error) in data.failures { say("FAILED \(source.rawValue): \(error)") }
         }
-        print("")
-        print("| category | requests | rate (req/s) | lower bound (s) | 429s |")
-        print("|---|---:|---:|---:|---:|")
+        say("")
+        say("| category | requests | rate (req/s) | lower bound (s) | 429s |")
+        say("|---|---:|---:|---:|---:|")
         var bound = 0.0
         for category in RateLimitCategory.allCases {
             let requests = stats.requests[category] ?? 0
@@ -66,13 +66,13 @@ struct BenchSyncCommand: AsyncParsableCommand {
             let rate = plan.limit(category).perSecond
             let seconds = Double(requests) / rate
             bound = max(bound, seconds)
-            print("| \(category.rawValue) | \(requests) | \(formatRate(rate)) | \(String(format: "%.2f", seconds)) | \(stats.rateLimited[category] ?? 0) |")
+            say("| \(category.rawValue) | \(requests) | \(formatRate(rate)) | \(String(format: "%.2f", seconds)) | \(stats.rateLimited[category] ?? 0) |")
         }
-        print("")
-        print("| wall time (s) | lower bound (s) | ratio | 429s received | 429s sent by simulator | retries |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        say("")
+        say("| wall time (s) | lower bound (s) | ratio | 429s received | 429s sent by simulator | retries |")
+        say("|---:|---:|---:|---:|---:|---:|")
         let ratio = bound > 0 ? wall / bound : 0
-        print("| \(String(format: "%.2f", wall)) | \(String(format: "%.2f", bound)) | \(String(format: "%.3f", ratio)) | \(stats.total429) | \(served.issued429.values.reduce(0, +)) | \(stats.transientRetries) |")
+        say("| \(String(format: "%.2f", wall)) | \(String(format: "%.2f", bound)) | \(String(format: "%.3f", ratio)) | \(stats.total429) | \(served.issued429.values.reduce(0, +)) | \(stats.transientRetries) |")
         if !data.failures.isEmpty { throw ExitCode(1) }
     }
 

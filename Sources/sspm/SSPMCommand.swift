@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 
 @main
@@ -28,4 +29,9 @@ struct LoggingOptions: ParsableArguments {
 enum LoggingBootstrap {
     private static let done: Void = { LoggingSystem.bootstrap(StreamLogHandler.standardError) }()
     static func once() { _ = done }
+}
+
+/// Writes a line to standard output unbuffered, so it shows at once when piped to a file or another program.
+func say(_ text: String = "") {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

@@ -34,7 +34,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let tenant = try loadOrGenerate()
         if let export {
             try tenant.write(path: export)
-            print("Wrote tenant \(tenant.account["account_name"]?.stringValue ?? "") (\(tenant.users.count) users, \(tenant.groups.count) groups, \(tenant.activityLogs.count) sign-in rows, \(tenant.operationLogs.count) operation rows) to \(export)")
+            say("Wrote tenant \(tenant.account["account_name"]?.stringValue ?? "") (\(tenant.users.count) users, \(tenant.groups.count) groups, \(tenant.activityLogs.count) sign-in rows, \(tenant.operationLogs.count) operation rows) to \(export)")
             return
         }
         let server = await ZoomSimulatorServer(
@@ -44,7 +44,7 @@ struct SimulateCommand: AsyncParsableCommand {
         if let tokenTolerance { await server.engine.updateFaults { $0.tokenTolerance = tokenTolerance } }
         let host = self.host
         let app = server.application { port in
-            print("""
+            say("""
                 Zoom simulator listening on http://\(host):\(port)
                   API URL:    http://\(host):\(port)/v2
                   Token URL:  http://\(host):\(port)/oauth/token

@@ -68,7 +68,7 @@ struct ZoomClientTests {
                     #expect(role.members.compactMap(\.id) == source)
                 } else {
                     #expect(role.role.id == "2")
-                    #expect(data.users.filter { $0.roleId == "2" && $0.id != nil }.compactMap(\.id) == source)
+                    #expect(Set(data.users.filter { $0.roleId == "2" && $0.id != nil }.compactMap(\.id)) == Set(source))
                 }
             }
             #expect(data.activityLogs.count == tenant.activityLogs.count)
