@@ -13,25 +13,8 @@ import sys
 
 import jsonschema
 
-
-def inline_refs(node, document, depth=0):
-    """Replaces local `$ref`s (e.g. "#/paths/...") with what they point to, so a subschema validates on its own."""
-    if depth > 40:
-        return node
-    if isinstance(node, dict):
-        if "$ref" in node and isinstance(node["$ref"], str) and node["$ref"].startswith("#/"):
-            target = document
-            parts = node["$ref"][2:].split("/")
-            # Quirk: the Accounts webhook document's refs say "#/paths/<event>/…" but the events live under "webhooks".
-            if parts and parts[0] == "paths" and "paths" not in document:
-                parts[0] = "webhooks"
-            for part in parts:
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            return inline_refs(target, document, depth + 1)
-        return {key: inline_refs(value, document, depth + 1) for key, value in node.items()}
-    if isinstance(node, list):
-        return [inline_refs(value, document, depth + 1) for value in node]
-    return node
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zoom_schema import inline  # noqa: E402
 
 
 def load_schemas(spec_dir):
@@ -42,7 +25,7 @@ def load_schemas(spec_dir):
         for event, item in document.get("webhooks", {}).items():
             body = item.get("post", {}).get("requestBody", {}).get("content", {}).get("application/json", {})
             if "schema" in body:
-                schemas[event] = inline_refs(body["schema"], document)
+                schemas[event] = inline(body["schema"], document)
     return schemas
 
 

@@ -9,6 +9,7 @@ valid Zoom bodies fail are fixed here, each one named (see also ../shared/resear
    `unchecked_data_center_regions`, `language_interpretation.languages`): moved to `items`.
 3. `minimum_password_length` has `minimum: 8` while its description says 0 disables it: the minimum
    is relaxed to 0.
+4. The Accounts webhook document's `$ref`s point at "#/paths/…" while its events live under "webhooks".
 """
 import copy
 import json
@@ -105,7 +106,11 @@ def inline(node, document, depth=0):
     if isinstance(node, dict):
         if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
             target = document
-            for part in node["$ref"][2:].split("/"):
+            parts = node["$ref"][2:].split("/")
+            # Quirk 4: the Accounts webhook document's refs say "#/paths/<event>/…" but its events live under "webhooks".
+            if parts and parts[0] == "paths" and "paths" not in document:
+                parts[0] = "webhooks"
+            for part in parts:
                 target = target[part.replace("~1", "/").replace("~0", "~")]
             return inline(target, document, depth + 1)
         return {key: inline(value, document, depth + 1) for key, value in node.items()}

@@ -99,9 +99,31 @@ public final class ZoomClient: Sendable {
         var requestBody: ByteBuffer?
         if let body { requestBody = ByteBuffer(data: try JSONEncoder().encode(body)) }
 
+        /// Spends one transient retry (5xx, timeout, dropped connection, undecodable body): false when none is left.
+        func retryTransient(_ reason: String) async throws -> Bool {
+            guard transientRetries < configuration.maxTransientRetries else { return false }
+            transientRetries += 1
+            await recorder.transientRetry()
+            logger.info("Zoom request failed, retrying", metadata: ["operation": "\(name)", "reason": "\(reason)", "attempt": "\(transientRetries)"])
+            try await clock.sleep(for: backoff(transientRetries))
+            return true
+        }
+
         while true {
             try Task.checkCancellation()
-            let token = try await tokens.token()
+            let token: ZoomAccessToken
+            do {
+                token = try await tokens.token()
+            } catch let error as ZoomAPIError {
+                // A network blip or a 5xx at the token endpoint is worth the same bounded retries as the API.
+                switch error.kind {
+                case .unreachable, .serverError, .malformedResponse:
+                    guard try await retryTransient("token endpoint: \(error.kind)") else { throw error }
+                    continue
+                default:
+                    throw error
+                }
+            }
             try await pacer.acquire(category)
             await recorder.request(category)
             var request = HTTPClientRequest(url: target)
@@ -123,13 +145,7 @@ public final class ZoomClient: Sendable {
             } catch let error where !(error is CancellationError) {
                 if Task.isCancelled { throw CancellationError() }
                 let detail = describeTransport(error)
-                if transientRetries < configuration.maxTransientRetries {
-                    transientRetries += 1
-                    await recorder.transientRetry()
-                    logger.info("Zoom request failed, retrying", metadata: ["operation": "\(name)", "reason": "\(detail)", "attempt": "\(transientRetries)"])
-                    try await clock.sleep(for: backoff(transientRetries))
-                    continue
-                }
+                if try await retryTransient(detail) { continue }
                 throw ZoomAPIError(.unreachable(host: host, detail: detail), operation: name)
             }
 
@@ -137,13 +153,7 @@ public final class ZoomClient: Sendable {
                 do {
                     return try decode(buffer)
                 } catch {
-                    if transientRetries < configuration.maxTransientRetries {
-                        transientRetries += 1
-                        await recorder.transientRetry()
-                        logger.info("Zoom sent a body that does not decode, retrying", metadata: ["operation": "\(name)", "bytes": "\(buffer.readableBytes)"])
-                        try await clock.sleep(for: backoff(transientRetries))
-                        continue
-                    }
+                    if try await retryTransient("\(buffer.readableBytes) bytes that do not decode") { continue }
                     throw ZoomAPIError(.malformedResponse(detail: "\(buffer.readableBytes) bytes that do not decode: \(Self.shortDecodingError(error))"), operation: name)
                 }
             }
@@ -178,13 +188,7 @@ public final class ZoomClient: Sendable {
                 continue
             case 500...599:
                 await recorder.serverError()
-                if transientRetries < configuration.maxTransientRetries {
-                    transientRetries += 1
-                    await recorder.transientRetry()
-                    logger.info("Zoom answered \(status), retrying", metadata: ["operation": "\(name)", "attempt": "\(transientRetries)"])
-                    try await clock.sleep(for: backoff(transientRetries))
-                    continue
-                }
+                if try await retryTransient("HTTP \(status)") { continue }
                 throw ZoomAPIError(.serverError(status: status), operation: name)
             case 404:
                 throw ZoomAPIError(.notFound(code: zoomError?.code ?? 404, message: message), operation: name)

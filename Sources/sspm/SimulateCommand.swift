@@ -26,6 +26,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Deliver webhooks here, signed with the tenant's webhook_secret_token.") var webhookURL: String?
     @Option(help: "Simulated seconds per real second (speeds up token expiry and webhook retries).") var timeScale: Double = 1
     @Option(help: "Issuing a token revokes all but the newest N (as when two connectors share credentials).") var tokenTolerance: Int?
+    @Option(help: "Inject a fault from the start, as KEY=VALUE (repeatable): rate_limit_storm=N, server_errors=N, server_error_status=503, latency_ms=N, malformed_json=N, truncated_pages=N, expire_page_tokens=N, app_deactivated=true, token_tolerance=N. See docs/SIMULATOR.md.")
+    var fault: [String] = []
     @Option(help: "Write the tenant to this file and exit.") var export: String?
     @OptionGroup var logging: LoggingOptions
 
@@ -41,7 +43,10 @@ struct SimulateCommand: AsyncParsableCommand {
             tenant: tenant,
             options: .init(host: host, port: port, webhookURL: webhookURL, timeScale: timeScale, validateWebhookOnStart: webhookURL != nil),
             logger: logger)
-        if let tokenTolerance { await server.engine.updateFaults { $0.tokenTolerance = tokenTolerance } }
+        var faults: SimulatorFaults
+        do { faults = try SimulatorFaults(assignments: fault) } catch let error as TenantFileError { throw ValidationError(error.description) }
+        if let tokenTolerance { faults.tokenTolerance = tokenTolerance }
+        await server.engine.setFaults(faults)
         let host = self.host
         let app = server.application { port in
             say("""

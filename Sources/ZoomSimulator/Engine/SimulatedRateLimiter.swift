@@ -2,7 +2,7 @@ import Foundation
 import ZoomAPI
 
 /// Zoom's account-level rate limits: a token bucket per category (capacity one second of requests,
-/// refilled continuously) and the daily budgets (per category on Free, Heavy + Resource-intensive
+/// at least one, refilled continuously, tolerating a quarter interval of arrival jitter) and the daily budgets (per category on Free, Heavy + Resource-intensive
 /// combined on paid plans), reset at 00:00 UTC on the simulator clock.
 struct SimulatedRateLimiter {
     enum Decision {
@@ -52,7 +52,9 @@ struct SimulatedRateLimiter {
             issued429[category, default: 0] += 1
             return .daily(limit: combined, resetsAt: Self.nextMidnight(simNow))
         }
-        guard bucket.tokens >= 1 else {
+        // A request may arrive up to a quarter of an interval early (network jitter) without being
+        // refused; the bucket goes slightly negative, so the sustained rate is still exactly the limit.
+        guard bucket.tokens >= 0.75 else {
             buckets[category] = bucket
             issued429[category, default: 0] += 1
             return .perSecond(limit: Int(limit.perSecond.rounded(.up)))

@@ -96,6 +96,37 @@ public struct SimulatorFaults: Sendable, Equatable, Codable {
         case expirePageTokens = "expire_page_tokens", appDeactivated = "app_deactivated", tokenTolerance = "token_tolerance"
     }
 
+    /// Parses `KEY=VALUE` assignments (the `--fault` flag), with an error naming the bad one.
+    public init(assignments: [String]) throws {
+        self.init()
+        for assignment in assignments {
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw TenantFileError("--fault \(assignment): expected KEY=VALUE, e.g. rate_limit_storm=50") }
+            let (key, value) = (parts[0], parts[1])
+            func int() throws -> Int {
+                guard let number = Int(value), number >= 0 else { throw TenantFileError("--fault \(key) needs a whole number, got \"\(value)\"") }
+                return number
+            }
+            switch key {
+            case "rate_limit_storm": rateLimitStorm = try int()
+            case "server_errors": serverErrors = try int()
+            case "server_error_status":
+                serverErrorStatus = try int()
+                guard (500...599).contains(serverErrorStatus) else { throw TenantFileError("--fault server_error_status must be 500-599") }
+            case "latency_ms": latencyMilliseconds = try int()
+            case "malformed_json": malformedJSON = try int()
+            case "truncated_pages": truncatedPages = try int()
+            case "expire_page_tokens": expirePageTokens = try int()
+            case "token_tolerance": tokenTolerance = try int()
+            case "app_deactivated":
+                guard let flag = Bool(value) else { throw TenantFileError("--fault app_deactivated needs true or false") }
+                appDeactivated = flag
+            default:
+                throw TenantFileError("--fault \(key) is not a known fault. Known: \(Self.keys.filter { $0 != "revoke_tokens" }.joined(separator: ", ")).")
+            }
+        }
+    }
+
     public static let keys = ["rate_limit_storm", "server_errors", "server_error_status", "latency_ms", "malformed_json",
                               "truncated_pages", "expire_page_tokens", "app_deactivated", "token_tolerance", "revoke_tokens"]
 }

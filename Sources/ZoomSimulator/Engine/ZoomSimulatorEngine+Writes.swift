@@ -166,7 +166,7 @@ extension ZoomSimulatorEngine {
         if !pending { user["id"] = .string(id) }
         tenant.users.append(user)
         reindex()
-        var object: JSONValue = ["id": .string(id), "first_name": .string(first), "last_name": .string(last),
+        let object: JSONValue = ["id": .string(id), "first_name": .string(first), "last_name": .string(last),
                                  "display_name": user["display_name"] ?? "", "email": .string(email), "type": .int(type)]
         let creation: String = ["create": "create", "autoCreate": "autoCreate", "custCreate": "custCreate", "ssoCreate": "ssoCreate"][action] ?? "create"
         emit("user.created", object: object, extra: ["creation_type": .string(creation)])
