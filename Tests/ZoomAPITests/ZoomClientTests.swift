@@ -362,6 +362,27 @@ struct ZoomClientTests {
         }
     }
 
+    @Test("a listing is cancellable, also while it backs off from 429s")
+    func cancellation() async throws {
+        try await SimulatorFixture.with(Self.tenant(users: 300, groups: 0, days: 0)) { fixture in
+            let client = await fixture.client { $0.maxRateLimitRetries = 10_000; $0.rateLimitBackoff = .milliseconds(200) }
+            await fixture.engine.updateFaults { $0.rateLimitStorm = 1_000_000 }
+            let listing = Task { try await client.listAll(.listUsers, ZoomUsersPage.self, pageSize: 10) }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(await client.stats().total429 > 0)
+            let cancelled = ContinuousClock.now
+            listing.cancel()
+            do {
+                _ = try await listing.value
+                Issue.record("expected the listing to stop")
+            } catch is CancellationError {
+            } catch {
+                Issue.record("expected CancellationError, got \(error)")
+            }
+            #expect(ContinuousClock.now - cancelled < .seconds(1))
+        }
+    }
+
     @Test("report ranges are split at calendar months")
     func reportWindows() {
         let formatter = ISO8601DateFormatter()
