@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SSPMCore", targets: ["SSPMCore"]),
         .library(name: "ZoomAPI", targets: ["ZoomAPI"]),
         .library(name: "ZoomSimulator", targets: ["ZoomSimulator"]),
+        .library(name: "SSPMReports", targets: ["SSPMReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         .target(
@@ -56,10 +59,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SSPMReports",
+            dependencies: [
+                "SSPMCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sspm",
             dependencies: [
                 "SSPMCore",
+                "SSPMReports",
                 "ZoomAPI",
                 "ZoomSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -77,6 +90,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSPMCoreTests",
+            dependencies: ["SSPMCore", "SSPMReports", "ZoomAPI", "ZoomSimulator", "SSPMTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

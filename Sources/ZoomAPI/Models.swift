@@ -69,6 +69,13 @@ public struct ZoomMember: ZoomListItem, Hashable {
     public var lastName: String?
     public var type: Int?
     public var dedupKey: String { id ?? email ?? "" }
+    public init(id: String?, email: String? = nil, firstName: String? = nil, lastName: String? = nil, type: Int? = nil) {
+        self.id = id
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+        self.type = type
+    }
 }
 
 public struct ZoomMembersPage: ZoomPage {
@@ -144,9 +151,14 @@ public struct ZoomOperationLogsPage: ZoomPage {
 }
 
 public struct ZoomChannel: ZoomListItem, Hashable {
+    public struct Settings: Decodable, Sendable, Hashable {
+        /// 0 nobody … 3 anyone can add external users.
+        public var allowToAddExternalUsers: Int?
+    }
     public var id: String
     public var name: String?
     public var type: Int?
+    public var channelSettings: Settings?
     public var dedupKey: String { id }
 }
 

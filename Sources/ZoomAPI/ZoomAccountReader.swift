@@ -22,6 +22,12 @@ public struct ZoomGroupData: Sendable {
     public var settings: JSONValue
     public var lockSettings: JSONValue
     public var members: [ZoomMember]
+    public init(group: ZoomGroup, settings: JSONValue, lockSettings: JSONValue, members: [ZoomMember]) {
+        self.group = group
+        self.settings = settings
+        self.lockSettings = lockSettings
+        self.members = members
+    }
 }
 
 public struct ZoomRoleData: Sendable {
@@ -31,6 +37,11 @@ public struct ZoomRoleData: Sendable {
     public var members: [ZoomMember]
     /// False for the Member role, whose members are the users with `role_id` "2".
     public var membersListed: Bool
+    public init(role: ZoomRole, members: [ZoomMember], membersListed: Bool) {
+        self.role = role
+        self.members = members
+        self.membersListed = membersListed
+    }
 }
 
 /// Everything read from one account in one pass.

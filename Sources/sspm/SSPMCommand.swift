@@ -7,7 +7,7 @@ struct SSPMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sspm",
         abstract: "OpenSSPM: security posture and activity monitoring for Zoom.",
-        subcommands: [SimulateCommand.self, BenchCommand.self]
+        subcommands: [ScanCommand.self, ControlsCommand.self, SimulateCommand.self, BenchCommand.self]
     )
 }
 
@@ -32,6 +32,6 @@ enum LoggingBootstrap {
 }
 
 /// Writes a line to standard output unbuffered, so it shows at once when piped to a file or another program.
-func say(_ text: String = "") {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+func say(_ text: String = "", terminator: String = "\n") {
+    FileHandle.standardOutput.write(Data((text + terminator).utf8))
 }

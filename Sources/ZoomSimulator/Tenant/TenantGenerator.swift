@@ -170,7 +170,7 @@ public struct TenantGenerator: Sendable {
         var groupObjects: [JSONValue] = []
         for index in 0..<groups {
             var groupSettings = Defaults.group
-            for section in ["schedule_meeting", "in_meeting", "recording"] {
+            for section in ["schedule_meeting", "in_meeting", "recording", "chat"] {
                 if let accountSection = settings[section], case .object(let members) = accountSection, let groupSection = groupSettings[section]?.objectValue {
                     // Copy the account's value of each key the group body also has.
                     var merged = groupSection

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Everything the posture engine knows about one Zoom account at one moment. Built by an adapter
+/// (the Zoom reader, or a tenant file); `nil` parts were not read, and `unavailable` says why.
+public struct PostureSnapshot: Sendable {
+    public struct User: Sendable, Hashable {
+        public var id: String?
+        public var email: String
+        public var displayName: String
+        /// 1 Basic, 2 Licensed, 4 Unassigned, 99 None.
+        public var type: Int
+        public var status: String
+        public var roleID: String
+        public var groupIDs: [String]
+        /// Zoom login types when known (0 Facebook, 1 Google, 24 Apple, 27 Microsoft, 100 Zoom, 101 SSO); nil when not read.
+        public var loginTypes: [Int]?
+        public var lastLoginTime: Date?
+        public var createdAt: Date?
+        public init(id: String?, email: String, displayName: String = "", type: Int, status: String, roleID: String,
+                    groupIDs: [String] = [], loginTypes: [Int]? = nil, lastLoginTime: Date? = nil, createdAt: Date? = nil) {
+            self.id = id
+            self.email = email
+            self.displayName = displayName
+            self.type = type
+            self.status = status
+            self.roleID = roleID
+            self.groupIDs = groupIDs
+            self.loginTypes = loginTypes
+            self.lastLoginTime = lastLoginTime
+            self.createdAt = createdAt
+        }
+    }
+
+    public struct Group: Sendable, Hashable {
+        public var id: String
+        public var name: String
+        public var memberIDs: [String]
+        /// Settings in the tenant-file convention (full body + `meeting_security` + authentication bodies); nil when not read.
+        public var settings: JSONValue?
+        public var lockSettings: JSONValue?
+        public init(id: String, name: String, memberIDs: [String], settings: JSONValue?, lockSettings: JSONValue?) {
+            self.id = id
+            self.name = name
+            self.memberIDs = memberIDs
+            self.settings = settings
+            self.lockSettings = lockSettings
+        }
+    }
+
+    public struct Role: Sendable, Hashable {
+        public var id: String
+        public var name: String
+        /// Member user ids (for the built-in Member role, derived from users' role_id).
+        public var memberIDs: [String]
+        public init(id: String, name: String, memberIDs: [String]) {
+            self.id = id
+            self.name = name
+            self.memberIDs = memberIDs
+        }
+    }
+
+    public struct Channel: Sendable, Hashable {
+        public var id: String
+        public var name: String
+        public var type: Int
+        /// `channel_settings.allow_to_add_external_users` (0 none … 3 anyone).
+        public var allowExternalUsers: Int?
+        public init(id: String, name: String, type: Int, allowExternalUsers: Int?) {
+            self.id = id
+            self.name = name
+            self.type = type
+            self.allowExternalUsers = allowExternalUsers
+        }
+    }
+
+    public var accountID: String
+    public var accountName: String
+    public var capturedAt: Date
+    /// Account settings in the tenant-file convention.
+    public var accountSettings: JSONValue?
+    public var lockSettings: JSONValue?
+    public var users: [User]?
+    public var groups: [Group]?
+    public var roles: [Role]?
+    /// `(domain, status)` of managed domains.
+    public var managedDomains: [(domain: String, status: String)]?
+    public var trustedDomains: [String]?
+    public var channels: [Channel]?
+    /// Rows read from the operation log in the scan window (nil when not read).
+    public var operationLogRows: Int?
+    public var signInRows: Int?
+    /// Why a data source could not be read (e.g. "missing scope report:read:admin").
+    public var unavailable: [DataSource: String]
+
+    public init(accountID: String, accountName: String = "", capturedAt: Date, accountSettings: JSONValue? = nil, lockSettings: JSONValue? = nil,
+                users: [User]? = nil, groups: [Group]? = nil, roles: [Role]? = nil, managedDomains: [(domain: String, status: String)]? = nil,
+                trustedDomains: [String]? = nil, channels: [Channel]? = nil, operationLogRows: Int? = nil, signInRows: Int? = nil,
+                unavailable: [DataSource: String] = [:]) {
+        self.accountID = accountID
+        self.accountName = accountName
+        self.capturedAt = capturedAt
+        self.accountSettings = accountSettings
+        self.lockSettings = lockSettings
+        self.users = users
+        self.groups = groups
+        self.roles = roles
+        self.managedDomains = managedDomains
+        self.trustedDomains = trustedDomains
+        self.channels = channels
+        self.operationLogRows = operationLogRows
+        self.signInRows = signInRows
+        self.unavailable = unavailable
+    }
+
+    /// Users that count for coverage: active, with an id.
+    public var activeUsers: [User] { (users ?? []).filter { $0.status == "active" } }
+
+    /// Why `source` is missing, for an `error` verdict.
+    public func missing(_ source: DataSource) -> String {
+        let reason = unavailable[source] ?? "not read"
+        return "The \(source.rawValue.replacingOccurrences(of: "_", with: " ")) could not be read (\(reason)); it needs the scope \(source.scope)."
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import SSPMCore
+
+extension ZoomAccountData {
+    /// The posture engine's view of what was read (Zoom types stay in this module).
+    public func postureSnapshot(accountID: String, accountName: String = "", capturedAt: Date = Date(), readSources: Set<ZoomDataSource> = Set(ZoomDataSource.allCases)) -> PostureSnapshot {
+        let iso = ISO8601DateFormatter()
+        func date(_ text: String?) -> Date? { text.flatMap { iso.date(from: $0) } }
+        func failed(_ source: ZoomDataSource) -> Bool { failures[source] != nil || !readSources.contains(source) }
+
+        var unavailable: [DataSource: String] = [:]
+        for (source, error) in failures {
+            let reason: String
+            switch error.kind {
+            case .missingScopes(let scopes): reason = "missing scope \(scopes.joined(separator: ", "))"
+            case .notPermitted(let message): reason = "not permitted: \(message)"
+            default: reason = error.description
+            }
+            if let core = DataSource(rawValue: source.rawValue) { unavailable[core] = reason }
+        }
+        for source in ZoomDataSource.allCases where !readSources.contains(source) {
+            if let core = DataSource(rawValue: source.rawValue), unavailable[core] == nil { unavailable[core] = "not read in this scan" }
+        }
+
+        let postureUsers: [PostureSnapshot.User]? = failed(.users) ? nil : users.map { user in
+            PostureSnapshot.User(
+                id: user.id, email: user.email ?? "", displayName: user.displayName ?? "\(user.firstName ?? "") \(user.lastName ?? "")",
+                type: user.type ?? 1, status: user.status ?? "active", roleID: user.roleId ?? "2", groupIDs: user.groupIds ?? [],
+                loginTypes: user.loginTypes, lastLoginTime: date(user.lastLoginTime), createdAt: date(user.userCreatedAt ?? user.createdAt))
+        }
+        let postureGroups: [PostureSnapshot.Group]? = failed(.groups) ? nil : groups.map { group in
+            PostureSnapshot.Group(id: group.group.id, name: group.group.name ?? group.group.id, memberIDs: group.members.compactMap(\.id),
+                                  settings: group.settings, lockSettings: group.lockSettings)
+        }
+        let postureRoles: [PostureSnapshot.Role]? = failed(.roles) ? nil : roles.map { role in
+            let members = role.membersListed ? role.members.compactMap(\.id) : users.filter { $0.roleId == role.role.id }.compactMap(\.id)
+            return PostureSnapshot.Role(id: role.role.id, name: role.role.name ?? role.role.id, memberIDs: members)
+        }
+        return PostureSnapshot(
+            accountID: accountID, accountName: accountName, capturedAt: capturedAt,
+            accountSettings: failed(.accountSettings) ? nil : accountSettings,
+            lockSettings: failed(.lockSettings) ? nil : lockSettings,
+            users: postureUsers, groups: postureGroups, roles: postureRoles,
+            managedDomains: failed(.domains) ? nil : (managedDomains?.domains ?? []).map { (domain: $0.domain ?? "", status: $0.status ?? "") },
+            trustedDomains: failed(.domains) ? nil : trustedDomains?.trustedDomains,
+            channels: failed(.chatChannels) ? nil : channels.map { channel in
+                PostureSnapshot.Channel(id: channel.id, name: channel.name ?? channel.id, type: channel.type ?? 0,
+                                        allowExternalUsers: channel.channelSettings?.allowToAddExternalUsers)
+            },
+            operationLogRows: failed(.operationLog) ? nil : operationLogs.count,
+            signInRows: failed(.signInReport) ? nil : activityLogs.count,
+            unavailable: unavailable)
+    }
+}
