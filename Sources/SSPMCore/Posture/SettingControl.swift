@@ -104,7 +104,8 @@ public struct SettingRule: Sendable {
         if lockPath != nil, locked != true {
             return Evaluation(.warn, "\(path) is \(value.brief) as expected, but it is not locked: groups and users can turn it back.", coverage: coverage)
         }
-        if !lockedAtAccount, snapshot.groups == nil {
+        // `security.*` lives only at the account (no group or user value), so unread groups do not matter for it.
+        if !lockedAtAccount, snapshot.groups == nil, !path.hasPrefix("security.") {
             return Evaluation(.warn, "\(path) is \(value.brief) as expected; group overrides could not be checked (\(snapshot.unavailable[.groups] ?? "groups not read")).", coverage: coverage)
         }
         return Evaluation(.pass, "\(path) is \(value.brief)" + (lockedAtAccount ? " and locked." : "."), coverage: coverage.map { _ in 1 })

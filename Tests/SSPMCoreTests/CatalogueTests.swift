@@ -1,0 +1,73 @@
+import Foundation
+import SSPMCore
+import SSPMReports
+import Testing
+@testable import ZoomSimulator
+
+struct CatalogueTests {
+    @Test("at least 60 controls, unique ids, complete metadata, at most 10 points each")
+    func integrity() {
+        let all = Catalogue.all.map(\.metadata)
+        #expect(all.count >= 60)
+        #expect(Set(all.map(\.id)).count == all.count)
+        for m in all {
+            #expect(m.maxScore > 0 && m.maxScore <= 10, "\(m.id) maxScore \(m.maxScore)")
+            #expect(!m.title.isEmpty && !m.rationale.isEmpty && !m.remediation.isEmpty && !m.portalPath.isEmpty, "\(m.id) metadata")
+            #expect(!m.mappings.nist.isEmpty, "\(m.id) has no NIST mapping")
+            #expect(!m.mappings.iso.isEmpty, "\(m.id) has no ISO mapping")
+            #expect(m.id.range(of: #"^Z(ID|MT|RC|CH|AD)-\d\d$"#, options: .regularExpression) != nil, "\(m.id) id format")
+        }
+    }
+
+    @Test("Microsoft's three Zoom recommendations are present with their exact titles")
+    func microsoftTitles() {
+        let titles = Set(Catalogue.all.map(\.metadata.title))
+        #expect(titles.contains("Enable multi-factor authentication (MFA)"))
+        #expect(titles.contains("Enable session timeout for web users"))
+        #expect(titles.contains("Enforce end to end encryption in all Zoom meetings"))
+    }
+
+    /// Every settings field a control names exists in the bodies built from Zoom's official documents.
+    @Test("every settings path a control reads exists in Zoom's official schemas")
+    func fieldPathsExist() {
+        var checked = 0
+        for m in Catalogue.all.map(\.metadata) {
+            for field in m.fieldsRead {
+                let parts = field.components(separatedBy: ": ")
+                let path = parts.last!
+                guard path.contains("."), !path.contains(" "), !path.contains("("), !path.contains("[") else { continue }
+                let endpoint = parts.count > 1 ? parts[0] : ""
+                let document: JSONValue
+                if endpoint.contains("lock_settings") {
+                    document = Defaults.accountLock
+                } else if endpoint.contains("/groups/") {
+                    document = Defaults.group.merging(Defaults.account)  // group settings inherit absent keys from the account
+                } else {
+                    document = Defaults.account
+                }
+                #expect(document.value(at: path) != nil, "\(m.id) reads \(path) (\(endpoint.isEmpty ? "account settings" : endpoint)), which Zoom's schema does not have")
+                checked += 1
+            }
+        }
+        #expect(checked > 60)
+    }
+
+    @Test("docs/controls.md is generated from the catalogue and current")
+    func docsCurrent() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("docs/controls.md").path
+        let expected = try CatalogueFormatter.render(Catalogue.all, as: .markdown)
+        let actual = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        #expect(actual == expected, "docs/controls.md is stale: run `swift run sspm controls --format markdown > docs/controls.md`")
+    }
+
+    @Test("catalogue JSON carries scopes and versioned ids")
+    func json() throws {
+        let text = try CatalogueFormatter.render(Catalogue.all, as: .json)
+        let list = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [[String: Any]]
+        #expect(list.count == Catalogue.all.count)
+        let mfa = list.first { $0["id"] as? String == "ZID-01" }!
+        #expect(mfa["versionedId"] as? String == "ZID-01.v1")
+        #expect((mfa["requiredScopes"] as? [String])?.contains("account:read:admin") == true)
+    }
+}
