@@ -200,8 +200,8 @@ extension Catalogue {
                     members.formUnion(group.memberIDs)
                 }
             }
-            let active = Set(snapshot.activeUsers.compactMap(\.id))
-            let coverage = active.isEmpty ? nil : 1 - Double(members.intersection(active).count) / Double(active.count)
+            let active = snapshot.activeUserIDs
+            let coverage = active.isEmpty ? nil : 1 - Double(members.filter(active.contains).count) / Double(active.count)
             if affected.isEmpty { return Evaluation(.pass, "No group sets a weaker value for the \(criticalMeetingSettings.count) security-critical settings.", coverage: 1) }
             return Evaluation(.fail, "\(affected.count) group(s) with \(members.count) member(s) relax security-critical settings.", affectedGroups: affected, coverage: coverage)
         },

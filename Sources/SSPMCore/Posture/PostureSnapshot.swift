@@ -79,7 +79,11 @@ public struct PostureSnapshot: Sendable {
     /// Account settings in the tenant-file convention.
     public var accountSettings: JSONValue?
     public var lockSettings: JSONValue?
-    public var users: [User]?
+    public var users: [User]? {
+        didSet { activeUserIDs = Self.activeIDs(users) }
+    }
+    /// Ids of active users, computed once per change of `users` (controls use it for coverage).
+    public private(set) var activeUserIDs: Set<String> = []
     public var groups: [Group]?
     public var roles: [Role]?
     /// `(domain, status)` of managed domains.
@@ -102,6 +106,7 @@ public struct PostureSnapshot: Sendable {
         self.accountSettings = accountSettings
         self.lockSettings = lockSettings
         self.users = users
+        self.activeUserIDs = Self.activeIDs(users)
         self.groups = groups
         self.roles = roles
         self.managedDomains = managedDomains
@@ -110,6 +115,10 @@ public struct PostureSnapshot: Sendable {
         self.operationLogRows = operationLogRows
         self.signInRows = signInRows
         self.unavailable = unavailable
+    }
+
+    static func activeIDs(_ users: [User]?) -> Set<String> {
+        Set((users ?? []).lazy.filter { $0.status == "active" }.compactMap(\.id))
     }
 
     /// Users that count for coverage: active, with an id.

@@ -74,11 +74,11 @@ public struct SettingRule: Sendable {
         }
         var coverage: Double?
         if snapshot.users != nil {
-            let active = Set(snapshot.activeUsers.compactMap(\.id))
+            let active = snapshot.activeUserIDs
             if !active.isEmpty {
                 coverage = accountOK
-                    ? 1 - Double(breakingMembers.intersection(active).count) / Double(active.count)
-                    : Double(fixingMembers.intersection(active).subtracting(breakingMembers).count) / Double(active.count)
+                    ? 1 - Double(breakingMembers.filter(active.contains).count) / Double(active.count)
+                    : Double(fixingMembers.filter { active.contains($0) && !breakingMembers.contains($0) }.count) / Double(active.count)
             }
         }
 
