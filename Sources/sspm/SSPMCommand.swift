@@ -35,3 +35,9 @@ enum LoggingBootstrap {
 func say(_ text: String = "", terminator: String = "\n") {
     FileHandle.standardOutput.write(Data((text + terminator).utf8))
 }
+
+/// A failure while running a command (not a usage mistake): printed as "Error: …" without the usage text, exit code 1.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -38,10 +38,6 @@ struct ScanCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        let sources = [tenant != nil, simulated, accountId != nil].filter { $0 }.count
-        guard sources == 1 else {
-            throw ValidationError("Choose exactly one source: --tenant FILE, --simulated, or --account-id ID --client-id ID (live).")
-        }
         if accountId != nil, clientId == nil { throw ValidationError("A live scan needs --client-id as well as --account-id.") }
         guard ScanFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be one of \(ScanFormat.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(format)\").")
@@ -54,6 +50,10 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Checked here rather than in validate(), so that an unknown option is reported first.
+        guard [tenant != nil, simulated, accountId != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("Choose exactly one source: --tenant FILE, --simulated, or --account-id ID --client-id ID (live).")
+        }
         var logger = try logging.makeLogger("sspm.scan")
         if logging.logLevel == "info" { logger.logLevel = .warning }
         let baselineValue: Baseline
@@ -63,12 +63,12 @@ struct ScanCommand: AsyncParsableCommand {
             baselineValue = try baseline.map(PolicyFiles.baseline(path:)) ?? Baseline()
             stateRecords = try states.map(PolicyFiles.states(path:)) ?? []
         } catch let error as PolicyFileError {
-            throw ValidationError(error.description)
+            throw CommandError(error.description)
         }
         if let diff {
-            guard let data = FileManager.default.contents(atPath: diff) else { throw ValidationError("cannot read --diff file \(diff).") }
+            guard let data = FileManager.default.contents(atPath: diff) else { throw CommandError("cannot read --diff file \(diff): no such file or not readable.") }
             do { previous = try ScanFormatter.readJSON(data) } catch {
-                throw ValidationError("--diff file \(diff) is not a `sspm scan --format json` output: \(error)")
+                throw CommandError("--diff file \(diff) is not a `sspm scan --format json` output: \(error)")
             }
         }
         let snapshot = try await readSnapshot(logger: logger)
@@ -90,7 +90,7 @@ struct ScanCommand: AsyncParsableCommand {
         let from = now.addingTimeInterval(-Double(days - 1) * 86_400)
         if let tenant {
             let loaded: Tenant
-            do { loaded = try Tenant.load(path: tenant) } catch let error as TenantFileError { throw ValidationError(error.description) }
+            do { loaded = try Tenant.load(path: tenant) } catch let error as TenantFileError { throw CommandError(error.description) }
             let data = try loaded.accountData(from: Calendar(identifier: .gregorian).startOfDay(for: from), to: now)
             return data.postureSnapshot(accountID: loaded.accountID, accountName: loaded.account["account_name"]?.stringValue ?? "", capturedAt: now)
         }
@@ -122,13 +122,13 @@ struct ScanCommand: AsyncParsableCommand {
             let secret: String
             if let clientSecretFile {
                 guard let data = FileManager.default.contents(atPath: clientSecretFile) else {
-                    throw ValidationError("cannot read --client-secret-file \(clientSecretFile).")
+                    throw CommandError("cannot read --client-secret-file \(clientSecretFile): no such file or not readable.")
                 }
                 secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             } else if let env = ProcessInfo.processInfo.environment["ZOOM_CLIENT_SECRET"], !env.isEmpty {
                 secret = env
             } else {
-                throw ValidationError("No client secret: set ZOOM_CLIENT_SECRET or pass --client-secret-file FILE.")
+                throw CommandError("No client secret: set ZOOM_CLIENT_SECRET or pass --client-secret-file FILE.")
             }
             credentials = ZoomCredentials(accountID: accountId!, clientID: clientId!, clientSecret: Secret(secret))
         }
@@ -136,7 +136,7 @@ struct ScanCommand: AsyncParsableCommand {
         // Fail fast, with the plain error, when the credentials do not work at all.
         do { _ = try await client.grantedScopes() } catch let error as ZoomAPIError {
             await simulator?.stop()
-            throw ValidationError(error.description)
+            throw CommandError(error.description)
         }
         let data = await ZoomAccountReader(client: client, logger: logger).read(from: from, to: to)
         await simulator?.stop()

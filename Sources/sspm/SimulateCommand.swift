@@ -65,7 +65,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func loadOrGenerate() throws -> Tenant {
         if let tenant {
-            do { return try Tenant.load(path: tenant) } catch let error as TenantFileError { throw ValidationError(error.description) }
+            do { return try Tenant.load(path: tenant) } catch let error as TenantFileError { throw CommandError(error.description) }
         }
         guard let plan = ZoomPlan(rawValue: plan) else { throw ValidationError("--plan must be free, pro or business (got \"\(plan)\").") }
         guard users > 0 else { throw ValidationError("--users must be at least 1.") }

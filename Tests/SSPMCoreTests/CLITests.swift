@@ -1,0 +1,132 @@
+import Foundation
+import SSPMCore
+import Testing
+@testable import ZoomSimulator
+
+/// The `sspm` binary as a CI pipeline calls it.
+@Suite(.serialized)
+struct CLITests {
+    static var binary: URL {
+        // Tests run from .build/<config>/<Package>PackageTests.xctest; the executable sits beside it.
+        var url = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = url.appendingPathComponent("sspm")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            url = url.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/sspm")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temp(_ name: String, _ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-cli-\(UUID().uuidString)-\(name)").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("the binary exists")
+    func binaryExists() {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the package first: \(Self.binary.path)")
+    }
+
+    @Test("sspm controls --format json lists the whole catalogue")
+    func controls() throws {
+        let r = try Self.run(["controls", "--format", "json"])
+        #expect(r.status == 0)
+        let list = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [Any]
+        #expect(list.count == Catalogue.all.count)
+    }
+
+    @Test("scan a tenant file: --fail-on sets exit code 2, a risk acceptance is applied, a baseline changes a verdict")
+    func scanTenant() throws {
+        let now = Date()
+        let tenant = FixtureTenantTests.acme(now: now)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-cli-\(UUID().uuidString).json").path
+        try tenant.write(path: path)
+        let failing = try Self.run(["scan", "--tenant", path, "--format", "json", "--fail-on", "high"])
+        #expect(failing.status == 2)
+        #expect(failing.err.contains("ZMT-13"))
+        let json = try JSONSerialization.jsonObject(with: Data(failing.out.utf8)) as! [String: Any]
+        #expect((json["findings"] as! [Any]).count == Catalogue.all.count)
+
+        let states = try Self.temp("states.yaml", """
+            - control_id: ZMT-13
+              state: risk_accepted
+              rationale: Town halls need it
+              expires: 2099-01-01T00:00:00Z
+              by: ciso@example.com
+            - control_id: ZMT-14
+              state: resolved_alternate
+              rationale: Webinars only
+            - control_id: ZID-04
+              state: planned
+              rationale: next quarter
+            - control_id: ZID-09
+              state: planned
+              rationale: SSO makes it moot
+            - control_id: ZID-16
+              state: resolved_third_party
+              rationale: HR offboarding
+            - control_id: ZCH-07
+              state: risk_accepted
+              rationale: partner channel
+            - control_id: ZID-06
+              state: risk_accepted
+              rationale: one service account
+            - control_id: ZMT-05
+              state: resolved_alternate
+              rationale: PMI disabled by policy
+            - control_id: ZMT-25
+              state: risk_accepted
+              rationale: contractors group is being removed
+            """)
+        let accepted = try Self.run(["scan", "--tenant", path, "--format", "json", "--fail-on", "high", "--states", states])
+        #expect(accepted.status == 0, "\(accepted.err)")
+        let findings = (try JSONSerialization.jsonObject(with: Data(accepted.out.utf8)) as! [String: Any])["findings"] as! [[String: Any]]
+        #expect(findings.first { $0["controlId"] as? String == "ZMT-13" }?["state"] as? String == "risk_accepted")
+
+        let baseline = try Self.temp("baseline.yaml", "web_session_timeout_max_minutes: 10\n")
+        let strict = try Self.run(["scan", "--tenant", path, "--format", "json", "--baseline", baseline])
+        let strictFindings = (try JSONSerialization.jsonObject(with: Data(strict.out.utf8)) as! [String: Any])["findings"] as! [[String: Any]]
+        #expect(strictFindings.first { $0["controlId"] as? String == "ZID-03" }?["verdict"] as? String == "fail")  // 15 > 10
+    }
+
+    @Test("bad input: unreadable or invalid files and unknown options give a clear error and a non-zero exit")
+    func badInput() throws {
+        let broken = try Self.temp("broken.json", "{\n  \"plan\": \"pro\",\n  \"account\": {\"id\": nope}\n}")
+        let invalid = try Self.run(["scan", "--tenant", broken])
+        #expect(invalid.status == 1)
+        #expect(invalid.err.contains("line 3"))
+        let missing = try Self.run(["scan", "--tenant", "/nonexistent/tenant.json"])
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("no such file"))
+        let typo = try Self.temp("baseline.yaml", "web_sesion_timeout: 10\n")
+        let tenant = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-cli-\(UUID().uuidString).json").path
+        try FixtureTenantTests.acme(now: Date()).write(path: tenant)
+        let badBaseline = try Self.run(["scan", "--tenant", tenant, "--baseline", typo])
+        #expect(badBaseline.status == 1)
+        #expect(badBaseline.err.contains("web_sesion_timeout"))
+        let unknown = try Self.run(["scan", "--frobnicate"])
+        #expect(unknown.status != 0)
+        #expect(unknown.err.contains("Unknown option"))
+        let noSecret = try Self.run(["scan", "--account-id", "a", "--client-id", "b"], environment: ["ZOOM_CLIENT_SECRET": ""])
+        #expect(noSecret.status == 1)
+        #expect(noSecret.err.contains("ZOOM_CLIENT_SECRET"))
+    }
+}
