@@ -71,3 +71,30 @@ struct CatalogueTests {
         #expect((mfa["requiredScopes"] as? [String])?.contains("account:read:admin") == true)
     }
 }
+
+struct CISMappingTests {
+    /// CIS Zoom Benchmark v1.0 recommendation numbers, as listed (all 171) in the team's research notes
+    /// (../shared/research/sspm-anchors.md, Appendix A, from the Turbot CIS v1.0.0 mod).
+    static func cisIDs() -> Set<String> {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.deletingLastPathComponent().appendingPathComponent("shared/research/sspm-anchors.md").path
+        let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        var ids = Set<String>()
+        for line in text.split(separator: "\n") where line.hasPrefix("| ") {
+            let first = line.dropFirst(2).prefix { $0 != " " && $0 != "|" }
+            if first.range(of: #"^\d+(\.\d+)+$"#, options: .regularExpression) != nil { ids.insert(String(first)) }
+        }
+        return ids
+    }
+
+    @Test("every CIS mapping names a real CIS Zoom v1.0 recommendation")
+    func cisMappingsExist() {
+        let known = Self.cisIDs()
+        #expect(known.count >= 150, "could not read the CIS list from the research notes")
+        for m in Catalogue.all.map(\.metadata) {
+            for id in m.mappings.cis {
+                #expect(known.contains(id), "\(m.id) maps to CIS \(id), which the benchmark does not have")
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ extension Catalogue {
             impact: .moderate, cost: .low, sources: [.accountSettings, .groups, .users, .roles],
             fields: ["GET /accounts/{accountId}/settings?option=security: security.sign_in_with_two_factor_auth",
                      "security.sign_in_with_two_factor_auth_groups", "security.sign_in_with_two_factor_auth_roles"],
-            cis: ["3.1.1.2.1"], nist: ["IA-2(1)", "IA-2(2)"], iso: ["A.8.5", "A.5.17"])) { snapshot, _ in
+            nist: ["IA-2(1)", "IA-2(2)"], iso: ["A.8.5", "A.5.17"])) { snapshot, _ in
             guard let settings = snapshot.accountSettings else { return Evaluation(.error, snapshot.missing(.accountSettings)) }
             guard let mode = settings.value(at: "security.sign_in_with_two_factor_auth")?.stringValue else {
                 return Evaluation(.error, "Zoom did not return security.sign_in_with_two_factor_auth.")
@@ -82,7 +82,7 @@ extension Catalogue {
             portal: "\(sec) → Automatically sign users out after a specified time (web)", threats: ["accountBreach", "maliciousInsider"],
             impact: .moderate, cost: .low, scoring: .binary, sources: [.accountSettings],
             fields: ["GET /accounts/{accountId}/settings?option=security: security.sign_again_period_for_inactivity_on_web"],
-            cis: ["3.1.1.4.1"], nist: ["AC-12", "AC-11"], iso: ["A.8.5", "A.5.15"])) { snapshot, baseline in
+            nist: ["AC-12", "AC-11"], iso: ["A.8.5", "A.5.15"])) { snapshot, baseline in
             timeoutEvaluation(snapshot, path: "security.sign_again_period_for_inactivity_on_web", max: baseline.webSessionTimeoutMaxMinutes, what: "web")
         },
 
@@ -92,7 +92,7 @@ extension Catalogue {
             portal: "\(sec) → Automatically sign users out after a specified time (client)", threats: ["accountBreach", "maliciousInsider"],
             impact: .moderate, cost: .low, scoring: .binary, sources: [.accountSettings],
             fields: ["GET /accounts/{accountId}/settings?option=security: security.sign_again_period_for_inactivity_on_client"],
-            cis: ["3.1.1.4.2"], nist: ["AC-12", "AC-11"], iso: ["A.8.5"])) { snapshot, baseline in
+            nist: ["AC-12", "AC-11"], iso: ["A.8.5"])) { snapshot, baseline in
             timeoutEvaluation(snapshot, path: "security.sign_again_period_for_inactivity_on_client", max: baseline.clientSessionTimeoutMaxMinutes, what: "client")
         },
 
@@ -188,7 +188,7 @@ extension Catalogue {
             rationale: "A user who can change their own sign-in e-mail or display name can impersonate colleagues in meetings and chat.",
             remediation: "Turn on \"Only account admin can change users' name, profile picture, sign-in email, and host key\".",
             portal: "\(sec) → Only account admin can change users' name…", threats: ["spoofing", "maliciousInsider"], scoring: .binary, sources: [.accountSettings],
-            fields: ["security.admin_change_user_info"], cis: ["3.1.1.3.1"], nist: ["AC-2", "IA-4"], iso: ["A.5.16"]),
+            fields: ["security.admin_change_user_info"], nist: ["AC-2", "IA-4"], iso: ["A.5.16"]),
             SettingRule("security.admin_change_user_info", expect: { _ in "on" }) { value, _ in value.isTrue }),
         .setting(meta("ZID-13", "Hide billing information from administrators", .identity, .low, max: 1,
             rationale: "Billing details are only needed by the billing role; hiding them limits what a compromised admin exposes.",

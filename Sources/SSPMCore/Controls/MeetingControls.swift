@@ -148,7 +148,7 @@ extension Catalogue {
             rationale: "Data residency obligations require choosing which data centers carry meeting traffic.",
             remediation: "Turn on \"Choose whether to allow specific data centers…\" and select only approved regions.",
             portal: "\(mtg) → In Meeting (Advanced) → Select data center regions for meetings/webinars", threats: ["dataResidency"], impact: .low, cost: .low,
-            cis: ["1.1.4.1"], nist: ["SA-9(5)"], iso: ["A.5.23", "A.5.34"],
+            cis: ["1.1.4.1.1"], nist: ["SA-9(5)"], iso: ["A.5.23", "A.5.34"],
             rules: [.equals("in_meeting.custom_data_center_regions", true),
                     SettingRule("in_meeting.data_center_regions", expect: { b in b.allowedDataCenterRegions.isEmpty ? "an explicit selection" : "within \(b.allowedDataCenterRegions.joined(separator: ", "))" }) { v, b in
                         let regions = v.arrayValue?.compactMap(\.stringValue) ?? []
@@ -158,7 +158,7 @@ extension Catalogue {
             rationale: "Blocking users of specific domains keeps known-bad or competitor accounts out of meetings.",
             remediation: "Turn on \"Block users in specific domains from joining meetings and webinars\" and list the domains.",
             portal: "\(mtg) → Security → Block users in specific domains…", threats: zoomBombing,
-            cis: ["1.1.4.1.1"], nist: ["AC-3", "SC-7"], iso: ["A.5.15"], rule: .equals("meeting_security.block_user_domain", true)),
+            nist: ["AC-3", "SC-7"], iso: ["A.5.15"], rule: .equals("meeting_security.block_user_domain", true)),
         settingControl("ZMT-23", "Identify guest participants in meetings", .meetings, .low, max: 1,
             rationale: "Marking guests tells everyone when people outside the account are listening.",
             remediation: "Turn on \"Identify guest participants in the meeting/webinar\" and lock it.",

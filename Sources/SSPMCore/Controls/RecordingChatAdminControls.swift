@@ -112,7 +112,7 @@ extension Catalogue {
             rationale: "Unlimited chat retention keeps sensitive messages forever.",
             remediation: "Turn on the cloud retention period for chat messages and files.",
             portal: "\(chatPortal) → Chat retention", threats: ["dataSpillage"],
-            cis: ["2.1.4.1"], nist: ["SI-12"], iso: ["A.8.10"],
+            nist: ["SI-12"], iso: ["A.8.10"],
             rule: SettingRule("chat.set_retention_period_in_cloud.enable", expect: { _ in "on" }) { v, _ in v.isTrue }),
         Control(meta("ZCH-07", "No channels admit external members", .chat, .medium, max: 3,
             rationale: "Channels open to external users spill internal discussion to other companies.",
