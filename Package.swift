@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/async-kit", from: "1.22.0"),
     ],
     targets: [
         .target(
@@ -60,6 +64,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SSPMStorage",
+            dependencies: [
+                "SSPMCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "AsyncKit", package: "async-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SSPMReports",
             dependencies: [
                 "SSPMCore",
@@ -73,6 +90,7 @@ let package = Package(
             dependencies: [
                 "SSPMCore",
                 "SSPMReports",
+                "SSPMStorage",
                 "ZoomAPI",
                 "ZoomSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -95,6 +113,11 @@ let package = Package(
         .testTarget(
             name: "SSPMCoreTests",
             dependencies: ["SSPMCore", "SSPMReports", "ZoomAPI", "ZoomSimulator", "SSPMTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSPMStorageTests",
+            dependencies: ["SSPMStorage", "SSPMCore", "SSPMTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

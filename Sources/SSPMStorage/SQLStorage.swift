@@ -1,0 +1,121 @@
+// AsyncKit's EventLoopGroupConnectionPool is internally synchronised (a lock per event-loop pool,
+// documented thread-safe) but predates Sendable annotations; this import lets it be held by a Sendable type.
+@preconcurrency import AsyncKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import SSPMCore
+
+/// Where the data lives.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    /// `postgres://…` / `postgresql://…`, or a file path for SQLite.
+    public static func parse(_ text: String) -> DatabaseLocation {
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") { return .postgres(url: text) }
+        if text.hasPrefix("sqlite://") { return .sqlite(path: String(text.dropFirst("sqlite://".count))) }
+        return .sqlite(path: text)
+    }
+
+    /// Without the password.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return "sqlite:\(path)"
+        case .postgres(let url):
+            guard var components = URLComponents(string: url) else { return "postgres:(unparseable URL)" }
+            if components.password != nil { components.password = "REDACTED" }
+            return components.string ?? "postgres"
+        }
+    }
+}
+
+/// A pool of connections to SQLite or PostgreSQL, used through SQLKit.
+public final class SQLStorage: Sendable {
+    enum Pool: Sendable {
+        case sqlite(EventLoopGroupConnectionPool<SQLiteConnectionSource>)
+        case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
+    }
+
+    public let location: DatabaseLocation
+    let pool: Pool
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+
+    public init(_ location: DatabaseLocation, logger: Logger) throws {
+        self.location = location
+        self.logger = logger
+        switch location {
+        case .sqlite(let path):
+            // One connection: SQLite serialises writers anyway, and this keeps "database is locked" away.
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            self.group = group
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            pool = .sqlite(EventLoopGroupConnectionPool(
+                source: SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true)),
+                maxConnectionsPerEventLoop: 1, logger: logger, on: group))
+        case .postgres(let url):
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            self.group = group
+            var configuration: SQLPostgresConfiguration
+            do { configuration = try SQLPostgresConfiguration(url: url) } catch {
+                throw StorageError("The database URL \(location) is not valid: use postgres://USER:PASSWORD@HOST:PORT/DATABASE (add ?sslmode=disable on loopback).")
+            }
+            configuration.coreConfiguration.options.connectTimeout = .seconds(10)
+            pool = .postgres(EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration), maxConnectionsPerEventLoop: 8, logger: logger, on: group))
+        }
+    }
+
+    /// Runs `body` with one connection.
+    public func withSQL<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch pool {
+        case .sqlite(let pool):
+            let connection = try await pool.requestConnection(logger: logger).get()
+            defer { pool.releaseConnection(connection, logger: logger) }
+            return try await body(connection.sql())
+        case .postgres(let pool):
+            let connection: PostgresConnection
+            do { connection = try await pool.requestConnection(logger: logger).get() } catch {
+                throw StorageError("Cannot connect to \(location): \(String(describing: error).prefix(200)). Is PostgreSQL running and the URL right?")
+            }
+            defer { pool.releaseConnection(connection, logger: logger) }
+            return try await body(connection.sql())
+        }
+    }
+
+    /// Runs `body` inside a transaction on one connection.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withSQL { db in
+            try await db.raw("BEGIN").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public var isPostgres: Bool { if case .postgres = location { return true } else { return false } }
+
+    public func shutdown() async throws {
+        switch pool {
+        case .sqlite(let pool): try await pool.shutdownAsync()
+        case .postgres(let pool): try await pool.shutdownAsync()
+        }
+        try await group.shutdownGracefully()
+    }
+}
+
+public struct StorageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

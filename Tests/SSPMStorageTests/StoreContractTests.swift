@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import SSPMCore
+import SSPMStorage
+import SSPMTestSupport
+import Testing
+
+/// One contract suite for every store, run against SQLite always and against a real PostgreSQL server
+/// when SSPM_TEST_POSTGRES_URL is set (`.ci/run` starts one).
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+
+    static var postgresURL: String? {
+        let url = ProcessInfo.processInfo.environment["SSPM_TEST_POSTGRES_URL"]
+        return url?.isEmpty == false ? url : nil
+    }
+
+    static var available: [Backend] {
+        if postgresURL == nil {
+            print("StoreContractTests: SSPM_TEST_POSTGRES_URL is not set, so the PostgreSQL half of the store contract is skipped (bash .ci/run sets it).")
+            return [.sqlite]
+        }
+        return [.sqlite, .postgres]
+    }
+
+    /// A fresh, migrated database.
+    func withStorage<T: Sendable>(_ body: (SQLStorage) async throws -> T) async throws -> T {
+        let logger = LogCapture().logger(label: "store")
+        let storage: SQLStorage
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-store-\(UUID().uuidString).sqlite").path
+            storage = try SQLStorage(.sqlite(path: path), logger: logger)
+        case .postgres:
+            // A database per test, so tests do not see each other's rows.
+            let name = "sspm_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let admin = try SQLStorage(.postgres(url: Backend.postgresURL!), logger: logger)
+            try await admin.withSQL { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+            try await admin.shutdown()
+            var url = URLComponents(string: Backend.postgresURL!)!
+            url.path = "/" + name
+            storage = try SQLStorage(.postgres(url: url.string!), logger: logger)
+        }
+        do {
+            try await Migrator(storage: storage, logger: logger).migrate()
+            let result = try await body(storage)
+            try await storage.shutdown()
+            return result
+        } catch {
+            try? await storage.shutdown()
+            throw error
+        }
+    }
+}
+
+@Suite(.serialized)
+struct StoreContractTests {
+    static let box = SecretBox(key: .init(size: .bits256))
+
+    @Test("migrations run once and are recorded", arguments: Backend.available)
+    func migrations(_ backend: Backend) async throws {
+        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
+            let migrator = Migrator(storage: storage, logger: LogCapture().logger(label: "m"))
+            #expect(try await migrator.applied() == Migrations.all.map(\.id))
+            #expect(try await migrator.migrate().isEmpty)  // second run: nothing to do
+        }
+    }
+
+    @Test("connectors: create, list, get, status, delete; secrets sealed at rest; duplicate client IDs refused", arguments: Backend.available)
+    func connectors(_ backend: Backend) async throws {
+        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
+            let store = SQLConnectorStore(storage: storage, box: Self.box)
+            let a = ConnectorRecord(name: "Acme production", accountID: "acct-1", clientID: "client-1")
+            try await store.create(a, secrets: ConnectorSecrets(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
+            #expect(try await store.list().map(\.id) == [a.id])
+            #expect(try await store.get(id: a.id)?.name == "Acme production")
+            #expect(try await store.secrets(id: a.id) == ConnectorSecrets(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
+            // At rest the secret is sealed, not stored in clear.
+            let raw = try await storage.withSQL { db in
+                try await db.raw("SELECT client_secret_sealed, webhook_secret_sealed FROM connectors").first().map {
+                    (try $0.decode(column: "client_secret_sealed", as: String.self), try $0.decode(column: "webhook_secret_sealed", as: String.self))
+                }
+            }
+            #expect(raw?.0.hasPrefix("v1:") == true && raw?.0.contains("s3cret") == false)
+            #expect(raw?.1.contains("wh-token") == false)
+            // Another master key cannot open it.
+            let other = SQLConnectorStore(storage: storage, box: SecretBox(key: .init(size: .bits256)))
+            await #expect(throws: StoreError.cannotUnseal("client secret")) { _ = try await other.secrets(id: a.id) }
+
+            await #expect(throws: StoreError.duplicateClientID("client-1")) {
+                try await store.create(ConnectorRecord(name: "Again", accountID: "acct-1", clientID: "client-1"), secrets: .init(clientSecret: "x"))
+            }
+            try await store.updateStatus(id: a.id, status: "degraded", detail: "signin_report: missing scope report:read:admin", at: Date())
+            #expect(try await store.get(id: a.id)?.status == "degraded")
+            try await store.delete(id: a.id)
+            #expect(try await store.list().isEmpty)
+            await #expect(throws: StoreError.notFound("Connector \(a.id)")) { try await store.delete(id: a.id) }
+        }
+    }
+
+    @Test("activities: fingerprint de-duplication across overlapping batches, filters, newest first", arguments: Backend.available)
+    func activities(_ backend: Backend) async throws {
+        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
+            let connectors = SQLConnectorStore(storage: storage, box: Self.box)
+            let c = ConnectorRecord(name: "A", accountID: "a", clientID: "c-act")
+            try await connectors.create(c, secrets: .init(clientSecret: "x"))
+            let store = SQLActivityStore(storage: storage)
+            let base = Date(timeIntervalSince1970: 1_790_000_000)
+            func row(_ n: Int) -> ActivityRecord {
+                let payload: JSONValue = ["email": .string("u\(n % 3)@example.com"), "time": .string("t\(n)"), "type": "Sign in", "ip_address": "192.0.2.1"]
+                return ActivityRecord(connectorID: c.id, kind: "signin", occurredAt: base.addingTimeInterval(Double(n) * 60), user: "u\(n % 3)@example.com",
+                                      ipAddress: "192.0.2.1", fingerprint: ActivityFingerprint.make(kind: "signin", payload), payload: payload)
+            }
+            try await store.insert((0..<500).map(row))
+            try await store.insert((400..<700).map(row))  // overlap 400..<500
+            #expect(try await store.count(connectorID: c.id) == 700)
+            let recent = try await store.list(connectorID: c.id, from: base.addingTimeInterval(600 * 60), to: nil, user: nil, limit: 1000)
+            #expect(recent.count == 100)
+            #expect(recent.first?.occurredAt == base.addingTimeInterval(699 * 60))
+            let oneUser = try await store.list(connectorID: c.id, from: nil, to: nil, user: "u1@example.com", limit: 10_000)
+            #expect(oneUser.count == (0..<700).filter { $0 % 3 == 1 }.count)
+            #expect(oneUser.first?.payload["type"] == "Sign in")
+        }
+    }
+
+    @Test("scans: score history oldest first, latest result round-trips", arguments: Backend.available)
+    func scans(_ backend: Backend) async throws {
+        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
+            let connectors = SQLConnectorStore(storage: storage, box: Self.box)
+            let c = ConnectorRecord(name: "S", accountID: "s", clientID: "c-scan")
+            try await connectors.create(c, secrets: .init(clientSecret: "x"))
+            let store = SQLScanStore(storage: storage)
+            let snapshot = PostureSnapshot(accountID: "s", capturedAt: Date(timeIntervalSince1970: 1_790_000_000), unavailable: [:])
+            for day in 0..<3 {
+                var snap = snapshot
+                snap.capturedAt = snapshot.capturedAt.addingTimeInterval(Double(day) * 86_400)
+                try await store.save(connectorID: c.id, PostureEngine.scan(snap))
+            }
+            let history = try await store.history(connectorID: c.id, limit: 10)
+            #expect(history.count == 3)
+            #expect(history.map(\.scannedAt) == history.map(\.scannedAt).sorted())
+            let latest = try #require(try await store.latest(connectorID: c.id))
+            #expect(latest.scannedAt == snapshot.capturedAt.addingTimeInterval(2 * 86_400))
+            #expect(latest.findings.count == Catalogue.all.count)
+        }
+    }
+}
