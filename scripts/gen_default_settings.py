@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from zoom_schema import ZoomSpecs, errors, validator_for  # noqa: E402
+from zoom_schema import ZoomSpecs, errors, validator_for, write_or_check  # noqa: E402
 
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "ZoomSimulator", "Generated", "DefaultSettings+Generated.swift")
 
@@ -108,15 +108,9 @@ def main():
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     text, documents = generate(ZoomSpecs(args.spec_dir))
-    if args.check:
-        current = open(OUTPUT, encoding="utf-8").read() if os.path.exists(OUTPUT) else ""
-        if current != text:
-            print(f"{OUTPUT} is out of date: run python3 scripts/gen_default_settings.py", file=sys.stderr)
-            return 1
-        print("default settings are current")
-        return 0
-    with open(OUTPUT, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    status = write_or_check(OUTPUT, text, args.check, "python3 scripts/gen_default_settings.py")
+    if args.check or status:
+        return status
     for name, document in documents.items():
         print(f"{name}: {len(document)} sections, {len(json.dumps(document))} bytes")
     return 0

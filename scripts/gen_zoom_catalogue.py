@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from zoom_schema import ZoomSpecs  # noqa: E402
+from zoom_schema import ZoomSpecs, write_or_check  # noqa: E402
 
 OPERATIONS = [
     ("listUsers", "GET", "/users"), ("createUser", "POST", "/users"), ("getUser", "GET", "/users/{userId}"),
@@ -86,15 +86,9 @@ def main():
     parser.add_argument("--check", action="store_true", help="fail if the committed file differs from what would be generated")
     args = parser.parse_args()
     text, rows = generate(ZoomSpecs(args.spec_dir))
-    if args.check:
-        current = open(OUTPUT, encoding="utf-8").read() if os.path.exists(OUTPUT) else ""
-        if current != text:
-            print(f"{OUTPUT} is out of date: run python3 scripts/gen_zoom_catalogue.py", file=sys.stderr)
-            return 1
-        print("operation catalogue is current")
-        return 0
-    with open(OUTPUT, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    status = write_or_check(OUTPUT, text, args.check, "python3 scripts/gen_zoom_catalogue.py")
+    if args.check or status:
+        return status
     for row in rows:
         print("%-26s %-6s %-42s %-7s %-45s %s/%s" % row)
     return 0

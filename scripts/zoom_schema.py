@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import re
+import sys
 
 SPEC_FILES = {
     "users": "zoom-users-endpoints.json",
@@ -181,3 +182,17 @@ def errors(schema, body, limit=5):
     """Human-readable validation errors (JSON path: message)."""
     found = sorted(validator_for(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:200]}" for e in found[:limit]]
+
+
+def write_or_check(path, text, check, regenerate_command):
+    """Writes a generated file, or with `check` fails (returns 1) when the committed one differs."""
+    if check:
+        current = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+        if current != text:
+            print(f"{path} is out of date: run {regenerate_command}", file=sys.stderr)
+            return 1
+        print(f"{os.path.basename(path)} is current")
+        return 0
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return 0

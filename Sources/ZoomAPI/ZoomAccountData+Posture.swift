@@ -16,10 +16,10 @@ extension ZoomAccountData {
             case .notPermitted(let message): reason = "not permitted: \(message)"
             default: reason = error.description
             }
-            if let core = DataSource(rawValue: source.rawValue) { unavailable[core] = reason }
+            unavailable[source] = reason
         }
-        for source in ZoomDataSource.allCases where !readSources.contains(source) {
-            if let core = DataSource(rawValue: source.rawValue), unavailable[core] == nil { unavailable[core] = "not read in this scan" }
+        for source in ZoomDataSource.allCases where !readSources.contains(source) && unavailable[source] == nil {
+            unavailable[source] = "not read in this scan"
         }
 
         let postureUsers: [PostureSnapshot.User]? = failed(.users) ? nil : users.map { user in

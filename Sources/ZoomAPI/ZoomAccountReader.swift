@@ -2,19 +2,9 @@ import SSPMCore
 import Foundation
 import Logging
 
-/// The data sources OpenSSPM reads from a Zoom account; each can fail on its own (a missing scope,
-/// a plan without reports) without failing the others.
-public enum ZoomDataSource: String, Sendable, CaseIterable, Codable, Hashable {
-    case accountSettings = "account_settings"
-    case lockSettings = "lock_settings"
-    case users
-    case groups
-    case roles
-    case domains
-    case signInReport = "signin_report"
-    case operationLog = "operation_log"
-    case chatChannels = "chat_channels"
-}
+/// The data sources OpenSSPM reads from a Zoom account (the core's `DataSource`); each can fail on its
+/// own (a missing scope, a plan without reports) without failing the others.
+public typealias ZoomDataSource = DataSource
 
 public struct ZoomGroupData: Sendable {
     public var group: ZoomGroup
