@@ -1,0 +1,64 @@
+import Foundation
+
+/// A connector's state, as the UI and API show it.
+public enum ConnectorStatus: String, Codable, Sendable, CaseIterable {
+    case connecting, connected, degraded, error, disconnected
+}
+
+/// Whether one data source can be read.
+public struct SourceHealth: Codable, Sendable, Hashable {
+    public var source: DataSource
+    public var ok: Bool
+    /// Why not, in words a person can act on.
+    public var reason: String?
+    /// Scopes Zoom said are missing.
+    public var missingScopes: [String]
+
+    public init(source: DataSource, ok: Bool, reason: String? = nil, missingScopes: [String] = []) {
+        self.source = source
+        self.ok = ok
+        self.reason = reason
+        self.missingScopes = missingScopes
+    }
+}
+
+/// The result of validating a connection: status, a plain-language headline and fix, granted scopes,
+/// per-source health, and the controls a failing source disables.
+public struct ConnectionReport: Codable, Sendable {
+    public var status: ConnectorStatus
+    public var headline: String
+    public var fix: String?
+    public var grantedScopes: [String]
+    public var sources: [SourceHealth]
+    public var disabledControls: [String]
+    public var checkedAt: Date
+
+    public init(status: ConnectorStatus, headline: String, fix: String?, grantedScopes: [String], sources: [SourceHealth], checkedAt: Date) {
+        self.status = status
+        self.headline = headline
+        self.fix = fix
+        self.grantedScopes = grantedScopes
+        self.sources = sources
+        self.checkedAt = checkedAt
+        let failing = Set(sources.filter { !$0.ok }.map(\.source))
+        self.disabledControls = Catalogue.all.map(\.metadata).filter { !Set($0.dataSources).isDisjoint(with: failing) }.map(\.id)
+    }
+
+    /// Status from per-source health when the credentials work.
+    public static func assess(sources: [SourceHealth], grantedScopes: [String], checkedAt: Date) -> ConnectionReport {
+        let failing = sources.filter { !$0.ok }
+        if failing.isEmpty {
+            return ConnectionReport(status: .connected, headline: "Connected: all \(sources.count) data sources can be read.", fix: nil,
+                                    grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt)
+        }
+        let missing = Array(Set(failing.flatMap(\.missingScopes))).sorted()
+        let fix = missing.isEmpty
+            ? failing.compactMap(\.reason).first
+            : "Add the scope(s) \(missing.joined(separator: ", ")) to the Server-to-Server OAuth app (Zoom App Marketplace → your app → Scopes), then reconnect."
+        let status: ConnectorStatus = failing.count == sources.count ? .error : .degraded
+        return ConnectionReport(
+            status: status,
+            headline: "\(status == .error ? "No" : "\(sources.count - failing.count) of \(sources.count)") data sources can be read; failing: \(failing.map(\.source.rawValue).joined(separator: ", ")).",
+            fix: fix, grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt)
+    }
+}
