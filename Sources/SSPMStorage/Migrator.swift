@@ -38,6 +38,15 @@ public enum Migrations {
                 "CREATE INDEX activities_connector_user ON activities (connector_id, user_email, occurred_at)",
             ]
         },
+        Migration(id: "0002_sync_checkpoints") { _ in
+            [
+                """
+                CREATE TABLE sync_checkpoints (
+                    connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE, stream TEXT NOT NULL,
+                    synced_to BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (connector_id, stream))
+                """,
+            ]
+        },
     ]
 }
 

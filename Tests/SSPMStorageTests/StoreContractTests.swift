@@ -124,6 +124,20 @@ struct StoreContractTests {
         }
     }
 
+    @Test("checkpoints: absent, set, moved forward, per stream", arguments: Backend.available)
+    func checkpoints(_ backend: Backend) async throws {
+        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
+            try await SQLConnectorStore(storage: storage, box: Self.box).create(ConnectorRecord(id: "cp", name: "C", accountID: "a", clientID: "c-cp"), secrets: .init(clientSecret: "x"))
+            let store = SQLCheckpointStore(storage: storage)
+            #expect(try await store.checkpoint(connectorID: "cp", stream: "signin") == nil)
+            let t1 = Date(timeIntervalSince1970: 1_790_000_000)
+            try await store.setCheckpoint(connectorID: "cp", stream: "signin", to: t1)
+            try await store.setCheckpoint(connectorID: "cp", stream: "signin", to: t1.addingTimeInterval(60))
+            #expect(try await store.checkpoint(connectorID: "cp", stream: "signin") == t1.addingTimeInterval(60))
+            #expect(try await store.checkpoint(connectorID: "cp", stream: "operation") == nil)
+        }
+    }
+
     @Test("scans: score history oldest first, latest result round-trips", arguments: Backend.available)
     func scans(_ backend: Backend) async throws {
         try await backend.withStorage { (storage: SQLStorage) async throws -> Void in

@@ -101,3 +101,9 @@ public protocol ScanStore: Sendable {
     /// Score history, oldest first.
     func history(connectorID: String, limit: Int) async throws -> [(scannedAt: Date, score: ScoreSummary)]
 }
+
+/// Where each incremental sync stopped, per connector and stream (e.g. `signin`, `operation`).
+public protocol CheckpointStore: Sendable {
+    func checkpoint(connectorID: String, stream: String) async throws -> Date?
+    func setCheckpoint(connectorID: String, stream: String, to: Date) async throws
+}

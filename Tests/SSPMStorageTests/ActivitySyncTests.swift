@@ -1,0 +1,54 @@
+import Foundation
+import SSPMCore
+import SSPMStorage
+import SSPMTestSupport
+import Testing
+import ZoomAPI
+import ZoomSimulator
+
+@Suite(.serialized)
+struct ActivitySyncTests {
+    struct Crash: Error {}
+
+    @Test("backfill 7 days, then incremental with overlap: exact counts, raw rows kept; a crash before the checkpoint loses and duplicates nothing",
+          arguments: Backend.available)
+    func backfillIncrementalAndCrash(_ backend: Backend) async throws {
+        let tenant = TenantGenerator(users: 120, groups: 2, days: 9, seed: 12).generate()
+        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
+            try await SimulatorFixture.with(tenant) { f in
+                let connectors = SQLConnectorStore(storage: storage, box: SecretBox(key: .init(size: .bits256)))
+                try await connectors.create(ConnectorRecord(id: "c1", name: "Acme", accountID: tenant.accountID, clientID: tenant.credentials.clientID),
+                                            secrets: .init(clientSecret: tenant.credentials.clientSecret))
+                let sync = ZoomActivitySync(client: await f.client(), activities: SQLActivityStore(storage: storage),
+                                            checkpoints: SQLCheckpointStore(storage: storage), fingerprint: ActivityFingerprint.make, logger: f.logger)
+                let now = Date()
+                // Expected by hand from the tenant: rows at or after the start of the first day of the 7-day window.
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = TimeZone(identifier: "UTC")!
+                let start = calendar.startOfDay(for: now.addingTimeInterval(-7 * 86_400))
+                let iso = ISO8601DateFormatter()
+                func inWindow(_ rows: [JSONValue]) -> Int { rows.filter { iso.date(from: $0["time"]!.stringValue!)! >= start }.count }
+                let expected = inWindow(tenant.activityLogs) + inWindow(tenant.operationLogs)
+
+                // First run crashes after storing sign-ins, before moving the checkpoint.
+                await #expect(throws: Crash.self) {
+                    _ = try await sync.run(connectorID: "c1", now: now) { stream in if stream == "signin" { throw Crash() } }
+                }
+                let first = try await sync.run(connectorID: "c1", now: now)
+                #expect(first.storedTotal == expected)
+                let stored = try await SQLActivityStore(storage: storage).list(connectorID: "c1", from: nil, to: nil, user: nil, limit: 10_000)
+                #expect(stored.contains { $0.kind == "signin" && $0.payload["ip_address"] != nil && $0.ipAddress != nil })
+
+                // New activity arrives; the next pass fetches from the checkpoint minus the overlap and stores only the new rows.
+                let email = tenant.users.first { $0["status"]?.stringValue == "active" && $0["id"] != nil }!["email"]!.stringValue!
+                #expect(await f.engine.recordSignIn(email: email))
+                #expect(await f.engine.recordSignIn(email: email, signOut: true))
+                let second = try await sync.run(connectorID: "c1", now: Date())
+                #expect(second.storedTotal == expected + 2)
+                #expect(second.windowStart["signin"]! > now.addingTimeInterval(-20 * 60))
+                let third = try await sync.run(connectorID: "c1", now: Date())
+                #expect(third.storedTotal == expected + 2)  // nothing new, nothing doubled
+            }
+        }
+    }
+}
