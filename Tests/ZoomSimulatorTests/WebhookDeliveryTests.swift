@@ -41,6 +41,16 @@ struct WebhookDeliveryTests {
             #expect(delivery.headers["user-agent"] == "Zoom Marketplace/1.0a")
             let event = Self.json(delivery.body)
             #expect(event["event"] == "account.settings_updated")
+            // The receiving side's verifier accepts it once and refuses the same bytes again.
+            let verifier = ZoomWebhookVerifier(secret: tenant.credentials.webhookSecretToken!)
+            guard case .event("account.settings_updated", _) = await verifier.handle(body: delivery.body, headers: delivery.headers) else {
+                Issue.record("the verifier refused a delivery from the simulator")
+                return
+            }
+            guard case .rejected(409, _) = await verifier.handle(body: delivery.body, headers: delivery.headers) else {
+                Issue.record("a replay was accepted")
+                return
+            }
             #expect(event["payload"]?["object"]?["settings"]?["meeting_security"]?["waiting_room"] == false)
             #expect(event["payload"]?["old_object"]?["settings"]?["meeting_security"]?["waiting_room"]
                     == tenant.settings!["meeting_security"]!["waiting_room"])
