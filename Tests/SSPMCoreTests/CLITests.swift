@@ -107,6 +107,31 @@ struct CLITests {
         #expect(strictFindings.first { $0["controlId"] as? String == "ZID-03" }?["verdict"] as? String == "fail")  // 15 > 10
     }
 
+    @Test("sspm demo runs end to end, keeps its data, and reuses it on the next run")
+    func demo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-demo-\(UUID().uuidString)").path
+        let first = try Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--users", "60"])
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.contains("connected — Connected: all 9 data sources can be read."))
+        #expect(first.out.contains("Secure Score"))
+        #expect(first.out.contains("1 scan(s)"))
+        let key = try FileManager.default.attributesOfItem(atPath: dir + "/master.key")
+        #expect((key[.posixPermissions] as? Int) == 0o600)
+        let second = try Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--users", "60"])
+        #expect(second.status == 0)
+        #expect(second.out.contains("2 scan(s)"))
+        #expect(second.out.contains("Since the previous scan"))
+        // The client secret is sealed in the database, not stored in clear.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let tenant = TenantGenerator(users: 60, groups: 10, days: 7, seed: 2026, plan: .business, now: calendar.startOfDay(for: Date())).generate()
+        let database = FileManager.default.contents(atPath: dir + "/sspm.sqlite") ?? Data()
+        #expect(database.count > 0)
+        #expect(database.range(of: Data(tenant.credentials.clientID.utf8)) != nil)  // the same account, so the search below is meaningful
+        #expect(database.range(of: Data(tenant.credentials.clientSecret.utf8)) == nil)
+        #expect(database.range(of: Data(tenant.credentials.webhookSecretToken!.utf8)) == nil)
+    }
+
     @Test("bad input: unreadable or invalid files and unknown options give a clear error and a non-zero exit")
     func badInput() throws {
         let broken = try Self.temp("broken.json", "{\n  \"plan\": \"pro\",\n  \"account\": {\"id\": nope}\n}")
