@@ -80,17 +80,23 @@ public final class WebhookDispatcher: Service, Sendable {
         }
     }
 
-    private func deliver(_ pending: Pending) async {
-        let timestamp = String(Int64(clock.now().timeIntervalSince1970))
+    /// A POST of `body` signed as Zoom signs it: `x-zm-request-timestamp` (seconds) and `x-zm-signature`.
+    private func signedRequest(body: Data, at time: Date) -> HTTPClientRequest {
+        let timestamp = String(Int64(time.timeIntervalSince1970))
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         request.headers.add(name: "User-Agent", value: "Zoom Marketplace/1.0a")
         request.headers.add(name: "x-zm-request-timestamp", value: timestamp)
-        request.headers.add(name: "x-zm-signature", value: ZoomWebhookSignature.signature(secret: secret, timestamp: timestamp, body: pending.body))
+        request.headers.add(name: "x-zm-signature", value: ZoomWebhookSignature.signature(secret: secret, timestamp: timestamp, body: body))
+        request.body = .bytes(ByteBuffer(data: body))
+        return request
+    }
+
+    private func deliver(_ pending: Pending) async {
+        var request = signedRequest(body: pending.body, at: clock.now())
         request.headers.add(name: "x-zm-request-id", value: pending.deliveryID)
         request.headers.add(name: "x-zm-trackingid", value: "v=2.0;clid=us06;rid=WEB_\(ZoomSimulatorEngine.randomHex(32))")
-        request.body = .bytes(ByteBuffer(data: pending.body))
         var status: Int?
         var failure: String?
         do {
@@ -127,14 +133,7 @@ public final class WebhookDispatcher: Service, Sendable {
         let body: JSONValue = ["payload": ["plainToken": .string(plainToken)], "event_ts": .int(Int64(now.timeIntervalSince1970 * 1000)),
                                "event": "endpoint.url_validation"]
         let data = (try? JSONEncoder().encode(body)) ?? Data()
-        let timestamp = String(Int64(now.timeIntervalSince1970))
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.headers.add(name: "User-Agent", value: "Zoom Marketplace/1.0a")
-        request.headers.add(name: "x-zm-request-timestamp", value: timestamp)
-        request.headers.add(name: "x-zm-signature", value: ZoomWebhookSignature.signature(secret: secret, timestamp: timestamp, body: data))
-        request.body = .bytes(ByteBuffer(data: data))
+        let request = signedRequest(body: data, at: now)
         do {
             let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
             let bytes = try await response.body.collect(upTo: 1 << 16)
