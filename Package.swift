@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         .package(url: "https://github.com/vapor/async-kit", from: "1.22.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -85,11 +87,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SSPMServer",
+            dependencies: [
+                "SSPMCore", "SSPMReports", "SSPMStorage", "ZoomAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sspm",
             dependencies: [
                 "SSPMCore",
                 "SSPMReports",
+                "SSPMServer",
                 "SSPMStorage",
                 "ZoomAPI",
                 "ZoomSimulator",
@@ -113,6 +131,15 @@ let package = Package(
         .testTarget(
             name: "SSPMCoreTests",
             dependencies: ["SSPMCore", "SSPMReports", "ZoomAPI", "ZoomSimulator", "SSPMTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SSPMServerTests",
+            dependencies: [
+                "SSPMServer", "SSPMStorage", "SSPMCore", "ZoomAPI", "ZoomSimulator", "SSPMTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -47,6 +47,88 @@ public enum Migrations {
                 """,
             ]
         },
+        Migration(id: "0003_service") { postgres in
+            let double = postgres ? "DOUBLE PRECISION" : "REAL"
+            return [
+                // Zoom for Government (api.zoomgov.com) and the simulator need other hosts.
+                "ALTER TABLE connectors ADD COLUMN api_url TEXT",
+                "ALTER TABLE connectors ADD COLUMN token_url TEXT",
+                // The last ConnectionReport (JSON): per-source health and scopes.
+                "ALTER TABLE connectors ADD COLUMN health TEXT",
+                "ALTER TABLE connectors ADD COLUMN last_sync_at BIGINT",
+                // Webhook sign-ins and polled report rows describe the same event: `correlation` joins them.
+                "ALTER TABLE activities ADD COLUMN source TEXT NOT NULL DEFAULT 'poll'",
+                "ALTER TABLE activities ADD COLUMN correlation TEXT",
+                "CREATE INDEX activities_correlation ON activities (connector_id, correlation)",
+                "CREATE INDEX activities_connector_ip ON activities (connector_id, ip_address, occurred_at)",
+                "CREATE INDEX activities_connector_kind ON activities (connector_id, kind, occurred_at)",
+                """
+                CREATE TABLE connector_events (
+                    id TEXT PRIMARY KEY, connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+                    at BIGINT NOT NULL, from_status TEXT, to_status TEXT NOT NULL, detail TEXT)
+                """,
+                "CREATE INDEX connector_events_time ON connector_events (connector_id, at)",
+                """
+                CREATE TABLE sync_jobs (
+                    connector_id TEXT PRIMARY KEY REFERENCES connectors(id) ON DELETE CASCADE,
+                    lease_owner TEXT, lease_expires_at BIGINT,
+                    next_activity_at BIGINT NOT NULL, next_posture_at BIGINT NOT NULL,
+                    paused INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+                    progress TEXT)
+                """,
+                """
+                CREATE TABLE sync_runs (
+                    id TEXT PRIMARY KEY, connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+                    owner TEXT NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT, outcome TEXT, detail TEXT, stats TEXT)
+                """,
+                "CREATE INDEX sync_runs_connector ON sync_runs (connector_id, started_at)",
+                """
+                CREATE TABLE inventories (
+                    connector_id TEXT PRIMARY KEY REFERENCES connectors(id) ON DELETE CASCADE,
+                    captured_at BIGINT NOT NULL, users TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE score_daily (
+                    connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE, day TEXT NOT NULL,
+                    achieved \(double) NOT NULL, max_score \(double) NOT NULL, percent \(double) NOT NULL, scans INTEGER NOT NULL,
+                    PRIMARY KEY (connector_id, day))
+                """,
+                """
+                CREATE TABLE control_states (
+                    connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE, control_id TEXT NOT NULL,
+                    state TEXT NOT NULL, rationale TEXT, expires_at BIGINT, set_by TEXT, updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (connector_id, control_id))
+                """,
+                """
+                CREATE TABLE control_state_changes (
+                    id TEXT PRIMARY KEY, connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE, control_id TEXT NOT NULL,
+                    from_state TEXT, to_state TEXT NOT NULL, rationale TEXT, expires_at BIGINT, set_by TEXT, at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX control_state_changes_time ON control_state_changes (connector_id, at)",
+                """
+                CREATE TABLE operators (
+                    id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY, operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+                    operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE, role TEXT NOT NULL,
+                    created_at BIGINT NOT NULL, last_used_at BIGINT, revoked_at BIGINT)
+                """,
+                "CREATE TABLE login_failures (email TEXT NOT NULL, at BIGINT NOT NULL)",
+                "CREATE INDEX login_failures_email ON login_failures (email, at)",
+                """
+                CREATE TABLE audit_log (
+                    id TEXT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT)
+                """,
+                "CREATE INDEX audit_log_time ON audit_log (at)",
+            ]
+        },
     ]
 }
 
@@ -63,6 +145,13 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ migrations: [Migration] = Migrations.all) async throws -> [String] {
         let postgres = storage.isPostgres
+        if !postgres {
+            // WAL: readers do not wait for the writer; commits still fsync (synchronous stays FULL).
+            try await storage.withSQL { db in
+                try await db.raw("PRAGMA journal_mode=WAL").run()
+                try await db.raw("PRAGMA busy_timeout=10000").run()
+            }
+        }
         try await storage.withSQL { db in
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
         }

@@ -68,13 +68,17 @@ public struct SQLConnectorStore: ConnectorStore {
         guard try await get(id: id) != nil else { throw StoreError.notFound("Connector \(id)") }
     }
 
+    /// Tables holding a connector's data, deleted with it.
+    static let dependentTables = ["sync_checkpoints", "activities", "scans", "connector_events", "sync_jobs", "sync_runs", "inventories",
+                                  "score_daily", "control_states", "control_state_changes"]
+
     public func delete(id: String) async throws {
         guard try await get(id: id) != nil else { throw StoreError.notFound("Connector \(id)") }
         try await storage.transaction { db in
             // Explicit, so it does not depend on SQLite's foreign-key pragma.
-            try await db.raw("DELETE FROM sync_checkpoints WHERE connector_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM activities WHERE connector_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM scans WHERE connector_id = \(bind: id)").run()
+            for table in Self.dependentTables {
+                try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE connector_id = \(bind: id)").run()
+            }
             try await db.raw("DELETE FROM connectors WHERE id = \(bind: id)").run()
         }
     }
@@ -85,23 +89,9 @@ public struct SQLActivityStore: ActivityStore {
     let storage: SQLStorage
     public init(storage: SQLStorage) { self.storage = storage }
 
+    /// Sign-in rows carry a correlation key, so a webhook copy of the same sign-in is replaced by the polled row.
     public func insert(_ activities: [ActivityRecord]) async throws {
-        guard !activities.isEmpty else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let rows = try activities.map { ($0, String(decoding: try encoder.encode($0.payload), as: UTF8.self)) }
-        // One transaction per batch: all of it lands, or none of it (a crash mid-batch loses nothing, and the retry de-duplicates).
-        try await storage.transaction { db in
-            for chunk in stride(from: 0, to: rows.count, by: 200).map({ Array(rows[$0..<min($0 + 200, rows.count)]) }) {
-                var query = SQLQueryString("INSERT INTO activities (connector_id, fingerprint, kind, occurred_at, user_email, ip_address, payload) VALUES ")
-                for (index, (a, payload)) in chunk.enumerated() {
-                    if index > 0 { query.appendLiteral(", ") }
-                    query += "(\(bind: a.connectorID), \(bind: a.fingerprint), \(bind: a.kind), \(bind: millis(a.occurredAt)), \(bind: a.user), \(bind: a.ipAddress), \(bind: payload))"
-                }
-                query.appendLiteral(" ON CONFLICT DO NOTHING")
-                try await db.raw(query).run()
-            }
-        }
+        try await insertPolled(activities, correlations: activities.map { $0.kind == "signin" ? ActivityCorrelation.forReportRow($0.payload) : nil })
     }
 
     public func count(connectorID: String) async throws -> Int {
@@ -134,7 +124,8 @@ public struct SQLScanStore: ScanStore {
     let storage: SQLStorage
     public init(storage: SQLStorage) { self.storage = storage }
 
-    public func save(connectorID: String, _ result: ScanResult) async throws {
+    @discardableResult
+    public func save(connectorID: String, _ result: ScanResult) async throws -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
@@ -146,6 +137,7 @@ public struct SQLScanStore: ScanStore {
                 VALUES (\(bind: id), \(bind: connectorID), \(bind: millis(result.scannedAt)), \(bind: result.score.achieved), \(bind: result.score.max), \(bind: result.score.percent), \(bind: json))
                 """).run()
         }
+        return id
     }
 
     public func latest(connectorID: String) async throws -> ScanResult? {

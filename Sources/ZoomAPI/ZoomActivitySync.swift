@@ -33,9 +33,10 @@ public struct ZoomActivitySync: Sendable {
 
     /// Runs one incremental pass for both streams; `afterStore` is a test hook called between storing
     /// rows and moving the checkpoint (throwing there simulates a crash).
-    public func run(connectorID: String, now: Date = Date(), afterStore: @Sendable (String) throws -> Void = { _ in }) async throws -> Outcome {
+    public func run(connectorID: String, now: Date = Date(), streams: [String] = ["signin", "operation"],
+                    afterStore: @Sendable (String) throws -> Void = { _ in }) async throws -> Outcome {
         var outcome = Outcome()
-        for stream in ["signin", "operation"] {
+        for stream in streams {
             let last = try await checkpoints.checkpoint(connectorID: connectorID, stream: stream)
             let from = last.map { $0.addingTimeInterval(-overlap) } ?? now.addingTimeInterval(-backfill)
             outcome.windowStart[stream] = from

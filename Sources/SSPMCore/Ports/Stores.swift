@@ -96,7 +96,9 @@ public protocol ActivityStore: Sendable {
 }
 
 public protocol ScanStore: Sendable {
-    func save(connectorID: String, _ result: ScanResult) async throws
+    /// Returns the scan's id.
+    @discardableResult
+    func save(connectorID: String, _ result: ScanResult) async throws -> String
     func latest(connectorID: String) async throws -> ScanResult?
     /// Score history, oldest first.
     func history(connectorID: String, limit: Int) async throws -> [(scannedAt: Date, score: ScoreSummary)]

@@ -100,6 +100,30 @@ public enum PostureEngine {
         return summarize(snapshot: snapshot, baseline: baseline, findings: findings, now: now)
     }
 
+    /// Applies control states to a stored scan without re-reading Zoom (a state set after the scan,
+    /// or an expiry that has passed): each finding is re-scored from its stored verdict and coverage.
+    public static func rescore(_ result: ScanResult, states: [ControlStateRecord], controls: [Control] = Catalogue.all, now: Date) -> ScanResult {
+        let stateByControl = Dictionary(states.map { ($0.controlID, $0) }, uniquingKeysWith: { _, last in last })
+        let metadata = Dictionary(controls.map { ($0.metadata.id, $0.metadata) }, uniquingKeysWith: { first, _ in first })
+        var updated = result
+        updated.findings = result.findings.map { old in
+            let record = stateByControl[old.controlId]
+            guard let m = metadata[old.controlId], record != nil || (old.state != .completed && old.state != .toAddress) else { return old }
+            let evaluation = Evaluation(old.verdict, old.detail, affectedGroups: old.affectedGroups, affectedUsers: old.affectedUsers, coverage: old.coverage)
+            return finding(m, evaluation, record: record, now: now)
+        }
+        func sum(_ list: [Finding]) -> ScoreSummary {
+            let counted = list.filter(\.scored)
+            return ScoreSummary(achieved: counted.reduce(0) { $0 + $1.score }, max: counted.reduce(0) { $0 + $1.maxScore })
+        }
+        updated.score = sum(updated.findings)
+        for key in result.categories.keys { updated.categories[key] = sum(updated.findings.filter { $0.category.rawValue == key }) }
+        updated.frameworks[Framework.cis.rawValue] = sum(updated.findings.filter { !$0.mappings.cis.isEmpty })
+        updated.frameworks[Framework.nist.rawValue] = sum(updated.findings.filter { !$0.mappings.nist.isEmpty })
+        updated.frameworks[Framework.iso.rawValue] = sum(updated.findings.filter { !$0.mappings.iso.isEmpty })
+        return updated
+    }
+
     static func finding(_ m: ControlMetadata, _ e: Evaluation, record: ControlStateRecord?, now: Date) -> Finding {
         let scored = !(e.verdict == .manual || e.verdict == .notApplicable)
         var points: Double

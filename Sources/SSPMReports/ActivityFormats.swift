@@ -1,0 +1,108 @@
+import CSV
+import Foundation
+import SSPMCore
+
+/// Exports of the activity log: CSV, JSON lines and OCSF 1.3 (Authentication 3002 for sign-ins,
+/// Account Change 3001 for changes to users, Entity Management 3004 for other admin operations).
+public enum ActivityFormatter {
+    /// What one activity says, whatever its source (report row or webhook).
+    public struct Summary: Sendable, Hashable {
+        public var action: String
+        public var target: String
+        public var detail: String
+    }
+
+    public static func summary(_ a: ActivityRecord) -> Summary {
+        let p = a.payload
+        if let event = p["event"]?.stringValue {  // a webhook body
+            let object = p["payload"]?["object"]
+            let target = object?["email"]?.stringValue ?? object?["name"]?.stringValue ?? object?["id"]?.stringValue ?? ""
+            return Summary(action: event, target: target, detail: object.map { compact($0) } ?? "")
+        }
+        if a.kind == "signin" {
+            let client = [p["client_type"]?.stringValue, p["version"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+            return Summary(action: p["type"]?.stringValue ?? "Sign in", target: a.user, detail: client)
+        }
+        return Summary(action: [p["category_type"]?.stringValue, p["action"]?.stringValue].compactMap { $0 }.joined(separator: " "),
+                       target: p["category_type"]?.stringValue ?? "", detail: p["operation_detail"]?.stringValue ?? "")
+    }
+
+    static func compact(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? ""
+    }
+
+    static func isoString(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    public static let csvHeader = ["time", "kind", "user", "ipAddress", "action", "target", "detail", "fingerprint"]
+
+    public static func csv(_ items: [ActivityRecord], header: Bool = true) throws -> String {
+        let writer = try CSVWriter(stream: .toMemory())
+        if header { try writer.write(row: csvHeader) }
+        for a in items {
+            let s = summary(a)
+            try writer.write(row: [isoString(a.occurredAt), a.kind, a.user, a.ipAddress ?? "", s.action, s.target, s.detail, a.fingerprint])
+        }
+        writer.stream.close()
+        let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        let text = String(decoding: data, as: UTF8.self)
+        return text.isEmpty ? "" : text + "\n"
+    }
+
+    public static func ocsf(_ a: ActivityRecord, accountID: String) -> JSONValue {
+        let s = summary(a)
+        let time = JSONValue.int(Int64((a.occurredAt.timeIntervalSince1970 * 1000).rounded()))
+        let metadata: JSONValue = ["version": "1.3.0", "uid": .string(a.fingerprint), "original_time": .string(isoString(a.occurredAt)),
+                                   "product": ["name": "Zoom", "vendor_name": "Zoom Video Communications", "feature": ["name": .string(a.kind)]],
+                                   "tenant_uid": .string(accountID)]
+        let actorUser: JSONValue = ["email_addr": .string(a.user), "name": .string(a.user), "type_id": 1, "type": "User"]
+        var event: JSONValue
+        if a.kind == "signin" {
+            let signOut = s.action.lowercased().contains("out")
+            let activity: (Int64, String) = signOut ? (2, "Logoff") : (1, "Logon")
+            event = ["class_uid": 3002, "class_name": "Authentication", "category_uid": 3, "category_name": "Identity & Access Management",
+                     "activity_id": .int(activity.0), "activity_name": .string(activity.1), "type_uid": .int(300200 + activity.0),
+                     "type_name": .string("Authentication: \(activity.1)"), "user": actorUser, "status_id": 1, "status": "Success",
+                     "service": ["name": "Zoom"]]
+            if let ip = a.ipAddress { event["src_endpoint"] = ["ip": .string(ip)] }
+            if !s.detail.isEmpty { event["http_request"] = ["user_agent": .string(s.detail)] }
+        } else {
+            let lowered = s.action.lowercased()
+            let userChange = a.payload["category_type"]?.stringValue?.lowercased() == "user" || lowered.hasPrefix("user.")
+            if userChange {
+                let activity: (Int64, String) = lowered.contains("add") || lowered.contains("created") ? (1, "Create")
+                    : lowered.contains("activated") && !lowered.contains("deactivated") ? (2, "Enable")
+                    : lowered.contains("deactivat") || lowered.contains("disable") ? (5, "Disable")
+                    : lowered.contains("delete") ? (6, "Delete") : (99, "Other")
+                let target = s.target.isEmpty ? a.user : s.target
+                event = ["class_uid": 3001, "class_name": "Account Change", "category_uid": 3, "category_name": "Identity & Access Management",
+                         "activity_id": .int(activity.0), "activity_name": .string(activity.1), "type_uid": .int(300100 + activity.0),
+                         "type_name": .string("Account Change: \(activity.1)"),
+                         "user": ["name": .string(target), "email_addr": .string(target.contains("@") ? target : ""), "type_id": 1, "type": "User"],
+                         "actor": ["user": actorUser], "status_id": 1, "status": "Success"]
+            } else {
+                let activity: (Int64, String) = lowered.contains("add") || lowered.contains("create") ? (1, "Create")
+                    : lowered.contains("delete") || lowered.contains("remove") ? (4, "Delete")
+                    : lowered.contains("update") || lowered.contains("settings") || lowered.contains("edit") ? (3, "Update") : (99, "Other")
+                event = ["class_uid": 3004, "class_name": "Entity Management", "category_uid": 3, "category_name": "Identity & Access Management",
+                         "activity_id": .int(activity.0), "activity_name": .string(activity.1), "type_uid": .int(300400 + activity.0),
+                         "type_name": .string("Entity Management: \(activity.1)"),
+                         "entity": ["name": .string(s.target.isEmpty ? s.action : s.target), "type": .string(s.target.isEmpty ? "Zoom" : s.target)],
+                         "actor": ["user": actorUser], "status_id": 1, "status": "Success"]
+            }
+            if !s.detail.isEmpty { event["message"] = .string(String(s.detail.prefix(2000))) }
+        }
+        event["time"] = time
+        event["severity_id"] = 1
+        event["severity"] = "Informational"
+        event["metadata"] = metadata
+        event["unmapped"] = ["zoom": a.payload]
+        return event
+    }
+
+    /// One JSON object per line.
+    public static func ocsfLines(_ items: [ActivityRecord], accountID: String) -> String {
+        items.map { compact(ocsf($0, accountID: accountID)) + "\n" }.joined()
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Hummingbird
+import NIOCore
+import SSPMCore
+
+/// An error the API answers with: `{"error": {"code", "message", "fix"?, "details"?}}`.
+public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var fix: String?
+    public var details: JSONValue?
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, fix: String? = nil, details: JSONValue? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fix = fix
+        self.details = details
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var error: JSONValue = ["code": .string(code), "message": .string(message)]
+        if let fix { error["fix"] = .string(fix) }
+        if let details { error["details"] = details }
+        var response = JSONResponse.make(["error": error], status: status)
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+
+    static func badRequest(_ message: String, fix: String? = nil) -> APIError { APIError(.badRequest, "bad_request", message, fix: fix) }
+    static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) was not found.", fix: "Check the id; list them with GET on the collection.") }
+    static let unauthenticated = APIError(.unauthorized, "unauthenticated", "Sign in first.",
+                                          fix: "Send a session cookie from POST /api/v1/auth/login, or an API token as 'Authorization: Bearer …'.")
+    static let forbidden = APIError(.forbidden, "forbidden", "Your role (viewer) can read but not change anything.", fix: "Ask an admin to make the change or to give you the admin role.")
+}
+
+/// JSON encoding shared by every response: camelCase keys (as `sspm scan --format json`), ISO 8601 dates, sorted keys.
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok, extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: contentType]
+        for field in extra { headers.append(field) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Catches whatever a handler throws and answers JSON: our `APIError`s as they are, Hummingbird's
+/// HTTP errors (unknown route, body too large) in the same shape, anything else as a 500 that
+/// names no internals.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let code = error.status == .notFound ? "not_found" : (error.status == .contentTooLarge ? "too_large" : "http_error")
+            let message = error.status == .notFound ? "No such endpoint: \(request.method.rawValue) \(request.uri.path)." : (error.body ?? error.status.reasonPhrase)
+            let fix = error.status == .notFound ? "The endpoints are listed in /openapi.yaml." : nil
+            return try APIError(error.status, code, message, fix: fix).response(from: request, context: context)
+        } catch let error as StoreError {
+            switch error {
+            case .notFound(let what): return try APIError.notFound(what).response(from: request, context: context)
+            case .duplicateClientID: return try APIError(.conflict, "duplicate_client_id", error.description).response(from: request, context: context)
+            case .cannotUnseal: return try APIError(.internalServerError, "cannot_unseal", error.description).response(from: request, context: context)
+            }
+        } catch {
+            logger.error("Unhandled error", metadata: ["path": "\(request.uri.path)", "error": "\(String(describing: error).prefix(300))"])
+            return try APIError(.internalServerError, "internal", "The server failed to handle this request.",
+                                fix: "Retry; if it keeps failing, the server log has the details.").response(from: request, context: context)
+        }
+    }
+}

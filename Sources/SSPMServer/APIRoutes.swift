@@ -1,0 +1,569 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SSPMCore
+import SSPMReports
+import SSPMStorage
+
+/// The REST API (docs/openapi.yaml), the webhook endpoint and the operational endpoints.
+struct APIRoutes: Sendable {
+    let deps: ServerDependencies
+    let auth: AuthService
+    let connectors: ConnectorService
+    let intake: WebhookIntake
+    let ready: ReadinessFlag
+
+    var all: [RouteSpec] {
+        [
+            RouteSpec(method: .get, path: "/healthz", handler: { _, _ in JSONResponse.make(["status": "ok"]) }),
+            RouteSpec(method: .get, path: "/readyz", handler: readyz),
+            RouteSpec(method: .get, path: "/metrics", handler: metrics),
+            RouteSpec(method: .get, path: "/openapi.yaml", handler: { _, _ in JSONResponse.text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8") }),
+            RouteSpec(method: .post, path: "/webhooks/zoom/{connectorId}", handler: webhook),
+
+            RouteSpec(method: .get, path: "/api/v1/setup", handler: setupStatus),
+            RouteSpec(method: .post, path: "/api/v1/setup", handler: setup),
+            RouteSpec(method: .post, path: "/api/v1/auth/login", handler: login),
+            RouteSpec(method: .post, path: "/api/v1/auth/logout", handler: logout),
+            RouteSpec(method: .get, path: "/api/v1/auth/me", handler: me),
+            RouteSpec(method: .get, path: "/api/v1/operators", handler: listOperators),
+            RouteSpec(method: .post, path: "/api/v1/operators", handler: createOperator),
+            RouteSpec(method: .delete, path: "/api/v1/operators/{operatorId}", handler: deleteOperator),
+            RouteSpec(method: .get, path: "/api/v1/tokens", handler: listTokens),
+            RouteSpec(method: .post, path: "/api/v1/tokens", handler: createToken),
+            RouteSpec(method: .delete, path: "/api/v1/tokens/{tokenId}", handler: revokeToken),
+            RouteSpec(method: .get, path: "/api/v1/audit", handler: audit),
+            RouteSpec(method: .get, path: "/api/v1/controls", handler: controls),
+
+            RouteSpec(method: .get, path: "/api/v1/connectors", handler: listConnectors),
+            RouteSpec(method: .post, path: "/api/v1/connectors", handler: createConnector),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}", handler: getConnector),
+            RouteSpec(method: .delete, path: "/api/v1/connectors/{connectorId}", handler: deleteConnector),
+            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/validate", handler: validateConnector),
+            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/disconnect", handler: disconnect),
+            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/reconnect", handler: reconnect),
+            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/sync", handler: syncNow),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/progress", handler: progress),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/events", handler: events),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/score", handler: score),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/score/history", handler: scoreHistory),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/recommendations", handler: recommendations),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/recommendations/{controlId}", handler: recommendation),
+            RouteSpec(method: .put, path: "/api/v1/connectors/{connectorId}/recommendations/{controlId}/state", handler: setState),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/state-changes", handler: stateChanges),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/users", handler: users),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/activities", handler: activities),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans", handler: scans),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans/{scanId}", handler: scan),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans/{scanId}/diff", handler: scanDiff),
+        ]
+    }
+
+    // MARK: operations
+
+    func readyz(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        guard await ready.value else {
+            return JSONResponse.make(["status": "starting"], status: .serviceUnavailable)
+        }
+        do {
+            _ = try await deps.jobs.queueDepth(now: deps.now())
+            return JSONResponse.make(["status": "ready", "database": deps.storage.location.description])
+        } catch {
+            return JSONResponse.make(["status": "database unavailable", "database": deps.storage.location.description], status: .serviceUnavailable)
+        }
+    }
+
+    func metrics(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        if let depth = try? await deps.jobs.queueDepth(now: deps.now()) {
+            deps.metrics.queueDue.set(Double(depth.due))
+            deps.metrics.queueLeased.set(Double(depth.leased))
+        }
+        return JSONResponse.text(deps.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    func webhook(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        var buffer = try await request.body.collect(upTo: 1 << 20)
+        let data = buffer.readData(length: buffer.readableBytes) ?? Data()
+        switch await intake.handle(connectorID: id, body: data, headers: request.headerDictionary) {
+        case .challenge(let body):
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        case .stored:
+            return Response(status: .noContent)
+        case .rejected(let status, let code, let message):
+            throw APIError(HTTPResponse.Status(code: status), code, message)
+        }
+    }
+
+    // MARK: auth
+
+    struct Credentials: Codable { var email: String; var password: String }
+
+    func setupStatus(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        JSONResponse.make(["setupRequired": try await deps.auth.operatorCount() == 0])
+    }
+
+    func setup(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let body = try await Body.decode(Credentials.self, request)
+        let op = try await auth.setup(email: body.email, password: body.password)
+        return try await sessionResponse(op: op, password: body.password, request: request, status: .created)
+    }
+
+    func sessionResponse(op: Operator, password: String, request: Request, status: HTTPResponse.Status) async throws -> Response {
+        let (op, token, csrf) = try await auth.login(email: op.email, password: password, remoteAddress: nil)
+        var response = JSONResponse.make(LoginResponse(operator: op, csrfToken: csrf, expiresInSeconds: Int(deps.configuration.sessionLifetime)), status: status)
+        response.headers[.setCookie] = Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies)
+        return response
+    }
+
+    struct LoginResponse: Codable { var `operator`: Operator; var csrfToken: String; var expiresInSeconds: Int }
+
+    func login(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let body = try await Body.decode(Credentials.self, request)
+        let (op, token, csrf) = try await auth.login(email: body.email, password: body.password, remoteAddress: context.remoteAddress)
+        var response = JSONResponse.make(LoginResponse(operator: op, csrfToken: csrf, expiresInSeconds: Int(deps.configuration.sessionLifetime)))
+        response.headers[.setCookie] = Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies)
+        return response
+    }
+
+    func logout(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        if let cookie = Cookies.value(Cookies.session, in: request) { try await deps.auth.deleteSession(tokenHash: tokenDigest(cookie)) }
+        var response = Response(status: .noContent)
+        response.headers[.setCookie] = Cookies.set(Cookies.session, "", maxAge: 0, secure: deps.configuration.secureCookies)
+        return response
+    }
+
+    func me(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let p = try context.caller
+        return JSONResponse.make(MeResponse(id: p.operatorID, email: p.email, role: p.role, via: p.via.rawValue, csrfToken: p.csrf))
+    }
+
+    struct MeResponse: Codable { var id: String; var email: String; var role: String; var via: String; var csrfToken: String? }
+
+    struct NewOperator: Codable { var email: String; var password: String; var role: String }
+
+    func listOperators(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        JSONResponse.make(["items": try await deps.auth.operators()])
+    }
+
+    func createOperator(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let body = try await Body.decode(NewOperator.self, request)
+        return JSONResponse.make(try await auth.createOperator(email: body.email, password: body.password, role: body.role, by: try context.caller), status: .created)
+    }
+
+    func deleteOperator(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("operatorId")
+        let caller = try context.caller
+        guard id != caller.operatorID else {
+            throw APIError(.conflict, "self_delete", "You cannot delete your own account.", fix: "Ask another admin to do it.")
+        }
+        guard try await deps.auth.deleteOperator(id: id) else { throw APIError.notFound("Operator \(id)") }
+        try await deps.auth.audit(actor: caller.actor, action: "operator.delete", target: id, detail: nil, at: deps.now())
+        return Response(status: .noContent)
+    }
+
+    struct NewToken: Codable { var name: String; var role: String? }
+    struct CreatedToken: Codable { var token: APITokenRecord; var secret: String; var note: String }
+
+    func listTokens(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        JSONResponse.make(["items": try await deps.auth.tokens()])
+    }
+
+    func createToken(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let body = try await Body.decode(NewToken.self, request)
+        let caller = try context.caller
+        let role = body.role ?? "viewer"
+        guard role == "admin" || role == "viewer" else { throw APIError.badRequest("Unknown role '\(role)'.", fix: "Use admin or viewer.") }
+        guard !body.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError.badRequest("The token needs a name (what uses it, e.g. 'SIEM export').") }
+        let secret = randomToken(prefix: "sspm_")
+        let token = APITokenRecord(id: UUID().uuidString.lowercased(), name: body.name, operatorID: caller.operatorID, role: role, createdAt: deps.now())
+        try await deps.auth.createToken(token, tokenHash: tokenDigest(secret))
+        try await deps.auth.audit(actor: caller.actor, action: "token.create", target: token.id, detail: "\(body.name) (\(role))", at: deps.now())
+        return JSONResponse.make(CreatedToken(token: token, secret: secret, note: "Shown once: only its SHA-256 is stored. Send it as 'Authorization: Bearer \(secret.prefix(9))…'."),
+                                 status: .created)
+    }
+
+    func revokeToken(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("tokenId")
+        guard try await deps.auth.revokeToken(id: id, at: deps.now()) else { throw APIError.notFound("Active token \(id)") }
+        try await deps.auth.audit(actor: try context.caller.actor, action: "token.revoke", target: id, detail: nil, at: deps.now())
+        return Response(status: .noContent)
+    }
+
+    func audit(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        guard try context.caller.isAdmin else { throw APIError(.forbidden, "forbidden", "The audit log is for admins.") }
+        return JSONResponse.make(["items": try await deps.auth.auditLog(limit: try request.query.int("limit", default: 200, range: 1...5000))])
+    }
+
+    func controls(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        JSONResponse.make(["items": Catalogue.all.map(\.metadata)])
+    }
+
+    // MARK: connectors
+
+    func listConnectors(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        var items: [ConnectorView] = []
+        for c in try await deps.connectors.list() { items.append(try await connectors.view(c)) }
+        return JSONResponse.make(["items": items])
+    }
+
+    struct Created: Codable { var connector: ConnectorView; var validation: ConnectionReport }
+
+    func createConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let body = try await Body.decode(CreateConnectorRequest.self, request)
+        let (view, report) = try await connectors.create(body, by: try context.caller)
+        var response = JSONResponse.make(Created(connector: view, validation: report), status: .created)
+        response.headers[.location] = "/api/v1/connectors/\(view.id)"
+        return response
+    }
+
+    func getConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        JSONResponse.make(try await connectors.view(try await connectors.connector(try context.require("connectorId"))))
+    }
+
+    func deleteConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        try await connectors.delete(id, by: try context.caller)
+        await intake.invalidate(id)
+        return Response(status: .noContent)
+    }
+
+    func validateConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        JSONResponse.make(try await connectors.validate(try context.require("connectorId")))
+    }
+
+    func disconnect(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        try await connectors.disconnect(id, by: try context.caller)
+        return JSONResponse.make(try await connectors.view(try await connectors.connector(id)))
+    }
+
+    func reconnect(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let data = try await Body.data(request)
+        let body = data.isEmpty ? ReconnectRequest() : try Body.decode(ReconnectRequest.self, data: data)
+        let report = try await connectors.reconnect(id, body, by: try context.caller)
+        await intake.invalidate(id)
+        return JSONResponse.make(Created(connector: try await connectors.view(try await connectors.connector(id)), validation: report))
+    }
+
+    func syncNow(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let posture = try request.query.bool("posture", default: true)
+        try await connectors.syncNow(id, posture: posture, by: try context.caller)
+        return JSONResponse.make(["status": "queued", "progress": "/api/v1/connectors/\(id)/progress"], status: .accepted)
+    }
+
+    struct ProgressResponse: Codable {
+        var connectorId: String
+        var status: String
+        var progress: SyncProgress?
+        var nextActivitySyncAt: Date?
+        var nextPostureSyncAt: Date?
+        var leasedBy: String?
+        var paused: Bool
+        var recentRuns: [SyncRun]
+    }
+
+    func progress(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let c = try await connectors.connector(id)
+        let job = try await deps.jobs.job(connectorID: id)
+        let live = job?.leaseExpiresAt.map { $0 > deps.now() } ?? false
+        return JSONResponse.make(ProgressResponse(
+            connectorId: id, status: c.status, progress: try await deps.jobs.progress(connectorID: id), nextActivitySyncAt: job?.nextActivityAt,
+            nextPostureSyncAt: job?.nextPostureAt, leasedBy: live ? job?.leaseOwner : nil, paused: job?.paused ?? true,
+            recentRuns: try await deps.jobs.runs(connectorID: id, limit: try request.query.int("runs", default: 10, range: 1...200))))
+    }
+
+    func events(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        _ = try await connectors.connector(id)
+        return JSONResponse.make(["items": try await deps.connectors.events(id: id, limit: try request.query.int("limit", default: 200, range: 1...1000))])
+    }
+
+    // MARK: posture
+
+    /// The latest scan with today's control states applied (a state set since the scan counts now).
+    func current(_ id: String) async throws -> ScanResult {
+        _ = try await connectors.connector(id)
+        guard let latest = try await deps.scans.latest(connectorID: id) else {
+            throw APIError(.notFound, "no_scan", "This connector has not been scanned yet.", fix: "Wait for the first sync (GET …/progress) or start one with POST …/sync.")
+        }
+        return PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
+    }
+
+    struct ScoreResponse: Codable {
+        var connectorId: String
+        var scannedAt: Date
+        var score: ScoreSummary
+        var categories: [String: ScoreSummary]
+        var frameworks: [String: ScoreSummary]
+        var verdictCounts: [String: Int]
+        var unavailable: [String: String]
+        var baseline: String
+    }
+
+    func score(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let r = try await current(id)
+        return JSONResponse.make(ScoreResponse(connectorId: id, scannedAt: r.scannedAt, score: r.score, categories: r.categories, frameworks: r.frameworks,
+                                               verdictCounts: r.verdictCounts, unavailable: r.unavailable, baseline: "\(r.baseline.name) v\(r.baseline.version)"))
+    }
+
+    struct HistoryResponse: Codable { var daily: [DailyScore]; var scans: [ScanSummary] }
+
+    func scoreHistory(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        _ = try await connectors.connector(id)
+        let days = try request.query.int("days", default: 90, range: 1...3660)
+        return JSONResponse.make(HistoryResponse(daily: try await deps.posture.daily(connectorID: id, days: days),
+                                                 scans: Array(try await deps.posture.scans(connectorID: id, limit: 100).reversed())))
+    }
+
+    struct Recommendation: Codable {
+        var controlId: String
+        var title: String
+        var product: String
+        var category: String
+        var severity: String
+        var verdict: String
+        var state: String
+        var stateNote: String?
+        var score: Double
+        var maxScore: Double
+        var pointsLeft: Double
+        var affectedGroupCount: Int
+        var affectedUserCount: Int
+        var detail: String
+    }
+
+    static func recommendation(_ f: Finding) -> Recommendation {
+        Recommendation(controlId: f.controlId, title: f.title, product: "zoom", category: f.category.rawValue, severity: f.severity.rawValue,
+                       verdict: f.verdict.rawValue, state: f.state.rawValue, stateNote: f.stateNote, score: f.score, maxScore: f.maxScore,
+                       pointsLeft: f.scored ? ((f.maxScore - f.score) * 100).rounded() / 100 : 0, affectedGroupCount: f.affectedGroups.count,
+                       affectedUserCount: f.affectedUsers.count, detail: f.detail)
+    }
+
+    func recommendations(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let q = request.query
+        let products = try q.list("product", allowed: ["zoom"])
+        let categories = try q.list("category", allowed: ControlCategory.allCases.map(\.rawValue))
+        let severities = try q.list("severity", allowed: Severity.allCases.map(\.rawValue))
+        let verdicts = try q.list("verdict", allowed: Verdict.allCases.map(\.rawValue))
+        let states = try q.list("state", allowed: ControlState.allCases.map(\.rawValue))
+        let sort = q.string("sort") ?? "pointsLeft"
+        guard ["pointsLeft", "severity", "title", "controlId"].contains(sort) else {
+            throw APIError.badRequest("sort=\(sort.prefix(40)) is not known.", fix: "Use pointsLeft, severity, title or controlId.")
+        }
+        let r = try await current(id)
+        var items = r.findings.filter { f in
+            (products?.contains("zoom") ?? true)
+                && (categories?.contains(f.category.rawValue) ?? true) && (severities?.contains(f.severity.rawValue) ?? true)
+                && (verdicts?.contains(f.verdict.rawValue) ?? true) && (states?.contains(f.state.rawValue) ?? true)
+        }.map(Self.recommendation)
+        let rank = Dictionary(uniqueKeysWithValues: Severity.allCases.enumerated().map { ($1.rawValue, $0) })
+        switch sort {
+        case "severity": items.sort { (rank[$0.severity] ?? 0, $1.pointsLeft, $0.controlId) > (rank[$1.severity] ?? 0, $0.pointsLeft, $1.controlId) }
+        case "title": items.sort { $0.title < $1.title }
+        case "controlId": items.sort { $0.controlId < $1.controlId }
+        default: items.sort { ($0.pointsLeft, $1.controlId) > ($1.pointsLeft, $0.controlId) }
+        }
+        return JSONResponse.make(RecommendationList(scannedAt: r.scannedAt, total: items.count, items: items))
+    }
+
+    struct RecommendationList: Codable { var scannedAt: Date; var total: Int; var items: [Recommendation] }
+
+    struct RecommendationDetail: Codable {
+        var finding: Finding
+        var rationale: String
+        var threats: [String]
+        var userImpact: String
+        var implementationCost: String
+        var stateChanges: [ControlStateChange]
+        var history: [VerdictPoint]
+    }
+
+    struct VerdictPoint: Codable { var scanId: String; var scannedAt: Date; var verdict: String; var score: Double }
+
+    func recommendation(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let controlID = try context.require("controlId")
+        let r = try await current(id)
+        guard let finding = r.findings.first(where: { $0.controlId == controlID }),
+              let metadata = Catalogue.all.first(where: { $0.metadata.id == controlID })?.metadata else {
+            throw APIError.notFound("Control \(controlID)")
+        }
+        var history: [VerdictPoint] = []
+        for summary in try await deps.posture.scans(connectorID: id, limit: 30).reversed() {
+            if let old = try await deps.posture.scan(connectorID: id, id: summary.id), let f = old.findings.first(where: { $0.controlId == controlID }) {
+                history.append(VerdictPoint(scanId: summary.id, scannedAt: summary.scannedAt, verdict: f.verdict.rawValue, score: f.score))
+            }
+        }
+        return JSONResponse.make(RecommendationDetail(
+            finding: finding, rationale: metadata.rationale, threats: metadata.threats, userImpact: metadata.userImpact.rawValue,
+            implementationCost: metadata.implementationCost.rawValue,
+            stateChanges: try await deps.posture.stateChanges(connectorID: id, controlID: controlID), history: history))
+    }
+
+    struct StateRequest: Codable {
+        var state: String
+        var rationale: String?
+        var expiresAt: String?
+    }
+
+    func setState(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let controlID = try context.require("controlId")
+        _ = try await connectors.connector(id)
+        guard Catalogue.all.contains(where: { $0.metadata.id == controlID }) else { throw APIError.notFound("Control \(controlID)") }
+        let body = try await Body.decode(StateRequest.self, request)
+        let settable: [ControlState] = [.toAddress, .planned, .riskAccepted, .resolvedThirdParty, .resolvedAlternate]
+        guard let state = ControlState(rawValue: body.state), settable.contains(state) else {
+            throw APIError.badRequest("state '\(body.state.prefix(40))' cannot be set.", fix: "Use one of \(settable.map(\.rawValue).joined(separator: ", ")) (completed is set by scans).")
+        }
+        let rationale = body.rationale?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if state != .toAddress, state != .planned, (rationale ?? "").isEmpty {
+            throw APIError.badRequest("A rationale is required for \(state.rawValue).", fix: "Say why (e.g. the compensating control or who accepted the risk); auditors read it.")
+        }
+        var expires: Date?
+        if let text = body.expiresAt {
+            expires = ActivityCorrelation.parseTime(text) ?? {
+                let f = ISO8601DateFormatter()
+                f.formatOptions = [.withFullDate]
+                return f.date(from: text)
+            }()
+            guard let e = expires else { throw APIError.badRequest("expiresAt '\(text.prefix(40))' is not an ISO 8601 date.", fix: "Use 2027-03-31 or 2027-03-31T00:00:00Z.") }
+            guard e > deps.now() else { throw APIError.badRequest("expiresAt is in the past.", fix: "Give a future date, or leave it out for no expiry.") }
+        }
+        if state == .riskAccepted, expires == nil {
+            throw APIError.badRequest("Accepting a risk needs an expiry date (expiresAt).", fix: "Pick when to look at it again, e.g. in 90 days.")
+        }
+        let caller = try context.caller
+        let record = ControlStateRecord(controlID: controlID, state: state, rationale: rationale, expires: expires, by: caller.email)
+        try await deps.posture.setState(connectorID: id, record, at: deps.now())
+        try await deps.auth.audit(actor: caller.actor, action: "control.state", target: "\(id)/\(controlID)",
+                                  detail: "\(state.rawValue)" + (expires.map { " until \(ISO8601DateFormatter().string(from: $0))" } ?? ""), at: deps.now())
+        let r = try await current(id)
+        guard let finding = r.findings.first(where: { $0.controlId == controlID }) else { throw APIError.notFound("Control \(controlID)") }
+        return JSONResponse.make(["recommendation": try JSONValue(encoding: Self.recommendation(finding)), "score": try JSONValue(encoding: r.score)])
+    }
+
+    func stateChanges(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        _ = try await connectors.connector(id)
+        return JSONResponse.make(["items": try await deps.posture.stateChanges(connectorID: id, limit: try request.query.int("limit", default: 500, range: 1...5000))])
+    }
+
+    struct UsersResponse: Codable { var capturedAt: Date?; var total: Int; var items: [InventoryUser] }
+
+    func users(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        _ = try await connectors.connector(id)
+        let q = request.query
+        let search = q.string("q")?.lowercased()
+        let status = q.string("status")
+        let role = q.string("role")
+        let offset = try q.int("offset", default: 0, range: 0...10_000_000)
+        let limit = try q.int("limit", default: 100, range: 1...1000)
+        guard let inventory = try await deps.posture.inventory(connectorID: id) else {
+            return JSONResponse.make(UsersResponse(capturedAt: nil, total: 0, items: []))
+        }
+        let matching = inventory.users.filter { u in
+            (search.map { u.email.lowercased().contains($0) || u.displayName.lowercased().contains($0) } ?? true)
+                && (status.map { u.status == $0 } ?? true) && (role.map { u.roleID == $0 || u.roleName?.lowercased() == $0.lowercased() } ?? true)
+        }.sorted { $0.email < $1.email }
+        return JSONResponse.make(UsersResponse(capturedAt: inventory.capturedAt, total: matching.count, items: Array(matching.dropFirst(offset).prefix(limit))))
+    }
+
+    struct ActivityItem: Codable {
+        var time: Date
+        var kind: String
+        var user: String
+        var ipAddress: String?
+        var action: String
+        var target: String
+        var detail: String
+        var fingerprint: String
+        var raw: JSONValue
+    }
+
+    struct ActivityList: Codable { var items: [ActivityItem]; var nextCursor: String? }
+
+    func activities(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let c = try await connectors.connector(id)
+        let q = request.query
+        let format = q.string("format") ?? "json"
+        guard ["json", "csv", "ocsf"].contains(format) else { throw APIError.badRequest("format=\(format.prefix(20)) is not known.", fix: "Use json, csv or ocsf.") }
+        var query = ActivityQuery(connectorID: id, kinds: try q.list("type", allowed: ["signin", "operation", "webhook"]), user: q.string("user"),
+                                  ipAddress: q.string("ip"), from: try q.date("from"), to: try q.date("to", endOfDay: true), cursor: q.string("cursor"),
+                                  limit: try q.int("limit", default: format == "json" ? 100 : 5000, range: 1...5000))
+        if let from = query.from, let to = query.to, from > to { throw APIError.badRequest("from is after to.", fix: "Swap them.") }
+        let page: ActivityPage
+        do { page = try await deps.activities.query(query) } catch let error as InvalidCursor { throw APIError.badRequest(error.description) }
+        query.cursor = page.nextCursor
+        var extra: HTTPFields = [:]
+        if let next = page.nextCursor { extra[HTTPField.Name("X-Next-Cursor")!] = next }
+        switch format {
+        case "csv":
+            extra[.contentDisposition] = "attachment; filename=\"zoom-activities-\(id.prefix(8)).csv\""
+            return JSONResponse.text(try ActivityFormatter.csv(page.items), contentType: "text/csv; charset=utf-8", extra: extra)
+        case "ocsf":
+            return JSONResponse.text(ActivityFormatter.ocsfLines(page.items, accountID: c.accountID), contentType: "application/x-ndjson", extra: extra)
+        default:
+            let items = page.items.map { a in
+                let s = ActivityFormatter.summary(a)
+                return ActivityItem(time: a.occurredAt, kind: a.kind, user: a.user, ipAddress: a.ipAddress, action: s.action, target: s.target, detail: s.detail,
+                                    fingerprint: a.fingerprint, raw: a.payload)
+            }
+            var response = JSONResponse.make(ActivityList(items: items, nextCursor: page.nextCursor))
+            for field in extra { response.headers.append(field) }
+            return response
+        }
+    }
+
+    func scans(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        _ = try await connectors.connector(id)
+        return JSONResponse.make(["items": try await deps.posture.scans(connectorID: id, limit: try request.query.int("limit", default: 100, range: 1...5000))])
+    }
+
+    func scan(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let scanID = try context.require("scanId")
+        _ = try await connectors.connector(id)
+        guard let result = try await deps.posture.scan(connectorID: id, id: scanID) else { throw APIError.notFound("Scan \(scanID)") }
+        return JSONResponse.make(result)
+    }
+
+    func scanDiff(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let scanID = try context.require("scanId")
+        _ = try await connectors.connector(id)
+        guard let to = try await deps.posture.scan(connectorID: id, id: scanID) else { throw APIError.notFound("Scan \(scanID)") }
+        let againstID: String
+        if let given = request.query.string("against") {
+            againstID = given
+        } else {
+            let list = try await deps.posture.scans(connectorID: id, limit: 5000)
+            guard let index = list.firstIndex(where: { $0.id == scanID }), index + 1 < list.count else {
+                throw APIError(.notFound, "no_previous_scan", "Scan \(scanID) is the first one: there is nothing to compare it with.", fix: "Pass against=<scanId>.")
+            }
+            againstID = list[index + 1].id
+        }
+        guard let from = try await deps.posture.scan(connectorID: id, id: againstID) else { throw APIError.notFound("Scan \(againstID)") }
+        return JSONResponse.make(DiffResponse(from: againstID, to: scanID, diff: ScanDiff(from: from, to: to)))
+    }
+
+    struct DiffResponse: Codable { var from: String; var to: String; var diff: ScanDiff }
+}
+
+/// Set once the server listens and migrations ran.
+public actor ReadinessFlag {
+    public private(set) var value = false
+    public init() {}
+    public func set() { value = true }
+}

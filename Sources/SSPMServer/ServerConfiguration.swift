@@ -1,0 +1,47 @@
+import Foundation
+import SSPMCore
+import SSPMStorage
+
+/// Everything `sspm serve` can be told; defaults suit one process on SQLite.
+public struct ServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port.
+    public var port: Int = 8080
+    public var database: DatabaseLocation
+    /// Holds the SQLite file (by default) and the master key file.
+    public var dataDirectory: String
+    /// Identifies this process in leases and sync runs.
+    public var instanceID: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6).lowercased())"
+    /// How often activities (sign-in and operation logs) are pulled.
+    public var activityInterval: TimeInterval = 15 * 60
+    /// How often the posture (settings, users, groups, roles, …) is read and scored.
+    public var postureInterval: TimeInterval = 6 * 3600
+    /// How long a claimed sync stays ours without renewal; a dead process's work is taken over after this.
+    public var leaseDuration: TimeInterval = 120
+    /// How often the scheduler looks for due work.
+    public var pollInterval: TimeInterval = 2
+    /// Syncs this process runs at once.
+    public var maxConcurrentSyncs: Int = 2
+    /// Scheduler off: this process serves HTTP only (webhooks, API), others sync.
+    public var runScheduler: Bool = true
+    /// bcrypt cost for operator passwords.
+    public var bcryptCost: UInt8 = 12
+    /// Sessions last this long.
+    public var sessionLifetime: TimeInterval = 12 * 3600
+    /// Failed logins per e-mail address in `loginWindow` before further attempts are refused.
+    public var maxLoginFailures: Int = 5
+    public var loginWindow: TimeInterval = 15 * 60
+    /// Set the cookie's Secure flag (serve behind HTTPS).
+    public var secureCookies: Bool = false
+    /// Thresholds for the controls.
+    public var baseline: Baseline = Baseline()
+    /// Webhook timestamps may be this far from now.
+    public var webhookTolerance: TimeInterval = 300
+
+    public init(database: DatabaseLocation, dataDirectory: String) {
+        self.database = database
+        self.dataDirectory = dataDirectory
+    }
+
+    public var masterKeyPath: String { (dataDirectory as NSString).appendingPathComponent("master.key") }
+}

@@ -1,0 +1,54 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import SSPMCore
+import SSPMStorage
+import ZoomAPI
+
+/// What handlers and services share: storage and its stores, the HTTP client for Zoom, the clock,
+/// the logger and the metrics. Built once by `SSPMServer.prepare`.
+public struct ServerDependencies: Sendable {
+    public let configuration: ServerConfiguration
+    public let storage: SQLStorage
+    public let box: SecretBox
+    public let http: HTTPClient
+    public let logger: Logger
+    public let metrics: ServerMetrics
+    /// Injected so tests can move time.
+    public let now: @Sendable () -> Date
+
+    public var connectors: SQLConnectorStore { SQLConnectorStore(storage: storage, box: box) }
+    public var activities: SQLActivityStore { SQLActivityStore(storage: storage) }
+    public var checkpoints: SQLCheckpointStore { SQLCheckpointStore(storage: storage) }
+    public var scans: SQLScanStore { SQLScanStore(storage: storage) }
+    public var jobs: SQLSyncJobStore { SQLSyncJobStore(storage: storage) }
+    public var auth: SQLAuthStore { SQLAuthStore(storage: storage) }
+    public var posture: SQLPostureStore { SQLPostureStore(storage: storage) }
+
+    public init(configuration: ServerConfiguration, storage: SQLStorage, box: SecretBox, http: HTTPClient, logger: Logger,
+                metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.configuration = configuration
+        self.storage = storage
+        self.box = box
+        self.http = http
+        self.logger = logger
+        self.metrics = metrics
+        self.now = now
+    }
+
+    /// A Zoom client for a stored connector (its own token cache and pacer).
+    public func client(for connector: ConnectorRecord) async throws -> ZoomClient {
+        guard let secrets = try await connectors.secrets(id: connector.id) else { throw StoreError.notFound("Connector \(connector.id)") }
+        let endpoints = try await connectors.endpoints(id: connector.id)
+        return makeClient(accountID: connector.accountID, clientID: connector.clientID, clientSecret: secrets.clientSecret,
+                          plan: connector.plan, apiURL: endpoints.apiURL, tokenURL: endpoints.tokenURL)
+    }
+
+    public func makeClient(accountID: String, clientID: String, clientSecret: String, plan: String, apiURL: String?, tokenURL: String?) -> ZoomClient {
+        var configuration = ZoomClientConfiguration(plan: ZoomPlan(rawValue: plan) ?? .pro)
+        if let apiURL { configuration.apiURL = apiURL }
+        if let tokenURL { configuration.tokenURL = tokenURL }
+        return ZoomClient(credentials: ZoomCredentials(accountID: accountID, clientID: clientID, clientSecret: Secret(clientSecret)),
+                          configuration: configuration, http: http, logger: logger)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Prometheus
+import ZoomAPI
+
+/// The Prometheus metrics `/metrics` exposes. One registry per server (not the global metrics
+/// system), so several servers in one test process do not mix their numbers.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+
+    let webhookAccepted: Counter
+    let webhookRejected: Counter
+    let webhookChallenges: Counter
+    let webhookBatchSize: ValueHistogram
+    let webhookWriteSeconds: DurationHistogram
+    let syncSeconds: DurationHistogram
+    let syncFailures: Counter
+    let syncRuns: Counter
+    let queueDue: Gauge
+    let queueLeased: Gauge
+    let httpRequests: Counter
+
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "sspm", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    public init() {
+        webhookAccepted = registry.makeCounter(descriptor: Self.name("webhook_events_accepted", "total", "Zoom webhook events verified and stored"))
+        webhookRejected = registry.makeCounter(descriptor: Self.name("webhook_requests_rejected", "total", "Webhook requests refused (bad signature, stale, replayed, unknown connector)"))
+        webhookChallenges = registry.makeCounter(descriptor: Self.name("webhook_url_validations", "total", "endpoint.url_validation challenges answered"))
+        webhookBatchSize = registry.makeValueHistogram(descriptor: Self.name("webhook_write_batch", "events", "Events stored per durable write (group commit)"),
+                                                       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+        webhookWriteSeconds = registry.makeDurationHistogram(descriptor: Self.name("webhook_write", "seconds", "Time of one durable webhook write"),
+                                                             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500), .seconds(2)])
+        syncSeconds = registry.makeDurationHistogram(descriptor: Self.name("sync_duration", "seconds", "Duration of connector syncs"),
+                                                     buckets: [.seconds(1), .seconds(5), .seconds(15), .seconds(60), .seconds(300), .seconds(900), .seconds(3600)])
+        syncFailures = registry.makeCounter(descriptor: Self.name("sync_failures", "total", "Connector syncs that ended in an error"))
+        syncRuns = registry.makeCounter(descriptor: Self.name("sync_runs", "total", "Connector syncs run by this process"))
+        queueDue = registry.makeGauge(descriptor: Self.name("sync_queue_due", "connectors", "Connectors whose sync is due (claimed or not)"))
+        queueLeased = registry.makeGauge(descriptor: Self.name("sync_queue_leased", "connectors", "Connector syncs currently leased by some process"))
+        httpRequests = registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests served"))
+    }
+
+    /// Adds one sync's Zoom request counts, by rate-limit category.
+    func record(zoom stats: ZoomClientStats) {
+        for (category, count) in stats.requests where count > 0 {
+            registry.makeCounter(descriptor: Self.name("zoom_requests", "total", "Requests sent to Zoom, by rate-limit category"),
+                                 labels: [("category", category.rawValue)]).increment(by: Int64(count))
+        }
+        for (category, count) in stats.rateLimited where count > 0 {
+            registry.makeCounter(descriptor: Self.name("zoom_rate_limited", "total", "HTTP 429 answers from Zoom, by rate-limit category"),
+                                 labels: [("category", category.rawValue)]).increment(by: Int64(count))
+        }
+    }
+
+    public func render() -> String { registry.emitToString() }
+}
