@@ -121,7 +121,8 @@ let package = Package(
         .target(
             name: "SSPMTestSupport",
             dependencies: [
-                "ZoomAPI", "ZoomSimulator", "SSPMCore",
+                "ZoomAPI", "ZoomSimulator", "SSPMCore", "SSPMStorage",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

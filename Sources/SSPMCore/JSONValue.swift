@@ -115,6 +115,14 @@ extension JSONValue {
     }
 
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    /// Numbers as Double (integers included).
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        default: return nil
+        }
+    }
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     public var intValue: Int64? {
         switch self {

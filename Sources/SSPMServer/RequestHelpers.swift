@@ -48,25 +48,14 @@ enum Body {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw APIError.badRequest("The field '\(path)' has the wrong type: \(context.debugDescription)", fix: "Correct it and send again; nothing was changed.")
         } catch DecodingError.dataCorrupted(let context) {
-            var message = "The body is not valid JSON"
-            if let underlying = context.underlyingError as NSError?, let index = underlying.userInfo["NSJSONSerializationErrorIndex"] as? Int {
-                let (line, column) = lineColumn(data, index)
-                message += " (line \(line), column \(column))"
-            } else if !context.codingPath.isEmpty {
-                message = "The field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is invalid: \(context.debugDescription)"
+            if context.codingPath.isEmpty {
+                throw APIError.badRequest("The body is not valid JSON (\(JSONErrorLocation.describe(context, in: data))).", fix: "Fix the JSON and send again; nothing was changed.")
             }
-            throw APIError.badRequest(message + ".", fix: "Fix the JSON and send again; nothing was changed.")
+            throw APIError.badRequest("The field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is invalid: \(context.debugDescription)",
+                                      fix: "Correct it and send again; nothing was changed.")
         } catch {
             throw APIError.badRequest("The body could not be read as JSON: \(error).", fix: "Fix the JSON and send again; nothing was changed.")
         }
-    }
-
-    static func lineColumn(_ data: Data, _ index: Int) -> (Int, Int) {
-        var line = 1, column = 1
-        for byte in data.prefix(index) {
-            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
-        }
-        return (line, column)
     }
 }
 

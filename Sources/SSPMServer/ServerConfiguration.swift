@@ -1,6 +1,7 @@
 import Foundation
 import SSPMCore
 import SSPMStorage
+import ZoomAPI
 
 /// Everything `sspm serve` can be told; defaults suit one process on SQLite.
 public struct ServerConfiguration: Sendable {
@@ -37,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     public var baseline: Baseline = Baseline()
     /// Webhook timestamps may be this far from now.
     public var webhookTolerance: TimeInterval = 300
+
+    /// Timeouts, retries and back-offs for Zoom clients (URLs and plan come from each connector).
+    public var zoomClient = ZoomClientConfiguration()
 
     public init(database: DatabaseLocation, dataDirectory: String) {
         self.database = database

@@ -45,9 +45,10 @@ public struct ServerDependencies: Sendable {
     }
 
     public func makeClient(accountID: String, clientID: String, clientSecret: String, plan: String, apiURL: String?, tokenURL: String?) -> ZoomClient {
-        var configuration = ZoomClientConfiguration(plan: ZoomPlan(rawValue: plan) ?? .pro)
-        if let apiURL { configuration.apiURL = apiURL }
-        if let tokenURL { configuration.tokenURL = tokenURL }
+        var configuration = self.configuration.zoomClient
+        configuration.plan = ZoomPlan(rawValue: plan) ?? .pro
+        configuration.apiURL = apiURL ?? ZoomClientConfiguration().apiURL
+        configuration.tokenURL = tokenURL ?? ZoomClientConfiguration().tokenURL
         return ZoomClient(credentials: ZoomCredentials(accountID: accountID, clientID: clientID, clientSecret: Secret(clientSecret)),
                           configuration: configuration, http: http, logger: logger)
     }

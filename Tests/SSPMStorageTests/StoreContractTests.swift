@@ -5,55 +5,6 @@ import SSPMStorage
 import SSPMTestSupport
 import Testing
 
-/// One contract suite for every store, run against SQLite always and against a real PostgreSQL server
-/// when SSPM_TEST_POSTGRES_URL is set (`.ci/run` starts one).
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-
-    static var postgresURL: String? {
-        let url = ProcessInfo.processInfo.environment["SSPM_TEST_POSTGRES_URL"]
-        return url?.isEmpty == false ? url : nil
-    }
-
-    static var available: [Backend] {
-        if postgresURL == nil {
-            print("StoreContractTests: SSPM_TEST_POSTGRES_URL is not set, so the PostgreSQL half of the store contract is skipped (bash .ci/run sets it).")
-            return [.sqlite]
-        }
-        return [.sqlite, .postgres]
-    }
-
-    /// A fresh, migrated database.
-    func withStorage<T: Sendable>(_ body: (SQLStorage) async throws -> T) async throws -> T {
-        let logger = LogCapture().logger(label: "store")
-        let storage: SQLStorage
-        switch self {
-        case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-store-\(UUID().uuidString).sqlite").path
-            storage = try SQLStorage(.sqlite(path: path), logger: logger)
-        case .postgres:
-            // A database per test, so tests do not see each other's rows.
-            let name = "sspm_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            let admin = try SQLStorage(.postgres(url: Backend.postgresURL!), logger: logger)
-            try await admin.withSQL { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-            try await admin.shutdown()
-            var url = URLComponents(string: Backend.postgresURL!)!
-            url.path = "/" + name
-            storage = try SQLStorage(.postgres(url: url.string!), logger: logger)
-        }
-        do {
-            try await Migrator(storage: storage, logger: logger).migrate()
-            let result = try await body(storage)
-            try await storage.shutdown()
-            return result
-        } catch {
-            try? await storage.shutdown()
-            throw error
-        }
-    }
-}
-
 @Suite(.serialized)
 struct StoreContractTests {
     static let box = SecretBox(key: .init(size: .bits256))

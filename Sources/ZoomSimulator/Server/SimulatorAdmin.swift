@@ -67,6 +67,13 @@ struct SimulatorAdmin: Sendable {
             let encoded = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(attempts))) ?? .array([])
             return Self.ok(["url": webhooks.map { .string($0.url) } ?? .null, "attempts": encoded,
                             "pending": .int(Int64(webhooks?.pendingCount() ?? 0))])
+        case ("PUT", ["webhooks", "url"]):
+            guard let webhooks else { return Self.bad("Webhooks are off: start with --webhook-url (any URL) and a tenant with a webhook_secret_token.") }
+            guard let url = body["url"]?.stringValue, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                return Self.bad("Send {\"url\": \"http(s)://…\"}.")
+            }
+            webhooks.setURL(url)
+            return Self.ok(["url": .string(url)])
         case ("POST", ["webhooks", "validate"]):
             guard let webhooks else { return Self.bad("No webhook URL is configured (start with --webhook-url and a tenant with a webhook_secret_token).") }
             let problem = await webhooks.validateEndpoint()

@@ -29,7 +29,9 @@ public final class WebhookDispatcher: Service, Sendable {
     /// Minutes after a failed attempt before the next one (Zoom: +5, +20, +60).
     public static let retryDelays: [TimeInterval] = [5 * 60, 20 * 60, 60 * 60]
 
-    public let url: String
+    /// The Event notification endpoint URL (changeable, as in the Marketplace app's settings).
+    public var url: String { target.withLock { $0 } }
+    private let target: Mutex<String>
     let secret: String
     let http: HTTPClient
     let clock: SimulatorClock
@@ -38,13 +40,16 @@ public final class WebhookDispatcher: Service, Sendable {
     private let state = Mutex(State())
 
     public init(url: String, secret: String, http: HTTPClient, clock: SimulatorClock, logger: Logger, timeout: Duration = .seconds(3)) {
-        self.url = url
+        self.target = Mutex(url)
         self.secret = secret
         self.http = http
         self.clock = clock
         self.logger = logger
         self.timeout = timeout
     }
+
+    /// Points deliveries at another endpoint (pending retries go there too).
+    public func setURL(_ url: String) { target.withLock { $0 = url } }
 
     /// Queues an event for delivery now.
     public func enqueue(event: String, body: JSONValue) {

@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import SSPMCore
+import SSPMServer
+import SSPMStorage
+import SSPMTestSupport
+import Testing
+import ZoomAPI
+import ZoomSimulator
+
+struct HTTPError: Error, CustomStringConvertible { let description: String }
+
+/// One HTTP answer from the server.
+struct Reply: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var body: Data
+    var json: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .null }
+    var text: String { String(decoding: body, as: UTF8.self) }
+    var errorCode: String? { json["error"]?["code"]?.stringValue }
+}
+
+/// A simulated Zoom and a real `sspm` server (in this process, on loopback), an admin, and an API token.
+struct ServerFixture: Sendable {
+    let sim: SimulatorFixture
+    let server: RunningServer
+    let adminToken: String
+
+    static let adminEmail = "admin@example.com"
+    static let adminPassword = "correct-horse-battery-staple"
+
+    var http: HTTPClient { sim.http }
+    var base: String { server.baseURL }
+    var deps: ServerDependencies { server.deps }
+
+    static func configuration(_ location: DatabaseLocation) -> ServerConfiguration {
+        var c = ServerConfiguration(database: location, dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("sspm-srv-\(UUID().uuidString)").path)
+        c.port = 0
+        c.pollInterval = 0.1
+        c.leaseDuration = 10
+        c.bcryptCost = 6
+        c.zoomClient = ZoomClientConfiguration(requestTimeout: .seconds(10), transientBackoff: .milliseconds(20), rateLimitBackoff: .milliseconds(50))
+        return c
+    }
+
+    static func with<T: Sendable>(
+        _ tenant: Tenant, backend: Backend = .sqlite, simulator options: ZoomSimulatorOptions = .init(),
+        configure: (inout ServerConfiguration) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
+        _ body: (ServerFixture) async throws -> T
+    ) async throws -> T {
+        try await SimulatorFixture.with(tenant, options: options) { sim in
+            var configuration = configuration(try await backend.freshLocation())
+            configure(&configuration)
+            let server = try await RunningServer.start(configuration, http: sim.http, logger: sim.logs.logger(label: "server"), now: now)
+            do {
+                #expect(try await SSPMServerApp.createFirstAdmin(server.deps, email: adminEmail, password: adminPassword))
+                let token = try await Self.makeToken(http: sim.http, base: server.baseURL, role: "admin")
+                let fixture = ServerFixture(sim: sim, server: server, adminToken: token)
+                let result = try await body(fixture)
+                await server.stop()
+                return result
+            } catch {
+                await server.stop()
+                throw error
+            }
+        }
+    }
+
+    /// Logs in (cookie + CSRF) and creates an API token.
+    static func makeToken(http: HTTPClient, base: String, role: String, email: String = adminEmail, password: String = adminPassword) async throws -> String {
+        let session = try await Session.login(http: http, base: base, email: email, password: password)
+        let reply = try await session.send("POST", "/api/v1/tokens", json: ["name": "tests", "role": .string(role)])
+        guard reply.status == 201, let secret = reply.json["secret"]?.stringValue else { throw HTTPError(description: "token: \(reply.status) \(reply.text)") }
+        return secret
+    }
+
+    func send(_ method: String, _ path: String, json: JSONValue? = nil, raw: Data? = nil, token: String?? = .none,
+              headers: [(String, String)] = []) async throws -> Reply {
+        try await Self.send(http: http, base: base, method, path, json: json, raw: raw, headers: headers + {
+            switch token {
+            case .none: return [("Authorization", "Bearer \(adminToken)")]
+            case .some(.none): return []
+            case .some(.some(let value)): return [("Authorization", "Bearer \(value)")]
+            }
+        }())
+    }
+
+    static func send(http: HTTPClient, base: String, _ method: String, _ path: String, json: JSONValue? = nil, raw: Data? = nil,
+                     headers: [(String, String)] = []) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .init(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(try JSONEncoder().encode(json))
+        } else if let raw {
+            request.body = .bytes(raw)
+        }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(buffer: buffer))
+    }
+
+    /// The body of POST /api/v1/connectors for the simulated account.
+    func connectorBody(name: String = "Acme Zoom", secret: String? = nil, plan: String? = nil) async -> JSONValue {
+        let tenant = await sim.engine.currentTenant()
+        var body: JSONValue = ["name": .string(name), "accountId": .string(tenant.credentials.accountID), "clientId": .string(tenant.credentials.clientID),
+                               "clientSecret": .string(secret ?? tenant.credentials.clientSecret),
+                               "apiUrl": .string(sim.simulator.apiURL), "tokenUrl": .string(sim.simulator.tokenURL),
+                               "plan": .string(plan ?? tenant.plan.rawValue)]
+        if let webhook = tenant.credentials.webhookSecretToken { body["webhookSecretToken"] = .string(webhook) }
+        return body
+    }
+
+    func createConnector() async throws -> String {
+        let reply = try await send("POST", "/api/v1/connectors", json: await connectorBody())
+        guard reply.status == 201, let id = reply.json["connector"]?["id"]?.stringValue else { throw HTTPError(description: "create: \(reply.status) \(reply.text)") }
+        return id
+    }
+
+    /// Waits until the connector's latest sync run finished (`after` excludes earlier runs).
+    @discardableResult
+    func waitForSync(_ id: String, runsAtLeast count: Int = 1, timeout: Duration = .seconds(60)) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let reply = try await send("GET", "/api/v1/connectors/\(id)/progress")
+            let runs = reply.json["recentRuns"]?.arrayValue ?? []
+            if runs.count >= count, runs.first?["finishedAt"] != nil, reply.json["leasedBy"] == nil { return reply.json }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HTTPError(description: "sync of \(id) did not finish in \(timeout)")
+    }
+
+    /// Sign-in and operation rows the 7-day backfill must store, counted by hand from the tenant.
+    static func expectedActivities(_ tenant: Tenant, now: Date = Date()) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.startOfDay(for: now.addingTimeInterval(-7 * 86_400))
+        let iso = ISO8601DateFormatter()
+        func inWindow(_ rows: [JSONValue]) -> Int { rows.filter { iso.date(from: $0["time"]!.stringValue!)! >= start }.count }
+        return inWindow(tenant.activityLogs) + inWindow(tenant.operationLogs)
+    }
+}
+
+/// A browser-like session: cookie and CSRF token.
+struct Session: Sendable {
+    let http: HTTPClient
+    let base: String
+    let cookie: String
+    let csrf: String
+
+    static func login(http: HTTPClient, base: String, email: String, password: String) async throws -> Session {
+        let reply = try await ServerFixture.send(http: http, base: base, "POST", "/api/v1/auth/login", json: ["email": .string(email), "password": .string(password)])
+        guard reply.status == 200, let setCookie = reply.headers.value("set-cookie"), let csrf = reply.json["csrfToken"]?.stringValue else {
+            throw HTTPError(description: "login: \(reply.status) \(reply.text)")
+        }
+        return Session(http: http, base: base, cookie: String(setCookie.split(separator: ";")[0]), csrf: csrf)
+    }
+
+    func send(_ method: String, _ path: String, json: JSONValue? = nil, csrf: Bool = true) async throws -> Reply {
+        var headers = [("Cookie", cookie)]
+        if csrf { headers.append(("X-CSRF-Token", self.csrf)) }
+        return try await ServerFixture.send(http: http, base: base, method, path, json: json, headers: headers)
+    }
+}
