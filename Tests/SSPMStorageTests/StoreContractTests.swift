@@ -110,4 +110,49 @@ struct StoreContractTests {
             #expect(latest.findings.count == Catalogue.all.count)
         }
     }
+
+    @Test("sync leases: a due job is claimed by one owner only (also under concurrent claims), an expired lease is taken over, a lost lease cannot be renewed or released", arguments: Backend.available)
+    func leases(_ backend: Backend) async throws {
+        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
+            let connectors = SQLConnectorStore(storage: storage, box: Self.box)
+            let jobs = SQLSyncJobStore(storage: storage)
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            var ids: [String] = []
+            for index in 0..<8 {
+                let c = ConnectorRecord(name: "L\(index)", accountID: "a\(index)", clientID: "c-lease-\(index)")
+                try await connectors.create(c, secrets: .init(clientSecret: "x"))
+                try await jobs.schedule(connectorID: c.id, at: t0.addingTimeInterval(Double(index)))
+                ids.append(c.id)
+            }
+            // Oldest due first; a claimed job is not handed out again while its lease lives.
+            let first = try #require(try await jobs.claim(owner: "A", now: t0.addingTimeInterval(60), lease: 30))
+            #expect(first.connectorID == ids[0])
+            // Sixteen concurrent claimers on separate connections: each remaining job goes to exactly one.
+            let claimed = try await withThrowingTaskGroup(of: String?.self) { group in
+                for n in 0..<16 { group.addTask { try await jobs.claim(owner: "W\(n)", now: t0.addingTimeInterval(61), lease: 30)?.connectorID } }
+                var result: [String] = []
+                for try await id in group { if let id { result.append(id) } }
+                return result
+            }
+            #expect(claimed.sorted() == Array(ids.dropFirst()).sorted())
+            #expect(try await jobs.claim(owner: "B", now: t0.addingTimeInterval(62), lease: 30) == nil)
+            // A's lease expires: B takes the job over; A can neither renew nor release it any more.
+            let taken = try #require(try await jobs.claim(owner: "B", now: t0.addingTimeInterval(95), lease: 30))
+            #expect(taken.connectorID == ids[0])
+            #expect(try await jobs.renew(connectorID: ids[0], owner: "A", until: t0.addingTimeInterval(200)) == false)
+            try await jobs.release(connectorID: ids[0], owner: "A", nextActivityAt: t0.addingTimeInterval(10_000), nextPostureAt: nil, postureDueAt: taken.nextPostureAt, failures: 0)
+            #expect(try await jobs.job(connectorID: ids[0])?.leaseOwner == "B")
+            // B releases with the next due times; a posture request that arrived meanwhile is kept.
+            try await jobs.requestPosture(connectorIDs: [ids[0]], at: t0.addingTimeInterval(96))
+            try await jobs.release(connectorID: ids[0], owner: "B", nextActivityAt: t0.addingTimeInterval(1000), nextPostureAt: t0.addingTimeInterval(9000),
+                                   postureDueAt: taken.nextPostureAt, failures: 0)
+            let released = try #require(try await jobs.job(connectorID: ids[0]))
+            #expect(released.leaseOwner == nil)
+            #expect(released.nextActivityAt == t0.addingTimeInterval(1000))
+            #expect(released.nextPostureAt == t0.addingTimeInterval(96))
+            // Paused jobs are never claimed.
+            try await jobs.setPaused(connectorID: ids[0], true)
+            #expect(try await jobs.claim(owner: "C", now: t0.addingTimeInterval(100_000), lease: 30).map(\.connectorID) != ids[0])
+        }
+    }
 }

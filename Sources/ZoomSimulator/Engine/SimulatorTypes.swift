@@ -87,6 +87,9 @@ public struct SimulatorFaults: Sendable, Equatable, Codable {
     public var appDeactivated = false
     /// If set, issuing a token revokes all but the newest N (two connectors sharing credentials).
     public var tokenTolerance: Int?
+    /// API requests whose "path?query" contains this (or every `*`-separated part of it) hang until
+    /// the fault is cleared (at most 120 s): a crash test uses it to hold a sync at a known point.
+    public var stallPath: String?
 
     public init() {}
 
@@ -94,6 +97,7 @@ public struct SimulatorFaults: Sendable, Equatable, Codable {
         case rateLimitStorm = "rate_limit_storm", serverErrors = "server_errors", serverErrorStatus = "server_error_status"
         case latencyMilliseconds = "latency_ms", malformedJSON = "malformed_json", truncatedPages = "truncated_pages"
         case expirePageTokens = "expire_page_tokens", appDeactivated = "app_deactivated", tokenTolerance = "token_tolerance"
+        case stallPath = "stall_path"
     }
 
     /// Parses `KEY=VALUE` assignments (the `--fault` flag), with an error naming the bad one.
@@ -118,6 +122,7 @@ public struct SimulatorFaults: Sendable, Equatable, Codable {
             case "truncated_pages": truncatedPages = try int()
             case "expire_page_tokens": expirePageTokens = try int()
             case "token_tolerance": tokenTolerance = try int()
+            case "stall_path": stallPath = value.isEmpty ? nil : value
             case "app_deactivated":
                 guard let flag = Bool(value) else { throw TenantFileError("--fault app_deactivated needs true or false") }
                 appDeactivated = flag
@@ -128,7 +133,7 @@ public struct SimulatorFaults: Sendable, Equatable, Codable {
     }
 
     public static let keys = ["rate_limit_storm", "server_errors", "server_error_status", "latency_ms", "malformed_json",
-                              "truncated_pages", "expire_page_tokens", "app_deactivated", "token_tolerance", "revoke_tokens"]
+                              "truncated_pages", "expire_page_tokens", "app_deactivated", "token_tolerance", "stall_path", "revoke_tokens"]
 }
 
 /// One webhook delivery attempt, as recorded by the simulator.

@@ -97,6 +97,12 @@ public struct ZoomSimulatorServer: Sendable {
         } else {
             let latency = await engine.latency
             if latency > 0, path.hasPrefix("/v2") { try await Task.sleep(for: .milliseconds(latency)) }
+            let stallStart = ContinuousClock.now
+            let target = path + "?" + (request.uri.query ?? "")
+            while path.hasPrefix("/v2"), let stall = await engine.faults.stallPath,
+                  stall.split(separator: "*").allSatisfy({ target.contains($0) }), ContinuousClock.now - stallStart < .seconds(120) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             response = await engine.handle(simRequest)
         }
         var fields = HTTPFields()
