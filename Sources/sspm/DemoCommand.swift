@@ -4,113 +4,166 @@ import Foundation
 import Logging
 import SSPMCore
 import SSPMReports
+import SSPMServer
 import SSPMStorage
 import ServiceLifecycle
 import ZoomAPI
 import ZoomSimulator
 
-/// Until the server and web UI exist (the service issue), the demo runs everything else end to end:
-/// a simulated Zoom with realistic misconfigurations, connection validation, activity sync and a
-/// posture scan stored in a local SQLite database, then keeps the simulator up for other tools.
+/// The README's first command: a simulated Zoom account with realistic misconfigurations, the
+/// OpenSSPM server on SQLite in ./sspm-data, a connector added and synced through the server's own
+/// API, Zoom's webhooks pointed at the server; then it keeps serving and prints where to log in.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run OpenSSPM end to end on a simulated Zoom account (embedded defaults, data in ./sspm-data).")
+        abstract: "Run OpenSSPM on a simulated Zoom account: server, API and webhooks on embedded defaults (data in ./sspm-data).")
 
-    @Option(help: "Data directory (SQLite database and master key). Running again reuses it.") var dataDir: String = "sspm-data"
-    @Option(help: "Port for the simulated Zoom (0 picks one).") var port: Int = 9900
+    @Option(help: "Data directory (SQLite database, master key, demo login). Running again reuses it.") var dataDir: String = "sspm-data"
+    @Option(help: "Port for the OpenSSPM server (0 picks one).") var port: Int = 8080
+    @Option(help: "Port for the simulated Zoom (0 picks one).") var zoomPort: Int = 9900
     @Option(help: "Users in the simulated account.") var users: Int = 300
-    @Flag(help: "Exit after the scan instead of keeping the simulator running.") var once = false
+    @Flag(help: "Exit after the first sync instead of serving until Ctrl-C.") var once = false
     @OptionGroup var logging: LoggingOptions
+
+    static let adminEmail = "admin@demo.local"
 
     func run() async throws {
         var logger = try logging.makeLogger("sspm.demo")
         if logging.logLevel == "info" { logger.logLevel = .warning }
-        // Generated up to the start of today (UTC), so runs on the same day see the same activity rows
-        // and the stored log does not grow with copies shifted in time.
+        // Generated up to the start of today (UTC): runs on the same day see the same activity rows.
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let tenant = TenantGenerator(users: users, groups: 10, days: 7, seed: 2026, plan: .business, now: calendar.startOfDay(for: Date())).generate()
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let simulator = try await RunningSimulator.start(tenant: tenant, options: .init(port: port), http: http, logger: logger)
-        let storage = try SQLStorage(.sqlite(path: (dataDir as NSString).appendingPathComponent("sspm.sqlite")), logger: logger)
+        // Webhooks go nowhere until the connector exists (its id is in the endpoint URL), as in the Marketplace app.
+        let simulator: RunningSimulator
         do {
-            try await Migrator(storage: storage, logger: logger).migrate()
-            let box = try SecretBox.load(keyFile: (dataDir as NSString).appendingPathComponent("master.key"), logger: logger)
-            let connectors = SQLConnectorStore(storage: storage, box: box)
-            let credentials = await simulator.credentials()
-            let name = tenant.account["account_name"]?.stringValue ?? "Demo"
-            let connector: ConnectorRecord
-            if let existing = try await connectors.list().first(where: { $0.clientID == credentials.clientID }) {
-                connector = existing
-            } else {
-                connector = ConnectorRecord(name: "\(name) (simulated)", accountID: credentials.accountID, clientID: credentials.clientID, plan: "business")
-                try await connectors.create(connector, secrets: .init(clientSecret: credentials.clientSecret.value, webhookSecretToken: tenant.credentials.webhookSecretToken))
-            }
-            let client = ZoomClient(credentials: credentials, configuration: .init(apiURL: simulator.apiURL, tokenURL: simulator.tokenURL, plan: .business),
-                                    http: http, logger: logger)
-            say("OpenSSPM demo — simulated Zoom account \"\(name)\" at \(simulator.apiURL)")
-            let report = await ZoomConnectionValidator(client: client).validate()
-            try await connectors.updateStatus(id: connector.id, status: report.status.rawValue, detail: report.headline, at: Date())
-            say("Connector \"\(connector.name)\": \(report.status.rawValue) — \(report.headline)")
-
-            let sync = ZoomActivitySync(client: client, activities: SQLActivityStore(storage: storage), checkpoints: SQLCheckpointStore(storage: storage),
-                                        fingerprint: ActivityFingerprint.make, logger: logger)
-            let outcome = try await sync.run(connectorID: connector.id)
-            say("Activity log: \(outcome.fetched["signin"] ?? 0) sign-in and \(outcome.fetched["operation"] ?? 0) admin-operation rows fetched; \(outcome.storedTotal) stored in all (duplicates skipped).")
-
-            let now = Date()
-            let data = await ZoomAccountReader(client: client, logger: logger).read(from: now.addingTimeInterval(-6 * 86_400), to: now)
-            let result = PostureEngine.scan(data.postureSnapshot(accountID: credentials.accountID, accountName: name, capturedAt: now))
-            let scans = SQLScanStore(storage: storage)
-            let previous = try await scans.latest(connectorID: connector.id)
-            try await scans.save(connectorID: connector.id, result)
-            let history = try await scans.history(connectorID: connector.id, limit: 90)
-            say("")
-            say(try ScanFormatter.render(result, as: .table, diff: previous.map { ScanDiff(from: $0, to: result) }, color: isatty(1) == 1), terminator: "")
-            say("")
-            say("Score history (\(history.count) scan(s) in \(dataDir)): " + history.map { String(format: "%.1f%%", $0.score.percent) }.joined(separator: " → "))
-            say("Data: \(storage.location); master key in \(dataDir)/master.key (back it up).")
-            if once {
-                try await storage.shutdown()
-                try await http.shutdown()
-                await simulator.stop()
-                return
-            }
-            say("")
-            say("""
-                The simulated Zoom keeps running (Ctrl-C to stop). Try:
-                  swift run sspm scan --account-id \(credentials.accountID) --client-id \(credentials.clientID) --plan business \\
-                      --api-url \(simulator.apiURL) --token-url \(simulator.tokenURL)     (client secret: \(credentials.clientSecret.value), simulated)
-                  curl -X POST \(simulator.baseURL)/_sim/faults -d '{"rate_limit_storm":20}'
-                The web UI and REST API (sspm serve) come with the service issue.
-                """)
-            try await storage.shutdown()
-            try await gracefulShutdownSignal()
-            try await http.shutdown()
-            await simulator.stop()
+            simulator = try await RunningSimulator.start(tenant: tenant, options: .init(port: zoomPort, webhookURL: "http://127.0.0.1:9/pending"), http: http, logger: logger)
         } catch {
-            try? await storage.shutdown()
             try? await http.shutdown()
+            throw CommandError("The simulated Zoom cannot listen on port \(zoomPort): \(error). Pass --zoom-port 0 to pick a free one.")
+        }
+        var configuration = ServerConfiguration(database: .sqlite(path: (dataDir as NSString).appendingPathComponent("sspm.sqlite")), dataDirectory: dataDir)
+        configuration.port = port
+        configuration.pollInterval = 0.5
+        let server: RunningServer
+        do {
+            server = try await RunningServer.start(configuration, http: http, logger: logger)
+        } catch {
             await simulator.stop()
+            try? await http.shutdown()
+            throw CommandError("The server cannot start: \(error). If port \(port) is taken, pass --port 0 (or another port).")
+        }
+        do {
+            try await demo(server: server, simulator: simulator, tenant: tenant, http: http)
+        } catch {
+            await server.stop()
+            await simulator.stop()
+            try? await http.shutdown()
             throw error
         }
+        if !once {
+            try await waitForSignal()
+        }
+        await server.stop()
+        await simulator.stop()
+        try await http.shutdown()
+    }
+
+    func demo(server: RunningServer, simulator: RunningSimulator, tenant: Tenant, http: HTTPClient) async throws {
+        let base = server.baseURL
+        let password = try demoPassword()
+        if try await SSPMServerApp.createFirstAdmin(server.deps, email: Self.adminEmail, password: password) {
+            say("Created the demo admin \(Self.adminEmail) (password in \(dataDir)/demo-login.txt).")
+        }
+        let api = try await DemoAPI.login(http: http, base: base, email: Self.adminEmail, password: password)
+        let credentials = await simulator.credentials()
+        let name = tenant.account["account_name"]?.stringValue ?? "Demo"
+        say("OpenSSPM demo — simulated Zoom account \"\(name)\" (\(tenant.users.count) users) at \(simulator.apiURL)")
+
+        // Add the connector through the API (validation first), or reuse the one from an earlier run.
+        let existing = try await api.send("GET", "/api/v1/connectors").json["items"]?.arrayValue?.first { $0["clientId"]?.stringValue == credentials.clientID }
+        let id: String
+        let requested = Date()
+        if let existing, let existingID = existing["id"]?.stringValue {
+            id = existingID
+            // The simulator may listen on another port than last time.
+            try await server.deps.connectors.setEndpoints(id: id, ConnectorEndpoints(apiURL: simulator.apiURL, tokenURL: simulator.tokenURL))
+            let reconnected = try await api.send("POST", "/api/v1/connectors/\(id)/reconnect")
+            guard reconnected.status == 200 else { throw CommandError("Reconnecting the demo connector failed: \(reconnected.errorMessage)") }
+            say("Reusing connector \"\(existing["name"]?.stringValue ?? id)\" from \(dataDir).")
+        } else {
+            let created = try await api.send("POST", "/api/v1/connectors", json: [
+                "name": .string("\(name) (simulated)"), "accountId": .string(credentials.accountID), "clientId": .string(credentials.clientID),
+                "clientSecret": .string(credentials.clientSecret.value), "webhookSecretToken": tenant.credentials.webhookSecretToken.map { .string($0) } ?? .null,
+                "plan": "business", "apiUrl": .string(simulator.apiURL), "tokenUrl": .string(simulator.tokenURL),
+            ])
+            guard created.status == 201, let createdID = created.json["connector"]?["id"]?.stringValue else {
+                throw CommandError("Adding the demo connector failed: \(created.errorMessage)")
+            }
+            id = createdID
+            say("Added connector \"\(name) (simulated)\": \(created.json["validation"]?["headline"]?.stringValue ?? "")")
+        }
+        simulator.server.webhooks?.setURL("\(base)/webhooks/zoom/\(id)")
+        let validation = await simulator.server.webhooks?.validateEndpoint()
+        say("Zoom webhooks → \(base)/webhooks/zoom/\(id) (" + (validation == nil ? "endpoint validated" : "validation failed: \(validation!)") + ")")
+
+        let previousScans = try await api.send("GET", "/api/v1/connectors/\(id)/scans").json["items"]?.arrayValue ?? []
+        // A new connector's first sync starts at once; a reused one is synced again (posture included).
+        if previousScans.count > 0 { _ = try await api.send("POST", "/api/v1/connectors/\(id)/sync") }
+        try await ProgressBar.follow(api: api, connectorID: id, startedAfter: requested)
+
+        let connector = try await api.send("GET", "/api/v1/connectors/\(id)").json
+        say("Connector \"\(connector["name"]?.stringValue ?? id)\": \(connector["status"]?.stringValue ?? "?") — \(connector["statusDetail"]?.stringValue ?? "")")
+        let scans = try await api.send("GET", "/api/v1/connectors/\(id)/scans").json["items"]?.arrayValue ?? []
+        if let latestID = scans.first?["id"]?.stringValue {
+            let scan = try await api.send("GET", "/api/v1/connectors/\(id)/scans/\(latestID)")
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let result = try decoder.decode(ScanResult.self, from: scan.body)
+            var diff: ScanDiff?
+            if previousScans.count > 0, let previousID = previousScans.first?["id"]?.stringValue {
+                let old = try await api.send("GET", "/api/v1/connectors/\(id)/scans/\(previousID)")
+                diff = (try? decoder.decode(ScanResult.self, from: old.body)).map { ScanDiff(from: $0, to: result) }
+            }
+            say("")
+            say(try ScanFormatter.render(result, as: .table, diff: diff, color: isatty(1) == 1), terminator: "")
+        }
+        let activities = try await server.deps.activities.count(connectorID: id)
+        say("")
+        say("Score history: \(scans.count) scan(s) in \(dataDir). Activity log: \(activities) sign-in and admin-operation events.")
+        say("")
+        say("""
+            OpenSSPM is running at \(base)
+              Log in:    \(Self.adminEmail) / \(password)
+              API:       \(base)/api/v1  (spec \(base)/openapi.yaml; create a token with POST /api/v1/tokens)
+              Try:       curl -s -c jar -X POST \(base)/api/v1/auth/login -d '{"email":"\(Self.adminEmail)","password":"\(password)"}'
+                         curl -s -b jar \(base)/api/v1/connectors/\(id)/recommendations?verdict=fail
+              Zoom:      \(simulator.baseURL) (simulated; faults: curl -X POST \(simulator.baseURL)/_sim/faults -d '{"rate_limit_storm":20}')
+              Data:      \(server.deps.storage.location); master key in \(dataDir)/master.key (back it up)
+            """)
+        if !once { say("Serving until Ctrl-C.") }
+    }
+
+    /// The demo admin's password: made once, kept (mode 0600) beside the database so later runs can print it.
+    func demoPassword() throws -> String {
+        let path = (dataDir as NSString).appendingPathComponent("demo-login.txt")
+        if let text = try? String(contentsOfFile: path, encoding: .utf8), let line = text.split(separator: "\n").first(where: { $0.hasPrefix("password: ") }) {
+            return String(line.dropFirst("password: ".count))
+        }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let password = "demo-" + randomToken(bytes: 12)
+        FileManager.default.createFile(atPath: path, contents: Data("email: \(Self.adminEmail)\npassword: \(password)\n".utf8), attributes: [.posixPermissions: 0o600])
+        return password
     }
 
     /// Waits for SIGINT or SIGTERM.
-    func gracefulShutdownSignal() async throws {
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        let group = ServiceGroup(configuration: .init(services: [WaitService(continuation: continuation)], gracefulShutdownSignals: [.sigint, .sigterm], logger: Logger(label: "demo")))
+    func waitForSignal() async throws {
+        let group = ServiceGroup(configuration: .init(services: [WaitService()], gracefulShutdownSignals: [.sigint, .sigterm], logger: Logger(label: "demo")))
         try await group.run()
-        for await _ in stream { break }
     }
 
     struct WaitService: Service {
-        let continuation: AsyncStream<Void>.Continuation
-        func run() async throws {
-            try? await gracefulShutdown()
-            continuation.yield()
-            continuation.finish()
-        }
+        func run() async throws { try? await gracefulShutdown() }
     }
 }

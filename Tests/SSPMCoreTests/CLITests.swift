@@ -107,20 +107,26 @@ struct CLITests {
         #expect(strictFindings.first { $0["controlId"] as? String == "ZID-03" }?["verdict"] as? String == "fail")  // 15 > 10
     }
 
-    @Test("sspm demo runs end to end, keeps its data, and reuses it on the next run")
+    @Test("sspm demo starts the server and simulated Zoom, adds and syncs a connector through the API, prints the login, and reuses its data on the next run")
     func demo() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-demo-\(UUID().uuidString)").path
-        let first = try Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--users", "60"])
+        let first = try Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--users", "60"])
         #expect(first.status == 0, "\(first.err)")
         #expect(first.out.contains("connected — Connected: all 9 data sources can be read."))
         #expect(first.out.contains("Secure Score"))
         #expect(first.out.contains("1 scan(s)"))
+        #expect(first.out.contains("Log in:    admin@demo.local / demo-"))
+        #expect(first.out.contains("(endpoint validated)"))
+        #expect(first.out.contains("[████████████████████████] done"))
         let key = try FileManager.default.attributesOfItem(atPath: dir + "/master.key")
         #expect((key[.posixPermissions] as? Int) == 0o600)
-        let second = try Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--users", "60"])
+        let login = try FileManager.default.attributesOfItem(atPath: dir + "/demo-login.txt")
+        #expect((login[.posixPermissions] as? Int) == 0o600)
+        let second = try Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--users", "60"])
         #expect(second.status == 0)
         #expect(second.out.contains("2 scan(s)"))
         #expect(second.out.contains("Since the previous scan"))
+        #expect(second.out.contains("Reusing connector"))
         // The client secret is sealed in the database, not stored in clear.
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
