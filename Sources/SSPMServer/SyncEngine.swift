@@ -4,8 +4,8 @@ import SSPMCore
 import SSPMStorage
 import ZoomAPI
 
-/// One sync of one connector, under a lease: validate → activities (incremental, checkpointed) →
-/// posture (read, evaluate, score, inventory) when due. Progress is written to the job row
+/// One sync of one connector, under a lease: validate → activities (incremental, checkpointed) and,
+/// when due, the posture read, side by side → evaluate, score, inventory. Progress is written to the job row
 /// twice a second, so any process's API can show it.
 public struct SyncEngine: Sendable {
     let deps: ServerDependencies
@@ -105,10 +105,19 @@ public struct SyncEngine: Sendable {
         let healthy = Set(report.sources.filter(\.ok).map(\.source))
         var problems: [String] = []
         do {
-            // 2. Activities: each stream on its own, so one failing report does not stop the other.
-            await board.phase("activities")
+            // 2. Activities and (when due) posture, read concurrently: they use different rate-limit
+            // categories (reports are Heavy; settings, users and groups Light and Medium), so the
+            // sync takes about as long as the slower of the two, not their sum.
+            await board.phase("reading")
+            let latest = try await deps.scans.history(connectorID: id, limit: 1)
+            let postureDue = job.nextPostureAt <= deps.now() || latest.isEmpty
+            let readAt = deps.now()
+            let postureSources = Set(DataSource.allCases).subtracting([.signInReport, .operationLog])
+            async let postureRead: ZoomAccountData? = postureDue
+                ? ZoomAccountReader(client: client, logger: logger).read(from: readAt, to: readAt, sources: postureSources) : nil
             let sync = ZoomActivitySync(client: client, activities: deps.activities, checkpoints: deps.checkpoints, fingerprint: ActivityFingerprint.make, logger: logger)
             var streamOK: [String: Bool] = [:]
+            // Each stream on its own, so one failing report does not stop the other.
             for (stream, source) in [("signin", DataSource.signInReport), ("operation", DataSource.operationLog)] {
                 guard healthy.contains(source) else {
                     problems.append("\(source.rawValue): skipped (\(report.sources.first { $0.source == source }?.reason ?? "not readable"))")
@@ -123,21 +132,18 @@ public struct SyncEngine: Sendable {
                     problems.append("\(source.rawValue): \(error.description)")
                 }
             }
+            let postureData = await postureRead
 
-            // 3. Posture, when due.
+            // 3. Score the posture.
             var postureRan = false
-            let latest = try await deps.scans.history(connectorID: id, limit: 1)
-            if job.nextPostureAt <= deps.now() || latest.isEmpty {
+            if let data = postureData {
                 if await board.leaseLost { throw LeaseLost() }
-                await board.phase("posture")
-                let now = deps.now()
-                let sources = Set(DataSource.allCases).subtracting([.signInReport, .operationLog])
-                let data = await ZoomAccountReader(client: client, logger: logger).read(from: now, to: now, sources: sources)
                 await board.addItems(data.users.count)
                 await board.phase("scoring")
-                var snapshot = data.postureSnapshot(accountID: connector.accountID, accountName: connector.name, capturedAt: now, readSources: sources)
+                let now = readAt
+                var snapshot = data.postureSnapshot(accountID: connector.accountID, accountName: connector.name, capturedAt: now, readSources: postureSources)
                 // The report streams come from the activity store (just synced), over the posture window.
-                let window = ActivityQuery(connectorID: id, from: now.addingTimeInterval(-7 * 86_400), to: now, limit: 1)
+                let window = ActivityQuery(connectorID: id, from: now.addingTimeInterval(-7 * 86_400), to: deps.now(), limit: 1)
                 for (stream, source) in [("signin", DataSource.signInReport), ("operation", DataSource.operationLog)] where streamOK[stream] == true {
                     var q = window
                     q.kinds = [stream]

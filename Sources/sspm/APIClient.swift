@@ -64,7 +64,7 @@ extension String {
 /// terminal and one line per phase otherwise.
 enum ProgressBar {
     static func line(_ p: JSONValue, width: Int = 24) -> String {
-        let phases = ["validating", "activities", "posture", "scoring", "done"]
+        let phases = ["validating", "reading", "scoring", "done"]
         let phase = p["phase"]?.stringValue ?? "queued"
         let index = phases.firstIndex(of: phase).map { $0 + 1 } ?? (phase == "failed" ? phases.count : 0)
         let filled = min(width, width * index / phases.count)

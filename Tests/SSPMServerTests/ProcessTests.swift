@@ -133,8 +133,10 @@ struct ProcessTests {
             let first = try await ServeProcess(name: "first", database: database, dataDir: dataDir, masterKey: key)
             let remote = try await Remote.connect(first, http: f.http)
             let id = try await remote.create(f.simulator, name: "Acme")
-            // Sign-ins stored (items > 0), operation log still in flight.
-            try await remote.wait(id) { $0["progress"]?["phase"]?.stringValue == "activities" && ($0["progress"]?["items"]?.intValue ?? 0) > 0 }
+            // Sign-ins stored, operation log still in flight (stalled).
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await Self.count(database, id) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(try await remote.progress(id)["progress"]?["phase"]?.stringValue == "reading")
             first.kill9()
             let countAtKill = try await Self.count(database, id)
             #expect(countAtKill > 0 && countAtKill < expected)  // really mid-backfill: sign-ins stored, operations not
