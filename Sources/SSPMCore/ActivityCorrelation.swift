@@ -14,6 +14,12 @@ public enum ActivityCorrelation {
         return signIn(email: email, time: time, signOut: type.lowercased().contains("out"))
     }
 
+    /// For a `user.signed_in` / `user.signed_out` webhook, from its fields.
+    public static func forWebhook(event: String, email: String?, dateTime: String?) -> String? {
+        guard event == "user.signed_in" || event == "user.signed_out", let email, let text = dateTime, let time = parseTime(text) else { return nil }
+        return signIn(email: email, time: time, signOut: event == "user.signed_out")
+    }
+
     /// For a `user.signed_in` / `user.signed_out` webhook body.
     public static func forWebhook(_ body: JSONValue) -> String? {
         guard let event = body["event"]?.stringValue, event == "user.signed_in" || event == "user.signed_out",
@@ -23,6 +29,7 @@ public enum ActivityCorrelation {
     }
 
     public static func parseTime(_ text: String) -> Date? {
+        if let date = FastFormats.parseUTCTimestamp(text) { return date }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -33,7 +33,7 @@ public enum ActivityFormatter {
         return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? ""
     }
 
-    static func isoString(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+    static func isoString(_ date: Date) -> String { FastFormats.utcTimestamp(date) }
 
     public static let csvHeader = ["time", "kind", "user", "ipAddress", "action", "target", "detail", "fingerprint"]
 

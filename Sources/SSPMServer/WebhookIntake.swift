@@ -54,11 +54,13 @@ public final class WebhookIntake: Sendable {
             deps.metrics.webhookRejected.increment()
             deps.logger.warning("Webhook rejected", metadata: ["connector": "\(connectorID)", "reason": "\(reason)"])
             return .rejected(status: status, code: status == 409 ? "replayed" : (status == 400 ? "bad_event" : "bad_signature"), message: "Rejected: \(reason).")
-        case .event(let name, let json):
-            let record = Self.activity(connectorID: connectorID, name: name, body: json)
+        case .event(let name, let envelope):
+            let record = Self.activity(connectorID: connectorID, envelope: envelope)
+            let object = envelope.payload?.object
             do {
-                try await writer.submit(WebhookWriter.Item(record: record, correlation: ActivityCorrelation.forWebhook(json),
-                                                           posture: !Self.activityOnly.contains(name)))
+                try await writer.submit(WebhookWriter.Item(record: record,
+                                                           correlation: ActivityCorrelation.forWebhook(event: name, email: object?.email, dateTime: object?.dateTime),
+                                                           rawJSON: String(decoding: body, as: UTF8.self), posture: !Self.activityOnly.contains(name)))
             } catch {
                 deps.logger.error("Webhook event not stored", metadata: ["connector": "\(connectorID)", "event": "\(name)", "error": "\(String(describing: error).prefix(200))"])
                 // Not stored, so not acknowledged: Zoom retries.
@@ -69,17 +71,17 @@ public final class WebhookIntake: Sendable {
         }
     }
 
-    static func activity(connectorID: String, name: String, body: JSONValue) -> ActivityRecord {
-        let payload = body["payload"]
-        let object = payload?["object"]
-        let user = payload?["operator"]?.stringValue ?? object?["email"]?.stringValue ?? ""
-        let millis = body["event_ts"]?.intValue ?? 0
+    static func activity(connectorID: String, envelope: ZoomWebhookEnvelope) -> ActivityRecord {
+        let name = envelope.event
+        let object = envelope.payload?.object
+        let user = envelope.payload?.operator ?? object?.email ?? ""
         let signIn = name == "user.signed_in" || name == "user.signed_out"
-        var occurred = Date(timeIntervalSince1970: Double(millis) / 1000)
-        if signIn, let text = object?["date_time"]?.stringValue, let time = ActivityCorrelation.parseTime(text) { occurred = time }
-        // Zoom's retries repeat the body: the same fingerprint, stored once.
+        var occurred = Date(timeIntervalSince1970: Double(envelope.eventTs ?? 0) / 1000)
+        if signIn, let text = object?.dateTime, let time = ActivityCorrelation.parseTime(text) { occurred = time }
+        // Zoom's retries repeat the body byte for byte: the same fingerprint, stored once. The body
+        // is stored as received (rawJSON); `payload` here only carries the event name.
         return ActivityRecord(connectorID: connectorID, kind: signIn ? "signin" : "webhook", occurredAt: occurred, user: user, ipAddress: nil,
-                              fingerprint: ActivityFingerprint.make(kind: "webhook", body), payload: body)
+                              fingerprint: ActivityFingerprint.make(kind: "webhook", raw: envelope.raw), payload: ["event": .string(name)])
     }
 
     /// Forget a connector's cached secret (after reconnect or delete).
@@ -107,6 +109,7 @@ actor WebhookWriter {
     struct Item: Sendable {
         var record: ActivityRecord
         var correlation: String?
+        var rawJSON: String?
         var posture: Bool
     }
 
@@ -132,7 +135,7 @@ actor WebhookWriter {
             pending.removeFirst(batch.count)
             let start = ContinuousClock.now
             do {
-                try await deps.activities.insertWebhookEvents(batch.map { ($0.0.record, $0.0.correlation) })
+                try await deps.activities.insertWebhookEvents(batch.map { ($0.0.record, $0.0.correlation, $0.0.rawJSON) })
                 let posture = Set(batch.filter(\.0.posture).map(\.0.record.connectorID))
                 if !posture.isEmpty { try await deps.jobs.requestPosture(connectorIDs: posture, at: deps.now()) }
                 deps.metrics.webhookBatchSize.record(Double(batch.count))

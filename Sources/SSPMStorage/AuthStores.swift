@@ -53,7 +53,7 @@ public struct AuditEntry: Sendable, Codable, Hashable {
 
 /// SHA-256 of a bearer secret (session or API token): what is stored; the secret itself never is.
 public func tokenDigest(_ token: String) -> String {
-    SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    FastFormats.hex(SHA256.hash(data: Data(token.utf8)))
 }
 
 /// A random URL-safe token with `bytes` bytes of entropy.

@@ -256,25 +256,39 @@ extension SQLActivityStore {
     }
 
     /// Stores webhook events (one transaction for the batch). An event whose correlation key is
-    /// already held by a polled row, or whose fingerprint is stored, is skipped.
-    public func insertWebhookEvents(_ events: [(record: ActivityRecord, correlation: String?)]) async throws {
+    /// already held by a stored row, or whose fingerprint is stored, is skipped. Multi-row
+    /// statements: the batch is a handful of round trips, not one per event.
+    /// `rawJSON` is the payload as received (already valid JSON), stored as is.
+    public func insertWebhookEvents(_ events: [(record: ActivityRecord, correlation: String?, rawJSON: String?)]) async throws {
         guard !events.isEmpty else { return }
-        let rows = try events.map { ($0.record, $0.correlation, try encodeJSON($0.record.payload)) }
+        let rows = try events.map { ($0.record, $0.correlation, try $0.rawJSON ?? encodeJSON($0.record.payload)) }
         try await storage.transaction { db in
-            for (a, correlation, payload) in rows {
-                if let correlation {
-                    try await db.raw("""
-                        INSERT INTO activities (connector_id, fingerprint, kind, occurred_at, user_email, ip_address, payload, source, correlation)
-                        SELECT \(bind: a.connectorID), \(bind: a.fingerprint), \(bind: a.kind), \(bind: millis(a.occurredAt)), \(bind: a.user), \(bind: a.ipAddress), \(bind: payload), 'webhook', \(bind: correlation)
-                        WHERE NOT EXISTS (SELECT 1 FROM activities WHERE connector_id = \(bind: a.connectorID) AND correlation = \(bind: correlation))
+            for chunk in stride(from: 0, to: rows.count, by: 200).map({ Array(rows[$0..<min($0 + 200, rows.count)]) }) {
+                let plain = chunk.filter { $0.1 == nil }
+                if !plain.isEmpty {
+                    var query = SQLQueryString("INSERT INTO activities (connector_id, fingerprint, kind, occurred_at, user_email, ip_address, payload, source) VALUES ")
+                    for (index, (a, _, payload)) in plain.enumerated() {
+                        if index > 0 { query.appendLiteral(", ") }
+                        query += "(\(bind: a.connectorID), \(bind: a.fingerprint), \(bind: a.kind), \(bind: millis(a.occurredAt)), \(bind: a.user), \(bind: a.ipAddress), \(bind: payload), 'webhook')"
+                    }
+                    query.appendLiteral(" ON CONFLICT DO NOTHING")
+                    try await db.raw(query).run()
+                }
+                let correlated = chunk.filter { $0.1 != nil }
+                if !correlated.isEmpty {
+                    // WITH … INSERT … SELECT works on both SQLite and PostgreSQL; the WHERE also keeps SQLite's parser clear of ON CONFLICT.
+                    var query = SQLQueryString("WITH v (connector_id, fingerprint, kind, occurred_at, user_email, payload, correlation) AS (VALUES ")
+                    for (index, (a, correlation, payload)) in correlated.enumerated() {
+                        if index > 0 { query.appendLiteral(", ") }
+                        query += "(\(bind: a.connectorID), \(bind: a.fingerprint), \(bind: a.kind), \(bind: millis(a.occurredAt)), \(bind: a.user), \(bind: payload), \(bind: correlation))"
+                    }
+                    query.appendLiteral("""
+                        ) INSERT INTO activities (connector_id, fingerprint, kind, occurred_at, user_email, payload, source, correlation)
+                        SELECT v.connector_id, v.fingerprint, v.kind, v.occurred_at, v.user_email, v.payload, 'webhook', v.correlation FROM v
+                        WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.connector_id = v.connector_id AND a.correlation = v.correlation)
                         ON CONFLICT DO NOTHING
-                        """).run()
-                } else {
-                    try await db.raw("""
-                        INSERT INTO activities (connector_id, fingerprint, kind, occurred_at, user_email, ip_address, payload, source)
-                        VALUES (\(bind: a.connectorID), \(bind: a.fingerprint), \(bind: a.kind), \(bind: millis(a.occurredAt)), \(bind: a.user), \(bind: a.ipAddress), \(bind: payload), 'webhook')
-                        ON CONFLICT DO NOTHING
-                        """).run()
+                        """)
+                    try await db.raw(query).run()
                 }
             }
         }

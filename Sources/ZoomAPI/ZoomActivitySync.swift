@@ -65,7 +65,7 @@ public struct ZoomActivitySync: Sendable {
     }
 
     static func time(_ value: JSONValue?) -> Date {
-        value?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(timeIntervalSince1970: 0)
+        value?.stringValue.flatMap { ActivityCorrelation.parseTime($0) } ?? Date(timeIntervalSince1970: 0)
     }
 }
 

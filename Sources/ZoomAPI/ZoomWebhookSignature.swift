@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SSPMCore
 
 /// Zoom's webhook signature: `x-zm-signature: v0=HEX(HMAC-SHA256(secret, "v0:" + timestamp + ":" + raw body))`
 /// and the `endpoint.url_validation` answer `encryptedToken = HEX(HMAC-SHA256(secret, plainToken))`.
@@ -29,6 +30,6 @@ public enum ZoomWebhookSignature {
     static func hmacHex(secret: String, message: Data) -> String {
         let key = SymmetricKey(data: Data(secret.utf8))
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return FastFormats.hex(mac)
     }
 }

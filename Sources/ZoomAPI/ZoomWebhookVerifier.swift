@@ -8,7 +8,7 @@ public struct ZoomWebhookVerifier: Sendable {
         /// Answer 200 with this JSON body.
         case challenge(response: Data)
         /// A verified event to store (then answer 200/204).
-        case event(name: String, body: JSONValue)
+        case event(name: String, envelope: ZoomWebhookEnvelope)
         /// Answer with this status; `reason` is for logs, never the secret.
         case rejected(status: Int, reason: String)
     }
@@ -38,16 +38,46 @@ public struct ZoomWebhookVerifier: Sendable {
         guard await replays.firstSeen(signature, until: Date(timeIntervalSince1970: seconds + tolerance), now: now) else {
             return .rejected(status: 409, reason: "replayed request (same signature seen before)")
         }
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: body), let name = json["event"]?.stringValue else {
+        // The envelope's few fields, typed: several times faster than a generic JSON tree, and the
+        // body is stored as received anyway.
+        guard var envelope = try? JSONDecoder().decode(ZoomWebhookEnvelope.self, from: body) else {
             return .rejected(status: 400, reason: "body is not a Zoom event")
         }
+        envelope.raw = body
+        let name = envelope.event
         if name == "endpoint.url_validation" {
-            guard let plain = json["payload"]?["plainToken"]?.stringValue else { return .rejected(status: 400, reason: "challenge without plainToken") }
+            guard let plain = envelope.payload?.plainToken else { return .rejected(status: 400, reason: "challenge without plainToken") }
             let answer: JSONValue = ["plainToken": .string(plain), "encryptedToken": .string(ZoomWebhookSignature.encryptedToken(secret: secret, plainToken: plain))]
             return .challenge(response: (try? JSONEncoder().encode(answer)) ?? Data())
         }
-        return .event(name: name, body: json)
+        return .event(name: name, envelope: envelope)
     }
+}
+
+/// What the service reads of a webhook body; `raw` is the body as received.
+public struct ZoomWebhookEnvelope: Decodable, Sendable, Equatable {
+    public struct Payload: Decodable, Sendable, Equatable {
+        public var accountId: String?
+        public var `operator`: String?
+        public var plainToken: String?
+        public var object: Object?
+        enum CodingKeys: String, CodingKey { case accountId = "account_id", `operator`, plainToken, object }
+    }
+    public struct Object: Decodable, Sendable, Equatable {
+        public var id: String?
+        public var email: String?
+        public var name: String?
+        public var dateTime: String?
+        enum CodingKeys: String, CodingKey { case id, email, name, dateTime = "date_time" }
+    }
+    public var event: String
+    public var eventTs: Int64?
+    public var payload: Payload?
+    public var raw = Data()
+    enum CodingKeys: String, CodingKey { case event, eventTs = "event_ts", payload }
+
+    /// The whole body as a JSON tree (slower; for callers that need every field).
+    public func json() -> JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: raw) }
 }
 
 /// Remembers signatures until their timestamp leaves the window, so a captured request cannot be replayed.
