@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "SSPMServer", "SSPMStorage", "SSPMCore", "ZoomAPI", "ZoomSimulator", "SSPMTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

@@ -22,7 +22,8 @@ def render() -> str:
         "enum OpenAPIDocument {\n"
         "    static let yaml = #\"\"\"\n"
         + text.rstrip("\n")
-        + "\n\"\"\"#\n}\n"
+        # A multi-line literal drops the newline before its closing delimiter: one more keeps the file's last newline.
+        + "\n\n\"\"\"#\n}\n"
     )
 
 

@@ -95,10 +95,9 @@ public struct ConnectorService: Sendable {
         let now = deps.now()
         let record = ConnectorRecord(name: request.name.trimmingCharacters(in: .whitespaces), accountID: request.accountId, clientID: request.clientId, plan: plan,
                                      status: ConnectorStatus.connecting.rawValue, statusDetail: nil, createdAt: now, updatedAt: now)
-        try await deps.connectors.create(record, secrets: ConnectorSecrets(clientSecret: request.clientSecret, webhookSecretToken: request.webhookSecretToken))
-        try await deps.connectors.setEndpoints(id: record.id, ConnectorEndpoints(apiURL: request.apiUrl, tokenURL: request.tokenUrl))
-        try await deps.connectors.transition(id: record.id, to: ConnectorStatus.connecting.rawValue, detail: "Validated (\(report.status.rawValue)); first sync pending.", health: report, at: now)
-        try await deps.jobs.schedule(connectorID: record.id, at: now)
+        try await deps.connectors.createForService(record, secrets: ConnectorSecrets(clientSecret: request.clientSecret, webhookSecretToken: request.webhookSecretToken),
+                                                   endpoints: ConnectorEndpoints(apiURL: request.apiUrl, tokenURL: request.tokenUrl), health: report,
+                                                   detail: "Validated (\(report.status.rawValue)); first sync pending.")
         try await deps.auth.audit(actor: actor.actor, action: "connector.create", target: record.id,
                                   detail: "\(record.name) (account \(record.accountID), client \(record.clientID)): \(report.status.rawValue)", at: now)
         guard let saved = try await deps.connectors.get(id: record.id) else { throw StoreError.notFound("Connector \(record.id)") }

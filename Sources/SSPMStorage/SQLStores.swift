@@ -16,6 +16,12 @@ public struct SQLConnectorStore: ConnectorStore {
     }
 
     public func create(_ c: ConnectorRecord, secrets: ConnectorSecrets) async throws {
+        try await create(c, secrets: secrets, then: { _ in })
+    }
+
+    /// Creates the connector and runs `then` in the same transaction (the service adds its
+    /// endpoints, first status event and sync job there: all of it lands, or none).
+    public func create(_ c: ConnectorRecord, secrets: ConnectorSecrets, then: @Sendable (any SQLDatabase) async throws -> Void) async throws {
         let secret = try box.seal(secrets.clientSecret)
         let webhook = try secrets.webhookSecretToken.map { try box.seal($0) }
         try await storage.transaction { db in
@@ -26,6 +32,7 @@ public struct SQLConnectorStore: ConnectorStore {
                 VALUES (\(bind: c.id), \(bind: c.name), \(bind: c.accountID), \(bind: c.clientID), \(bind: c.plan), \(bind: c.status), \(bind: c.statusDetail),
                         \(bind: secret), \(bind: webhook), \(bind: millis(c.createdAt)), \(bind: millis(c.updatedAt)))
                 """).run()
+            try await then(db)
         }
     }
 

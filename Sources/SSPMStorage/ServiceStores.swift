@@ -85,6 +85,25 @@ extension SQLConnectorStore {
         }
     }
 
+    /// A new connector with everything the service keeps beside it, in one transaction: other
+    /// Zoom hosts, the validation report and first status event, and a sync job due at once.
+    public func createForService(_ c: ConnectorRecord, secrets: ConnectorSecrets, endpoints: ConnectorEndpoints, health: ConnectionReport, detail: String) async throws {
+        let healthJSON = try encodeJSON(health)
+        try await create(c, secrets: secrets) { db in
+            try await db.raw("""
+                UPDATE connectors SET api_url = \(bind: endpoints.apiURL), token_url = \(bind: endpoints.tokenURL), health = \(bind: healthJSON),
+                    status_detail = \(bind: detail) WHERE id = \(bind: c.id)
+                """).run()
+            try await db.raw("""
+                INSERT INTO connector_events (id, connector_id, at, from_status, to_status, detail)
+                VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: c.id), \(bind: millis(c.createdAt)), NULL, \(bind: c.status), \(bind: detail))
+                """).run()
+            try await db.raw("""
+                INSERT INTO sync_jobs (connector_id, next_activity_at, next_posture_at) VALUES (\(bind: c.id), \(bind: millis(c.createdAt)), \(bind: millis(c.createdAt)))
+                """).run()
+        }
+    }
+
     public func health(id: String) async throws -> ConnectionReport? {
         let text = try await storage.withSQL { db in
             try await db.raw("SELECT health FROM connectors WHERE id = \(bind: id)").first()?.decode(column: "health", as: String?.self)

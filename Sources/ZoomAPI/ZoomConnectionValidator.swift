@@ -42,6 +42,9 @@ public struct ZoomConnectionValidator: Sendable {
                         if case .missingScopes(let missing) = error.kind {
                             return SourceHealth(source: source, ok: false, reason: "missing scope \(missing.joined(separator: ", "))", missingScopes: missing)
                         }
+                        if case .rateLimited = error.kind {
+                            return SourceHealth(source: source, ok: false, reason: error.description, rateLimited: true)
+                        }
                         return SourceHealth(source: source, ok: false, reason: error.description)
                     } catch {
                         return SourceHealth(source: source, ok: false, reason: "\(error)")

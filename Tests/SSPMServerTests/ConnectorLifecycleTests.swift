@@ -233,4 +233,29 @@ struct ConnectorLifecycleTests {
             #expect(audit.contains { $0["action"]?.stringValue == "control.state" && $0["detail"]?.stringValue?.hasPrefix("risk_accepted until") == true })
         }
     }
+
+    @Test("daily limits used up: the connector turns to error with a Rate-limited headline and fix, and recovers when the limits reset")
+    func rateLimited() async throws {
+        let tenant = TenantGenerator(users: 30, groups: 1, days: 2, seed: 48, plan: .free).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            // Free plan: reports are not permitted, so the connector starts degraded.
+            let before = try await f.send("GET", "/api/v1/connectors/\(id)").json["status"]?.stringValue
+            #expect(before == "degraded")
+            for category in ["Light", "Medium", "Heavy"] {
+                _ = try await f.sim.raw("POST", "/_sim/exhaust_daily", body: Data(#"{"category": "\#(category)"}"#.utf8))
+            }
+            let report = try await f.send("POST", "/api/v1/connectors/\(id)/validate")
+            #expect(report.json["status"]?.stringValue == "error")
+            #expect(report.json["headline"]?.stringValue?.hasPrefix("Rate limited") == true)
+            #expect(report.json["fix"]?.stringValue?.contains("Nothing is lost") == true)
+            #expect(try await f.send("GET", "/api/v1/connectors/\(id)").json["status"]?.stringValue == "error")
+            // The next day (the simulator's clock moves on): the limits reset and the sync succeeds.
+            _ = try await f.sim.raw("POST", "/_sim/clock", body: Data(#"{"advance_seconds": 86400}"#.utf8))
+            let after = try await f.send("POST", "/api/v1/connectors/\(id)/validate")
+            #expect(after.json["status"]?.stringValue == before, "\(after.json["headline"] ?? .null) \(after.json["fix"] ?? .null)")
+            #expect(after.json["headline"]?.stringValue?.hasPrefix("Rate limited") == false)
+        }
+    }
 }

@@ -13,12 +13,15 @@ public struct SourceHealth: Codable, Sendable, Hashable {
     public var reason: String?
     /// Scopes Zoom said are missing.
     public var missingScopes: [String]
+    /// Zoom refused with a rate limit (it reads again once the limit resets).
+    public var rateLimited: Bool?
 
-    public init(source: DataSource, ok: Bool, reason: String? = nil, missingScopes: [String] = []) {
+    public init(source: DataSource, ok: Bool, reason: String? = nil, missingScopes: [String] = [], rateLimited: Bool? = nil) {
         self.source = source
         self.ok = ok
         self.reason = reason
         self.missingScopes = missingScopes
+        self.rateLimited = rateLimited
     }
 }
 
@@ -56,6 +59,13 @@ public struct ConnectionReport: Codable, Sendable {
             ? failing.compactMap(\.reason).first
             : "Add the scope(s) \(missing.joined(separator: ", ")) to the Server-to-Server OAuth app (Zoom App Marketplace → your app → Scopes), then reconnect."
         let status: ConnectorStatus = failing.count == sources.count ? .error : .degraded
+        if failing.allSatisfy({ $0.rateLimited == true }) {
+            return ConnectionReport(
+                status: status,
+                headline: "Rate limited: Zoom refuses requests for \(failing.map(\.source.rawValue).joined(separator: ", ")) until its limit resets.",
+                fix: (failing.compactMap(\.reason).first ?? "") + " Nothing is lost: the next sync after the reset catches up from the checkpoints.",
+                grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt)
+        }
         return ConnectionReport(
             status: status,
             headline: "\(status == .error ? "No" : "\(sources.count - failing.count) of \(sources.count)") data sources can be read; failing: \(failing.map(\.source.rawValue).joined(separator: ", ")).",

@@ -7,5 +7,6 @@ info:
   title: OpenSSPM API
   version: 0.3.0
 paths: {}
+
 """#
 }
