@@ -258,4 +258,57 @@ struct ConnectorLifecycleTests {
             #expect(after.json["headline"]?.stringValue?.hasPrefix("Rate limited") == false)
         }
     }
+
+    @Test("activity log: filters by type, user, IP and time; CSV and OCSF exports (Authentication 3002 for sign-ins, Account Change / Entity Management for operations)")
+    func activityFiltersAndExports() async throws {
+        let tenant = TenantGenerator(users: 80, groups: 2, days: 3, seed: 49).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            let path = "/api/v1/connectors/\(id)/activities"
+            let iso = ISO8601DateFormatter()
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let windowStart = calendar.startOfDay(for: Date().addingTimeInterval(-7 * 86_400))
+            let rows = tenant.activityLogs.filter { iso.date(from: $0["time"]!.stringValue!)! >= windowStart }
+            let operations = tenant.operationLogs.filter { iso.date(from: $0["time"]!.stringValue!)! >= windowStart }
+
+            let signins = try await f.send("GET", "\(path)?type=signin&limit=5000").json["items"]!.arrayValue!
+            #expect(signins.count == rows.count)
+            let ops = try await f.send("GET", "\(path)?type=operation&limit=5000").json["items"]!.arrayValue!
+            #expect(ops.count == operations.count)
+
+            let user = rows[0]["email"]!.stringValue!
+            let byUser = try await f.send("GET", "\(path)?type=signin&user=\(user)&limit=5000").json["items"]!.arrayValue!
+            #expect(byUser.count == rows.filter { $0["email"]?.stringValue == user }.count)
+            let ip = rows[0]["ip_address"]!.stringValue!
+            let byIP = try await f.send("GET", "\(path)?ip=\(ip)&limit=5000").json["items"]!.arrayValue!
+            #expect(byIP.count == rows.filter { $0["ip_address"]?.stringValue == ip }.count)
+            let day = calendar.startOfDay(for: Date().addingTimeInterval(-86_400))
+            let dayText = ISO8601DateFormatter.string(from: day, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+            let oneDay = try await f.send("GET", "\(path)?from=\(dayText)&to=\(dayText)&limit=5000").json["items"]!.arrayValue!
+            let inDay = (rows + operations).filter { let t = iso.date(from: $0["time"]!.stringValue!)!; return t >= day && t < day.addingTimeInterval(86_400) }
+            #expect(oneDay.count == inDay.count)
+
+            let csv = try await f.send("GET", "\(path)?format=csv&type=operation&limit=5000")
+            #expect(csv.headers.value("content-type")?.hasPrefix("text/csv") == true)
+            let lines = csv.text.split(separator: "\n")
+            #expect(lines.first == "time,kind,user,ipAddress,action,target,detail,fingerprint")
+            #expect(lines.count == operations.count + 1)
+
+            let ocsf = try await f.send("GET", "\(path)?format=ocsf&limit=5000")
+            let events = ocsf.text.split(separator: "\n").map { try! JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+            #expect(events.count == rows.count + operations.count)
+            for event in events {
+                for key in ["class_uid", "category_uid", "activity_id", "type_uid", "time", "severity_id", "metadata"] { #expect(event[key] != nil, "\(key)") }
+                let classUID = event["class_uid"]!.intValue!
+                #expect(event["type_uid"]!.intValue! == classUID * 100 + event["activity_id"]!.intValue!)
+            }
+            #expect(events.filter { $0["class_uid"]?.intValue == 3002 }.count == rows.count)
+            #expect(events.filter { $0["class_uid"]?.intValue == 3002 }.allSatisfy { $0["src_endpoint"]?["ip"] != nil && $0["user"]?["email_addr"] != nil })
+            let userOps = operations.filter { $0["category_type"]?.stringValue == "user" }.count
+            #expect(events.filter { $0["class_uid"]?.intValue == 3001 }.count == userOps)
+            #expect(events.filter { $0["class_uid"]?.intValue == 3004 }.count == operations.count - userOps)
+        }
+    }
 }
