@@ -1,22 +1,13 @@
 import Foundation
 import SSPMCore
+import SSPMTestSupport
 import Testing
 @testable import ZoomSimulator
 
 /// The `sspm` binary as a CI pipeline calls it.
 @Suite(.serialized)
 struct CLITests {
-    static var binary: URL {
-        // Tests run from .build/<config>/<Package>PackageTests.xctest; the executable sits beside it.
-        var url = Bundle.main.bundleURL
-        for _ in 0..<3 {
-            let candidate = url.appendingPathComponent("sspm")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            url = url.deletingLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/sspm")
-    }
+    static var binary: URL { BuiltBinary.sspm }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         let process = Process()

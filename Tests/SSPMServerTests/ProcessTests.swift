@@ -17,16 +17,7 @@ final class ServeProcess: @unchecked Sendable {
     let port: Int
     let name: String
 
-    static var binary: URL {
-        var url = Bundle.main.bundleURL
-        for _ in 0..<3 {
-            let candidate = url.appendingPathComponent("sspm")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            url = url.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/sspm")
-    }
+    static var binary: URL { BuiltBinary.sspm }
 
     init(name: String, database: DatabaseLocation, dataDir: String, masterKey: String, extra: [String] = []) async throws {
         self.name = name
