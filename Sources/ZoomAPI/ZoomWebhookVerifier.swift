@@ -83,11 +83,17 @@ public struct ZoomWebhookEnvelope: Decodable, Sendable, Equatable {
 /// Remembers signatures until their timestamp leaves the window, so a captured request cannot be replayed.
 public actor ReplayGuard {
     private var seen: [String: Date] = [:]
+    /// Expired entries are swept when the table reaches this size; it then doubles the live size,
+    /// so sweeping stays amortised O(1) per request even at thousands of events a second.
+    private var sweepAt = 50_000
     public init() {}
 
     /// True the first time `key` is offered (until `until`), false afterwards.
     public func firstSeen(_ key: String, until: Date, now: Date) -> Bool {
-        if seen.count > 50_000 { seen = seen.filter { $0.value > now } }
+        if seen.count >= sweepAt {
+            seen = seen.filter { $0.value > now }
+            sweepAt = max(50_000, seen.count * 2)
+        }
         if let expiry = seen[key], expiry > now { return false }
         seen[key] = until
         return true
