@@ -6,7 +6,1078 @@ openapi: 3.1.0
 info:
   title: OpenSSPM API
   version: 0.3.0
-paths: {}
+  summary: Security posture and activity monitoring for Zoom.
+  description: |
+    The REST API of `sspm serve`. JSON bodies use camelCase keys and ISO 8601 dates
+    (`2026-11-22T15:53:44Z`); absent optional fields are left out rather than null.
+    Every error answers `{"error": {"code", "message", "fix"?, "details"?}}`.
+
+    Authentication: a session cookie from `POST /api/v1/auth/login` (send its `csrfToken` in
+    `X-CSRF-Token` on every non-GET request), or an API token (`Authorization: Bearer sspm_…`).
+    Role `viewer` reads; role `admin` also changes. The document is kept in the repository
+    (docs/openapi.yaml) and served at `/openapi.yaml`; a test holds the server's routes equal to it.
+servers:
+  - url: http://127.0.0.1:8080
+security:
+  - bearerAuth: []
+  - cookieAuth: []
+    csrfHeader: []
+tags:
+  - name: operations
+  - name: auth
+  - name: connectors
+  - name: posture
+  - name: activities
+  - name: webhooks
+paths:
+  /healthz:
+    get:
+      tags: [operations]
+      summary: Liveness
+      security: []
+      responses:
+        "200":
+          description: The process is up.
+          content:
+            application/json:
+              schema: {type: object, required: [status], properties: {status: {type: string, const: ok}}}
+  /readyz:
+    get:
+      tags: [operations]
+      summary: Readiness (listening, database reachable)
+      security: []
+      responses:
+        "200":
+          description: Ready.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Readiness"}
+        "503":
+          description: Starting, or the database cannot be reached.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Readiness"}
+  /metrics:
+    get:
+      tags: [operations]
+      summary: Prometheus metrics
+      description: Sync durations and failures, requests and 429s to Zoom by rate-limit category, webhook intake, the sync queue, HTTP requests. Not behind auth (counts only).
+      security: []
+      responses:
+        "200":
+          description: Prometheus text exposition format.
+          content:
+            text/plain:
+              schema: {type: string}
+  /openapi.yaml:
+    get:
+      tags: [operations]
+      summary: This document
+      security: []
+      responses:
+        "200":
+          description: The OpenAPI document.
+          content:
+            application/yaml:
+              schema: {type: string}
+  /webhooks/zoom/{connectorId}:
+    post:
+      tags: [webhooks]
+      summary: Zoom event notification endpoint
+      description: |
+        Set it as the Event notification endpoint URL of the connector's Zoom app. The signature
+        (`x-zm-signature: v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)`) is checked on the raw
+        bytes with the connector's webhook secret token, the timestamp must be within 5 minutes, a
+        request seen before is refused. `endpoint.url_validation` is answered with the encrypted token;
+        other events are stored durably before the 204.
+      security: []
+      parameters:
+        - $ref: "#/components/parameters/connectorId"
+        - {name: x-zm-signature, in: header, required: true, schema: {type: string, pattern: "^v0=[0-9a-f]{64}$"}}
+        - {name: x-zm-request-timestamp, in: header, required: true, schema: {type: string, pattern: "^[0-9]+$"}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [event]
+              properties:
+                event: {type: string, examples: [user.signed_in, account.settings_updated, endpoint.url_validation]}
+                event_ts: {type: integer, format: int64}
+                payload: {type: object}
+      responses:
+        "200":
+          description: The URL validation answer.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [plainToken, encryptedToken]
+                properties:
+                  plainToken: {type: string}
+                  encryptedToken: {type: string, pattern: "^[0-9a-f]{64}$"}
+        "204": {description: The event is stored.}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
+        "503": {$ref: "#/components/responses/Error"}
+
+  /api/v1/setup:
+    get:
+      tags: [auth]
+      summary: Whether the first admin still has to be created
+      security: []
+      responses:
+        "200":
+          description: Setup state.
+          content:
+            application/json:
+              schema: {type: object, required: [setupRequired], properties: {setupRequired: {type: boolean}}}
+    post:
+      tags: [auth]
+      summary: Create the first admin (first run only) and sign in
+      security: []
+      requestBody: {$ref: "#/components/requestBodies/Credentials"}
+      responses:
+        "201":
+          description: Created and signed in; the session cookie is set.
+          headers: {Set-Cookie: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LoginResponse"}
+        "400": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
+  /api/v1/auth/login:
+    post:
+      tags: [auth]
+      summary: Sign in with a password
+      description: Five failures for an address within 15 minutes pause sign-in for it (429 with Retry-After).
+      security: []
+      requestBody: {$ref: "#/components/requestBodies/Credentials"}
+      responses:
+        "200":
+          description: Signed in; the session cookie (HttpOnly, SameSite=Lax) is set.
+          headers: {Set-Cookie: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/LoginResponse"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "429": {$ref: "#/components/responses/Throttled"}
+  /api/v1/auth/logout:
+    post:
+      tags: [auth]
+      summary: End the session
+      responses:
+        "204": {description: Signed out; the cookie is cleared.}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+  /api/v1/auth/me:
+    get:
+      tags: [auth]
+      summary: Who is calling
+      responses:
+        "200":
+          description: The caller.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, email, role, via]
+                properties:
+                  id: {type: string}
+                  email: {type: string}
+                  role: {$ref: "#/components/schemas/Role"}
+                  via: {type: string, enum: [session, token]}
+                  csrfToken: {type: string}
+        "401": {$ref: "#/components/responses/Error"}
+  /api/v1/operators:
+    get:
+      tags: [auth]
+      summary: People who can sign in
+      responses:
+        "200":
+          description: Operators.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/Operator"}}}}
+        "401": {$ref: "#/components/responses/Error"}
+    post:
+      tags: [auth]
+      summary: Add a person (admin)
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [email, password, role]
+              properties:
+                email: {type: string}
+                password: {type: string, minLength: 12}
+                role: {$ref: "#/components/schemas/Role"}
+      responses:
+        "201":
+          description: Created.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Operator"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
+  /api/v1/operators/{operatorId}:
+    delete:
+      tags: [auth]
+      summary: Remove a person (admin; not yourself)
+      parameters:
+        - {name: operatorId, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: Removed with their sessions and tokens.}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
+  /api/v1/tokens:
+    get:
+      tags: [auth]
+      summary: API tokens (never their secrets)
+      responses:
+        "200":
+          description: Tokens.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/APIToken"}}}}
+        "401": {$ref: "#/components/responses/Error"}
+    post:
+      tags: [auth]
+      summary: Create an API token (admin)
+      description: The secret is in the answer once; only its SHA-256 is stored. A token never has more than its creator's current role.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string}
+                role: {$ref: "#/components/schemas/Role"}
+      responses:
+        "201":
+          description: Created.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [token, secret, note]
+                properties:
+                  token: {$ref: "#/components/schemas/APIToken"}
+                  secret: {type: string, pattern: "^sspm_"}
+                  note: {type: string}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+  /api/v1/tokens/{tokenId}:
+    delete:
+      tags: [auth]
+      summary: Revoke an API token (admin)
+      parameters:
+        - {name: tokenId, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: Revoked.}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/audit:
+    get:
+      tags: [auth]
+      summary: Audit log of admin actions and sign-ins (admin)
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 5000, default: 200}}
+      responses:
+        "200":
+          description: Newest first.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/AuditEntry"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+  /api/v1/controls:
+    get:
+      tags: [posture]
+      summary: The control catalogue
+      responses:
+        "200":
+          description: Every control's metadata (as `sspm controls --format json`).
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {type: object, required: [id, title, severity, category]}}}}
+        "401": {$ref: "#/components/responses/Error"}
+
+  /api/v1/connectors:
+    get:
+      tags: [connectors]
+      summary: Connected Zoom accounts
+      responses:
+        "200":
+          description: Connectors.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/Connector"}}}}
+        "401": {$ref: "#/components/responses/Error"}
+    post:
+      tags: [connectors]
+      summary: Add a Zoom account (validated before it is saved)
+      description: |
+        Bad credentials, a deactivated app, an unreachable Zoom or used-up rate limits give 422
+        `connection_failed` with the fix, and nothing is saved. Missing scopes save the connector as
+        degraded (the validation names the scopes and the controls they disable). A second connector
+        with the same client ID gives 409. The first sync starts at once.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/CreateConnector"}
+      responses:
+        "201":
+          description: Saved; Location points at it.
+          headers: {Location: {schema: {type: string}}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConnectorWithValidation"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
+        "422": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [connectors]
+      summary: One connector with its health and score
+      responses:
+        "200":
+          description: The connector.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Connector"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+    delete:
+      tags: [connectors]
+      summary: Delete a connector and all its data (admin)
+      responses:
+        "204": {description: Deleted.}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/validate:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    post:
+      tags: [connectors]
+      summary: Check the connection now and record the status
+      responses:
+        "200":
+          description: The validation.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConnectionReport"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/disconnect:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    post:
+      tags: [connectors]
+      summary: Stop syncing (the data stays)
+      responses:
+        "200":
+          description: The disconnected connector.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Connector"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/reconnect:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    post:
+      tags: [connectors]
+      summary: Refresh the connection (optionally with a new secret) and resume syncing
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                clientSecret: {type: string}
+                webhookSecretToken: {type: string}
+      responses:
+        "200":
+          description: The connector and the validation.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConnectorWithValidation"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "422": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/sync:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    post:
+      tags: [connectors]
+      summary: Sync now
+      parameters:
+        - {name: posture, in: query, description: Also read and score the posture (default) or only pull activities., schema: {type: boolean, default: true}}
+      responses:
+        "202":
+          description: Queued; follow it with …/progress.
+          content:
+            application/json:
+              schema: {type: object, required: [status, progress], properties: {status: {type: string, const: queued}, progress: {type: string}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "409": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/progress:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [connectors]
+      summary: Live sync progress, schedule and recent runs
+      parameters:
+        - {name: runs, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 10}}
+      responses:
+        "200":
+          description: Progress.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Progress"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/events:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [connectors]
+      summary: Status changes, newest first
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 200}}
+      responses:
+        "200":
+          description: Status changes.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/ConnectorEvent"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+
+  /api/v1/connectors/{connectorId}/score:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [posture]
+      summary: Current Secure Score, per category and per framework
+      description: The latest scan with today's control states applied.
+      responses:
+        "200":
+          description: The score.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [connectorId, scannedAt, score, categories, frameworks, verdictCounts, unavailable, baseline]
+                properties:
+                  connectorId: {type: string}
+                  scannedAt: {type: string, format: date-time}
+                  score: {$ref: "#/components/schemas/Score"}
+                  categories: {type: object, additionalProperties: {$ref: "#/components/schemas/Score"}}
+                  frameworks: {type: object, additionalProperties: {$ref: "#/components/schemas/Score"}}
+                  verdictCounts: {type: object, additionalProperties: {type: integer}}
+                  unavailable: {type: object, additionalProperties: {type: string}}
+                  baseline: {type: string}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/score/history:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [posture]
+      summary: Daily roll-up (the day's last scan) and the recent scans
+      parameters:
+        - {name: days, in: query, schema: {type: integer, minimum: 1, maximum: 3660, default: 90}}
+      responses:
+        "200":
+          description: History, oldest first.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [daily, scans]
+                properties:
+                  daily: {type: array, items: {$ref: "#/components/schemas/DailyScore"}}
+                  scans: {type: array, items: {$ref: "#/components/schemas/ScanSummary"}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/recommendations:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [posture]
+      summary: Recommended actions, filtered and sorted
+      description: Each filter takes a comma-separated list.
+      parameters:
+        - {name: product, in: query, schema: {type: string, enum: [zoom]}}
+        - {name: category, in: query, schema: {type: string}, description: "Identity & access, Meetings, Recording, Team Chat, Admin & logging"}
+        - {name: severity, in: query, schema: {type: string}, description: "critical, high, medium, low"}
+        - {name: verdict, in: query, schema: {type: string}, description: "pass, fail, warn, manual, error, not_applicable"}
+        - {name: state, in: query, schema: {type: string}, description: "to_address, planned, risk_accepted, resolved_third_party, resolved_alternate, completed"}
+        - {name: sort, in: query, schema: {type: string, enum: [pointsLeft, severity, title, controlId], default: pointsLeft}}
+      responses:
+        "200":
+          description: Recommendations.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [scannedAt, total, items]
+                properties:
+                  scannedAt: {type: string, format: date-time}
+                  total: {type: integer}
+                  items: {type: array, items: {$ref: "#/components/schemas/Recommendation"}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/recommendations/{controlId}:
+    parameters: [{$ref: "#/components/parameters/connectorId"}, {$ref: "#/components/parameters/controlId"}]
+    get:
+      tags: [posture]
+      summary: One recommendation with remediation, affected groups and users, state changes and verdict history
+      responses:
+        "200":
+          description: The detail.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [finding, rationale, threats, userImpact, implementationCost, stateChanges, history]
+                properties:
+                  finding: {$ref: "#/components/schemas/Finding"}
+                  rationale: {type: string}
+                  threats: {type: array, items: {type: string}}
+                  userImpact: {type: string}
+                  implementationCost: {type: string}
+                  stateChanges: {type: array, items: {$ref: "#/components/schemas/ControlStateChange"}}
+                  history:
+                    type: array
+                    items:
+                      type: object
+                      required: [scanId, scannedAt, verdict, score]
+                      properties:
+                        scanId: {type: string}
+                        scannedAt: {type: string, format: date-time}
+                        verdict: {$ref: "#/components/schemas/Verdict"}
+                        score: {type: number}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/recommendations/{controlId}/state:
+    parameters: [{$ref: "#/components/parameters/connectorId"}, {$ref: "#/components/parameters/controlId"}]
+    put:
+      tags: [posture]
+      summary: Set a control's state (admin)
+      description: risk_accepted needs a rationale and a future expiresAt (0 points); resolved_* need a rationale (full points); to_address clears the state.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [state]
+              properties:
+                state: {type: string, enum: [to_address, planned, risk_accepted, resolved_third_party, resolved_alternate]}
+                rationale: {type: string}
+                expiresAt: {type: string, description: "ISO 8601 date or date-time"}
+      responses:
+        "200":
+          description: The recommendation and the score with the new state.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [recommendation, score]
+                properties:
+                  recommendation: {$ref: "#/components/schemas/Recommendation"}
+                  score: {$ref: "#/components/schemas/Score"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/state-changes:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [posture]
+      summary: Control state changes, newest first
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 5000, default: 500}}
+      responses:
+        "200":
+          description: State changes.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/ControlStateChange"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/users:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [posture]
+      summary: Zoom user inventory (from the latest posture read)
+      parameters:
+        - {name: q, in: query, description: Part of the e-mail address or name., schema: {type: string}}
+        - {name: status, in: query, schema: {type: string, enum: [active, inactive, pending]}}
+        - {name: role, in: query, description: Role id or name., schema: {type: string}}
+        - {name: offset, in: query, schema: {type: integer, minimum: 0, default: 0}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
+      responses:
+        "200":
+          description: Users, by e-mail address.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [total, items]
+                properties:
+                  capturedAt: {type: string, format: date-time}
+                  total: {type: integer}
+                  items: {type: array, items: {$ref: "#/components/schemas/InventoryUser"}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/activities:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [activities]
+      summary: Activity log (sign-ins, admin operations, webhook events), newest first
+      description: |
+        Keyset pagination: pass `nextCursor` (also in the X-Next-Cursor header) as `cursor`. `format=csv`
+        and `format=ocsf` export the same page (default 5,000 rows): OCSF 1.3 JSON lines, Authentication
+        (3002) for sign-ins, Account Change (3001) for changes to users, Entity Management (3004) for
+        other admin operations, the Zoom row under `unmapped.zoom`.
+      parameters:
+        - {name: type, in: query, description: "Comma-separated: signin, operation, webhook.", schema: {type: string}}
+        - {name: user, in: query, description: E-mail address (sign-in user or operator)., schema: {type: string}}
+        - {name: ip, in: query, schema: {type: string}}
+        - {name: from, in: query, description: ISO 8601 date or date-time (inclusive)., schema: {type: string}}
+        - {name: to, in: query, description: ISO 8601 date (the whole day) or date-time (inclusive)., schema: {type: string}}
+        - {name: cursor, in: query, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 5000}}
+        - {name: format, in: query, schema: {type: string, enum: [json, csv, ocsf], default: json}}
+      responses:
+        "200":
+          description: A page of activities.
+          headers: {X-Next-Cursor: {schema: {type: string}}}
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/Activity"}}
+                  nextCursor: {type: string}
+            text/csv:
+              schema: {type: string, description: "time,kind,user,ipAddress,action,target,detail,fingerprint"}
+            application/x-ndjson:
+              schema: {type: string, description: One OCSF event per line.}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/scans:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    get:
+      tags: [posture]
+      summary: Scans, newest first
+      parameters:
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 5000, default: 100}}
+      responses:
+        "200":
+          description: Scans.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/ScanSummary"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/scans/{scanId}:
+    parameters: [{$ref: "#/components/parameters/connectorId"}, {$ref: "#/components/parameters/scanId"}]
+    get:
+      tags: [posture]
+      summary: One scan's full result (as `sspm scan --format json`)
+      responses:
+        "200":
+          description: The scan.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ScanResult"}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/scans/{scanId}/diff:
+    parameters: [{$ref: "#/components/parameters/connectorId"}, {$ref: "#/components/parameters/scanId"}]
+    get:
+      tags: [posture]
+      summary: What changed since another scan (default the previous one)
+      parameters:
+        - {name: against, in: query, schema: {type: string}}
+      responses:
+        "200":
+          description: The diff.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [from, to, diff]
+                properties:
+                  from: {type: string}
+                  to: {type: string}
+                  diff:
+                    type: object
+                    required: [scoreDelta, percentDelta, changes]
+                    properties:
+                      scoreDelta: {type: number}
+                      percentDelta: {type: number}
+                      changes:
+                        type: array
+                        items:
+                          type: object
+                          required: [controlId, title, scoreDelta]
+                          properties:
+                            controlId: {type: string}
+                            title: {type: string}
+                            from: {$ref: "#/components/schemas/Verdict"}
+                            to: {$ref: "#/components/schemas/Verdict"}
+                            scoreDelta: {type: number}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer, description: "An API token from POST /api/v1/tokens (sspm_…)."}
+    cookieAuth: {type: apiKey, in: cookie, name: sspm_session}
+    csrfHeader: {type: apiKey, in: header, name: X-CSRF-Token, description: The login's csrfToken; required with the cookie on non-GET requests.}
+  parameters:
+    connectorId: {name: connectorId, in: path, required: true, schema: {type: string}}
+    controlId: {name: controlId, in: path, required: true, schema: {type: string, examples: [ZID-01]}}
+    scanId: {name: scanId, in: path, required: true, schema: {type: string}}
+  requestBodies:
+    Credentials:
+      required: true
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [email, password]
+            properties:
+              email: {type: string}
+              password: {type: string}
+  responses:
+    Error:
+      description: What was wrong and what to do.
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    Throttled:
+      description: Too many attempts; Retry-After says when to try again.
+      headers: {Retry-After: {schema: {type: integer}}}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+  schemas:
+    Error:
+      type: object
+      required: [error]
+      properties:
+        error:
+          type: object
+          required: [code, message]
+          properties:
+            code: {type: string}
+            message: {type: string}
+            fix: {type: string}
+            details: {}
+    Readiness:
+      type: object
+      required: [status]
+      properties:
+        status: {type: string}
+        database: {type: string}
+    Role: {type: string, enum: [admin, viewer]}
+    Verdict: {type: string, enum: [pass, fail, warn, manual, error, not_applicable]}
+    Operator:
+      type: object
+      required: [id, email, role, createdAt]
+      properties:
+        id: {type: string}
+        email: {type: string}
+        role: {$ref: "#/components/schemas/Role"}
+        createdAt: {type: string, format: date-time}
+    LoginResponse:
+      type: object
+      required: [operator, csrfToken, expiresInSeconds]
+      properties:
+        operator: {$ref: "#/components/schemas/Operator"}
+        csrfToken: {type: string}
+        expiresInSeconds: {type: integer}
+    APIToken:
+      type: object
+      required: [id, name, operatorId, role, createdAt]
+      properties:
+        id: {type: string}
+        name: {type: string}
+        operatorId: {type: string}
+        role: {$ref: "#/components/schemas/Role"}
+        createdAt: {type: string, format: date-time}
+        lastUsedAt: {type: string, format: date-time}
+        revokedAt: {type: string, format: date-time}
+    AuditEntry:
+      type: object
+      required: [id, at, actor, action]
+      properties:
+        id: {type: string}
+        at: {type: string, format: date-time}
+        actor: {type: string}
+        action: {type: string, examples: [login, login.failed, connector.create, control.state, token.revoke]}
+        target: {type: string}
+        detail: {type: string}
+    CreateConnector:
+      type: object
+      required: [name, accountId, clientId, clientSecret]
+      properties:
+        name: {type: string, maxLength: 200}
+        accountId: {type: string}
+        clientId: {type: string}
+        clientSecret: {type: string, writeOnly: true}
+        webhookSecretToken: {type: string, writeOnly: true}
+        plan: {type: string, enum: [free, pro, business], default: pro, description: Sets the request pacing (Zoom does not tell an app its plan).}
+        apiUrl: {type: string, description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
+        tokenUrl: {type: string}
+    Connector:
+      type: object
+      required: [id, name, accountId, clientId, plan, status, webhookSecretTokenSet, webhookUrlPath, createdAt, updatedAt]
+      properties:
+        id: {type: string}
+        name: {type: string}
+        accountId: {type: string}
+        clientId: {type: string}
+        plan: {type: string}
+        status: {type: string, enum: [connecting, connected, degraded, error, disconnected]}
+        statusDetail: {type: string}
+        webhookSecretTokenSet: {type: boolean}
+        webhookUrlPath: {type: string}
+        apiUrl: {type: string}
+        createdAt: {type: string, format: date-time}
+        updatedAt: {type: string, format: date-time}
+        lastSyncAt: {type: string, format: date-time}
+        health: {$ref: "#/components/schemas/ConnectionReport"}
+        score: {$ref: "#/components/schemas/Score"}
+    ConnectorWithValidation:
+      type: object
+      required: [connector, validation]
+      properties:
+        connector: {$ref: "#/components/schemas/Connector"}
+        validation: {$ref: "#/components/schemas/ConnectionReport"}
+    ConnectionReport:
+      type: object
+      required: [status, headline, grantedScopes, sources, disabledControls, checkedAt]
+      properties:
+        status: {type: string, enum: [connecting, connected, degraded, error, disconnected]}
+        headline: {type: string}
+        fix: {type: string}
+        grantedScopes: {type: array, items: {type: string}}
+        sources:
+          type: array
+          items:
+            type: object
+            required: [source, ok, missingScopes]
+            properties:
+              source: {type: string, enum: [account_settings, lock_settings, users, groups, roles, domains, signin_report, operation_log, chat_channels]}
+              ok: {type: boolean}
+              reason: {type: string}
+              missingScopes: {type: array, items: {type: string}}
+              rateLimited: {type: boolean}
+        disabledControls: {type: array, items: {type: string}}
+        checkedAt: {type: string, format: date-time}
+    ConnectorEvent:
+      type: object
+      required: [at, toStatus]
+      properties:
+        at: {type: string, format: date-time}
+        fromStatus: {type: string}
+        toStatus: {type: string}
+        detail: {type: string}
+    Progress:
+      type: object
+      required: [connectorId, status, paused, recentRuns]
+      properties:
+        connectorId: {type: string}
+        status: {type: string}
+        progress:
+          type: object
+          required: [runId, owner, phase, requests, rateLimitWaits, rateLimited, items, startedAt, updatedAt, finished]
+          properties:
+            runId: {type: string}
+            owner: {type: string}
+            phase: {type: string, enum: [validating, reading, scoring, done, failed]}
+            requests: {type: integer}
+            rateLimitWaits: {type: integer}
+            rateLimited: {type: integer}
+            items: {type: integer}
+            startedAt: {type: string, format: date-time}
+            updatedAt: {type: string, format: date-time}
+            etaSeconds: {type: number}
+            finished: {type: boolean}
+            error: {type: string}
+        nextActivitySyncAt: {type: string, format: date-time}
+        nextPostureSyncAt: {type: string, format: date-time}
+        leasedBy: {type: string, description: The process running a sync now, if any.}
+        paused: {type: boolean}
+        recentRuns:
+          type: array
+          items:
+            type: object
+            required: [id, connectorId, owner, startedAt]
+            properties:
+              id: {type: string}
+              connectorId: {type: string}
+              owner: {type: string}
+              startedAt: {type: string, format: date-time}
+              finishedAt: {type: string, format: date-time, description: Absent for a run that is going on, or whose process died.}
+              outcome: {type: string, enum: [ok, failed]}
+              detail: {type: string}
+              stats: {type: object}
+    Score:
+      type: object
+      required: [achieved, max, percent]
+      properties:
+        achieved: {type: number}
+        max: {type: number}
+        percent: {type: number}
+    DailyScore:
+      type: object
+      required: [day, achieved, max, percent, scans]
+      properties:
+        day: {type: string, format: date}
+        achieved: {type: number}
+        max: {type: number}
+        percent: {type: number}
+        scans: {type: integer}
+    ScanSummary:
+      type: object
+      required: [id, scannedAt, achieved, max, percent]
+      properties:
+        id: {type: string}
+        scannedAt: {type: string, format: date-time}
+        achieved: {type: number}
+        max: {type: number}
+        percent: {type: number}
+    Recommendation:
+      type: object
+      required: [controlId, title, product, category, severity, verdict, state, score, maxScore, pointsLeft, affectedGroupCount, affectedUserCount, detail]
+      properties:
+        controlId: {type: string}
+        title: {type: string}
+        product: {type: string, const: zoom}
+        category: {type: string}
+        severity: {type: string, enum: [critical, high, medium, low]}
+        verdict: {$ref: "#/components/schemas/Verdict"}
+        state: {type: string}
+        stateNote: {type: string}
+        score: {type: number}
+        maxScore: {type: number}
+        pointsLeft: {type: number}
+        affectedGroupCount: {type: integer}
+        affectedUserCount: {type: integer}
+        detail: {type: string}
+    Finding:
+      type: object
+      required: [controlId, version, title, category, severity, verdict, state, score, maxScore, scored, detail, remediation, portalPath, affectedGroups, affectedUsers, requiredScopes, mappings]
+      properties:
+        controlId: {type: string}
+        version: {type: integer}
+        title: {type: string}
+        category: {type: string}
+        severity: {type: string}
+        verdict: {$ref: "#/components/schemas/Verdict"}
+        state: {type: string}
+        stateNote: {type: string}
+        score: {type: number}
+        maxScore: {type: number}
+        scored: {type: boolean}
+        coverage: {type: number}
+        detail: {type: string}
+        remediation: {type: string}
+        portalPath: {type: string}
+        affectedGroups: {type: array, items: {type: object}}
+        affectedUsers: {type: array, items: {type: object}}
+        requiredScopes: {type: array, items: {type: string}}
+        mappings: {type: object}
+    ScanResult:
+      type: object
+      required: [accountId, accountName, scannedAt, baseline, score, categories, frameworks, verdictCounts, unavailable, findings]
+      properties:
+        accountId: {type: string}
+        accountName: {type: string}
+        scannedAt: {type: string, format: date-time}
+        baseline: {type: object}
+        score: {$ref: "#/components/schemas/Score"}
+        categories: {type: object, additionalProperties: {$ref: "#/components/schemas/Score"}}
+        frameworks: {type: object, additionalProperties: {$ref: "#/components/schemas/Score"}}
+        verdictCounts: {type: object, additionalProperties: {type: integer}}
+        unavailable: {type: object, additionalProperties: {type: string}}
+        findings: {type: array, items: {$ref: "#/components/schemas/Finding"}}
+    ControlStateChange:
+      type: object
+      required: [controlId, toState, at]
+      properties:
+        controlId: {type: string}
+        fromState: {type: string}
+        toState: {type: string}
+        rationale: {type: string}
+        expiresAt: {type: string, format: date-time}
+        by: {type: string}
+        at: {type: string, format: date-time}
+    InventoryUser:
+      type: object
+      required: [email, displayName, type, status, roleId, groupIds]
+      properties:
+        id: {type: string}
+        email: {type: string}
+        displayName: {type: string}
+        type: {type: integer, description: "1 Basic, 2 Licensed, 4 Unassigned, 99 None"}
+        status: {type: string}
+        roleId: {type: string}
+        roleName: {type: string}
+        groupIds: {type: array, items: {type: string}}
+        loginTypes: {type: array, items: {type: integer}}
+        lastLoginTime: {type: string, format: date-time}
+        createdAt: {type: string, format: date-time}
+    Activity:
+      type: object
+      required: [time, kind, user, action, target, detail, fingerprint, raw]
+      properties:
+        time: {type: string, format: date-time}
+        kind: {type: string, enum: [signin, operation, webhook]}
+        user: {type: string}
+        ipAddress: {type: string}
+        action: {type: string}
+        target: {type: string}
+        detail: {type: string}
+        fingerprint: {type: string}
+        raw: {type: object, description: The Zoom report row or webhook body as received.}
 
 """#
 }
