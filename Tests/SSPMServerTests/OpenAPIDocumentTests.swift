@@ -31,4 +31,35 @@ struct OpenAPIDocumentTests {
             #expect(implemented.count > 35)
         }
     }
+
+    static func runValidator(_ arguments: [String]) throws -> (Int32, String) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("scripts/validate_api.py").path] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test("every GET answer and the error answers validate against the schemas of docs/openapi.yaml (scripts/validate_api.py), and the check can fail")
+    func responsesMatchSchemas() async throws {
+        let tenant = TenantGenerator(users: 60, groups: 2, days: 2, seed: 82).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            _ = try await f.send("POST", "/api/v1/connectors/\(id)/sync")
+            try await f.waitForSync(id, runsAtLeast: 2)
+            let (status, output) = try Self.runValidator(["--base-url", f.base, "--token", f.adminToken, "--connector", id])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("api check:") && output.contains(", 0 failure(s)"))
+            #expect(!output.contains("skip /api/v1/connectors/{connectorId}/scans/{scanId}/diff"))
+            let (selfStatus, selfOutput) = try Self.runValidator(["--self-test", "--base-url", f.base, "--token", f.adminToken, "--connector", id])
+            #expect(selfStatus == 0 && selfOutput.contains("self-test: the validator rejects a broken body"), "\(selfOutput)")
+        }
+    }
 }

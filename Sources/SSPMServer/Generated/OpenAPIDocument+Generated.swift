@@ -534,7 +534,7 @@ paths:
       parameters:
         - {name: product, in: query, schema: {type: string, enum: [zoom]}}
         - {name: category, in: query, schema: {type: string}, description: "Identity & access, Meetings, Recording, Team Chat, Admin & logging"}
-        - {name: severity, in: query, schema: {type: string}, description: "critical, high, medium, low"}
+        - {name: severity, in: query, schema: {type: string}, description: "critical, high, medium, low, info"}
         - {name: verdict, in: query, schema: {type: string}, description: "pass, fail, warn, manual, error, not_applicable"}
         - {name: state, in: query, schema: {type: string}, description: "to_address, planned, risk_accepted, resolved_third_party, resolved_alternate, completed"}
         - {name: sort, in: query, schema: {type: string, enum: [pointsLeft, severity, title, controlId], default: pointsLeft}}
@@ -992,7 +992,7 @@ components:
         title: {type: string}
         product: {type: string, const: zoom}
         category: {type: string}
-        severity: {type: string, enum: [critical, high, medium, low]}
+        severity: {type: string, enum: [critical, high, medium, low, info]}
         verdict: {$ref: "#/components/schemas/Verdict"}
         state: {type: string}
         stateNote: {type: string}
