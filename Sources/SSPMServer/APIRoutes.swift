@@ -366,7 +366,7 @@ struct APIRoutes: Sendable {
         }.map(Self.recommendation)
         let rank = Dictionary(uniqueKeysWithValues: Severity.allCases.enumerated().map { ($1.rawValue, $0) })
         switch sort {
-        case "severity": items.sort { (rank[$0.severity] ?? 0, $1.pointsLeft, $0.controlId) > (rank[$1.severity] ?? 0, $0.pointsLeft, $1.controlId) }
+        case "severity": items.sort { (rank[$0.severity] ?? 0, $0.pointsLeft, $1.controlId) > (rank[$1.severity] ?? 0, $1.pointsLeft, $0.controlId) }
         case "title": items.sort { $0.title < $1.title }
         case "controlId": items.sort { $0.controlId < $1.controlId }
         default: items.sort { ($0.pointsLeft, $1.controlId) > ($1.pointsLeft, $0.controlId) }

@@ -60,6 +60,10 @@ struct ConnectorLifecycleTests {
             #expect(items.count == Catalogue.all.count)
             let left = items.map { $0["pointsLeft"]!.doubleValue! }
             #expect(left == left.sorted(by: >))  // sorted by points left
+            let bySeverity = try await f.send("GET", "/api/v1/connectors/\(id)/recommendations?sort=severity").json["items"]!.arrayValue!
+            let order = ["critical", "high", "medium", "low", "info"]
+            let keys = bySeverity.map { (order.firstIndex(of: $0["severity"]!.stringValue!)!, -$0["pointsLeft"]!.doubleValue!) }
+            #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 <= $1 })  // most severe first, then most points left
             let users = try await f.send("GET", "/api/v1/connectors/\(id)/users?limit=1000")
             #expect(users.json["total"]?.intValue == Int64(tenant.users.count))
             let scans = try await f.send("GET", "/api/v1/connectors/\(id)/scans").json["items"]!.arrayValue!
