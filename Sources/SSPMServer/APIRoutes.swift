@@ -417,9 +417,17 @@ struct APIRoutes: Sendable {
     func setState(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         let controlID = try context.require("controlId")
-        _ = try await connectors.connector(id)
-        guard Catalogue.all.contains(where: { $0.metadata.id == controlID }) else { throw APIError.notFound("Control \(controlID)") }
         let body = try await Body.decode(StateRequest.self, request)
+        try await Self.applyState(deps: deps, connectorID: id, controlID: controlID, body: body, caller: try context.caller)
+        let r = try await current(id)
+        guard let finding = r.findings.first(where: { $0.controlId == controlID }) else { throw APIError.notFound("Control \(controlID)") }
+        return JSONResponse.make(["recommendation": try JSONValue(encoding: Self.recommendation(finding)), "score": try JSONValue(encoding: r.score)])
+    }
+
+    /// Checks and records a control state (the API and the web form share it).
+    static func applyState(deps: ServerDependencies, connectorID id: String, controlID: String, body: StateRequest, caller: Principal) async throws {
+        guard try await deps.connectors.get(id: id) != nil else { throw APIError.notFound("Connector \(id)") }
+        guard Catalogue.all.contains(where: { $0.metadata.id == controlID }) else { throw APIError.notFound("Control \(controlID)") }
         let settable: [ControlState] = [.toAddress, .planned, .riskAccepted, .resolvedThirdParty, .resolvedAlternate]
         guard let state = ControlState(rawValue: body.state), settable.contains(state) else {
             throw APIError.badRequest("state '\(body.state.prefix(40))' cannot be set.", fix: "Use one of \(settable.map(\.rawValue).joined(separator: ", ")) (completed is set by scans).")
@@ -441,14 +449,10 @@ struct APIRoutes: Sendable {
         if state == .riskAccepted, expires == nil {
             throw APIError.badRequest("Accepting a risk needs an expiry date (expiresAt).", fix: "Pick when to look at it again, e.g. in 90 days.")
         }
-        let caller = try context.caller
         let record = ControlStateRecord(controlID: controlID, state: state, rationale: rationale, expires: expires, by: caller.email)
         try await deps.posture.setState(connectorID: id, record, at: deps.now())
         try await deps.auth.audit(actor: caller.actor, action: "control.state", target: "\(id)/\(controlID)",
-                                  detail: "\(state.rawValue)" + (expires.map { " until \(ISO8601DateFormatter().string(from: $0))" } ?? ""), at: deps.now())
-        let r = try await current(id)
-        guard let finding = r.findings.first(where: { $0.controlId == controlID }) else { throw APIError.notFound("Control \(controlID)") }
-        return JSONResponse.make(["recommendation": try JSONValue(encoding: Self.recommendation(finding)), "score": try JSONValue(encoding: r.score)])
+                                  detail: "\(state.rawValue)" + (expires.map { " until \(FastFormats.utcTimestamp($0))" } ?? ""), at: deps.now())
     }
 
     func stateChanges(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {

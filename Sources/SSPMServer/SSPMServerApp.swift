@@ -51,7 +51,8 @@ public enum SSPMServerApp {
         router.add(middleware: ErrorMiddleware(logger: deps.logger))
         router.add(middleware: RequestCounter(metrics: deps.metrics))
         router.add(middleware: AuthMiddleware(auth: auth))
-        for route in api.all {
+        let web = WebUI(deps: deps, auth: auth, connectors: ConnectorService(deps: deps))
+        for route in api.all + web.routes {
             let handler = route.handler
             router.on(RouterPath(route.routerPath), method: route.method, use: { request, context in try await handler(request, context) })
         }

@@ -72,7 +72,7 @@ public final class WebhookReceiver: Sendable {
     }
 
     /// Waits until at least `count` deliveries arrived (or the timeout passes).
-    public func wait(for count: Int, timeout: Duration = .seconds(5)) async throws -> [Delivery] {
+    public func wait(for count: Int, timeout: Duration = .seconds(30)) async throws -> [Delivery] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let current = deliveries

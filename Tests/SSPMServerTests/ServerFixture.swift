@@ -48,15 +48,18 @@ struct ServerFixture: Sendable {
     static func with<T: Sendable>(
         _ tenant: Tenant, backend: Backend = .sqlite, simulator options: ZoomSimulatorOptions = .init(),
         configure: (inout ServerConfiguration) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
-        _ body: (ServerFixture) async throws -> T
+        createAdmin: Bool = true, _ body: (ServerFixture) async throws -> T
     ) async throws -> T {
         try await SimulatorFixture.with(tenant, options: options) { sim in
             var configuration = configuration(try await backend.freshLocation())
             configure(&configuration)
             let server = try await RunningServer.start(configuration, http: sim.http, logger: sim.logs.logger(label: "server"), now: now)
             do {
-                #expect(try await SSPMServerApp.createFirstAdmin(server.deps, email: adminEmail, password: adminPassword))
-                let token = try await Self.makeToken(http: sim.http, base: server.baseURL, role: "admin")
+                var token = ""
+                if createAdmin {
+                    #expect(try await SSPMServerApp.createFirstAdmin(server.deps, email: adminEmail, password: adminPassword))
+                    token = try await Self.makeToken(http: sim.http, base: server.baseURL, role: "admin")
+                }
                 let fixture = ServerFixture(sim: sim, server: server, adminToken: token)
                 let result = try await body(fixture)
                 await server.stop()

@@ -1,0 +1,495 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+import SSPMCore
+import SSPMReports
+import SSPMStorage
+
+/// The web UI: server-rendered pages (Mustache, escaping by default), forms with CSRF tokens,
+/// no JavaScript needed. It calls the same services and stores as the REST API.
+struct WebUI: Sendable {
+    let deps: ServerDependencies
+    let auth: AuthService
+    let connectors: ConnectorService
+    let library: MustacheLibrary
+
+    init(deps: ServerDependencies, auth: AuthService, connectors: ConnectorService) {
+        self.deps = deps
+        self.auth = auth
+        self.connectors = connectors
+        var library = MustacheLibrary()
+        for (name, text) in WebAssets.templates {
+            // The templates are compiled into the binary and parsed by a test; a broken one is a build defect.
+            do { try library.register(text, named: name) } catch { preconditionFailure("template \(name): \(error)") }
+        }
+        self.library = library
+    }
+
+    static let securityHeaders: HTTPFields = [
+        HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        HTTPField.Name("X-Frame-Options")!: "DENY",
+        .cacheControl: "no-store",
+    ]
+
+    var routes: [RouteSpec] {
+        [
+            RouteSpec(method: .get, path: "/", handler: { _, _ in Self.redirect("/connectors") }),
+            RouteSpec(method: .get, path: "/static/app.css", handler: { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: WebAssets.css)))
+            }),
+            RouteSpec(method: .get, path: "/login", handler: loginPage),
+            RouteSpec(method: .post, path: "/login", handler: login),
+            RouteSpec(method: .get, path: "/setup", handler: setupPage),
+            RouteSpec(method: .post, path: "/setup", handler: setup),
+            RouteSpec(method: .post, path: "/logout", handler: logout),
+            RouteSpec(method: .get, path: "/connectors", handler: connectorList),
+            RouteSpec(method: .post, path: "/connectors", handler: createConnector),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}", handler: connectorPage),
+            RouteSpec(method: .post, path: "/connectors/{connectorId}/{action}", handler: connectorAction),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/recommendations", handler: recommendations),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/recommendations/{controlId}", handler: recommendation),
+            RouteSpec(method: .post, path: "/connectors/{connectorId}/recommendations/{controlId}/state", handler: setState),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/activities", handler: activities),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/users", handler: users),
+        ]
+    }
+
+    // MARK: plumbing
+
+    static func redirect(_ location: String, cookie: String? = nil) -> Response {
+        var headers: HTTPFields = [.location: location]
+        if let cookie { headers[.setCookie] = cookie }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    func page(_ template: String, _ values: [String: Any], principal: Principal?, title: String, status: HTTPResponse.Status = .ok,
+              extraHeaders: HTTPFields = [:]) -> Response {
+        var context = values
+        context["title"] = title
+        if let principal {
+            context["user"] = ["email": principal.email, "role": principal.role, "csrf": principal.csrf ?? ""]
+            context["csrf"] = principal.csrf ?? ""
+            context["isAdmin"] = principal.isAdmin
+        }
+        let html = library.render(context, withTemplate: template) ?? "template \(template) is missing"
+        var headers = Self.securityHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        for field in extraHeaders { headers.append(field) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func errorPage(_ error: APIError, principal: Principal?) -> Response {
+        page("error", ["heading": error.status == .notFound ? "Not found" : "That did not work", "message": error.message, "fix": error.fix as Any],
+             principal: principal, title: "Error", status: error.status)
+    }
+
+    /// The signed-in person, or a redirect to sign-in (or first-run setup).
+    func signedIn(_ request: Request) async throws -> Gate<Principal> {
+        if let principal = try await auth.principal(for: request), principal.via == .session { return .ok(principal) }
+        if try await deps.auth.operatorCount() == 0 { return .stop(Self.redirect("/setup")) }
+        return .stop(Self.redirect("/login"))
+    }
+
+    static func form(_ request: Request) async throws -> [String: String] {
+        var buffer = try await request.body.collect(upTo: 64 << 10)
+        let text = buffer.readString(length: buffer.readableBytes) ?? ""
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            result[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return result
+    }
+
+    /// A signed-in admin's form, with its CSRF token checked.
+    func adminForm(_ request: Request) async throws -> Gate<(Principal, [String: String])> {
+        switch try await signedIn(request) {
+        case .stop(let response): return .stop(response)
+        case .ok(let principal):
+            let form = try await Self.form(request)
+            guard let sent = form["csrf"], let expected = principal.csrf, constantTimeEquals(sent, expected) else {
+                return .stop(errorPage(APIError(.forbidden, "csrf", "The form's security token is missing or out of date.", fix: "Reload the page and submit it again."), principal: principal))
+            }
+            guard principal.isAdmin else { return .stop(errorPage(APIError.forbidden, principal: principal)) }
+            return .ok((principal, form))
+        }
+    }
+
+    static func date(_ date: Date?) -> String {
+        guard let date else { return "never" }
+        return FastFormats.utcTimestamp(date).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+    }
+
+    static func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value) }
+
+    static func urlEncode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+    }
+
+    // MARK: sign-in
+
+    static let formCookie = "sspm_form"
+
+    func loginPage(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        if try await deps.auth.operatorCount() == 0 { return Self.redirect("/setup") }
+        return freshForm("login", [:], title: "Sign in")
+    }
+
+    /// A sign-in or setup form with a double-submit token (there is no session yet to hold one).
+    func freshForm(_ template: String, _ values: [String: Any], title: String, status: HTTPResponse.Status = .ok) -> Response {
+        let token = randomToken(bytes: 18)
+        var values = values
+        values["formToken"] = token
+        return page(template, values, principal: nil, title: title, status: status,
+                    extraHeaders: [.setCookie: Cookies.set(Self.formCookie, token, maxAge: 3600, secure: deps.configuration.secureCookies)])
+    }
+
+    func checkFormToken(_ request: Request, _ form: [String: String]) -> Bool {
+        guard let cookie = Cookies.value(Self.formCookie, in: request), let sent = form["csrf"] else { return false }
+        return constantTimeEquals(cookie, sent)
+    }
+
+    func login(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let form = try await Self.form(request)
+        guard checkFormToken(request, form) else {
+            return freshForm("login", ["problem": "The form expired: sign in again."], title: "Sign in", status: .forbidden)
+        }
+        do {
+            let (_, token, _) = try await auth.login(email: form["email"] ?? "", password: form["password"] ?? "", remoteAddress: context.remoteAddress)
+            return Self.redirect("/connectors", cookie: Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies))
+        } catch let error as APIError {
+            return freshForm("login", ["problem": error.message + (error.fix.map { " " + $0 } ?? ""), "email": form["email"] ?? ""], title: "Sign in", status: error.status)
+        }
+    }
+
+    func setupPage(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        if try await deps.auth.operatorCount() > 0 { return Self.redirect("/login") }
+        return freshForm("setup", [:], title: "Set up")
+    }
+
+    func setup(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let form = try await Self.form(request)
+        guard checkFormToken(request, form) else { return freshForm("setup", ["problem": "The form expired: try again."], title: "Set up", status: .forbidden) }
+        do {
+            let email = form["email"] ?? "", password = form["password"] ?? ""
+            _ = try await auth.setup(email: email, password: password)
+            let (_, token, _) = try await auth.login(email: email, password: password, remoteAddress: context.remoteAddress)
+            return Self.redirect("/connectors", cookie: Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies))
+        } catch let error as APIError {
+            return freshForm("setup", ["problem": error.message + (error.fix.map { " " + $0 } ?? ""), "email": form["email"] ?? ""], title: "Set up", status: error.status)
+        }
+    }
+
+    func logout(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        if case .ok(let principal) = try await signedIn(request) {
+            let form = try await Self.form(request)
+            guard let sent = form["csrf"], let expected = principal.csrf, constantTimeEquals(sent, expected) else {
+                return errorPage(APIError(.forbidden, "csrf", "The form's security token is missing or out of date.", fix: "Reload the page and sign out again."), principal: principal)
+            }
+            if let cookie = Cookies.value(Cookies.session, in: request) { try await deps.auth.deleteSession(tokenHash: tokenDigest(cookie)) }
+        }
+        return Self.redirect("/login", cookie: Cookies.set(Cookies.session, "", maxAge: 0, secure: deps.configuration.secureCookies))
+    }
+
+    // MARK: connectors
+
+    func connectorList(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        return try await renderConnectorList(principal: principal, form: [:], problem: nil, status: .ok)
+    }
+
+    func renderConnectorList(principal: Principal, form: [String: String], problem: String?, status: HTTPResponse.Status) async throws -> Response {
+        var rows: [[String: Any]] = []
+        for c in try await deps.connectors.list() {
+            let view = try await connectors.view(c)
+            let sources = view.health?.sources ?? []
+            rows.append([
+                "id": c.id, "name": c.name, "accountId": c.accountID, "status": c.status, "statusDetail": c.statusDetail ?? "",
+                "score": view.score.map { "\(Self.number($0.percent))%" } ?? "—", "lastSync": Self.date(view.lastSyncAt),
+                "sourcesOK": sources.filter(\.ok).count, "sourcesTotal": sources.count,
+                "failing": sources.filter { !$0.ok }.map { "\($0.source.rawValue): \($0.reason ?? "not readable")" },
+            ])
+        }
+        var values: [String: Any] = ["connectors": rows, "hasConnectors": !rows.isEmpty, "form": form]
+        if let problem { values["problem"] = problem }
+        return page("connectors", values, principal: principal, title: "App connectors", status: status)
+    }
+
+    func createConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let (principal, form): (Principal, [String: String])
+        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
+        func optional(_ key: String) -> String? { (form[key] ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? nil : form[key]!.trimmingCharacters(in: .whitespaces) }
+        let body = CreateConnectorRequest(name: form["name"] ?? "", accountId: form["accountId"]?.trimmingCharacters(in: .whitespaces) ?? "",
+                                          clientId: form["clientId"]?.trimmingCharacters(in: .whitespaces) ?? "", clientSecret: form["clientSecret"] ?? "",
+                                          webhookSecretToken: optional("webhookSecretToken"), plan: optional("plan"), apiUrl: optional("apiUrl"), tokenUrl: optional("tokenUrl"))
+        do {
+            let (view, _) = try await connectors.create(body, by: principal)
+            return Self.redirect("/connectors/\(view.id)")
+        } catch let error as APIError {
+            var kept = form
+            kept["clientSecret"] = nil
+            kept["webhookSecretToken"] = nil
+            return try await renderConnectorList(principal: principal, form: kept, problem: error.message + (error.fix.map { " " + $0 } ?? ""), status: error.status)
+        }
+    }
+
+    func connectorPage(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        let id = try context.require("connectorId")
+        guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
+        let view = try await connectors.view(record)
+        var values: [String: Any] = ["connector": [
+            "id": view.id, "name": view.name, "status": view.status, "statusDetail": view.statusDetail ?? "", "webhookUrlPath": view.webhookUrlPath,
+        ]]
+        if let progress = try await deps.jobs.progress(connectorID: id) {
+            values["progress"] = ["phase": progress.phase, "items": progress.items, "requests": progress.requests, "rateLimitWaits": progress.rateLimitWaits,
+                                  "eta": progress.etaSeconds.map { Int($0) } as Any, "running": !progress.finished]
+        }
+        if let latest = try await deps.scans.latest(connectorID: id) {
+            let r = PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
+            func rows(_ dict: [String: ScoreSummary]) -> [[String: Any]] {
+                dict.sorted { $0.key < $1.key }.map { ["name": $0.key, "achieved": Self.number($0.value.achieved), "max": Self.number($0.value.max), "percent": Self.number($0.value.percent)] }
+            }
+            let daily = try await deps.posture.daily(connectorID: id, days: 90)
+            values["score"] = ["percent": Self.number(r.score.percent), "achieved": Self.number(r.score.achieved), "max": Self.number(r.score.max),
+                               "scannedAt": Self.date(r.scannedAt), "categories": rows(r.categories), "frameworks": rows(r.frameworks),
+                               "trendSVG": TrendChart.svg(daily.map { ($0.day, $0.percent) })]
+        }
+        let health = view.health
+        values["sources"] = (health?.sources ?? []).map { ["source": $0.source.rawValue, "ok": $0.ok, "reason": $0.reason ?? "", "scopes": $0.missingScopes] as [String: Any] }
+        if let fix = health?.fix { values["fix"] = fix }
+        return page("connector", values, principal: principal, title: view.name)
+    }
+
+    func connectorAction(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): principal = v.0 }
+        let id = try context.require("connectorId")
+        let action = try context.require("action")
+        do {
+            switch action {
+            case "sync": try await connectors.syncNow(id, posture: true, by: principal)
+            case "reconnect": _ = try await connectors.reconnect(id, ReconnectRequest(), by: principal)
+            case "disconnect": try await connectors.disconnect(id, by: principal)
+            case "delete":
+                try await connectors.delete(id, by: principal)
+                return Self.redirect("/connectors")
+            default: return errorPage(APIError.notFound("Action \(action)"), principal: principal)
+            }
+        } catch let error as APIError {
+            return errorPage(error, principal: principal)
+        }
+        return Self.redirect("/connectors/\(id)")
+    }
+
+    // MARK: posture
+
+    static func options(_ values: [String], selected: String?) -> [[String: Any]] {
+        values.map { ["value": $0, "selected": $0 == selected] }
+    }
+
+    func recommendations(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        let id = try context.require("connectorId")
+        guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
+        guard let latest = try await deps.scans.latest(connectorID: id) else {
+            return errorPage(APIError(.notFound, "no_scan", "This connector has not been scanned yet.", fix: "Wait for the first sync."), principal: principal)
+        }
+        let q = request.query
+        let category = q.string("category"), severity = q.string("severity"), verdict = q.string("verdict"), state = q.string("state")
+        let sort = q.string("sort") ?? "pointsLeft"
+        let r = PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
+        var items = r.findings.filter { f in
+            (category.map { f.category.rawValue == $0 } ?? true) && (severity.map { f.severity.rawValue == $0 } ?? true)
+                && (verdict.map { f.verdict.rawValue == $0 } ?? true) && (state.map { f.state.rawValue == $0 } ?? true)
+        }.map(APIRoutes.recommendation)
+        let rank = Dictionary(uniqueKeysWithValues: Severity.allCases.enumerated().map { ($1.rawValue, $0) })
+        switch sort {
+        case "severity": items.sort { (rank[$0.severity] ?? 0, $0.pointsLeft, $1.controlId) > (rank[$1.severity] ?? 0, $1.pointsLeft, $0.controlId) }
+        case "title": items.sort { $0.title < $1.title }
+        default: items.sort { ($0.pointsLeft, $1.controlId) > ($1.pointsLeft, $0.controlId) }
+        }
+        let rows: [[String: Any]] = items.map {
+            ["connectorId": id, "controlId": $0.controlId, "title": $0.title, "category": $0.category, "severity": $0.severity, "verdict": $0.verdict,
+             "state": $0.state, "pointsLeft": Self.number($0.pointsLeft)]
+        }
+        let values: [String: Any] = [
+            "connectorId": id, "connectorName": record.name, "items": rows, "total": rows.count,
+            "categories": Self.options(ControlCategory.allCases.map(\.rawValue), selected: category),
+            "severities": Self.options(Severity.allCases.reversed().map(\.rawValue), selected: severity),
+            "verdicts": Self.options(Verdict.allCases.map(\.rawValue), selected: verdict),
+            "states": Self.options(ControlState.allCases.map(\.rawValue), selected: state),
+            "sorts": [("pointsLeft", "Points left"), ("severity", "Severity"), ("title", "Title")].map { ["value": $0.0, "label": $0.1, "selected": $0.0 == sort] },
+        ]
+        return page("recommendations", values, principal: principal, title: "Recommended actions")
+    }
+
+    func recommendation(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        return try await renderRecommendation(request, context, principal: principal, problem: nil, flash: nil)
+    }
+
+    func renderRecommendation(_ request: Request, _ context: SSPMRequestContext, principal: Principal, problem: String?, flash: String?,
+                              status: HTTPResponse.Status = .ok) async throws -> Response {
+        let id = try context.require("connectorId")
+        let controlID = try context.require("controlId")
+        guard let record = try await deps.connectors.get(id: id), let latest = try await deps.scans.latest(connectorID: id) else {
+            return errorPage(APIError.notFound("Connector \(id) or its scan"), principal: principal)
+        }
+        let r = PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
+        guard let f = r.findings.first(where: { $0.controlId == controlID }), let m = Catalogue.all.first(where: { $0.metadata.id == controlID })?.metadata else {
+            return errorPage(APIError.notFound("Control \(controlID)"), principal: principal)
+        }
+        var history: [[String: Any]] = []
+        for summary in try await deps.posture.scans(connectorID: id, limit: 10) {
+            if let old = try await deps.posture.scan(connectorID: id, id: summary.id), let o = old.findings.first(where: { $0.controlId == controlID }) {
+                history.append(["scannedAt": Self.date(summary.scannedAt), "verdict": o.verdict.rawValue, "score": Self.number(o.score)])
+            }
+        }
+        let changes: [[String: Any]] = try await deps.posture.stateChanges(connectorID: id, controlID: controlID).map {
+            ["at": Self.date($0.at), "fromState": $0.fromState ?? "", "toState": $0.toState, "by": $0.by ?? "", "rationale": $0.rationale as Any,
+             "expiresAt": $0.expiresAt.map { Self.date($0) } as Any]
+        }
+        var values: [String: Any] = [
+            "connectorId": id, "connectorName": record.name,
+            "f": ["controlId": f.controlId, "title": f.title, "severity": f.severity.rawValue, "category": f.category.rawValue, "verdict": f.verdict.rawValue,
+                  "state": f.state.rawValue, "stateNote": f.stateNote as Any, "score": Self.number(f.score), "maxScore": Self.number(f.maxScore),
+                  "detail": f.detail, "remediation": f.remediation, "portalPath": f.portalPath,
+                  "affectedGroups": f.affectedGroups.map { ["name": "\($0.name)"] }] as [String: Any],
+            "users": f.affectedUsers.prefix(200).map { ["email": $0.email] }, "moreUsers": f.affectedUsers.count > 200 ? f.affectedUsers.count - 200 : 0,
+            "hasGroups": !f.affectedGroups.isEmpty, "hasUsers": !f.affectedUsers.isEmpty,
+            "rationale": m.rationale, "threats": m.threats.joined(separator: ", "), "hasThreats": !m.threats.isEmpty,
+            "userImpact": m.userImpact.rawValue, "implementationCost": m.implementationCost.rawValue, "history": history, "changes": changes,
+        ]
+        if values["moreUsers"] as? Int == 0 { values["moreUsers"] = nil }
+        if let problem { values["problem"] = problem }
+        if let flash { values["flash"] = flash }
+        return page("recommendation", values, principal: principal, title: f.title, status: status)
+    }
+
+    func setState(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let (principal, form): (Principal, [String: String])
+        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
+        let id = try context.require("connectorId")
+        let controlID = try context.require("controlId")
+        var body: JSONValue = ["state": .string(form["state"] ?? "")]
+        if let rationale = form["rationale"], !rationale.isEmpty { body["rationale"] = .string(rationale) }
+        if let expires = form["expiresAt"], !expires.isEmpty { body["expiresAt"] = .string(expires) }
+        do {
+            try await APIRoutes.applyState(deps: deps, connectorID: id, controlID: controlID, body: Body.decode(APIRoutes.StateRequest.self, data: try JSONEncoder().encode(body)),
+                                           caller: principal)
+        } catch let error as APIError {
+            return try await renderRecommendation(request, context, principal: principal, problem: error.message + (error.fix.map { " " + $0 } ?? ""), flash: nil,
+                                                  status: error.status)
+        }
+        return Self.redirect("/connectors/\(id)/recommendations/\(controlID)")
+    }
+
+    // MARK: activity and users
+
+    func activities(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        let id = try context.require("connectorId")
+        guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
+        let q = request.query
+        let type = q.string("type")
+        let query: ActivityQuery
+        do {
+            query = ActivityQuery(connectorID: id, kinds: type.map { [$0] }, user: q.string("user"), ipAddress: q.string("ip"),
+                                  from: try q.date("from"), to: try q.date("to", endOfDay: true), cursor: q.string("cursor"), limit: 100)
+        } catch let error as APIError {
+            return errorPage(error, principal: principal)
+        }
+        let pageResult: ActivityPage
+        do { pageResult = try await deps.activities.query(query) } catch let error as InvalidCursor {
+            return errorPage(APIError.badRequest(error.description), principal: principal)
+        }
+        var filters: [String] = []
+        for key in ["type", "user", "ip", "from", "to"] { if let value = q.string(key) { filters.append("\(key)=\(Self.urlEncode(value))") } }
+        let items: [[String: Any]] = pageResult.items.map { a in
+            let s = ActivityFormatter.summary(a)
+            return ["time": Self.date(a.occurredAt), "kind": a.kind, "user": a.user, "ip": a.ipAddress ?? "", "action": s.action, "detail": s.detail]
+        }
+        let values: [String: Any] = [
+            "connectorId": id, "connectorName": record.name, "items": items,
+            "q": ["user": q.string("user") ?? "", "ip": q.string("ip") ?? "", "from": q.string("from") ?? "", "to": q.string("to") ?? ""],
+            "types": [("signin", "Sign-ins"), ("operation", "Admin operations"), ("webhook", "Webhook events")].map { ["value": $0.0, "label": $0.1, "selected": $0.0 == type] },
+            "csvLink": "/api/v1/connectors/\(id)/activities?format=csv&" + filters.joined(separator: "&"),
+            "nextLink": pageResult.nextCursor.map { "/connectors/\(id)/activities?" + (filters + ["cursor=\(Self.urlEncode($0))"]).joined(separator: "&") } as Any,
+        ]
+        return page("activities", values, principal: principal, title: "Activity log")
+    }
+
+    func users(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        let id = try context.require("connectorId")
+        guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
+        let search = request.query.string("q")?.lowercased()
+        let offset = (try? request.query.int("offset", default: 0, range: 0...10_000_000)) ?? 0
+        let inventory = try await deps.posture.inventory(connectorID: id)
+        let all = (inventory?.users ?? []).filter { u in search.map { u.email.lowercased().contains($0) || u.displayName.lowercased().contains($0) } ?? true }
+            .sorted { $0.email < $1.email }
+        let active = (inventory?.users ?? []).filter { $0.status == "active" }
+        let known = active.filter { $0.loginTypes != nil }
+        let sso = known.filter { $0.loginTypes?.contains(101) == true }.count
+        let names = [0: "Facebook", 1: "Google", 24: "Apple", 27: "Microsoft", 100: "Zoom", 101: "SSO"]
+        let types = [1: "Basic", 2: "Licensed", 4: "Unassigned", 99: "None"]
+        let items: [[String: Any]] = all.dropFirst(offset).prefix(100).map { u in
+            ["displayName": u.displayName, "email": u.email, "role": u.roleName ?? u.roleID, "type": types[u.type] ?? "\(u.type)", "status": u.status,
+             "loginTypes": u.loginTypes.map { $0.map { names[$0] ?? "\($0)" }.joined(separator: ", ") } ?? "not read", "lastLogin": Self.date(u.lastLoginTime)]
+        }
+        let coverage = known.isEmpty ? "login types are not in the user list (Zoom returns them per user); see the SSO and 2FA recommendations"
+            : "\(sso) of \(known.count) active users sign in with SSO"
+        var values: [String: Any] = ["connectorId": id, "connectorName": record.name, "items": items, "total": all.count, "q": search ?? "",
+                                     "capturedAt": inventory.map { Self.date($0.capturedAt) } as Any, "coverage": coverage]
+        if offset + 100 < all.count { values["nextLink"] = "/connectors/\(id)/users?offset=\(offset + 100)" + (search.map { "&q=\(Self.urlEncode($0))" } ?? "") }
+        return page("users", values, principal: principal, title: "Users")
+    }
+}
+
+/// Server-rendered SVG line chart of the daily Secure Score (numbers only: nothing from Zoom is in it).
+enum TrendChart {
+    static func svg(_ points: [(day: String, percent: Double)]) -> String {
+        let width = 600.0, height = 160.0, left = 36.0, bottom = 20.0, top = 10.0
+        guard !points.isEmpty else { return "" }
+        let plotWidth = width - left - 10, plotHeight = height - top - bottom
+        func x(_ i: Int) -> Double { points.count == 1 ? left + plotWidth / 2 : left + plotWidth * Double(i) / Double(points.count - 1) }
+        func y(_ p: Double) -> Double { top + plotHeight * (1 - min(100, max(0, p)) / 100) }
+        let line = points.enumerated().map { String(format: "%.1f,%.1f", x($0.offset), y($0.element.percent)) }.joined(separator: " ")
+        var svg = "<svg class=\"trend\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Secure Score per day, last \(points.count) day(s)\">"
+        for mark in [0.0, 50, 100] {
+            svg += String(format: "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#d0d7de\"/>", left, y(mark), width - 10, y(mark))
+            svg += String(format: "<text x=\"2\" y=\"%.1f\">%.0f%%</text>", y(mark) + 4, mark)
+        }
+        svg += "<polyline fill=\"none\" stroke=\"#0b57d0\" stroke-width=\"2\" points=\"\(line)\"/>"
+        for (i, p) in points.enumerated() {
+            svg += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#0b57d0\">", x(i), y(p.percent))
+                + "<title>\(Self.safeDay(p.day)): \(String(format: "%.1f", p.percent))%</title></circle>"
+        }
+        if let first = points.first, let last = points.last {
+            svg += String(format: "<text x=\"%.0f\" y=\"%.0f\">", left, height - 4) + Self.safeDay(first.day) + "</text>"
+            svg += String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">", width - 10, height - 4) + Self.safeDay(last.day) + "</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    /// Days are ours (YYYY-MM-DD); anything else is dropped rather than trusted.
+    static func safeDay(_ day: String) -> String { day.allSatisfy { $0.isNumber || $0 == "-" } ? day : "" }
+}
+
+/// A page handler goes on with a value, or stops with a response (a redirect to sign-in, an error page).
+enum Gate<Value> {
+    case ok(Value)
+    case stop(Response)
+}
