@@ -158,9 +158,9 @@ extension Process {
             return Handle(process)
         }
 
+        /// SIGKILL without waiting (waitUntilExit blocks a cooperative thread and can hang the test run).
         public func kill() {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         }
     }
 }

@@ -65,6 +65,7 @@ struct BrowserTests {
         #expect(connectorURL.contains("/connectors/"))
         let connected = try await b.waitFor(reload: connectorURL) { $0.contains("status status-connected") && $0.contains("<svg class=\"trend\"") }
         #expect(connected.contains("Health per data source"))
+        #expect(!connected.contains("nil"))  // no Swift optionals leak into pages
         try await b.screenshot(to: shots + "/03-secure-score.png")
         let id = String(connectorURL.split(separator: "/").last!)
 

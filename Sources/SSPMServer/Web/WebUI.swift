@@ -249,8 +249,10 @@ struct WebUI: Sendable {
             "id": view.id, "name": view.name, "status": view.status, "statusDetail": view.statusDetail ?? "", "webhookUrlPath": view.webhookUrlPath,
         ]]
         if let progress = try await deps.jobs.progress(connectorID: id) {
-            values["progress"] = ["phase": progress.phase, "items": progress.items, "requests": progress.requests, "rateLimitWaits": progress.rateLimitWaits,
-                                  "eta": progress.etaSeconds.map { Int($0) } as Any, "running": !progress.finished]
+            var shown: [String: Any] = ["phase": progress.phase, "items": progress.items, "requests": progress.requests, "rateLimitWaits": progress.rateLimitWaits,
+                                        "running": !progress.finished]
+            if let eta = progress.etaSeconds, !progress.finished { shown["eta"] = Int(eta) }
+            values["progress"] = shown
         }
         if let latest = try await deps.scans.latest(connectorID: id) {
             let r = PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
