@@ -105,6 +105,12 @@ struct WebUITests {
             let after = try await admin.get("/connectors/\(id)/recommendations/\(control)")
             #expect(after.text.contains("risk_accepted") && after.text.contains("Legacy rooms"))
 
+            // Two scans and the difference between them.
+            #expect(try await f.send("POST", "/api/v1/connectors/\(id)/sync").status == 202)
+            try await f.waitForSync(id, runsAtLeast: 2)
+            let scans = try await admin.get("/connectors/\(id)/scans")
+            #expect(scans.status == 200 && scans.text.contains("control(s) changed") && scans.text.contains("All scans"))
+
             let activity = try await admin.get("/connectors/\(id)/activities?type=signin")
             #expect(activity.status == 200 && activity.text.contains("format=csv"))
 

@@ -37,6 +37,7 @@ enum WebAssets {
   <a href="/connectors/{{connector.id}}/recommendations">Recommended actions</a>
   <a href="/connectors/{{connector.id}}/activities">Activity log</a>
   <a href="/connectors/{{connector.id}}/users">Users</a>
+  <a href="/connectors/{{connector.id}}/scans">Scans</a>
 </nav>
 {{#progress}}
 <section class="card" aria-live="polite">
@@ -255,6 +256,36 @@ enum WebAssets {
       <td>{{category}}</td><td><span class="sev sev-{{severity}}">{{severity}}</span></td><td>{{verdict}}</td><td>{{state}}</td><td>{{pointsLeft}}</td></tr>
   {{/items}}
   </tbody>
+</table>
+{{> layout_footer}}
+
+"""##,
+        "scans": ##"""
+{{> layout_header}}
+<p class="crumbs"><a href="/connectors">App connectors</a> › <a href="/connectors/{{connectorId}}">{{connectorName}}</a> › Scans</p>
+<h1>Scans</h1>
+<form method="get" action="/connectors/{{connectorId}}/scans" class="filters">
+  <label for="from">Compare</label>
+  <select id="from" name="from">{{#fromOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/fromOptions}}</select>
+  <label for="to">with</label>
+  <select id="to" name="to">{{#toOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/toOptions}}</select>
+  <button type="submit">Show the difference</button>
+</form>
+{{#diff}}
+<section class="card">
+  <h2>From {{fromLabel}} to {{toLabel}}</h2>
+  <p>Score {{scoreDelta}} points ({{percentDelta}} percentage points); {{count}} control(s) changed.</p>
+  <table>
+    <thead><tr><th scope="col">Control</th><th scope="col">Before</th><th scope="col">After</th><th scope="col">Points</th></tr></thead>
+    <tbody>{{#changes}}<tr><td><a href="/connectors/{{connectorId}}/recommendations/{{controlId}}">{{title}}</a><br><small>{{controlId}}</small></td><td>{{from}}</td><td>{{to}}</td><td>{{delta}}</td></tr>{{/changes}}
+    {{^changes}}<tr><td colspan="4">No control changed.</td></tr>{{/changes}}</tbody>
+  </table>
+</section>
+{{/diff}}
+<table>
+  <caption>All scans, newest first</caption>
+  <thead><tr><th scope="col">Scanned</th><th scope="col">Points</th><th scope="col">Secure Score</th></tr></thead>
+  <tbody>{{#scans}}<tr><td>{{label}}</td><td>{{achieved}} / {{max}}</td><td>{{percent}}%</td></tr>{{/scans}}</tbody>
 </table>
 {{> layout_footer}}
 

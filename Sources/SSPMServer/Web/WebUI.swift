@@ -55,6 +55,7 @@ struct WebUI: Sendable {
             RouteSpec(method: .post, path: "/connectors/{connectorId}/recommendations/{controlId}/state", handler: setState),
             RouteSpec(method: .get, path: "/connectors/{connectorId}/activities", handler: activities),
             RouteSpec(method: .get, path: "/connectors/{connectorId}/users", handler: users),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/scans", handler: scans),
         ]
     }
 
@@ -457,6 +458,38 @@ struct WebUI: Sendable {
                                      "capturedAt": inventory.map { Self.date($0.capturedAt) } as Any, "coverage": coverage]
         if offset + 100 < all.count { values["nextLink"] = "/connectors/\(id)/users?offset=\(offset + 100)" + (search.map { "&q=\(Self.urlEncode($0))" } ?? "") }
         return page("users", values, principal: principal, title: "Users")
+    }
+}
+
+extension WebUI {
+    /// Scans, and the difference between two of them (by default the latest and the one before).
+    func scans(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        let id = try context.require("connectorId")
+        guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
+        let list = try await deps.posture.scans(connectorID: id, limit: 200)
+        let toID = request.query.string("to") ?? list.first?.id
+        let fromID = request.query.string("from") ?? (list.count > 1 ? list[1].id : nil)
+        func label(_ s: ScanSummary) -> String { "\(Self.date(s.scannedAt)) (\(Self.number(s.percent))%)" }
+        var values: [String: Any] = [
+            "connectorId": id, "connectorName": record.name,
+            "scans": list.map { ["label": Self.date($0.scannedAt), "achieved": Self.number($0.achieved), "max": Self.number($0.max), "percent": Self.number($0.percent)] },
+            "fromOptions": list.map { ["value": $0.id, "label": label($0), "selected": $0.id == fromID] },
+            "toOptions": list.map { ["value": $0.id, "label": label($0), "selected": $0.id == toID] },
+        ]
+        if let fromID, let toID, fromID != toID,
+           let from = try await deps.posture.scan(connectorID: id, id: fromID), let to = try await deps.posture.scan(connectorID: id, id: toID) {
+            let diff = ScanDiff(from: from, to: to)
+            values["diff"] = [
+                "fromLabel": Self.date(from.scannedAt), "toLabel": Self.date(to.scannedAt), "count": diff.changes.count,
+                "scoreDelta": (diff.scoreDelta >= 0 ? "+" : "") + Self.number(diff.scoreDelta),
+                "percentDelta": (diff.percentDelta >= 0 ? "+" : "") + Self.number(diff.percentDelta),
+                "changes": diff.changes.map { ["connectorId": id, "controlId": $0.controlId, "title": $0.title, "from": $0.from?.rawValue ?? "—",
+                                               "to": $0.to?.rawValue ?? "—", "delta": ($0.scoreDelta >= 0 ? "+" : "") + Self.number($0.scoreDelta)] },
+            ] as [String: Any]
+        }
+        return page("scans", values, principal: principal, title: "Scans")
     }
 }
 
