@@ -165,7 +165,9 @@ struct SimulatorWireTests {
                 #expect(response.headers.value("X-RateLimit-Category") == "Medium")
                 if response.status == 429 { limited = response }
             }
-            #expect(statuses.filter { $0 == 200 }.count == 2)
+            // Two fit the bucket; on a loaded machine the six requests can straddle a refill, so one more may pass.
+            let passed = statuses.filter { $0 == 200 }.count
+            #expect(passed >= 2 && passed <= 3 && statuses.contains(429))
             let r = try #require(limited)
             #expect(r.json == ["code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later."])
             #expect(r.headers.value("X-RateLimit-Type") == "QPS")
