@@ -288,10 +288,10 @@ struct APIRoutes: Sendable {
     /// The latest scan with today's control states applied (a state set since the scan counts now).
     func current(_ id: String) async throws -> ScanResult {
         _ = try await connectors.connector(id)
-        guard let latest = try await deps.scans.latest(connectorID: id) else {
+        guard let scan = try await deps.currentScan(connectorID: id) else {
             throw APIError(.notFound, "no_scan", "This connector has not been scanned yet.", fix: "Wait for the first sync (GET …/progress) or start one with POST …/sync.")
         }
-        return PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
+        return scan
     }
 
     struct ScoreResponse: Codable {
@@ -359,18 +359,9 @@ struct APIRoutes: Sendable {
             throw APIError.badRequest("sort=\(sort.prefix(40)) is not known.", fix: "Use pointsLeft, severity, title or controlId.")
         }
         let r = try await current(id)
-        var items = r.findings.filter { f in
-            (products?.contains("zoom") ?? true)
-                && (categories?.contains(f.category.rawValue) ?? true) && (severities?.contains(f.severity.rawValue) ?? true)
-                && (verdicts?.contains(f.verdict.rawValue) ?? true) && (states?.contains(f.state.rawValue) ?? true)
-        }.map(Self.recommendation)
-        let rank = Dictionary(uniqueKeysWithValues: Severity.allCases.enumerated().map { ($1.rawValue, $0) })
-        switch sort {
-        case "severity": items.sort { (rank[$0.severity] ?? 0, $0.pointsLeft, $1.controlId) > (rank[$1.severity] ?? 0, $1.pointsLeft, $0.controlId) }
-        case "title": items.sort { $0.title < $1.title }
-        case "controlId": items.sort { $0.controlId < $1.controlId }
-        default: items.sort { ($0.pointsLeft, $1.controlId) > ($1.pointsLeft, $0.controlId) }
-        }
+        // Zoom is the only product so far: product=zoom keeps everything.
+        let items = products == nil || products!.contains("zoom")
+            ? RecommendationSelection(categories: categories, severities: severities, verdicts: verdicts, states: states, sort: sort).apply(to: r) : []
         return JSONResponse.make(RecommendationList(scannedAt: r.scannedAt, total: items.count, items: items))
     }
 
@@ -396,12 +387,7 @@ struct APIRoutes: Sendable {
               let metadata = Catalogue.all.first(where: { $0.metadata.id == controlID })?.metadata else {
             throw APIError.notFound("Control \(controlID)")
         }
-        var history: [VerdictPoint] = []
-        for summary in try await deps.posture.scans(connectorID: id, limit: 30).reversed() {
-            if let old = try await deps.posture.scan(connectorID: id, id: summary.id), let f = old.findings.first(where: { $0.controlId == controlID }) {
-                history.append(VerdictPoint(scanId: summary.id, scannedAt: summary.scannedAt, verdict: f.verdict.rawValue, score: f.score))
-            }
-        }
+        let history = try await deps.verdictHistory(connectorID: id, controlID: controlID, limit: 30)
         return JSONResponse.make(RecommendationDetail(
             finding: finding, rationale: metadata.rationale, threats: metadata.threats, userImpact: metadata.userImpact.rawValue,
             implementationCost: metadata.implementationCost.rawValue,

@@ -75,9 +75,6 @@ public struct ZoomWebhookEnvelope: Decodable, Sendable, Equatable {
     public var payload: Payload?
     public var raw = Data()
     enum CodingKeys: String, CodingKey { case event, eventTs = "event_ts", payload }
-
-    /// The whole body as a JSON tree (slower; for callers that need every field).
-    public func json() -> JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: raw) }
 }
 
 /// Remembers signatures until their timestamp leaves the window, so a captured request cannot be replayed.

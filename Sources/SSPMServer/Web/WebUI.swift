@@ -255,8 +255,7 @@ struct WebUI: Sendable {
             if let eta = progress.etaSeconds, !progress.finished { shown["eta"] = Int(eta) }
             values["progress"] = shown
         }
-        if let latest = try await deps.scans.latest(connectorID: id) {
-            let r = PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
+        if let r = try await deps.currentScan(connectorID: id) {
             func rows(_ dict: [String: ScoreSummary]) -> [[String: Any]] {
                 dict.sorted { $0.key < $1.key }.map { ["name": $0.key, "achieved": Self.number($0.value.achieved), "max": Self.number($0.value.max), "percent": Self.number($0.value.percent)] }
             }
@@ -303,23 +302,14 @@ struct WebUI: Sendable {
         switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
-        guard let latest = try await deps.scans.latest(connectorID: id) else {
+        guard let r = try await deps.currentScan(connectorID: id) else {
             return errorPage(APIError(.notFound, "no_scan", "This connector has not been scanned yet.", fix: "Wait for the first sync."), principal: principal)
         }
         let q = request.query
         let category = q.string("category"), severity = q.string("severity"), verdict = q.string("verdict"), state = q.string("state")
         let sort = q.string("sort") ?? "pointsLeft"
-        let r = PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
-        var items = r.findings.filter { f in
-            (category.map { f.category.rawValue == $0 } ?? true) && (severity.map { f.severity.rawValue == $0 } ?? true)
-                && (verdict.map { f.verdict.rawValue == $0 } ?? true) && (state.map { f.state.rawValue == $0 } ?? true)
-        }.map(APIRoutes.recommendation)
-        let rank = Dictionary(uniqueKeysWithValues: Severity.allCases.enumerated().map { ($1.rawValue, $0) })
-        switch sort {
-        case "severity": items.sort { (rank[$0.severity] ?? 0, $0.pointsLeft, $1.controlId) > (rank[$1.severity] ?? 0, $1.pointsLeft, $0.controlId) }
-        case "title": items.sort { $0.title < $1.title }
-        default: items.sort { ($0.pointsLeft, $1.controlId) > ($1.pointsLeft, $0.controlId) }
-        }
+        let items = RecommendationSelection(categories: category.map { [$0] }, severities: severity.map { [$0] }, verdicts: verdict.map { [$0] },
+                                            states: state.map { [$0] }, sort: sort).apply(to: r)
         let rows: [[String: Any]] = items.map {
             ["connectorId": id, "controlId": $0.controlId, "title": $0.title, "category": $0.category, "severity": $0.severity, "verdict": $0.verdict,
              "state": $0.state, "pointsLeft": Self.number($0.pointsLeft)]
@@ -345,18 +335,15 @@ struct WebUI: Sendable {
                               status: HTTPResponse.Status = .ok) async throws -> Response {
         let id = try context.require("connectorId")
         let controlID = try context.require("controlId")
-        guard let record = try await deps.connectors.get(id: id), let latest = try await deps.scans.latest(connectorID: id) else {
+        guard let record = try await deps.connectors.get(id: id), let r = try await deps.currentScan(connectorID: id) else {
             return errorPage(APIError.notFound("Connector \(id) or its scan"), principal: principal)
         }
-        let r = PostureEngine.rescore(latest, states: try await deps.posture.states(connectorID: id), now: deps.now())
         guard let f = r.findings.first(where: { $0.controlId == controlID }), let m = Catalogue.all.first(where: { $0.metadata.id == controlID })?.metadata else {
             return errorPage(APIError.notFound("Control \(controlID)"), principal: principal)
         }
-        var history: [[String: Any]] = []
-        for summary in try await deps.posture.scans(connectorID: id, limit: 10) {
-            if let old = try await deps.posture.scan(connectorID: id, id: summary.id), let o = old.findings.first(where: { $0.controlId == controlID }) {
-                history.append(["scannedAt": Self.date(summary.scannedAt), "verdict": o.verdict.rawValue, "score": Self.number(o.score)])
-            }
+        // Newest first on the page.
+        let history: [[String: Any]] = try await deps.verdictHistory(connectorID: id, controlID: controlID, limit: 10).reversed().map {
+            ["scannedAt": Self.date($0.scannedAt), "verdict": $0.verdict, "score": Self.number($0.score)]
         }
         let changes: [[String: Any]] = try await deps.posture.stateChanges(connectorID: id, controlID: controlID).map {
             ["at": Self.date($0.at), "fromState": $0.fromState ?? "", "toState": $0.toState, "by": $0.by ?? "", "rationale": $0.rationale as Any,
