@@ -62,8 +62,10 @@ enum Body {
 struct Query {
     let request: Request
 
+    /// The first value of `name`. The query is decoded as a form (`+` is a space, as browsers send
+    /// GET forms); Hummingbird's own query parameters keep the `+`.
     func string(_ name: String) -> String? {
-        guard let value = request.uri.queryParameters.get(name), !value.isEmpty else { return nil }
+        guard let value = FormEncoding.pairs(request.uri.query ?? "").first(where: { $0.0 == name })?.1, !value.isEmpty else { return nil }
         return value
     }
 
@@ -126,6 +128,17 @@ extension SSPMRequestContext {
         get throws {
             guard let principal else { throw APIError.unauthenticated }
             return principal
+        }
+    }
+}
+
+/// application/x-www-form-urlencoded, for query strings and form bodies.
+enum FormEncoding {
+    static func pairs(_ text: String) -> [(String, String)] {
+        func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+        return text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
         }
     }
 }

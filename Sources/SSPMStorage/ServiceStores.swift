@@ -177,7 +177,7 @@ public struct ActivityPage: Sendable {
 }
 
 public struct InvalidCursor: Error, CustomStringConvertible {
-    public var description: String { "The cursor is not one this server issued: start again without it (cursors come from next_cursor)." }
+    public var description: String { "The cursor is not one this server issued: start again without it (cursors come from nextCursor or the X-Next-Cursor header)." }
 }
 
 extension SQLActivityStore {
@@ -331,7 +331,7 @@ public struct SyncJob: Sendable, Hashable {
 public struct SyncProgress: Sendable, Codable, Hashable {
     public var runID: String
     public var owner: String
-    /// validating, posture, activities, scoring, done, failed
+    /// validating, reading, scoring, done, failed
     public var phase: String
     public var requests: Int
     public var rateLimitWaits: Int

@@ -89,6 +89,10 @@ struct WebUITests {
             #expect(users.text.contains("&lt;img src=x onerror=alert(1)&gt;"))
             #expect(!users.text.contains(evil))
 
+            // GET forms send spaces as "+": the category filter must still match.
+            let identity = try await admin.get("/connectors/\(id)/recommendations?category=Identity+%26+access")
+            #expect(identity.text.contains("ZID-01"))
+            #expect(try await f.send("GET", "/api/v1/connectors/\(id)/recommendations?category=Identity+%26+access").json["total"]?.intValue ?? 0 > 0)
             let failing = try await admin.get("/connectors/\(id)/recommendations?verdict=fail")
             #expect(failing.status == 200 && failing.text.contains("Recommended actions"))
             let control = try #require(failing.text.range(of: #"/recommendations/(Z[A-Z]+-\d+)""#, options: .regularExpression).map { String(failing.text[$0].dropFirst(17).dropLast()) })

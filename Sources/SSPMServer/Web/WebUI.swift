@@ -98,13 +98,7 @@ struct WebUI: Sendable {
     static func form(_ request: Request) async throws -> [String: String] {
         var buffer = try await request.body.collect(upTo: 64 << 10)
         let text = buffer.readString(length: buffer.readableBytes) ?? ""
-        var result: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-            result[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return result
+        return Dictionary(FormEncoding.pairs(text), uniquingKeysWith: { _, last in last })
     }
 
     /// A signed-in admin's form, with its CSRF token checked.
