@@ -135,6 +135,7 @@ struct DemoCommand: AsyncParsableCommand {
         say("")
         say("""
             OpenSSPM is running at \(base)
+              Web UI:    \(base)/  (open it in a browser and sign in)
               Log in:    \(Self.adminEmail) / \(password)
               API:       \(base)/api/v1  (spec \(base)/openapi.yaml; create a token with POST /api/v1/tokens)
               Try:       curl -s -c jar -X POST \(base)/api/v1/auth/login -d '{"email":"\(Self.adminEmail)","password":"\(password)"}'
