@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Embeds the web UI's templates and stylesheet (Sources/SSPMServer/Web/Templates) into
+"""Embeds the web UI's templates, stylesheet and script (Sources/SSPMServer/Web/Templates) into
 Sources/SSPMServer/Generated/WebAssets+Generated.swift, so the one `sspm` binary carries them.
 
   python3 scripts/gen_web_embed.py          # write
@@ -29,6 +29,8 @@ def render() -> str:
     out.append("    ]")
     out.append("")
     out.append(f'    static let css = {literal((SOURCE / "app.css").read_text(encoding="utf-8"), "app.css")}')
+    out.append("")
+    out.append(f'    static let script = {literal((SOURCE / "app.js").read_text(encoding="utf-8"), "app.js")}')
     out.append("}")
     return "\n".join(out) + "\n"
 

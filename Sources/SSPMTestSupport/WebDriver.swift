@@ -94,6 +94,20 @@ public final class WebDriver: Sendable {
         try await command("POST", "/element/\(id)/click")
     }
 
+    /// Clicks a link or a submit button and waits until the browser shows the page it leads to
+    /// (chromedriver may answer the click before a form's navigation has begun).
+    public func follow(_ css: String, timeout: Duration = .seconds(60)) async throws {
+        try await script("window.__webDriverOldPage = true;")
+        try await click(css)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            // Mid-navigation the script may fail: try again.
+            if let fresh = try? await script("return window.__webDriverOldPage !== true && document.readyState === 'complete';"), fresh.boolValue == true { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw WebDriverError("\(css) did not lead to a new page within \(timeout)")
+    }
+
     /// Runs JavaScript in the page and returns its result.
     @discardableResult
     public func script(_ source: String, _ arguments: [JSONValue] = []) async throws -> JSONValue {
@@ -114,6 +128,25 @@ public final class WebDriver: Sendable {
     }
 
     public func deleteCookies() async throws { try await command("DELETE", "/cookie") }
+
+    /// Resizes the browser window (the viewport is slightly smaller), e.g. to a phone's width.
+    public func setWindowSize(width: Int, height: Int) async throws {
+        try await command("POST", "/window/rect", ["width": .int(Int64(width)), "height": .int(Int64(height))])
+    }
+
+    /// Presses keys on the keyboard, as a person would, into whatever has the focus. Special keys
+    /// are WebDriver code points: `WebDriver.tab`, `WebDriver.enter`.
+    public func press(_ keys: String) async throws {
+        var actions: [JSONValue] = []
+        for key in keys.unicodeScalars {
+            actions.append(["type": "keyDown", "value": .string(String(key))])
+            actions.append(["type": "keyUp", "value": .string(String(key))])
+        }
+        try await command("POST", "/actions", ["actions": [["type": "key", "id": "keyboard", "actions": .array(actions)]]])
+    }
+
+    public static let tab = "\u{E004}"
+    public static let enter = "\u{E007}"
 
     /// Saves a PNG of the viewport.
     public func screenshot(to path: String) async throws {

@@ -33,6 +33,9 @@ struct BrowserTests {
                 await browser.quit()
             } catch {
                 try? await browser.screenshot(to: Self.screenshots + "/failure.png")
+                if let url = try? await browser.currentURL(), let html = try? await browser.source() {
+                    try? Data(("<!-- \(url) -->\n" + html).utf8).write(to: URL(fileURLWithPath: Self.screenshots + "/failure.html"))
+                }
                 await browser.quit()
                 throw error
             }
@@ -47,37 +50,81 @@ struct BrowserTests {
         try await b.type("#email", "owner@example.com")
         try await b.type("#password", "a-long-owner-passphrase")
         try await b.screenshot(to: shots + "/01-setup.png")
-        try await b.click("form button[type=submit]")
+        try await b.follow("form button[type=submit]")
         #expect(try await b.currentURL().hasSuffix("/connectors"))
 
-        // Connect an app → Zoom.
-        let credentials = await f.sim.simulator.credentials()
+        // Connect an app → Zoom: instance name → credentials → validate → connected.
+        try await audit(b, "connectors (empty)")
+        // The audit finds what it looks for: faint text and a field without a label, added to the page.
+        // (Set through the CSSOM: the Content-Security-Policy refuses inline style attributes.)
+        try await b.script("const p = document.createElement('p'); p.textContent = 'faint'; p.style.color = '#aaa'; document.querySelector('main').append(p, document.createElement('input'));")
+        let planted = try await auditProblems(b)
+        #expect(planted.count == 2 && planted.contains { $0.hasPrefix("contrast 2.32") } && planted.contains { $0.hasPrefix("no label") }, "\(planted)")
+        try await b.follow("a.button[href='/connectors/new']")
         try await b.type("#name", "Zoom – production")
+        try await audit(b, "connect: name")
+        try await b.screenshot(to: shots + "/02-connect-name.png")
+        try await b.follow("main form button[type=submit]")
+        #expect(try await b.source().contains("Instance <strong>Zoom – production</strong>"))
+        let credentials = await f.sim.simulator.credentials()
         try await b.type("#accountId", credentials.accountID)
         try await b.type("#clientId", credentials.clientID)
-        try await b.type("#clientSecret", credentials.clientSecret.value)
+        try await b.type("#clientSecret", "not-the-secret")
         try await b.click("details summary")
         try await b.type("#apiUrl", f.sim.simulator.apiURL)
         try await b.type("#tokenUrl", f.sim.simulator.tokenURL)
-        try await b.screenshot(to: shots + "/02-connect.png")
-        try await b.click("form.card button[type=submit]")
+        try await b.screenshot(to: shots + "/02-connect-credentials.png")
+        try await b.follow("main form button[type=submit]")
+        // A wrong secret: the check's answer per data source, nothing saved, the other fields kept, the secret not.
+        let refusedPage = try await b.source()
+        #expect(refusedPage.contains("Bad credentials") && refusedPage.contains("Nothing was saved"))
+        #expect(refusedPage.contains("What Zoom answered, per data source") && refusedPage.contains("user:read:admin"))
+        #expect(try await b.script("return document.querySelector('.steps [aria-current=step]').textContent;").stringValue?.contains("Validate") == true)
+        #expect(try await b.script("return document.getElementById('accountId').value;").stringValue == credentials.accountID)
+        #expect(try await b.script("return document.getElementById('clientSecret').value;").stringValue == "")
+        #expect(try await f.deps.connectors.list().isEmpty)
+        try await audit(b, "connect: refused")
+        try await b.screenshot(to: shots + "/02-connect-refused.png")
+        // The right secret; Zoom answers slowly, so the first sync's progress is on screen for a while.
+        await f.sim.engine.updateFaults { $0.latencyMilliseconds = 120 }
+        try await b.type("#clientSecret", credentials.clientSecret.value)
+        try await b.follow("main form button[type=submit]")
         let connectorURL = try await b.currentURL()
-        #expect(connectorURL.contains("/connectors/"))
-        let connected = try await b.waitFor(reload: connectorURL) { $0.contains("status status-connected") && $0.contains("<svg class=\"trend\"") }
+        let problem = try await b.script("var p = document.querySelector('.problem'); return p ? p.textContent : '';").stringValue ?? ""
+        #expect(connectorURL.contains("/connectors/") && connectorURL.hasSuffix("?connected=1"), "not connected: \(problem)")
+        let landing = try await b.source()
+        #expect(landing.contains("data-running=\"true\""))
+        #expect(try await b.script("return document.querySelector('.steps [aria-current=step]').textContent;").stringValue?.contains("Connected") == true)
+        #expect(landing.contains("account:read:admin") && landing.contains(">granted<"))
+        try await b.screenshot(to: shots + "/03-first-sync-progress.png")
+        await f.sim.engine.updateFaults { $0.latencyMilliseconds = 0 }
+        // The page follows the sync by itself (no reload here) and shows the score when it is done.
+        let connected = try await b.waitFor { $0.contains("status status-connected") && $0.contains("<svg class=\"trend\"") && !$0.contains("data-running") }
         #expect(connected.contains("Health per data source"))
         #expect(!connected.contains("nil"))  // no Swift optionals leak into pages
+        try await audit(b, "secure score")
         try await b.screenshot(to: shots + "/03-secure-score.png")
-        let id = String(connectorURL.split(separator: "/").last!)
+        let id = String(connectorURL.split(separator: "?")[0].split(separator: "/").last!)
 
         // A recommendation: accept the risk with an expiry.
         try await b.open(f.base + "/connectors/\(id)/recommendations?verdict=fail")
+        try await audit(b, "recommendations")
+        // The quick filter narrows the list in place.
+        let allRows = try await b.script("return document.querySelectorAll('#recommendation-table tbody tr').length;").intValue ?? 0
+        let firstID = try await b.script("return document.querySelector('#recommendation-table tbody tr small').textContent;").stringValue ?? "?"
+        try await b.type("#quick", firstID)
+        #expect(try await b.script("return document.querySelectorAll('#recommendation-table tbody tr:not([hidden])').length;").intValue == 1)
+        #expect(allRows > 1)
+        try await b.type("#quick", "")
+        try await b.script("document.getElementById('quick').dispatchEvent(new Event('input'));")
         try await b.screenshot(to: shots + "/04-recommendations.png")
-        try await b.click("tbody tr td a")
+        try await b.follow("tbody tr td a")
         #expect(try await b.source().contains("How to fix it"))
+        try await audit(b, "recommendation")
         try await b.script("document.getElementById('state').value = 'risk_accepted'; document.getElementById('expiresAt').value = arguments[0];",
                            [.string(ISO8601DateFormatter.string(from: Date().addingTimeInterval(90 * 86_400), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate]))])
         try await b.type("#rationale", "Town halls need it until the new rooms arrive")
-        try await b.click("form[action$='/state'] button[type=submit]")
+        try await b.follow("form[action$='/state'] button[type=submit]")
         let accepted = try await b.source()
         #expect(accepted.contains("state <strong>risk_accepted</strong>"))
         #expect(accepted.contains("Town halls need it until the new rooms arrive"))
@@ -88,11 +135,12 @@ struct BrowserTests {
         try await b.open(f.base + "/connectors/\(id)/activities")
         try await b.type("#user", email)
         try await b.script("document.getElementById('type').value = 'signin';")
-        try await b.click("form.filters button[type=submit]")
+        try await b.follow("form.filters button[type=submit]")
         let filtered = try await b.source()
         let rows = filtered.components(separatedBy: "<tr><td>").count - 1
         #expect(rows > 0)
         #expect(filtered.components(separatedBy: email).count - 1 >= rows)
+        try await audit(b, "activity")
         try await b.screenshot(to: shots + "/06-activity.png")
         let href = try await b.script("return document.querySelector('a[href*=\"format=csv\"]').getAttribute('href');").stringValue ?? ""
         let cookie = try await b.cookies().map { "\($0.0)=\($0.1)" }.joined(separator: "; ")
@@ -105,15 +153,44 @@ struct BrowserTests {
         #expect(try await b.script("return document.querySelectorAll('main img').length;").intValue == 0)
         #expect(try await b.alertText() == nil)
         #expect(try await b.script("return document.querySelector('main tbody td').textContent;").stringValue?.contains(evil) == true)
+        try await audit(b, "users")
         try await b.screenshot(to: shots + "/07-users.png")
 
+        // On a phone's width nothing runs off the side of the page: wide tables scroll in their box.
+        try await b.setWindowSize(width: 390, height: 844)
+        for (name, path) in [("connectors", "/connectors"), ("secure-score", "/connectors/\(id)"), ("recommendations", "/connectors/\(id)/recommendations"),
+                             ("activity", "/connectors/\(id)/activities"), ("users", "/connectors/\(id)/users"), ("scans", "/connectors/\(id)/scans")] {
+            try await b.open(f.base + path)
+            let overflow = try await b.script("return document.documentElement.scrollWidth - window.innerWidth;").intValue ?? 999
+            #expect(overflow <= 0, "\(name) is \(overflow) px wider than a 390 px window")
+            try await b.screenshot(to: shots + "/mobile-\(name).png")
+        }
+        try await b.setWindowSize(width: 1280, height: 900)
+
         // A viewer can read but not change.
-        let admin = try await Session.login(http: f.http, base: f.base, email: "owner@example.com", password: "a-long-owner-passphrase")
-        #expect(try await admin.send("POST", "/api/v1/operators", json: ["email": "vic@example.com", "password": "viewer-passphrase-1", "role": "viewer"]).status == 201)
-        try await b.click("form.signout button")
-        try await b.type("#email", "vic@example.com")
-        try await b.type("#password", "viewer-passphrase-1")
-        try await b.click("form button[type=submit]")
+        // The admin adds the viewer on the Operators page; the audit log there records it.
+        try await b.follow("header nav a[href='/settings/operators']")
+        try await b.type("#new-email", "vic@example.com")
+        try await b.script("document.getElementById('new-role').value = 'viewer';")
+        try await b.type("#new-password", "viewer-passphrase-1")
+        try await b.follow("form[action='/settings/operators'] button[type=submit]")
+        let operatorsPage = try await b.source()
+        #expect(operatorsPage.contains("vic@example.com can now sign in as viewer."))
+        #expect(operatorsPage.contains("<td>operator.create</td><td>vic@example.com</td>"))
+        #expect(operatorsPage.contains("<td>connector.create</td>") && operatorsPage.contains("<td>control.state</td>"))
+        try await audit(b, "operators")
+        try await b.screenshot(to: shots + "/09-operators.png")
+        try await b.follow("form.signout button")
+        // The viewer signs in with the keyboard alone: the first Tab reaches "Skip to content", more reach the form, Enter sends it.
+        try await b.press(WebDriver.tab)
+        #expect(try await b.script("return document.activeElement.className;").stringValue == "skip")
+        var presses = 0
+        while try await b.script("return document.activeElement.id;").stringValue != "email", presses < 10 {
+            try await b.press(WebDriver.tab)
+            presses += 1
+        }
+        try await b.press("vic@example.com" + WebDriver.tab + "viewer-passphrase-1" + WebDriver.enter)
+        #expect(try await b.waitFor(timeout: .seconds(10)) { $0.contains("vic@example.com (viewer)") }.contains("App connectors"))
         try await b.open(f.base + "/connectors/\(id)")
         let viewerPage = try await b.source()
         #expect(viewerPage.contains("Secure Score") && !viewerPage.contains("Sync now"))
@@ -130,5 +207,46 @@ struct BrowserTests {
         try await b.screenshot(to: shots + "/08-viewer-refused.png")
         let status = try await f.deps.connectors.get(id: id)?.status
         #expect(status == "connected")
+    }
+
+    /// Accessibility checks on the page in the browser: one h1, a language, a label for every
+    /// field, and text contrast of at least 4.5:1 (3:1 for large text), as WCAG 2.1 AA asks.
+    func audit(_ b: WebDriver, _ page: String) async throws {
+        let problems = try await auditProblems(b)
+        #expect(problems.isEmpty, "\(page): \(problems.joined(separator: "; "))")
+    }
+
+    func auditProblems(_ b: WebDriver) async throws -> [String] {
+        try await b.script("""
+            function channels(color) { return (color.match(/[\\d.]+/g) || []).map(Number); }
+            function luminance(color) {
+              var c = channels(color).slice(0, 3).map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+              return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+            }
+            function background(el) {
+              for (; el; el = el.parentElement) {
+                var c = channels(getComputedStyle(el).backgroundColor);
+                if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return getComputedStyle(el).backgroundColor;
+              }
+              return 'rgb(255, 255, 255)';
+            }
+            var problems = [];
+            if (!document.documentElement.lang) problems.push('no lang on <html>');
+            if (document.querySelectorAll('h1').length !== 1) problems.push(document.querySelectorAll('h1').length + ' h1 elements');
+            document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(function (el) {
+              if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) problems.push('no label: ' + el.outerHTML.slice(0, 80));
+            });
+            document.querySelectorAll('body *').forEach(function (el) {
+              if (el.closest('svg, noscript, option, [hidden]')) return;
+              var text = Array.prototype.some.call(el.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim() !== ''; });
+              var style = getComputedStyle(el);
+              if (!text || style.display === 'none' || style.visibility === 'hidden' || el.getClientRects().length === 0) return;
+              var a = luminance(style.color), b = luminance(background(el));
+              var ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+              var size = parseFloat(style.fontSize), large = size >= 24 || (Number(style.fontWeight) >= 700 && size >= 18.66);
+              if (ratio < (large ? 3 : 4.5)) problems.push('contrast ' + ratio.toFixed(2) + ': ' + el.tagName + ' "' + el.textContent.trim().slice(0, 40) + '"');
+            });
+            return problems;
+            """).arrayValue?.compactMap(\.stringValue) ?? ["the audit script returned nothing"]
     }
 }

@@ -132,4 +132,64 @@ struct WebUITests {
             #expect(try await f.send("GET", "/api/v1/connectors/\(id)").status == 200)
         }
     }
+
+    @Test("connect an app in steps: a name, then credentials; a refusal shows each data source and keeps no secret; missing scopes are named; a viewer cannot start it")
+    func connectWizard() async throws {
+        var tenant = TenantGenerator(users: 30, groups: 2, days: 1, seed: 97).generate()
+        tenant.credentials.scopes.removeAll { $0.hasPrefix("report:") }
+        try await ServerFixture.with(tenant) { f in
+            let admin = Browser(f)
+            try await admin.login(ServerFixture.adminEmail, ServerFixture.adminPassword)
+            let script = try await admin.get("/static/app.js")
+            #expect(script.status == 200 && script.headers.value("content-type")?.hasPrefix("text/javascript") == true && script.text.contains("sync-progress"))
+
+            let start = try await admin.get("/connectors/new")
+            #expect(start.status == 200 && start.text.contains(#"aria-current="step"><span class="n">1</span> Instance name"#))
+            let unnamed = try await admin.get("/connectors/new/credentials?name=+")
+            #expect(unnamed.status == 422 && unnamed.text.contains("Give the instance a name"))
+            let step2 = try await admin.get("/connectors/new/credentials?name=Zoom+%3Cb%3EEU%3C%2Fb%3E")
+            #expect(step2.status == 200 && step2.text.contains("Instance <strong>Zoom &lt;b&gt;EU&lt;/b&gt;</strong>"))
+            #expect(step2.text.contains(#"<span class="n">2</span> Credentials"#))
+            let token = try #require(Browser.csrf(step2.text))
+
+            let body = await f.connectorBody(name: "Zoom EU")
+            func fields(secret: String) -> [(String, String)] {
+                [("csrf", token), ("name", "Zoom EU"), ("accountId", body["accountId"]!.stringValue!), ("clientId", body["clientId"]!.stringValue!),
+                 ("clientSecret", secret), ("webhookSecretToken", "whsec-never-echoed"), ("plan", "business"),
+                 ("apiUrl", body["apiUrl"]!.stringValue!), ("tokenUrl", body["tokenUrl"]!.stringValue!)]
+            }
+            let refused = try await admin.post("/connectors", fields(secret: "wrong-secret-value"))
+            #expect(refused.status == 422 && refused.text.contains("Bad credentials") && refused.text.contains("What Zoom answered, per data source"))
+            #expect(refused.text.contains(#"<span class="n">3</span> Validate"#) && refused.text.contains(body["accountId"]!.stringValue!))
+            #expect(!refused.text.contains("wrong-secret-value") && !refused.text.contains("whsec-never-echoed"))
+            #expect(refused.text.contains(#"<option value="business" selected>"#))
+            #expect(try await f.deps.connectors.list().isEmpty)
+
+            let created = try await admin.post("/connectors", fields(secret: body["clientSecret"]!.stringValue!))
+            let location = try #require(created.headers.value("location"))
+            #expect(created.status == 303 && location.hasSuffix("?connected=1"))
+            let landing = try await admin.get(location)
+            #expect(landing.text.contains(#"<span class="n">4</span> Connected"#))
+            // Every data source with the scope it needs; the report scope is named missing, with what it disables.
+            for source in DataSource.allCases { #expect(landing.text.contains("<td>\(source.rawValue)</td>")) }
+            #expect(landing.text.contains("<code>report:read:admin</code> <span class=\"bad\">missing</span>"))
+            #expect(landing.text.contains("<code>user:read:admin</code> <span class=\"ok\">granted</span>"))
+            #expect(landing.text.contains("Controls that cannot be evaluated until this is fixed:"))
+            #expect(landing.text.contains(#"id="sync-progress""#))
+
+            let session = try await Session.login(http: f.http, base: f.base, email: ServerFixture.adminEmail, password: ServerFixture.adminPassword)
+            _ = try await session.send("POST", "/api/v1/operators", json: ["email": "val@example.com", "password": "viewer-password-3", "role": "viewer"])
+            let viewer = Browser(f)
+            try await viewer.login("val@example.com", "viewer-password-3")
+            #expect(try await viewer.get("/connectors/new").status == 403)
+            #expect(try await viewer.get("/connectors/new/credentials?name=x").status == 403)
+            #expect(!(try await viewer.get("/connectors").text.contains("/connectors/new")))
+
+            // The users page names who is outside the two-factor requirement.
+            let id = try #require(try await f.deps.connectors.list().first?.id)
+            try await f.waitForSync(id)
+            let users = try await admin.get("/connectors/\(id)/users")
+            #expect(users.text.contains("<th scope=\"col\">2FA</th>") && users.text.contains("two-factor authentication is required for"))
+        }
+    }
 }

@@ -16,22 +16,74 @@ enum WebAssets {
   <button type="submit">Filter</button>
 </form>
 <p><a href="{{csvLink}}">Export CSV</a> (these filters, up to 5,000 rows)</p>
-<table>
+<div class="scroll"><table>
   <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Type</th><th scope="col">User</th><th scope="col">IP address</th><th scope="col">Action</th><th scope="col">Detail</th></tr></thead>
   <tbody>
   {{#items}}<tr><td>{{time}}</td><td>{{kind}}</td><td>{{user}}</td><td>{{ip}}</td><td>{{action}}</td><td><small>{{detail}}</small></td></tr>{{/items}}
   {{^items}}<tr><td colspan="6">No activity matches.</td></tr>{{/items}}
   </tbody>
-</table>
+</table></div>
 {{#nextLink}}<p><a href="{{.}}" rel="next">Older activity →</a></p>{{/nextLink}}
 {{> layout_footer}}
+
+"""##,
+        "connect": ##"""
+{{> layout_header}}
+<p class="crumbs"><a href="/connectors">App connectors</a> › Connect an app</p>
+<h1>Connect an app → Zoom</h1>
+{{> connect_steps}}
+{{#stepName}}
+<form method="get" action="/connectors/new/credentials" class="card narrow">
+  <p>Give this Zoom account a name your team will recognise in alerts and reports.</p>
+  <label for="name">Instance name</label>
+  <input id="name" name="name" required maxlength="200" placeholder="Zoom – production" value="{{form.name}}" autofocus>
+  <button type="submit">Next: credentials</button>
+</form>
+{{/stepName}}
+{{#stepCredentials}}
+<form method="post" action="/connectors" class="card">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <input type="hidden" name="name" value="{{form.name}}">
+  <p>Instance <strong>{{form.name}}</strong> · <a href="/connectors/new?name={{form.nameQuery}}">change</a></p>
+  <p>In the Zoom App Marketplace, create a <strong>Server-to-Server OAuth</strong> app (Develop → Build App), add the scopes user:read:admin, account:read:admin, group:read:admin, role:read:admin, report:read:admin and chat_channel:read:admin, activate it, and copy its App Credentials here. The connection is checked against Zoom before anything is saved.</p>
+  <label for="accountId">Account ID</label>
+  <input id="accountId" name="accountId" required value="{{form.accountId}}" autocomplete="off" spellcheck="false">
+  <label for="clientId">Client ID</label>
+  <input id="clientId" name="clientId" required value="{{form.clientId}}" autocomplete="off" spellcheck="false">
+  <label for="clientSecret">Client secret</label>
+  <input id="clientSecret" name="clientSecret" type="password" required autocomplete="off">
+  <label for="webhookSecretToken">Webhook secret token (optional: Feature → Event Subscriptions)</label>
+  <input id="webhookSecretToken" name="webhookSecretToken" type="password" autocomplete="off">
+  <label for="plan">Zoom plan (sets the request pace: Zoom does not tell an app its plan)</label>
+  <select id="plan" name="plan">{{#plans}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/plans}}</select>
+  <details{{#customHosts}} open{{/customHosts}}><summary>Other Zoom hosts (Zoom for Government, a simulator)</summary>
+    <label for="apiUrl">API URL</label><input id="apiUrl" name="apiUrl" value="{{form.apiUrl}}" placeholder="https://api.zoom.us/v2">
+    <label for="tokenUrl">Token URL</label><input id="tokenUrl" name="tokenUrl" value="{{form.tokenUrl}}" placeholder="https://zoom.us/oauth/token">
+  </details>
+  <button type="submit">Validate and connect</button>
+</form>
+{{#report}}
+<section class="card" aria-labelledby="validation">
+  <h2 id="validation">Validation: {{headline}}</h2>
+  {{> source_health}}
+</section>
+{{/report}}
+{{/stepCredentials}}
+{{> layout_footer}}
+
+"""##,
+        "connect_steps": ##"""
+<ol class="steps" aria-label="Connect an app → Zoom">
+  {{#steps}}<li class="step-{{state}}"{{#current}} aria-current="step"{{/current}}><span class="n">{{n}}</span> {{label}}</li>{{/steps}}
+</ol>
 
 """##,
         "connector": ##"""
 {{> layout_header}}
 <p class="crumbs"><a href="/connectors">App connectors</a> › {{connector.name}}</p>
 <h1>{{connector.name}}</h1>
-<p><span class="status status-{{connector.status}}">{{connector.status}}</span> {{connector.statusDetail}}</p>
+{{#justConnected}}{{> connect_steps}}{{/justConnected}}
+<p id="connector-status"><span class="status status-{{connector.status}}">{{connector.status}}</span> <span class="detail">{{connector.statusDetail}}</span></p>
 <nav class="tabs" aria-label="Connector">
   <a href="/connectors/{{connector.id}}" aria-current="page">Secure Score</a>
   <a href="/connectors/{{connector.id}}/recommendations">Recommended actions</a>
@@ -40,9 +92,12 @@ enum WebAssets {
   <a href="/connectors/{{connector.id}}/scans">Scans</a>
 </nav>
 {{#progress}}
-<section class="card" aria-live="polite">
-  <h2>Sync</h2>
-  <p>Phase <strong>{{phase}}</strong> · {{items}} items · {{requests}} requests · {{rateLimitWaits}} rate-limit waits{{#eta}} · ETA {{.}} s{{/eta}}{{#running}} · <a href="/connectors/{{connector.id}}">refresh</a>{{/running}}</p>
+<section class="card" id="sync-progress" aria-live="polite" data-progress-url="/api/v1/connectors/{{connector.id}}/progress"{{#running}} data-running="true"{{/running}}>
+  <h2>{{#running}}Sync in progress{{/running}}{{^running}}Last sync{{/running}}</h2>
+  <p>Phase <strong data-field="phase">{{phase}}</strong> · <span data-field="items">{{items}}</span> items · <span data-field="requests">{{requests}}</span> requests · <span data-field="rateLimitWaits">{{rateLimitWaits}}</span> rate-limit waits<span data-field="eta">{{#eta}} · about {{.}} s left{{/eta}}</span></p>
+  {{#running}}<progress max="4" value="{{phaseStep}}" aria-label="Sync phase {{phaseStep}} of 4">{{phase}}</progress>
+  <noscript><p><a href="/connectors/{{connector.id}}">Refresh</a> to see the progress.</p></noscript>{{/running}}
+  {{#error}}<p class="problem">{{.}}</p>{{/error}}
 </section>
 {{/progress}}
 {{#score}}
@@ -51,24 +106,22 @@ enum WebAssets {
   <p class="big">{{percent}}% <small>{{achieved}} of {{max}} points · scanned {{scannedAt}}</small></p>
   {{{trendSVG}}}
   <div class="columns">
-    <table><caption>By category</caption>
+    <div class="scroll"><table><caption>By category</caption>
       <thead><tr><th scope="col">Category</th><th scope="col">Points</th><th scope="col">%</th></tr></thead>
       <tbody>{{#categories}}<tr><td>{{name}}</td><td>{{achieved}} / {{max}}</td><td>{{percent}}</td></tr>{{/categories}}</tbody>
-    </table>
-    <table><caption>By compliance framework</caption>
+    </table></div>
+    <div class="scroll"><table><caption>By compliance framework</caption>
       <thead><tr><th scope="col">Framework</th><th scope="col">Points</th><th scope="col">%</th></tr></thead>
       <tbody>{{#frameworks}}<tr><td>{{name}}</td><td>{{achieved}} / {{max}}</td><td>{{percent}}</td></tr>{{/frameworks}}</tbody>
-    </table>
+    </table></div>
   </div>
 </section>
 {{/score}}
 {{^score}}<p>No scan yet: the first sync is on its way.</p>{{/score}}
 <section class="card">
   <h2>Health per data source</h2>
-  <table>
-    <thead><tr><th scope="col">Data source</th><th scope="col">Readable</th><th scope="col">Why not</th></tr></thead>
-    <tbody>{{#sources}}<tr><td>{{source}}</td><td>{{#ok}}yes{{/ok}}{{^ok}}<span class="bad">no</span>{{/ok}}</td><td>{{reason}}{{#scopes}} (missing scope {{.}}){{/scopes}}</td></tr>{{/sources}}</tbody>
-  </table>
+  {{#health}}<p>{{headline}} <small>Checked {{checkedAt}}.</small></p>{{/health}}
+  {{> source_health}}
   {{#fix}}<p class="problem">{{.}}</p>{{/fix}}
   <p><small>Webhook endpoint: <code>{{connector.webhookUrlPath}}</code> (set it in the Zoom app's Event Subscriptions).</small></p>
 </section>
@@ -87,9 +140,9 @@ enum WebAssets {
         "connectors": ##"""
 {{> layout_header}}
 <h1>App connectors</h1>
-{{^connectors}}<p>No Zoom account is connected yet.</p>{{/connectors}}
+{{^connectors}}<p>No Zoom account is connected yet.{{^isAdmin}} An admin can connect one.{{/isAdmin}}</p>{{/connectors}}
 {{#hasConnectors}}
-<table>
+<div class="scroll"><table>
   <caption>Connected Zoom accounts</caption>
   <thead><tr><th scope="col">Instance</th><th scope="col">Status</th><th scope="col">Secure Score</th><th scope="col">Last sync</th><th scope="col">Data sources</th></tr></thead>
   <tbody>
@@ -103,31 +156,10 @@ enum WebAssets {
   </tr>
   {{/connectors}}
   </tbody>
-</table>
+</table></div>
 {{/hasConnectors}}
 {{#isAdmin}}
-<h2 id="connect">Connect an app → Zoom</h2>
-<form method="post" action="/connectors" class="card">
-  <input type="hidden" name="csrf" value="{{csrf}}">
-  <p>Create a Server-to-Server OAuth app in the Zoom App Marketplace (scopes: user:read:admin, account:read:admin, group:read:admin, role:read:admin, report:read:admin, chat_channel:read:admin) and copy its credentials. The connection is checked before anything is saved.</p>
-  <label for="name">Instance name</label>
-  <input id="name" name="name" required maxlength="200" placeholder="Zoom – production" value="{{form.name}}">
-  <label for="accountId">Account ID</label>
-  <input id="accountId" name="accountId" required value="{{form.accountId}}">
-  <label for="clientId">Client ID</label>
-  <input id="clientId" name="clientId" required value="{{form.clientId}}">
-  <label for="clientSecret">Client secret</label>
-  <input id="clientSecret" name="clientSecret" type="password" required autocomplete="off">
-  <label for="webhookSecretToken">Webhook secret token (optional)</label>
-  <input id="webhookSecretToken" name="webhookSecretToken" type="password" autocomplete="off">
-  <label for="plan">Plan</label>
-  <select id="plan" name="plan"><option value="pro">Pro</option><option value="business">Business</option><option value="free">Free</option></select>
-  <details><summary>Other Zoom hosts (Zoom for Government, a simulator)</summary>
-    <label for="apiUrl">API URL</label><input id="apiUrl" name="apiUrl" value="{{form.apiUrl}}" placeholder="https://api.zoom.us/v2">
-    <label for="tokenUrl">Token URL</label><input id="tokenUrl" name="tokenUrl" value="{{form.tokenUrl}}" placeholder="https://zoom.us/oauth/token">
-  </details>
-  <button type="submit">Validate and connect</button>
-</form>
+<p><a class="button" href="/connectors/new">Connect an app → Zoom</a></p>
 {{/isAdmin}}
 {{> layout_footer}}
 
@@ -156,6 +188,7 @@ enum WebAssets {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{title}} · OpenSSPM</title>
 <link rel="stylesheet" href="/static/app.css">
+<script src="/static/app.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -164,6 +197,7 @@ enum WebAssets {
   {{#user}}
   <nav aria-label="Main">
     <a href="/connectors">App connectors</a>
+    {{#isAdmin}}<a href="/settings/operators">Operators</a>{{/isAdmin}}
   </nav>
   <form class="signout" method="post" action="/logout">
     <input type="hidden" name="csrf" value="{{csrf}}">
@@ -188,6 +222,43 @@ enum WebAssets {
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Sign in</button>
 </form>
+{{> layout_footer}}
+
+"""##,
+        "operators": ##"""
+{{> layout_header}}
+<h1>Operators and audit log</h1>
+<section class="card">
+  <h2>Who can sign in</h2>
+  <div class="scroll"><table>
+    <thead><tr><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col"><span class="visually-hidden">Remove</span></th></tr></thead>
+    <tbody>
+    {{#operators}}<tr><td>{{email}}</td><td>{{role}}</td><td>{{createdAt}}</td><td>{{^isSelf}}<form method="post" action="/settings/operators/{{id}}/delete"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger small" aria-label="Remove {{email}}">Remove</button></form>{{/isSelf}}{{#isSelf}}<small>you</small>{{/isSelf}}</td></tr>{{/operators}}
+    </tbody>
+  </table></div>
+</section>
+<section class="card">
+  <h2>Add an operator</h2>
+  <p>Viewers read everything and change nothing; admins also connect apps, change recommendation states and manage operators. Give the person the password through a separate channel.</p>
+  <form method="post" action="/settings/operators">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label for="new-email">E-mail</label>
+    <input id="new-email" name="email" type="email" required autocomplete="off" value="{{form.email}}">
+    <label for="new-role">Role</label>
+    <select id="new-role" name="role"><option value="viewer">Viewer</option><option value="admin">Admin</option></select>
+    <label for="new-password">Initial password (12 characters or more)</label>
+    <input id="new-password" name="password" type="password" required minlength="12" autocomplete="new-password">
+    <button type="submit">Add</button>
+  </form>
+</section>
+<section class="card">
+  <h2>Audit log</h2>
+  <p><small>The latest {{auditCount}} changes made through the web UI and the API.</small></p>
+  <div class="scroll"><table>
+    <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Detail</th></tr></thead>
+    <tbody>{{#audit}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{target}}</td><td><small>{{detail}}</small></td></tr>{{/audit}}</tbody>
+  </table></div>
+</section>
 {{> layout_footer}}
 
 """##,
@@ -235,6 +306,8 @@ enum WebAssets {
 <p class="crumbs"><a href="/connectors">App connectors</a> › <a href="/connectors/{{connectorId}}">{{connectorName}}</a> › Recommended actions</p>
 <h1>Recommended actions</h1>
 <form method="get" action="/connectors/{{connectorId}}/recommendations" class="filters">
+  <label for="product">Product</label>
+  <select id="product" name="product"><option value="">All</option>{{#products}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/products}}</select>
   <label for="category">Category</label>
   <select id="category" name="category"><option value="">All</option>{{#categories}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/categories}}</select>
   <label for="severity">Severity</label>
@@ -248,7 +321,10 @@ enum WebAssets {
   <button type="submit">Apply</button>
 </form>
 <p>{{total}} action(s).</p>
-<table>
+<div class="quick-filter" data-quick-filter="recommendation-table" hidden>
+  <label for="quick">Find in this list</label><input id="quick" type="search" autocomplete="off"> <span data-count role="status"></span>
+</div>
+<div class="scroll"><table id="recommendation-table">
   <thead><tr><th scope="col">Action</th><th scope="col">Category</th><th scope="col">Severity</th><th scope="col">Verdict</th><th scope="col">State</th><th scope="col">Points left</th></tr></thead>
   <tbody>
   {{#items}}
@@ -256,7 +332,7 @@ enum WebAssets {
       <td>{{category}}</td><td><span class="sev sev-{{severity}}">{{severity}}</span></td><td>{{verdict}}</td><td>{{state}}</td><td>{{pointsLeft}}</td></tr>
   {{/items}}
   </tbody>
-</table>
+</table></div>
 {{> layout_footer}}
 
 """##,
@@ -275,18 +351,18 @@ enum WebAssets {
 <section class="card">
   <h2>From {{fromLabel}} to {{toLabel}}</h2>
   <p>Score {{scoreDelta}} points ({{percentDelta}} percentage points); {{count}} control(s) changed.</p>
-  <table>
+  <div class="scroll"><table>
     <thead><tr><th scope="col">Control</th><th scope="col">Before</th><th scope="col">After</th><th scope="col">Points</th></tr></thead>
     <tbody>{{#changes}}<tr><td><a href="/connectors/{{connectorId}}/recommendations/{{controlId}}">{{title}}</a><br><small>{{controlId}}</small></td><td>{{from}}</td><td>{{to}}</td><td>{{delta}}</td></tr>{{/changes}}
     {{^changes}}<tr><td colspan="4">No control changed.</td></tr>{{/changes}}</tbody>
-  </table>
+  </table></div>
 </section>
 {{/diff}}
-<table>
+<div class="scroll"><table>
   <caption>All scans, newest first</caption>
   <thead><tr><th scope="col">Scanned</th><th scope="col">Points</th><th scope="col">Secure Score</th></tr></thead>
   <tbody>{{#scans}}<tr><td>{{label}}</td><td>{{achieved}} / {{max}}</td><td>{{percent}}%</td></tr>{{/scans}}</tbody>
-</table>
+</table></div>
 {{> layout_footer}}
 
 """##,
@@ -305,21 +381,34 @@ enum WebAssets {
 {{> layout_footer}}
 
 """##,
+        "source_health": ##"""
+<div class="scroll"><table>
+  <caption>{{#healthCaption}}{{.}}{{/healthCaption}}{{^healthCaption}}Health per data source{{/healthCaption}}</caption>
+  <thead><tr><th scope="col">Data source</th><th scope="col">Scope it needs</th><th scope="col">Readable</th><th scope="col">Why not</th></tr></thead>
+  <tbody>{{#sources}}<tr><td>{{source}}</td><td><code>{{scope}}</code> {{#granted}}<span class="ok">granted</span>{{/granted}}{{#missing}}<span class="bad">missing</span>{{/missing}}</td><td>{{#ok}}<span class="ok">yes</span>{{/ok}}{{^ok}}<span class="bad">no</span>{{/ok}}</td><td>{{reason}}</td></tr>{{/sources}}</tbody>
+</table></div>
+{{#grantedScopes}}<p><small>Scopes the app was granted: {{.}}</small></p>{{/grantedScopes}}
+{{#disabledControls}}<p><small>Controls that cannot be evaluated until this is fixed: {{.}}</small></p>{{/disabledControls}}
+
+"""##,
         "users": ##"""
 {{> layout_header}}
 <p class="crumbs"><a href="/connectors">App connectors</a> › <a href="/connectors/{{connectorId}}">{{connectorName}}</a> › Users</p>
 <h1>Users</h1>
-<p>{{total}} user(s){{#capturedAt}}, read {{.}}{{/capturedAt}}. Two-factor and SSO coverage: {{coverage}}</p>
+<p>{{total}} user(s){{#capturedAt}}, read {{.}}{{/capturedAt}}. Coverage: {{coverage}}</p>
 <form method="get" action="/connectors/{{connectorId}}/users" class="filters">
   <label for="q">Search</label><input id="q" name="q" value="{{q}}">
   <button type="submit">Search</button>
 </form>
-<table>
-  <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Login types</th><th scope="col">Last sign-in</th></tr></thead>
+<div class="quick-filter" data-quick-filter="user-table" hidden>
+  <label for="quick">Find on this page</label><input id="quick" type="search" autocomplete="off"> <span data-count role="status"></span>
+</div>
+<div class="scroll"><table id="user-table">
+  <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">2FA</th><th scope="col">Login types</th><th scope="col">Last sign-in</th></tr></thead>
   <tbody>
-  {{#items}}<tr><td>{{displayName}}<br><small>{{email}}</small></td><td>{{role}}</td><td>{{type}}</td><td>{{status}}</td><td>{{loginTypes}}</td><td>{{lastLogin}}</td></tr>{{/items}}
+  {{#items}}<tr><td>{{displayName}}<br><small>{{email}}</small></td><td>{{role}}</td><td>{{type}}</td><td>{{status}}</td><td>{{#twoFactorMissing}}<span class="bad">{{twoFactor}}</span>{{/twoFactorMissing}}{{^twoFactorMissing}}{{twoFactor}}{{/twoFactorMissing}}</td><td>{{loginTypes}}</td><td>{{lastLogin}}</td></tr>{{/items}}
   </tbody>
-</table>
+</table></div>
 {{#nextLink}}<p><a href="{{.}}" rel="next">Next page →</a></p>{{/nextLink}}
 {{> layout_footer}}
 
@@ -360,6 +449,87 @@ th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(-
 .crumbs { color: var(--muted); font-size: .9rem; }
 svg.trend { width: 100%; max-width: 40rem; height: auto; } svg.trend text { font-size: 11px; fill: var(--muted); }
 @media (max-width: 40rem) { th, td { padding: .35rem .25rem; font-size: .9rem; } }
+.scroll { overflow-x: auto; max-width: 100%; }
+.ok { color: var(--ok); font-weight: 600; }
+a.button { display: inline-block; padding: .5rem 1rem; border-radius: 6px; background: var(--accent); color: #fff; text-decoration: none; font-weight: 600; }
+.steps { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; list-style: none; padding: 0; margin: 0 0 1rem; color: var(--muted); }
+.steps .n { display: inline-block; width: 1.6rem; height: 1.6rem; line-height: 1.6rem; text-align: center; border-radius: 50%; border: 1px solid var(--muted); margin-right: .25rem; }
+.steps .step-done { color: var(--ok); } .steps .step-done .n { border-color: var(--ok); }
+.steps .step-current { color: var(--fg); font-weight: 700; } .steps .step-current .n { background: var(--accent); border-color: var(--accent); color: #fff; }
+.quick-filter { margin: .5rem 0; } .quick-filter input { width: auto; } .quick-filter label { display: inline; margin-right: .5rem; }
+progress { width: 100%; max-width: 32rem; height: 1rem; }
+code { overflow-wrap: anywhere; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+button.small { margin: 0; padding: .2rem .6rem; font-size: .9rem; }
+
+"""##
+
+    static let script = ##"""
+// OpenSSPM web UI: small progressive enhancements. Every page works without them.
+(function () {
+  'use strict';
+
+  // Quick filter: narrows the rows of the table that follows it while typing, without a reload.
+  document.querySelectorAll('[data-quick-filter]').forEach(function (box) {
+    var input = box.querySelector('input');
+    var count = box.querySelector('[data-count]');
+    var table = document.getElementById(box.getAttribute('data-quick-filter'));
+    if (!input || !table) return;
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    box.hidden = false;
+    input.addEventListener('input', function () {
+      var needle = input.value.trim().toLowerCase();
+      var shown = 0;
+      rows.forEach(function (row) {
+        var match = needle === '' || row.textContent.toLowerCase().indexOf(needle) !== -1;
+        row.hidden = !match;
+        if (match) shown += 1;
+      });
+      if (count) count.textContent = needle === '' ? '' : shown + ' of ' + rows.length + ' rows shown';
+    });
+  });
+
+  // Live sync progress: polls the progress API (while the first sync is queued, there is none yet)
+  // and reloads the page once the sync is over, to show its result.
+  var box = document.getElementById('sync-progress');
+  if (!box || box.getAttribute('data-running') !== 'true') return;
+  var steps = { validating: 1, reading: 2, scoring: 3, done: 4, failed: 4 };
+  var bar = box.querySelector('progress');
+  var status = document.querySelector('#connector-status .status');
+  function set(name, text) {
+    var field = box.querySelector('[data-field="' + name + '"]');
+    if (field) field.textContent = text;
+  }
+  function poll() {
+    fetch(box.getAttribute('data-progress-url'), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (response) {
+        if (!response.ok) throw new Error('HTTP ' + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        var p = body.progress;
+        if (status && body.status) {
+          status.textContent = body.status;
+          status.className = 'status status-' + body.status;
+        }
+        if (p) {
+          set('phase', p.phase);
+          set('items', String(p.items));
+          set('requests', String(p.requests));
+          set('rateLimitWaits', String(p.rateLimitWaits));
+          set('eta', p.etaSeconds && !p.finished ? ' · about ' + Math.round(p.etaSeconds) + ' s left' : '');
+          if (bar && steps[p.phase]) bar.value = steps[p.phase];
+        }
+        if (p && p.finished) {
+          window.location.reload();
+          return;
+        }
+        window.setTimeout(poll, 1000);
+      })
+      .catch(function () { window.setTimeout(poll, 5000); });
+  }
+  window.setTimeout(poll, 1000);
+})();
 
 """##
 }

@@ -41,12 +41,18 @@ struct WebUI: Sendable {
             RouteSpec(method: .get, path: "/static/app.css", handler: { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: WebAssets.css)))
             }),
+            RouteSpec(method: .get, path: "/static/app.js", handler: { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
+                         body: .init(byteBuffer: ByteBuffer(string: WebAssets.script)))
+            }),
             RouteSpec(method: .get, path: "/login", handler: loginPage),
             RouteSpec(method: .post, path: "/login", handler: login),
             RouteSpec(method: .get, path: "/setup", handler: setupPage),
             RouteSpec(method: .post, path: "/setup", handler: setup),
             RouteSpec(method: .post, path: "/logout", handler: logout),
             RouteSpec(method: .get, path: "/connectors", handler: connectorList),
+            RouteSpec(method: .get, path: "/connectors/new", handler: connectName),
+            RouteSpec(method: .get, path: "/connectors/new/credentials", handler: connectCredentials),
             RouteSpec(method: .post, path: "/connectors", handler: createConnector),
             RouteSpec(method: .get, path: "/connectors/{connectorId}", handler: connectorPage),
             RouteSpec(method: .post, path: "/connectors/{connectorId}/{action}", handler: connectorAction),
@@ -56,6 +62,9 @@ struct WebUI: Sendable {
             RouteSpec(method: .get, path: "/connectors/{connectorId}/activities", handler: activities),
             RouteSpec(method: .get, path: "/connectors/{connectorId}/users", handler: users),
             RouteSpec(method: .get, path: "/connectors/{connectorId}/scans", handler: scans),
+            RouteSpec(method: .get, path: "/settings/operators", handler: operators),
+            RouteSpec(method: .post, path: "/settings/operators", handler: addOperator),
+            RouteSpec(method: .post, path: "/settings/operators/{operatorId}/delete", handler: removeOperator),
         ]
     }
 
@@ -225,13 +234,84 @@ struct WebUI: Sendable {
                                           webhookSecretToken: optional("webhookSecretToken"), plan: optional("plan"), apiUrl: optional("apiUrl"), tokenUrl: optional("tokenUrl"))
         do {
             let (view, _) = try await connectors.create(body, by: principal)
-            return Self.redirect("/connectors/\(view.id)")
+            return Self.redirect("/connectors/\(view.id)?connected=1")
         } catch let error as APIError {
             var kept = form
             kept["clientSecret"] = nil
             kept["webhookSecretToken"] = nil
-            return try await renderConnectorList(principal: principal, form: kept, problem: error.message + (error.fix.map { " " + $0 } ?? ""), status: error.status)
+            let report = error.details.flatMap { try? Self.reportDecoder.decode(ConnectionReport.self, from: JSONEncoder().encode($0)) }
+            return renderConnect(principal: principal, step: report == nil ? 2 : 3, form: kept, report: report,
+                                 problem: error.message + (error.fix.map { " " + $0 } ?? ""), status: error.status)
         }
+    }
+
+    // MARK: connect an app (instance name → credentials → validate → connected)
+
+    static let connectSteps = ["Instance name", "Credentials", "Validate", "Connected"]
+
+    /// The wizard's steps for the page at `current` (1-based); a step before it is done.
+    static func steps(_ current: Int) -> [String: Any] {
+        ["steps": connectSteps.enumerated().map { i, label -> [String: Any] in
+            ["n": i + 1, "label": label, "state": i + 1 < current ? "done" : (i + 1 == current ? "current" : "todo"), "current": i + 1 == current]
+        }]
+    }
+
+    static let reportDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// Each data source of a connection check with the scope it needs, for `source_health`.
+    static func health(_ report: ConnectionReport?) -> [String: Any] {
+        guard let report else { return ["sources": [[String: Any]]()] }
+        var values: [String: Any] = [
+            "sources": report.sources.map { h -> [String: Any] in
+                ["source": h.source.rawValue, "scope": h.source.scope, "ok": h.ok, "reason": h.reason ?? "",
+                 "granted": report.grantedScopes.contains(h.source.scope), "missing": !h.missingScopes.isEmpty || (report.status == .error && !h.ok)]
+            },
+            "headline": report.headline, "checkedAt": date(report.checkedAt),
+        ]
+        if !report.grantedScopes.isEmpty { values["grantedScopes"] = report.grantedScopes.joined(separator: ", ") }
+        if report.status == .degraded, !report.disabledControls.isEmpty { values["disabledControls"] = report.disabledControls.joined(separator: ", ") }
+        return values
+    }
+
+    func connectName(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        guard principal.isAdmin else { return errorPage(APIError.forbidden, principal: principal) }
+        return renderConnect(principal: principal, step: 1, form: ["name": request.query.string("name") ?? ""], report: nil, problem: nil, status: .ok)
+    }
+
+    func connectCredentials(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        guard principal.isAdmin else { return errorPage(APIError.forbidden, principal: principal) }
+        let name = (request.query.string("name") ?? "").trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 200 else {
+            return renderConnect(principal: principal, step: 1, form: ["name": name], report: nil,
+                                 problem: name.isEmpty ? "Give the instance a name, e.g. “Zoom – production”." : "The name is longer than 200 characters: shorten it.",
+                                 status: .unprocessableContent)
+        }
+        return renderConnect(principal: principal, step: 2, form: ["name": name], report: nil, problem: nil, status: .ok)
+    }
+
+    /// Steps 1–3 of connecting an app: the name, then the credentials (again, with the check's
+    /// per-source result, when Zoom refused them). Secrets are never written back into the page.
+    func renderConnect(principal: Principal, step: Int, form: [String: String], report: ConnectionReport?, problem: String?,
+                       status: HTTPResponse.Status) -> Response {
+        var shown = form
+        shown["nameQuery"] = Self.urlEncode(form["name"] ?? "")
+        let plan = form["plan"] ?? "pro"
+        var values: [String: Any] = Self.steps(step).merging([
+            "form": shown, "stepName": step == 1, "stepCredentials": step >= 2,
+            "plans": [("pro", "Pro"), ("business", "Business or higher"), ("free", "Free")].map { ["value": $0.0, "label": $0.1, "selected": $0.0 == plan] },
+            "customHosts": !(form["apiUrl"] ?? "").isEmpty || !(form["tokenUrl"] ?? "").isEmpty,
+        ]) { a, _ in a }
+        if let report { values["report"] = Self.health(report).merging(["healthCaption": "What Zoom answered, per data source"]) { a, _ in a } }
+        if let problem { values["problem"] = problem }
+        return page("connect", values, principal: principal, title: "Connect an app", status: status)
     }
 
     func connectorPage(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
@@ -243,13 +323,21 @@ struct WebUI: Sendable {
         var values: [String: Any] = ["connector": [
             "id": view.id, "name": view.name, "status": view.status, "statusDetail": view.statusDetail ?? "", "webhookUrlPath": view.webhookUrlPath,
         ]]
+        if request.query.string("connected") != nil {
+            values["justConnected"] = Self.steps(4)
+        }
+        let scan = try await deps.currentScan(connectorID: id)
         if let progress = try await deps.jobs.progress(connectorID: id) {
             var shown: [String: Any] = ["phase": progress.phase, "items": progress.items, "requests": progress.requests, "rateLimitWaits": progress.rateLimitWaits,
-                                        "running": !progress.finished]
+                                        "running": !progress.finished, "phaseStep": ["validating": 1, "reading": 2, "scoring": 3][progress.phase] ?? 4]
+            if let error = progress.error { shown["error"] = error }
             if let eta = progress.etaSeconds, !progress.finished { shown["eta"] = Int(eta) }
             values["progress"] = shown
+        } else if scan == nil, ![ConnectorStatus.disconnected.rawValue, ConnectorStatus.error.rawValue].contains(view.status) {
+            // The first sync is queued: no worker has taken it yet. The page script waits for it.
+            values["progress"] = ["phase": "queued", "items": 0, "requests": 0, "rateLimitWaits": 0, "running": true, "phaseStep": 0] as [String: Any]
         }
-        if let r = try await deps.currentScan(connectorID: id) {
+        if let r = scan {
             func rows(_ dict: [String: ScoreSummary]) -> [[String: Any]] {
                 dict.sorted { $0.key < $1.key }.map { ["name": $0.key, "achieved": Self.number($0.value.achieved), "max": Self.number($0.value.max), "percent": Self.number($0.value.percent)] }
             }
@@ -259,7 +347,9 @@ struct WebUI: Sendable {
                                "trendSVG": TrendChart.svg(daily.map { ($0.day, $0.percent) })]
         }
         let health = view.health
-        values["sources"] = (health?.sources ?? []).map { ["source": $0.source.rawValue, "ok": $0.ok, "reason": $0.reason ?? "", "scopes": $0.missingScopes] as [String: Any] }
+        values.merge(Self.health(health)) { a, _ in a }
+        values["healthCaption"] = "Each data source and the scope it needs"
+        if let health { values["health"] = ["headline": health.headline, "checkedAt": Self.date(health.checkedAt)] }
         if let fix = health?.fix { values["fix"] = fix }
         return page("connector", values, principal: principal, title: view.name)
     }
@@ -301,15 +391,18 @@ struct WebUI: Sendable {
         }
         let q = request.query
         let category = q.string("category"), severity = q.string("severity"), verdict = q.string("verdict"), state = q.string("state")
+        // Zoom is the only product so far; another product's filter matches nothing.
+        let product = q.string("product")
         let sort = q.string("sort") ?? "pointsLeft"
         let items = RecommendationSelection(categories: category.map { [$0] }, severities: severity.map { [$0] }, verdicts: verdict.map { [$0] },
-                                            states: state.map { [$0] }, sort: sort).apply(to: r)
+                                            states: state.map { [$0] }, sort: sort).apply(to: r).filter { _ in product == nil || product == "zoom" }
         let rows: [[String: Any]] = items.map {
             ["connectorId": id, "controlId": $0.controlId, "title": $0.title, "category": $0.category, "severity": $0.severity, "verdict": $0.verdict,
              "state": $0.state, "pointsLeft": Self.number($0.pointsLeft)]
         }
         let values: [String: Any] = [
             "connectorId": id, "connectorName": record.name, "items": rows, "total": rows.count,
+            "products": [["value": "zoom", "label": "Zoom", "selected": product == "zoom"]],
             "categories": Self.options(ControlCategory.allCases.map(\.rawValue), selected: category),
             "severities": Self.options(Severity.allCases.reversed().map(\.rawValue), selected: severity),
             "verdicts": Self.options(Verdict.allCases.map(\.rawValue), selected: verdict),
@@ -429,12 +522,35 @@ struct WebUI: Sendable {
         let sso = known.filter { $0.loginTypes?.contains(101) == true }.count
         let names = [0: "Facebook", 1: "Google", 24: "Apple", 27: "Microsoft", 100: "Zoom", 101: "SSO"]
         let types = [1: "Basic", 2: "Licensed", 4: "Unassigned", 99: "None"]
-        let items: [[String: Any]] = all.dropFirst(offset).prefix(100).map { u in
-            ["displayName": u.displayName, "email": u.email, "role": u.roleName ?? u.roleID, "type": types[u.type] ?? "\(u.type)", "status": u.status,
-             "loginTypes": u.loginTypes.map { $0.map { names[$0] ?? "\($0)" }.joined(separator: ", ") } ?? "not read", "lastLogin": Self.date(u.lastLoginTime)]
+        // Two-factor coverage comes from the MFA control's verdict: the account requires 2FA for all,
+        // for some groups or roles (those outside are its affected users), or for nobody.
+        let mfa = try await deps.currentScan(connectorID: id)?.findings.first { $0.controlId == "ZID-01" }
+        let uncovered = Set(mfa?.affectedUsers.map(\.email) ?? [])
+        func twoFactor(_ u: InventoryUser) -> String {
+            guard u.status == "active", let mfa else { return "—" }
+            switch mfa.verdict {
+            case .pass: return "required"
+            case .fail: return "not required"
+            case .warn: return uncovered.contains(u.email) ? "not required" : "required"
+            default: return "unknown"
+            }
         }
-        let coverage = known.isEmpty ? "login types are not in the user list (Zoom returns them per user); see the SSO and 2FA recommendations"
-            : "\(sso) of \(known.count) active users sign in with SSO"
+        let items: [[String: Any]] = all.dropFirst(offset).prefix(100).map { u in
+            let mfaState = twoFactor(u)
+            return ["displayName": u.displayName, "email": u.email, "role": u.roleName ?? u.roleID, "type": types[u.type] ?? "\(u.type)", "status": u.status,
+                    "loginTypes": u.loginTypes.map { $0.map { names[$0] ?? "\($0)" }.joined(separator: ", ") } ?? "not read", "lastLogin": Self.date(u.lastLoginTime),
+                    "twoFactor": mfaState, "twoFactorMissing": mfaState == "not required"]
+        }
+        var coverageParts: [String] = []
+        if let mfa, [.pass, .fail, .warn].contains(mfa.verdict) {
+            let covered = mfa.verdict == .pass ? active.count : (mfa.verdict == .fail ? 0 : active.filter { !uncovered.contains($0.email) }.count)
+            coverageParts.append("two-factor authentication is required for \(covered) of \(active.count) active users")
+        } else {
+            coverageParts.append("two-factor coverage is unknown until the account settings are read")
+        }
+        coverageParts.append(known.isEmpty ? "SSO use is not in the user list (Zoom returns login types per user); see the SSO recommendations"
+            : "\(sso) of \(known.count) active users sign in with SSO")
+        let coverage = coverageParts.joined(separator: "; ") + "."
         var values: [String: Any] = ["connectorId": id, "connectorName": record.name, "items": items, "total": all.count, "q": search ?? "",
                                      "capturedAt": inventory.map { Self.date($0.capturedAt) } as Any, "coverage": coverage]
         if offset + 100 < all.count { values["nextLink"] = "/connectors/\(id)/users?offset=\(offset + 100)" + (search.map { "&q=\(Self.urlEncode($0))" } ?? "") }
@@ -471,6 +587,56 @@ extension WebUI {
             ] as [String: Any]
         }
         return page("scans", values, principal: principal, title: "Scans")
+    }
+}
+
+extension WebUI {
+    /// Operators (who can sign in, with which role) and the audit log: admins only.
+    func operators(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        guard principal.isAdmin else { return errorPage(APIError(.forbidden, "forbidden", "Operators and the audit log are for admins."), principal: principal) }
+        return try await renderOperators(principal: principal, form: [:], problem: nil, flash: nil, status: .ok)
+    }
+
+    func renderOperators(principal: Principal, form: [String: String], problem: String?, flash: String?, status: HTTPResponse.Status) async throws -> Response {
+        let audit = try await deps.auth.auditLog(limit: 100)
+        var values: [String: Any] = [
+            "operators": try await deps.auth.operators().map {
+                ["id": $0.id, "email": $0.email, "role": $0.role, "createdAt": Self.date($0.createdAt), "isSelf": $0.id == principal.operatorID] as [String: Any]
+            },
+            "audit": audit.map { ["at": Self.date($0.at), "actor": $0.actor, "action": $0.action, "target": $0.target ?? "", "detail": $0.detail ?? ""] },
+            "auditCount": audit.count, "form": form,
+        ]
+        if let problem { values["problem"] = problem }
+        if let flash { values["flash"] = flash }
+        return page("operators", values, principal: principal, title: "Operators", status: status)
+    }
+
+    func addOperator(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let (principal, form): (Principal, [String: String])
+        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
+        do {
+            let op = try await auth.createOperator(email: form["email"] ?? "", password: form["password"] ?? "", role: form["role"] ?? "viewer", by: principal)
+            return try await renderOperators(principal: principal, form: [:], problem: nil, flash: "\(op.email) can now sign in as \(op.role).", status: .ok)
+        } catch let error as APIError {
+            return try await renderOperators(principal: principal, form: ["email": form["email"] ?? ""], problem: error.message + (error.fix.map { " " + $0 } ?? ""),
+                                             flash: nil, status: error.status)
+        }
+    }
+
+    func removeOperator(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let principal: Principal
+        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): principal = v.0 }
+        let id = try context.require("operatorId")
+        guard id != principal.operatorID else {
+            return try await renderOperators(principal: principal, form: [:], problem: "You cannot remove your own account. Ask another admin to do it.", flash: nil,
+                                             status: .conflict)
+        }
+        let email = try await deps.auth.operators().first { $0.id == id }?.email
+        guard try await deps.auth.deleteOperator(id: id) else { return errorPage(APIError.notFound("Operator \(id)"), principal: principal) }
+        try await deps.auth.audit(actor: principal.actor, action: "operator.delete", target: email ?? id, detail: nil, at: deps.now())
+        return Self.redirect("/settings/operators")
     }
 }
 
