@@ -133,7 +133,7 @@ struct WebUITests {
         }
     }
 
-    @Test("connect an app in steps: a name, then credentials; a refusal shows each data source and keeps no secret; missing scopes are named; a viewer cannot start it")
+    @Test("connect an app in steps: a name, then credentials; a refusal shows each data source and keeps no secret; missing scopes are named; a viewer cannot start it; a new secret is checked first; delete needs the name typed")
     func connectWizard() async throws {
         var tenant = TenantGenerator(users: 30, groups: 2, days: 1, seed: 97).generate()
         tenant.credentials.scopes.removeAll { $0.hasPrefix("report:") }
@@ -190,6 +190,24 @@ struct WebUITests {
             try await f.waitForSync(id)
             let users = try await admin.get("/connectors/\(id)/users")
             #expect(users.text.contains("<th scope=\"col\">2FA</th>") && users.text.contains("two-factor authentication is required for"))
+
+            // Manage: a wrong new secret is refused and the stored one kept; disconnect, reconnect; delete only with the name typed.
+            let page = try await admin.get("/connectors/\(id)")
+            let csrf = try #require(Browser.csrf(page.text))
+            let secretBefore = try await f.deps.connectors.secrets(id: id)?.clientSecret
+            let wrong = try await admin.post("/connectors/\(id)/reconnect", [("csrf", csrf), ("clientSecret", "rotated-but-wrong")])
+            #expect(wrong.status == 422 && wrong.text.contains("The stored secret was not changed"))
+            #expect(try await f.deps.connectors.secrets(id: id)?.clientSecret == secretBefore)
+            #expect(try await admin.post("/connectors/\(id)/disconnect", [("csrf", csrf)]).status == 303)
+            let paused = try await admin.get("/connectors/\(id)")
+            #expect(paused.text.contains("status-disconnected") && paused.text.contains(">Reconnect</button>") && !paused.text.contains("Disconnect (stop"))
+            #expect(try await admin.post("/connectors/\(id)/reconnect", [("csrf", csrf)]).status == 303)
+            #expect(try await f.deps.connectors.get(id: id)?.status != "disconnected")
+            let unconfirmed = try await admin.post("/connectors/\(id)/delete", [("csrf", csrf), ("confirm", "Zoom")])
+            #expect(unconfirmed.status == 422 && unconfirmed.text.contains("Nothing was deleted"))
+            #expect(try await f.deps.connectors.get(id: id) != nil)
+            #expect(try await admin.post("/connectors/\(id)/delete", [("csrf", csrf), ("confirm", "Zoom EU")]).status == 303)
+            #expect(try await f.deps.connectors.get(id: id) == nil)
         }
     }
 }

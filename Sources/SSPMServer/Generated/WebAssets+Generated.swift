@@ -129,9 +129,30 @@ enum WebAssets {
 <section class="card actions">
   <h2>Manage</h2>
   <form method="post" action="/connectors/{{connector.id}}/sync"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sync now</button></form>
-  <form method="post" action="/connectors/{{connector.id}}/reconnect"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Refresh the connection</button></form>
-  <form method="post" action="/connectors/{{connector.id}}/disconnect"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Disconnect</button></form>
-  <form method="post" action="/connectors/{{connector.id}}/delete"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">Delete with all its data</button></form>
+  <form method="post" action="/connectors/{{connector.id}}/reconnect"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{#disconnected}}Reconnect{{/disconnected}}{{^disconnected}}Check the connection again{{/disconnected}}</button></form>
+  {{^disconnected}}<form method="post" action="/connectors/{{connector.id}}/disconnect"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Disconnect (stop syncing, keep the data)</button></form>{{/disconnected}}
+</section>
+<section class="card">
+  <h2>New client secret</h2>
+  <form method="post" action="/connectors/{{connector.id}}/reconnect" class="narrow">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <p>After regenerating the secret in the Zoom App Marketplace (or to add a webhook secret token): it is checked against Zoom before it replaces the stored one.</p>
+    <label for="newSecret">Client secret</label>
+    <input id="newSecret" name="clientSecret" type="password" autocomplete="off">
+    <label for="newWebhookToken">Webhook secret token (optional)</label>
+    <input id="newWebhookToken" name="webhookSecretToken" type="password" autocomplete="off">
+    <button type="submit">Check and save</button>
+  </form>
+</section>
+<section class="card">
+  <h2>Delete</h2>
+  <form method="post" action="/connectors/{{connector.id}}/delete" class="narrow">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <p>Deletes the connector with its stored secrets, activity, scans and recommendation states. This cannot be undone; disconnecting keeps the data.</p>
+    <label for="confirmName">Type the instance name, <strong>{{connector.name}}</strong>, to confirm</label>
+    <input id="confirmName" name="confirm" autocomplete="off" required>
+    <button type="submit" class="danger">Delete with all its data</button>
+  </form>
 </section>
 {{/isAdmin}}
 {{> layout_footer}}

@@ -322,7 +322,7 @@ struct WebUI: Sendable {
         let view = try await connectors.view(record)
         var values: [String: Any] = ["connector": [
             "id": view.id, "name": view.name, "status": view.status, "statusDetail": view.statusDetail ?? "", "webhookUrlPath": view.webhookUrlPath,
-        ]]
+        ], "disconnected": view.status == ConnectorStatus.disconnected.rawValue]
         if request.query.string("connected") != nil {
             values["justConnected"] = Self.steps(4)
         }
@@ -355,16 +355,25 @@ struct WebUI: Sendable {
     }
 
     func connectorAction(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
-        let principal: Principal
-        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): principal = v.0 }
+        let (principal, form): (Principal, [String: String])
+        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
         let id = try context.require("connectorId")
         let action = try context.require("action")
+        func optional(_ key: String) -> String? { (form[key] ?? "").isEmpty ? nil : form[key] }
         do {
             switch action {
             case "sync": try await connectors.syncNow(id, posture: true, by: principal)
-            case "reconnect": _ = try await connectors.reconnect(id, ReconnectRequest(), by: principal)
+            case "reconnect":
+                let report = try await connectors.reconnect(id, ReconnectRequest(clientSecret: optional("clientSecret"), webhookSecretToken: optional("webhookSecretToken")),
+                                                            by: principal)
+                if report.status == .error { return errorPage(APIError(.unprocessableContent, "connection_failed", report.headline, fix: report.fix), principal: principal) }
             case "disconnect": try await connectors.disconnect(id, by: principal)
             case "delete":
+                let record = try await connectors.connector(id)
+                guard (form["confirm"] ?? "").trimmingCharacters(in: .whitespaces) == record.name else {
+                    return errorPage(APIError(.unprocessableContent, "not_confirmed", "Nothing was deleted: the name typed to confirm is not “\(record.name)”.",
+                                              fix: "Go back and type the instance name exactly."), principal: principal)
+                }
                 try await connectors.delete(id, by: principal)
                 return Self.redirect("/connectors")
             default: return errorPage(APIError.notFound("Action \(action)"), principal: principal)
