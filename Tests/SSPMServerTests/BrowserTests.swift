@@ -181,7 +181,12 @@ struct BrowserTests {
         #expect(operatorsPage.contains("<td>connector.create</td>") && operatorsPage.contains("<td>control.state</td>"))
         try await audit(b, "operators")
         try await b.screenshot(to: shots + "/09-operators.png")
+        try await b.open(f.base + "/connectors/\(id)/scans")
+        try await audit(b, "scans")
+        try await b.screenshot(to: shots + "/10-scans.png")
         try await b.follow("form.signout button")
+        try await audit(b, "sign-in")
+        try await b.screenshot(to: shots + "/00-sign-in.png")
         // The viewer signs in with the keyboard alone: the first Tab reaches "Skip to content", more reach the form, Enter sends it.
         try await b.press(WebDriver.tab)
         #expect(try await b.script("return document.activeElement.className;").stringValue == "skip")

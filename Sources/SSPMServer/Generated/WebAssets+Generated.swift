@@ -7,12 +7,11 @@ enum WebAssets {
 <p class="crumbs"><a href="/connectors">App connectors</a> › <a href="/connectors/{{connectorId}}">{{connectorName}}</a> › Activity log</p>
 <h1>Activity log</h1>
 <form method="get" action="/connectors/{{connectorId}}/activities" class="filters">
-  <label for="user">User</label><input id="user" name="user" type="text" value="{{q.user}}">
-  <label for="type">Type</label>
-  <select id="type" name="type"><option value="">All</option>{{#types}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/types}}</select>
-  <label for="from">From</label><input id="from" name="from" type="date" value="{{q.from}}">
-  <label for="to">To</label><input id="to" name="to" type="date" value="{{q.to}}">
-  <label for="ip">IP address</label><input id="ip" name="ip" type="text" value="{{q.ip}}">
+  <div class="field"><label for="user">User</label><input id="user" name="user" type="text" value="{{q.user}}"></div>
+  <div class="field"><label for="type">Type</label><select id="type" name="type"><option value="">All</option>{{#types}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/types}}</select></div>
+  <div class="field"><label for="from">From</label><input id="from" name="from" type="date" value="{{q.from}}"></div>
+  <div class="field"><label for="to">To</label><input id="to" name="to" type="date" value="{{q.to}}"></div>
+  <div class="field"><label for="ip">IP address</label><input id="ip" name="ip" type="text" value="{{q.ip}}"></div>
   <button type="submit">Filter</button>
 </form>
 <p><a href="{{csvLink}}">Export CSV</a> (these filters, up to 5,000 rows)</p>
@@ -327,18 +326,12 @@ enum WebAssets {
 <p class="crumbs"><a href="/connectors">App connectors</a> › <a href="/connectors/{{connectorId}}">{{connectorName}}</a> › Recommended actions</p>
 <h1>Recommended actions</h1>
 <form method="get" action="/connectors/{{connectorId}}/recommendations" class="filters">
-  <label for="product">Product</label>
-  <select id="product" name="product"><option value="">All</option>{{#products}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/products}}</select>
-  <label for="category">Category</label>
-  <select id="category" name="category"><option value="">All</option>{{#categories}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/categories}}</select>
-  <label for="severity">Severity</label>
-  <select id="severity" name="severity"><option value="">All</option>{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/severities}}</select>
-  <label for="verdict">Verdict</label>
-  <select id="verdict" name="verdict"><option value="">All</option>{{#verdicts}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/verdicts}}</select>
-  <label for="state">State</label>
-  <select id="state" name="state"><option value="">All</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/states}}</select>
-  <label for="sort">Sort by</label>
-  <select id="sort" name="sort">{{#sorts}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/sorts}}</select>
+  <div class="field"><label for="product">Product</label><select id="product" name="product"><option value="">All</option>{{#products}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/products}}</select></div>
+  <div class="field"><label for="category">Category</label><select id="category" name="category"><option value="">All</option>{{#categories}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/categories}}</select></div>
+  <div class="field"><label for="severity">Severity</label><select id="severity" name="severity"><option value="">All</option>{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/severities}}</select></div>
+  <div class="field"><label for="verdict">Verdict</label><select id="verdict" name="verdict"><option value="">All</option>{{#verdicts}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/verdicts}}</select></div>
+  <div class="field"><label for="state">State</label><select id="state" name="state"><option value="">All</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/states}}</select></div>
+  <div class="field"><label for="sort">Sort by</label><select id="sort" name="sort">{{#sorts}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/sorts}}</select></div>
   <button type="submit">Apply</button>
 </form>
 <p>{{total}} action(s).</p>
@@ -418,7 +411,7 @@ enum WebAssets {
 <h1>Users</h1>
 <p>{{total}} user(s){{#capturedAt}}, read {{.}}{{/capturedAt}}. Coverage: {{coverage}}</p>
 <form method="get" action="/connectors/{{connectorId}}/users" class="filters">
-  <label for="q">Search</label><input id="q" name="q" value="{{q}}">
+  <div class="field"><label for="q">Search</label><input id="q" name="q" value="{{q}}"></div>
   <button type="submit">Search</button>
 </form>
 <div class="quick-filter" data-quick-filter="user-table" hidden>
@@ -482,6 +475,8 @@ progress { width: 100%; max-width: 32rem; height: 1rem; }
 code { overflow-wrap: anywhere; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 button.small { margin: 0; padding: .2rem .6rem; font-size: .9rem; }
+.filters .field { display: flex; flex-direction: column; gap: .15rem; } .filters button { margin-top: 0; }
+header nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
 
 """##
 
