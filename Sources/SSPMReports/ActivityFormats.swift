@@ -37,12 +37,19 @@ public enum ActivityFormatter {
 
     public static let csvHeader = ["time", "kind", "user", "ipAddress", "action", "target", "detail", "fingerprint"]
 
+    /// Text from Zoom may start like a spreadsheet formula (`=HYPERLINK(…)`); opened in Excel or
+    /// Sheets it would run. Such a cell gets a leading apostrophe, as OWASP advises for CSV exports.
+    public static func spreadsheetSafe(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return cell }
+        return "'" + cell
+    }
+
     public static func csv(_ items: [ActivityRecord], header: Bool = true) throws -> String {
         let writer = try CSVWriter(stream: .toMemory())
         if header { try writer.write(row: csvHeader) }
         for a in items {
             let s = summary(a)
-            try writer.write(row: [isoString(a.occurredAt), a.kind, a.user, a.ipAddress ?? "", s.action, s.target, s.detail, a.fingerprint])
+            try writer.write(row: [isoString(a.occurredAt), a.kind, a.user, a.ipAddress ?? "", s.action, s.target, s.detail, a.fingerprint].map(spreadsheetSafe))
         }
         writer.stream.close()
         let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()

@@ -109,7 +109,7 @@ public enum ScanFormatter {
                 f.controlId, f.title, f.category.rawValue, f.severity.rawValue, f.verdict.rawValue, f.state.rawValue,
                 fmt(f.score), fmt(f.maxScore), f.affectedGroups.map(\.name).joined(separator: "; "),
                 f.affectedUsers.map(\.email).joined(separator: "; "), f.detail, f.remediation, f.portalPath,
-            ])
+            ].map(ActivityFormatter.spreadsheetSafe))  // group names and details come from Zoom
         }
         writer.stream.close()
         let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()

@@ -49,14 +49,16 @@ enum JSONResponse {
         return encoder
     }()
 
+    static let noSniff = HTTPField.Name("X-Content-Type-Options")!
+
     static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store", Self.noSniff: "nosniff"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok, extra: HTTPFields = [:]) -> Response {
-        var headers: HTTPFields = [.contentType: contentType]
+        var headers: HTTPFields = [.contentType: contentType, Self.noSniff: "nosniff"]
         for field in extra { headers.append(field) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }

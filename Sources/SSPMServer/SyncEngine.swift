@@ -97,7 +97,7 @@ public struct SyncEngine: Sendable {
         // 1. Validate.
         let report = await ZoomConnectionValidator(client: client).validate(now: deps.now())
         if report.status == .error {
-            try? await deps.connectors.transition(id: id, to: report.status.rawValue, detail: report.headline, health: report, at: deps.now())
+            try? await deps.connectors.transition(id: id, to: report.status.rawValue, detail: report.headline, health: report, at: deps.now(), unlessDisconnected: true)
             ticker.cancel()
             return await finish(job: job, owner: owner, runID: runID, board: board, clockStart: clockStart, error: report.headline + (report.fix.map { " " + $0 } ?? ""),
                                 stats: await client.stats(), postureRan: false)
@@ -171,14 +171,16 @@ public struct SyncEngine: Sendable {
             let stats = await client.stats()
             let status: ConnectorStatus = problems.isEmpty && report.status == .connected ? .connected : .degraded
             let detail = problems.isEmpty ? report.headline : "Synced with problems: " + problems.joined(separator: "; ")
-            try await deps.connectors.transition(id: id, to: status.rawValue, detail: String(detail.prefix(2000)), health: report, at: deps.now())
+            try await deps.connectors.transition(id: id, to: status.rawValue, detail: String(detail.prefix(2000)), health: report, at: deps.now(),
+                                                 unlessDisconnected: true)
             try await deps.connectors.setLastSync(id: id, at: deps.now())
             return await finish(job: job, owner: owner, runID: runID, board: board, clockStart: clockStart, error: nil, stats: stats, postureRan: postureRan)
         } catch is LeaseLost {
             return Outcome(ok: false, detail: "lease lost")
         } catch {
             ticker.cancel()
-            try? await deps.connectors.transition(id: id, to: ConnectorStatus.error.rawValue, detail: "Sync failed: \(String(describing: error).prefix(500))", health: nil, at: deps.now())
+            try? await deps.connectors.transition(id: id, to: ConnectorStatus.error.rawValue, detail: "Sync failed: \(String(describing: error).prefix(500))", health: nil, at: deps.now(),
+                                                  unlessDisconnected: true)
             return await finish(job: job, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)", stats: await client.stats(), postureRan: false)
         }
     }

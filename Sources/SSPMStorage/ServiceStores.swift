@@ -63,7 +63,11 @@ extension SQLConnectorStore {
     }
 
     /// Sets the status and records the change (when it is one) in `connector_events`; one transaction.
-    public func transition(id: String, to status: String, detail: String?, health: ConnectionReport?, at: Date) async throws {
+    /// Records a status change (and the health report, when given). With `unlessDisconnected`, a
+    /// connector an operator disconnected meanwhile stays disconnected (a sync that was running
+    /// when they did must not undo it); only its health is updated.
+    public func transition(id: String, to status: String, detail: String?, health: ConnectionReport?, at: Date,
+                           unlessDisconnected: Bool = false) async throws {
         let healthJSON = try health.map { try encodeJSON($0) }
         try await storage.transaction { db in
             guard let row = try await db.raw("SELECT status, status_detail FROM connectors WHERE id = \(bind: id)").first() else {
@@ -71,6 +75,10 @@ extension SQLConnectorStore {
             }
             let old = try row.decode(column: "status", as: String.self)
             let oldDetail = try row.decode(column: "status_detail", as: String?.self)
+            if unlessDisconnected, old == "disconnected" {
+                if let healthJSON { try await db.raw("UPDATE connectors SET health = \(bind: healthJSON) WHERE id = \(bind: id)").run() }
+                return
+            }
             if let healthJSON {
                 try await db.raw("UPDATE connectors SET status = \(bind: status), status_detail = \(bind: detail), health = \(bind: healthJSON), updated_at = \(bind: millis(at)) WHERE id = \(bind: id)").run()
             } else {

@@ -317,4 +317,23 @@ struct ConnectorLifecycleTests {
             #expect(events.filter { $0["class_uid"]?.intValue == 3004 }.count == operations.count - userOps)
         }
     }
+
+    @Test("a connector disconnected while its sync runs stays disconnected when that sync ends")
+    func disconnectDuringSync() async throws {
+        let tenant = TenantGenerator(users: 30, groups: 1, days: 2, seed: 73).generate()
+        try await ServerFixture.with(tenant) { f in
+            // The sync's operation-log read hangs (the connection check reads it with another page size).
+            await f.sim.engine.updateFaults { $0.stallPath = "/report/operationlogs*page_size=300" }
+            let id = try await f.createConnector()
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await f.send("GET", "/api/v1/connectors/\(id)/progress").json["progress"]?["phase"]?.stringValue != "reading", ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await f.send("POST", "/api/v1/connectors/\(id)/disconnect").status == 200)
+            await f.sim.engine.updateFaults { $0.stallPath = nil }
+            let progress = try await f.waitForSync(id)
+            #expect(progress["progress"]?["finished"]?.boolValue == true)
+            #expect(try await f.deps.connectors.get(id: id)?.status == "disconnected")
+        }
+    }
 }

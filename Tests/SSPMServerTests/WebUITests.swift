@@ -210,4 +210,63 @@ struct WebUITests {
             #expect(try await f.deps.connectors.get(id: id) == nil)
         }
     }
+
+    @Test("no Swift nil in pages, security headers on redirects, a form too large is a page not a 500, the state form keeps what was typed and shows the current state")
+    func pageEdges() async throws {
+        let tenant = TenantGenerator(users: 20, groups: 1, days: 1, seed: 99).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            let admin = Browser(f)
+            try await admin.login(ServerFixture.adminEmail, ServerFixture.adminPassword)
+
+            // Redirects carry the same headers as pages.
+            let root = try await admin.get("/")
+            #expect(root.status == 303 && root.headers.value("content-security-policy")?.contains("default-src 'self'") == true)
+            #expect(root.headers.value("x-content-type-options") == "nosniff" && root.headers.value("cache-control") == "no-store")
+
+            // The last activity page has no next link; a bad cursor is an error page without "nil".
+            var next: String? = "/connectors/\(id)/activities"
+            var pages = 0
+            while let path = next, pages < 50 {
+                let page = try await admin.get(path)
+                #expect(page.status == 200 && !page.text.contains("nil"))
+                next = page.text.range(of: #"href="([^"]+)" rel="next""#, options: .regularExpression)
+                    .map { String(page.text[$0].dropFirst(6).prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&") }
+                pages += 1
+            }
+            #expect(pages >= 1 && pages < 50)
+            let badCursor = try await admin.get("/connectors/\(id)/activities?cursor=garbage")
+            #expect(badCursor.status == 400 && !badCursor.text.contains("nil") && badCursor.text.contains("<html"))
+
+            // A state set without a rationale shows no "nil"; the form shows the current state.
+            let detail = try await admin.get("/connectors/\(id)/recommendations/ZID-01")
+            let token = try #require(Browser.csrf(detail.text))
+            #expect(try await admin.post("/connectors/\(id)/recommendations/ZID-01/state", [("csrf", token), ("state", "planned")]).status == 303)
+            let planned = try await admin.get("/connectors/\(id)/recommendations/ZID-01")
+            #expect(!planned.text.contains("nil") && planned.text.contains(#"<option value="planned" selected>"#))
+            // A refused change keeps what was typed.
+            let refused = try await admin.post("/connectors/\(id)/recommendations/ZID-01/state", [("csrf", token), ("state", "risk_accepted"), ("rationale", "Kept text")])
+            #expect(refused.status == 400 && refused.text.contains(">Kept text</textarea>") && refused.text.contains(#"<option value="risk_accepted" selected>"#))
+
+            // A form over 64 KB: an error page (413), nothing saved.
+            let huge = try await admin.post("/connectors/\(id)/recommendations/ZID-01/state",
+                                            [("csrf", token), ("state", "risk_accepted"), ("rationale", String(repeating: "x", count: 70_000))])
+            #expect(huge.status == 413 && huge.text.contains("larger than 64 KB") && huge.headers.value("content-type")?.hasPrefix("text/html") == true)
+            #expect(try await f.deps.posture.stateChanges(connectorID: id, controlID: "ZID-01").count == 1)
+
+            // An empty "new client secret" form says so; a disconnected connector offers no "Sync now".
+            let empty = try await admin.post("/connectors/\(id)/reconnect", [("csrf", token), ("rotate", "1"), ("clientSecret", ""), ("webhookSecretToken", "")])
+            #expect(empty.status == 422 && empty.text.contains("both fields were empty"))
+            #expect(try await admin.post("/connectors/\(id)/disconnect", [("csrf", token)]).status == 303)
+            let paused = try await admin.get("/connectors/\(id)")
+            #expect(!paused.text.contains(">Sync now<"))
+            let refusedSync = try await admin.post("/connectors/\(id)/sync", [("csrf", token)])
+            #expect(refusedSync.status == 409 && refusedSync.text.contains("Use Reconnect") && !refusedSync.text.contains("/api/v1"))
+
+            // After setup, posting the setup form again leads to sign-in.
+            let anonymous = Browser(f)
+            #expect(try await anonymous.post("/setup", [("email", "x@example.com"), ("password", "another-long-password")]).headers.value("location") == "/login")
+        }
+    }
 }

@@ -7,7 +7,7 @@ enum WebAssets {
 <p class="crumbs"><a href="/connectors">App connectors</a> › <a href="/connectors/{{connectorId}}">{{connectorName}}</a> › Activity log</p>
 <h1>Activity log</h1>
 <form method="get" action="/connectors/{{connectorId}}/activities" class="filters">
-  <div class="field"><label for="user">User</label><input id="user" name="user" type="text" value="{{q.user}}"></div>
+  <div class="field"><label for="user">User e-mail</label><input id="user" name="user" type="email" value="{{q.user}}"></div>
   <div class="field"><label for="type">Type</label><select id="type" name="type"><option value="">All</option>{{#types}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/types}}</select></div>
   <div class="field"><label for="from">From</label><input id="from" name="from" type="date" value="{{q.from}}"></div>
   <div class="field"><label for="to">To</label><input id="to" name="to" type="date" value="{{q.to}}"></div>
@@ -127,7 +127,7 @@ enum WebAssets {
 {{#isAdmin}}
 <section class="card actions">
   <h2>Manage</h2>
-  <form method="post" action="/connectors/{{connector.id}}/sync"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sync now</button></form>
+  {{^disconnected}}<form method="post" action="/connectors/{{connector.id}}/sync"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sync now</button></form>{{/disconnected}}
   <form method="post" action="/connectors/{{connector.id}}/reconnect"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{#disconnected}}Reconnect{{/disconnected}}{{^disconnected}}Check the connection again{{/disconnected}}</button></form>
   {{^disconnected}}<form method="post" action="/connectors/{{connector.id}}/disconnect"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Disconnect (stop syncing, keep the data)</button></form>{{/disconnected}}
 </section>
@@ -135,6 +135,7 @@ enum WebAssets {
   <h2>New client secret</h2>
   <form method="post" action="/connectors/{{connector.id}}/reconnect" class="narrow">
     <input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="rotate" value="1">
     <p>After regenerating the secret in the Zoom App Marketplace (or to add a webhook secret token): it is checked against Zoom before it replaces the stored one.</p>
     <label for="newSecret">Client secret</label>
     <input id="newSecret" name="clientSecret" type="password" autocomplete="off">
@@ -303,17 +304,11 @@ enum WebAssets {
   <form method="post" action="/connectors/{{connectorId}}/recommendations/{{f.controlId}}/state">
     <input type="hidden" name="csrf" value="{{csrf}}">
     <label for="state">State</label>
-    <select id="state" name="state">
-      <option value="planned">Planned</option>
-      <option value="risk_accepted">Risk accepted (needs a rationale and an expiry)</option>
-      <option value="resolved_third_party">Resolved through a third party</option>
-      <option value="resolved_alternate">Resolved through an alternate mitigation</option>
-      <option value="to_address">To address (clear)</option>
-    </select>
+    <select id="state" name="state">{{#stateOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/stateOptions}}</select>
     <label for="rationale">Rationale</label>
-    <textarea id="rationale" name="rationale" rows="3"></textarea>
+    <textarea id="rationale" name="rationale" rows="3" maxlength="2000">{{form.rationale}}</textarea>
     <label for="expiresAt">Expires (for an accepted risk)</label>
-    <input id="expiresAt" name="expiresAt" type="date">
+    <input id="expiresAt" name="expiresAt" type="date" value="{{form.expiresAt}}">
     <button type="submit">Save</button>
   </form>
 </section>
@@ -423,7 +418,7 @@ enum WebAssets {
   {{#items}}<tr><td>{{displayName}}<br><small>{{email}}</small></td><td>{{role}}</td><td>{{type}}</td><td>{{status}}</td><td>{{#twoFactorMissing}}<span class="bad">{{twoFactor}}</span>{{/twoFactorMissing}}{{^twoFactorMissing}}{{twoFactor}}{{/twoFactorMissing}}</td><td>{{loginTypes}}</td><td>{{lastLogin}}</td></tr>{{/items}}
   </tbody>
 </table></div>
-{{#nextLink}}<p><a href="{{.}}" rel="next">Next page →</a></p>{{/nextLink}}
+<p>{{#prevLink}}<a href="{{.}}" rel="prev">← Previous page</a> {{/prevLink}}{{#nextLink}}<a href="{{.}}" rel="next">Next page →</a>{{/nextLink}}</p>
 {{> layout_footer}}
 
 """##,

@@ -35,7 +35,21 @@ struct WebUI: Sendable {
         .cacheControl: "no-store",
     ]
 
+    /// The pages; an `APIError` a page handler throws (a form too large, a bad id) is answered with
+    /// an error page rather than the API's JSON.
     var routes: [RouteSpec] {
+        pages.map { spec in
+            RouteSpec(method: spec.method, path: spec.path, handler: { request, context in
+                do { return try await spec.handler(request, context) } catch let error as APIError {
+                    var response = errorPage(error, principal: nil)
+                    for field in error.headers { response.headers.append(field) }
+                    return response
+                }
+            })
+        }
+    }
+
+    var pages: [RouteSpec] {
         [
             RouteSpec(method: .get, path: "/", handler: { _, _ in Self.redirect("/connectors") }),
             RouteSpec(method: .get, path: "/static/app.css", handler: { _, _ in
@@ -71,7 +85,8 @@ struct WebUI: Sendable {
     // MARK: plumbing
 
     static func redirect(_ location: String, cookie: String? = nil) -> Response {
-        var headers: HTTPFields = [.location: location]
+        var headers = securityHeaders
+        headers[.location] = location
         if let cookie { headers[.setCookie] = cookie }
         return Response(status: .seeOther, headers: headers)
     }
@@ -85,11 +100,26 @@ struct WebUI: Sendable {
             context["csrf"] = principal.csrf ?? ""
             context["isAdmin"] = principal.isAdmin
         }
-        let html = library.render(context, withTemplate: template) ?? "template \(template) is missing"
+        let html = library.render(Self.unwrapped(context), withTemplate: template) ?? "template \(template) is missing"
         var headers = Self.securityHeaders
         headers[.contentType] = "text/html; charset=utf-8"
         for field in extraHeaders { headers.append(field) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Mustache shows a Swift Optional that is nil as "nil" (and a present one as "Optional(…)"):
+    /// optionals are unwrapped and nils dropped, so `{{#key}}` sections are skipped for them.
+    static func unwrapped(_ context: [String: Any]) -> [String: Any] { context.compactMapValues(unwrap) }
+
+    static func unwrap(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let child = mirror.children.first else { return nil }
+            return unwrap(child.value)
+        }
+        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues(unwrap) }
+        if let array = value as? [Any], !(value is [String]) { return array.compactMap(unwrap) }
+        return value
     }
 
     func errorPage(_ error: APIError, principal: Principal?) -> Response {
@@ -105,7 +135,10 @@ struct WebUI: Sendable {
     }
 
     static func form(_ request: Request) async throws -> [String: String] {
-        var buffer = try await request.body.collect(upTo: 64 << 10)
+        var buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: 64 << 10) } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "too_large", "The form is larger than 64 KB, so nothing was saved.", fix: "Go back, shorten the text and send it again.")
+        }
         let text = buffer.readString(length: buffer.readableBytes) ?? ""
         return Dictionary(FormEncoding.pairs(text), uniquingKeysWith: { _, last in last })
     }
@@ -167,7 +200,10 @@ struct WebUI: Sendable {
             let (_, token, _) = try await auth.login(email: form["email"] ?? "", password: form["password"] ?? "", remoteAddress: context.remoteAddress)
             return Self.redirect("/connectors", cookie: Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies))
         } catch let error as APIError {
-            return freshForm("login", ["problem": error.message + (error.fix.map { " " + $0 } ?? ""), "email": form["email"] ?? ""], title: "Sign in", status: error.status)
+            var response = freshForm("login", ["problem": error.message + (error.fix.map { " " + $0 } ?? ""), "email": form["email"] ?? ""], title: "Sign in",
+                                     status: error.status)
+            for field in error.headers { response.headers.append(field) }
+            return response
         }
     }
 
@@ -177,6 +213,7 @@ struct WebUI: Sendable {
     }
 
     func setup(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        if try await deps.auth.operatorCount() > 0 { return Self.redirect("/login") }
         let form = try await Self.form(request)
         guard checkFormToken(request, form) else { return freshForm("setup", ["problem": "The form expired: try again."], title: "Set up", status: .forbidden) }
         do {
@@ -205,10 +242,11 @@ struct WebUI: Sendable {
     func connectorList(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
         switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
-        return try await renderConnectorList(principal: principal, form: [:], problem: nil, status: .ok)
+        return try await renderConnectorList(principal: principal, form: [:], problem: nil, status: .ok,
+                                             flash: request.query.string("deleted") != nil ? "The connector was deleted with its data." : nil)
     }
 
-    func renderConnectorList(principal: Principal, form: [String: String], problem: String?, status: HTTPResponse.Status) async throws -> Response {
+    func renderConnectorList(principal: Principal, form: [String: String], problem: String?, status: HTTPResponse.Status, flash: String? = nil) async throws -> Response {
         var rows: [[String: Any]] = []
         for c in try await deps.connectors.list() {
             let view = try await connectors.view(c)
@@ -222,6 +260,7 @@ struct WebUI: Sendable {
         }
         var values: [String: Any] = ["connectors": rows, "hasConnectors": !rows.isEmpty, "form": form]
         if let problem { values["problem"] = problem }
+        if let flash { values["flash"] = flash }
         return page("connectors", values, principal: principal, title: "App connectors", status: status)
     }
 
@@ -268,7 +307,7 @@ struct WebUI: Sendable {
         var values: [String: Any] = [
             "sources": report.sources.map { h -> [String: Any] in
                 ["source": h.source.rawValue, "scope": h.source.scope, "ok": h.ok, "reason": h.reason ?? "",
-                 "granted": report.grantedScopes.contains(h.source.scope), "missing": !h.missingScopes.isEmpty || (report.status == .error && !h.ok)]
+                 "granted": report.grantedScopes.contains(h.source.scope), "missing": !h.missingScopes.isEmpty]
             },
             "headline": report.headline, "checkedAt": date(report.checkedAt),
         ]
@@ -364,6 +403,10 @@ struct WebUI: Sendable {
             switch action {
             case "sync": try await connectors.syncNow(id, posture: true, by: principal)
             case "reconnect":
+                if form["rotate"] != nil, optional("clientSecret") == nil, optional("webhookSecretToken") == nil {
+                    return errorPage(APIError(.unprocessableContent, "nothing_to_save", "Nothing was saved: both fields were empty.",
+                                              fix: "Go back and paste the new client secret, the webhook secret token, or both."), principal: principal)
+                }
                 let report = try await connectors.reconnect(id, ReconnectRequest(clientSecret: optional("clientSecret"), webhookSecretToken: optional("webhookSecretToken")),
                                                             by: principal)
                 if report.status == .error { return errorPage(APIError(.unprocessableContent, "connection_failed", report.headline, fix: report.fix), principal: principal) }
@@ -375,9 +418,12 @@ struct WebUI: Sendable {
                                               fix: "Go back and type the instance name exactly."), principal: principal)
                 }
                 try await connectors.delete(id, by: principal)
-                return Self.redirect("/connectors")
+                return Self.redirect("/connectors?deleted=1")
             default: return errorPage(APIError.notFound("Action \(action)"), principal: principal)
             }
+        } catch let error as APIError where error.code == "disconnected" {
+            return errorPage(APIError(.conflict, "disconnected", "The connector is disconnected, so it does not sync.",
+                                      fix: "Use Reconnect on the connector's page first."), principal: principal)
         } catch let error as APIError {
             return errorPage(error, principal: principal)
         }
@@ -421,13 +467,17 @@ struct WebUI: Sendable {
         return page("recommendations", values, principal: principal, title: "Recommended actions")
     }
 
+    /// The states an admin can set on the action's page (`completed` is the verdict's, not a choice).
+    static let stateChoices = [("to_address", "To address"), ("planned", "Planned"), ("risk_accepted", "Risk accepted (needs a rationale and an expiry)"),
+                               ("resolved_third_party", "Resolved through a third party"), ("resolved_alternate", "Resolved through an alternate mitigation")]
+
     func recommendation(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
         switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
         return try await renderRecommendation(request, context, principal: principal, problem: nil, flash: nil)
     }
 
-    func renderRecommendation(_ request: Request, _ context: SSPMRequestContext, principal: Principal, problem: String?, flash: String?,
+    func renderRecommendation(_ request: Request, _ context: SSPMRequestContext, principal: Principal, problem: String?, flash: String?, form: [String: String] = [:],
                               status: HTTPResponse.Status = .ok) async throws -> Response {
         let id = try context.require("connectorId")
         let controlID = try context.require("controlId")
@@ -454,6 +504,8 @@ struct WebUI: Sendable {
             "users": f.affectedUsers.prefix(200).map { ["email": $0.email] }, "moreUsers": f.affectedUsers.count > 200 ? f.affectedUsers.count - 200 : 0,
             "hasGroups": !f.affectedGroups.isEmpty, "hasUsers": !f.affectedUsers.isEmpty,
             "rationale": m.rationale, "threats": m.threats.joined(separator: ", "), "hasThreats": !m.threats.isEmpty,
+            "stateOptions": Self.stateChoices.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (form["state"] ?? f.state.rawValue)] },
+            "form": ["rationale": form["rationale"] ?? "", "expiresAt": form["expiresAt"] ?? ""],
             "userImpact": m.userImpact.rawValue, "implementationCost": m.implementationCost.rawValue, "history": history, "changes": changes,
         ]
         if values["moreUsers"] as? Int == 0 { values["moreUsers"] = nil }
@@ -475,6 +527,7 @@ struct WebUI: Sendable {
                                            caller: principal)
         } catch let error as APIError {
             return try await renderRecommendation(request, context, principal: principal, problem: error.message + (error.fix.map { " " + $0 } ?? ""), flash: nil,
+                                                  form: form,
                                                   status: error.status)
         }
         return Self.redirect("/connectors/\(id)/recommendations/\(controlID)")
@@ -491,7 +544,9 @@ struct WebUI: Sendable {
         let type = q.string("type")
         let query: ActivityQuery
         do {
-            query = ActivityQuery(connectorID: id, kinds: type.map { [$0] }, user: q.string("user"), ipAddress: q.string("ip"),
+            // Zoom reports e-mail addresses in lower case; a typed "Ann@Example.com" should still match.
+            query = ActivityQuery(connectorID: id, kinds: type.map { [$0] }, user: q.string("user").map { $0.trimmingCharacters(in: .whitespaces).lowercased() },
+                                  ipAddress: q.string("ip").map { $0.trimmingCharacters(in: .whitespaces) },
                                   from: try q.date("from"), to: try q.date("to", endOfDay: true), cursor: q.string("cursor"), limit: 100)
         } catch let error as APIError {
             return errorPage(error, principal: principal)
@@ -521,7 +576,8 @@ struct WebUI: Sendable {
         switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
-        let search = request.query.string("q")?.lowercased()
+        let typed = request.query.string("q")
+        let search = typed?.lowercased()
         let offset = (try? request.query.int("offset", default: 0, range: 0...10_000_000)) ?? 0
         let inventory = try await deps.posture.inventory(connectorID: id)
         let all = (inventory?.users ?? []).filter { u in search.map { u.email.lowercased().contains($0) || u.displayName.lowercased().contains($0) } ?? true }
@@ -560,9 +616,10 @@ struct WebUI: Sendable {
         coverageParts.append(known.isEmpty ? "SSO use is not in the user list (Zoom returns login types per user); see the SSO recommendations"
             : "\(sso) of \(known.count) active users sign in with SSO")
         let coverage = coverageParts.joined(separator: "; ") + "."
-        var values: [String: Any] = ["connectorId": id, "connectorName": record.name, "items": items, "total": all.count, "q": search ?? "",
+        var values: [String: Any] = ["connectorId": id, "connectorName": record.name, "items": items, "total": all.count, "q": typed ?? "",
                                      "capturedAt": inventory.map { Self.date($0.capturedAt) } as Any, "coverage": coverage]
-        if offset + 100 < all.count { values["nextLink"] = "/connectors/\(id)/users?offset=\(offset + 100)" + (search.map { "&q=\(Self.urlEncode($0))" } ?? "") }
+        if offset > 0 { values["prevLink"] = "/connectors/\(id)/users?offset=\(max(0, offset - 100))" + (typed.map { "&q=\(Self.urlEncode($0))" } ?? "") }
+        if offset + 100 < all.count { values["nextLink"] = "/connectors/\(id)/users?offset=\(offset + 100)" + (typed.map { "&q=\(Self.urlEncode($0))" } ?? "") }
         return page("users", values, principal: principal, title: "Users")
     }
 }
