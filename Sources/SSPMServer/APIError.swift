@@ -33,6 +33,9 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         return response
     }
 
+    /// The message and its fix as one sentence, as the web UI shows them.
+    var sentence: String { message + (fix.map { " " + $0 } ?? "") }
+
     static func badRequest(_ message: String, fix: String? = nil) -> APIError { APIError(.badRequest, "bad_request", message, fix: fix) }
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) was not found.", fix: "Check the id; list them with GET on the collection.") }
     static let unauthenticated = APIError(.unauthorized, "unauthenticated", "Sign in first.",

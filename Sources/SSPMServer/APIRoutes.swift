@@ -153,13 +153,7 @@ struct APIRoutes: Sendable {
     }
 
     func deleteOperator(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
-        let id = try context.require("operatorId")
-        let caller = try context.caller
-        guard id != caller.operatorID else {
-            throw APIError(.conflict, "self_delete", "You cannot delete your own account.", fix: "Ask another admin to do it.")
-        }
-        guard try await deps.auth.deleteOperator(id: id) else { throw APIError.notFound("Operator \(id)") }
-        try await deps.auth.audit(actor: caller.actor, action: "operator.delete", target: id, detail: nil, at: deps.now())
+        try await auth.removeOperator(id: try context.require("operatorId"), by: try context.caller)
         return Response(status: .noContent)
     }
 
@@ -359,9 +353,8 @@ struct APIRoutes: Sendable {
             throw APIError.badRequest("sort=\(sort.prefix(40)) is not known.", fix: "Use pointsLeft, severity, title or controlId.")
         }
         let r = try await current(id)
-        // Zoom is the only product so far: product=zoom keeps everything.
-        let items = products == nil || products!.contains("zoom")
-            ? RecommendationSelection(categories: categories, severities: severities, verdicts: verdicts, states: states, sort: sort).apply(to: r) : []
+        let items = RecommendationSelection(products: products, categories: categories, severities: severities, verdicts: verdicts, states: states, sort: sort)
+            .apply(to: r)
         return JSONResponse.make(RecommendationList(scannedAt: r.scannedAt, total: items.count, items: items))
     }
 

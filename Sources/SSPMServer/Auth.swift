@@ -91,6 +91,16 @@ public struct AuthService: Sendable {
         return op
     }
 
+    /// Removes an operator (and their sessions and tokens); nobody removes themselves.
+    func removeOperator(id: String, by actor: Principal) async throws {
+        guard id != actor.operatorID else {
+            throw APIError(.conflict, "self_delete", "You cannot delete your own account.", fix: "Ask another admin to do it.")
+        }
+        let email = try await deps.auth.operators().first { $0.id == id }?.email
+        guard try await deps.auth.deleteOperator(id: id) else { throw APIError.notFound("Operator \(id)") }
+        try await deps.auth.audit(actor: actor.actor, action: "operator.delete", target: id, detail: email, at: deps.now())
+    }
+
     func createOperator(email: String, password: String, role: String, by actor: Principal) async throws -> Operator {
         let email = email.lowercased().trimmingCharacters(in: .whitespaces)
         try Self.validate(email: email, password: password)

@@ -24,6 +24,8 @@ extension ServerDependencies {
 
 /// Which recommended actions to show, and in what order.
 struct RecommendationSelection {
+    /// Zoom is the only product so far: product=zoom keeps everything, another keeps nothing.
+    var products: [String]?
     var categories: [String]?
     var severities: [String]?
     var verdicts: [String]?
@@ -32,6 +34,7 @@ struct RecommendationSelection {
     var sort: String = "pointsLeft"
 
     func apply(to r: ScanResult) -> [APIRoutes.Recommendation] {
+        guard products?.contains("zoom") ?? true else { return [] }
         var items = r.findings.filter { f in
             (categories?.contains(f.category.rawValue) ?? true) && (severities?.contains(f.severity.rawValue) ?? true)
                 && (verdicts?.contains(f.verdict.rawValue) ?? true) && (states?.contains(f.state.rawValue) ?? true)

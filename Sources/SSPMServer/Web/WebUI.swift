@@ -143,6 +143,14 @@ struct WebUI: Sendable {
         return Dictionary(FormEncoding.pairs(text), uniquingKeysWith: { _, last in last })
     }
 
+    /// A page only admins see (a viewer gets `refusal`).
+    func adminPage(_ request: Request, refusal: APIError = .forbidden) async throws -> Gate<Principal> {
+        switch try await signedIn(request) {
+        case .stop(let response): return .stop(response)
+        case .ok(let principal): return principal.isAdmin ? .ok(principal) : .stop(errorPage(refusal, principal: principal))
+        }
+    }
+
     /// A signed-in admin's form, with its CSRF token checked.
     func adminForm(_ request: Request) async throws -> Gate<(Principal, [String: String])> {
         switch try await signedIn(request) {
@@ -200,7 +208,7 @@ struct WebUI: Sendable {
             let (_, token, _) = try await auth.login(email: form["email"] ?? "", password: form["password"] ?? "", remoteAddress: context.remoteAddress)
             return Self.redirect("/connectors", cookie: Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies))
         } catch let error as APIError {
-            var response = freshForm("login", ["problem": error.message + (error.fix.map { " " + $0 } ?? ""), "email": form["email"] ?? ""], title: "Sign in",
+            var response = freshForm("login", ["problem": error.sentence, "email": form["email"] ?? ""], title: "Sign in",
                                      status: error.status)
             for field in error.headers { response.headers.append(field) }
             return response
@@ -222,7 +230,7 @@ struct WebUI: Sendable {
             let (_, token, _) = try await auth.login(email: email, password: password, remoteAddress: context.remoteAddress)
             return Self.redirect("/connectors", cookie: Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies))
         } catch let error as APIError {
-            return freshForm("setup", ["problem": error.message + (error.fix.map { " " + $0 } ?? ""), "email": form["email"] ?? ""], title: "Set up", status: error.status)
+            return freshForm("setup", ["problem": error.sentence, "email": form["email"] ?? ""], title: "Set up", status: error.status)
         }
     }
 
@@ -242,11 +250,6 @@ struct WebUI: Sendable {
     func connectorList(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
         switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
-        return try await renderConnectorList(principal: principal, form: [:], problem: nil, status: .ok,
-                                             flash: request.query.string("deleted") != nil ? "The connector was deleted with its data." : nil)
-    }
-
-    func renderConnectorList(principal: Principal, form: [String: String], problem: String?, status: HTTPResponse.Status, flash: String? = nil) async throws -> Response {
         var rows: [[String: Any]] = []
         for c in try await deps.connectors.list() {
             let view = try await connectors.view(c)
@@ -258,10 +261,9 @@ struct WebUI: Sendable {
                 "failing": sources.filter { !$0.ok }.map { "\($0.source.rawValue): \($0.reason ?? "not readable")" },
             ])
         }
-        var values: [String: Any] = ["connectors": rows, "hasConnectors": !rows.isEmpty, "form": form]
-        if let problem { values["problem"] = problem }
-        if let flash { values["flash"] = flash }
-        return page("connectors", values, principal: principal, title: "App connectors", status: status)
+        var values: [String: Any] = ["connectors": rows, "hasConnectors": !rows.isEmpty]
+        if request.query.string("deleted") != nil { values["flash"] = "The connector was deleted with its data." }
+        return page("connectors", values, principal: principal, title: "App connectors")
     }
 
     func createConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
@@ -280,7 +282,7 @@ struct WebUI: Sendable {
             kept["webhookSecretToken"] = nil
             let report = error.details.flatMap { try? Self.reportDecoder.decode(ConnectionReport.self, from: JSONEncoder().encode($0)) }
             return renderConnect(principal: principal, step: report == nil ? 2 : 3, form: kept, report: report,
-                                 problem: error.message + (error.fix.map { " " + $0 } ?? ""), status: error.status)
+                                 problem: error.sentence, status: error.status)
         }
     }
 
@@ -318,15 +320,13 @@ struct WebUI: Sendable {
 
     func connectName(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
-        guard principal.isAdmin else { return errorPage(APIError.forbidden, principal: principal) }
+        switch try await adminPage(request) { case .stop(let r): return r; case .ok(let p): principal = p }
         return renderConnect(principal: principal, step: 1, form: ["name": request.query.string("name") ?? ""], report: nil, problem: nil, status: .ok)
     }
 
     func connectCredentials(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
-        guard principal.isAdmin else { return errorPage(APIError.forbidden, principal: principal) }
+        switch try await adminPage(request) { case .stop(let r): return r; case .ok(let p): principal = p }
         let name = (request.query.string("name") ?? "").trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 200 else {
             return renderConnect(principal: principal, step: 1, form: ["name": name], report: nil,
@@ -446,11 +446,10 @@ struct WebUI: Sendable {
         }
         let q = request.query
         let category = q.string("category"), severity = q.string("severity"), verdict = q.string("verdict"), state = q.string("state")
-        // Zoom is the only product so far; another product's filter matches nothing.
         let product = q.string("product")
         let sort = q.string("sort") ?? "pointsLeft"
-        let items = RecommendationSelection(categories: category.map { [$0] }, severities: severity.map { [$0] }, verdicts: verdict.map { [$0] },
-                                            states: state.map { [$0] }, sort: sort).apply(to: r).filter { _ in product == nil || product == "zoom" }
+        let items = RecommendationSelection(products: product.map { [$0] }, categories: category.map { [$0] }, severities: severity.map { [$0] },
+                                            verdicts: verdict.map { [$0] }, states: state.map { [$0] }, sort: sort).apply(to: r)
         let rows: [[String: Any]] = items.map {
             ["connectorId": id, "controlId": $0.controlId, "title": $0.title, "category": $0.category, "severity": $0.severity, "verdict": $0.verdict,
              "state": $0.state, "pointsLeft": Self.number($0.pointsLeft)]
@@ -526,7 +525,7 @@ struct WebUI: Sendable {
             try await APIRoutes.applyState(deps: deps, connectorID: id, controlID: controlID, body: Body.decode(APIRoutes.StateRequest.self, data: try JSONEncoder().encode(body)),
                                            caller: principal)
         } catch let error as APIError {
-            return try await renderRecommendation(request, context, principal: principal, problem: error.message + (error.fix.map { " " + $0 } ?? ""), flash: nil,
+            return try await renderRecommendation(request, context, principal: principal, problem: error.sentence, flash: nil,
                                                   form: form,
                                                   status: error.status)
         }
@@ -660,8 +659,7 @@ extension WebUI {
     /// Operators (who can sign in, with which role) and the audit log: admins only.
     func operators(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
-        guard principal.isAdmin else { return errorPage(APIError(.forbidden, "forbidden", "Operators and the audit log are for admins."), principal: principal) }
+        switch try await adminPage(request, refusal: APIError(.forbidden, "forbidden", "Operators and the audit log are for admins.")) { case .stop(let r): return r; case .ok(let p): principal = p }
         return try await renderOperators(principal: principal, form: [:], problem: nil, flash: nil, status: .ok)
     }
 
@@ -686,7 +684,7 @@ extension WebUI {
             let op = try await auth.createOperator(email: form["email"] ?? "", password: form["password"] ?? "", role: form["role"] ?? "viewer", by: principal)
             return try await renderOperators(principal: principal, form: [:], problem: nil, flash: "\(op.email) can now sign in as \(op.role).", status: .ok)
         } catch let error as APIError {
-            return try await renderOperators(principal: principal, form: ["email": form["email"] ?? ""], problem: error.message + (error.fix.map { " " + $0 } ?? ""),
+            return try await renderOperators(principal: principal, form: ["email": form["email"] ?? ""], problem: error.sentence,
                                              flash: nil, status: error.status)
         }
     }
@@ -694,14 +692,11 @@ extension WebUI {
     func removeOperator(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
         switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): principal = v.0 }
-        let id = try context.require("operatorId")
-        guard id != principal.operatorID else {
-            return try await renderOperators(principal: principal, form: [:], problem: "You cannot remove your own account. Ask another admin to do it.", flash: nil,
-                                             status: .conflict)
+        do {
+            try await auth.removeOperator(id: try context.require("operatorId"), by: principal)
+        } catch let error as APIError {
+            return try await renderOperators(principal: principal, form: [:], problem: error.sentence, flash: nil, status: error.status)
         }
-        let email = try await deps.auth.operators().first { $0.id == id }?.email
-        guard try await deps.auth.deleteOperator(id: id) else { return errorPage(APIError.notFound("Operator \(id)"), principal: principal) }
-        try await deps.auth.audit(actor: principal.actor, action: "operator.delete", target: email ?? id, detail: nil, at: deps.now())
         return Self.redirect("/settings/operators")
     }
 }
