@@ -239,6 +239,10 @@ struct WebUITests {
             let badCursor = try await admin.get("/connectors/\(id)/activities?cursor=garbage")
             #expect(badCursor.status == 400 && !badCursor.text.contains("nil") && badCursor.text.contains("<html"))
 
+            // The product filter: Zoom keeps every action, another product none.
+            #expect(try await admin.get("/connectors/\(id)/recommendations?product=zoom").text.contains("64 action(s)."))
+            #expect(try await admin.get("/connectors/\(id)/recommendations?product=teams").text.contains("0 action(s)."))
+
             // A state set without a rationale shows no "nil"; the form shows the current state.
             let detail = try await admin.get("/connectors/\(id)/recommendations/ZID-01")
             let token = try #require(Browser.csrf(detail.text))
