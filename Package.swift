@@ -41,6 +41,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SSPMRuntime",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ZoomAPI",
             dependencies: [
                 "SSPMCore",
@@ -56,6 +66,7 @@ let package = Package(
             name: "ZoomSimulator",
             dependencies: [
                 "SSPMCore",
+                "SSPMRuntime",
                 "ZoomAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,12 +102,13 @@ let package = Package(
         .target(
             name: "SSPMServer",
             dependencies: [
-                "SSPMCore", "SSPMReports", "SSPMStorage", "ZoomAPI",
+                "SSPMCore", "SSPMReports", "SSPMStorage", "SSPMRuntime", "ZoomAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -111,6 +123,7 @@ let package = Package(
             dependencies: [
                 "SSPMCore",
                 "SSPMReports",
+                "SSPMRuntime",
                 "SSPMServer",
                 "SSPMStorage",
                 "ZoomAPI",

@@ -40,6 +40,14 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) was not found.", fix: "Check the id; list them with GET on the collection.") }
     static let unauthenticated = APIError(.unauthorized, "unauthenticated", "Sign in first.",
                                           fix: "Send a session cookie from POST /api/v1/auth/login, or an API token as 'Authorization: Bearer …'.")
+    static let tooLarge = APIError(.contentTooLarge, "too_large", "The request body is larger than \(Body.limit / 1024) KiB.",
+                                   fix: "Send a smaller body; nothing was changed.")
+    static var signInBusy: APIError {
+        var error = APIError(.serviceUnavailable, "busy", "Too many sign-ins are being checked right now.", fix: "Try again in a few seconds.")
+        error.headers[.retryAfter] = "2"
+        return error
+    }
+    static let adminOnly = APIError(.forbidden, "forbidden", "This is for admins; your role is viewer.", fix: "Ask an admin for it, or to give you the admin role.")
     static let forbidden = APIError(.forbidden, "forbidden", "Your role (viewer) can read but not change anything.", fix: "Ask an admin to make the change or to give you the admin role.")
 }
 
@@ -72,12 +80,24 @@ enum JSONResponse {
 /// names no internals.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    /// For 405: the methods a known path answers.
+    let table: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound && CanonicalPath<Context>.problem(request.uri.path) == nil
+                    && !table.allowed(request.uri.path).isEmpty {
+            let allowed = table.allowed(request.uri.path)
+            var refusal = APIError(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue.prefix(20)) is not an operation of \(request.uri.path).",
+                                   fix: "Use \(allowed.joined(separator: " or ")); the operations are listed in /openapi.yaml.")
+            refusal.headers[.allow] = allowed.joined(separator: ", ")
+            return try refusal.response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            logger.warning("Request body too large", metadata: ["path": "\(request.uri.path.prefix(200))"])
+            return try APIError.tooLarge.response(from: request, context: context)
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : (error.status == .contentTooLarge ? "too_large" : "http_error")
             let message = error.status == .notFound ? "No such endpoint: \(request.method.rawValue) \(request.uri.path)." : (error.body ?? error.status.reasonPhrase)

@@ -16,47 +16,47 @@ struct APIRoutes: Sendable {
 
     var all: [RouteSpec] {
         [
-            RouteSpec(method: .get, path: "/healthz", handler: { _, _ in JSONResponse.make(["status": "ok"]) }),
-            RouteSpec(method: .get, path: "/readyz", handler: readyz),
-            RouteSpec(method: .get, path: "/metrics", handler: metrics),
-            RouteSpec(method: .get, path: "/openapi.yaml", handler: { _, _ in JSONResponse.text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8") }),
-            RouteSpec(method: .post, path: "/webhooks/zoom/{connectorId}", handler: webhook),
+            RouteSpec(method: .get, path: "/healthz", access: .open, handler: { _, _ in JSONResponse.make(["status": "ok"]) }),
+            RouteSpec(method: .get, path: "/readyz", access: .open, handler: readyz),
+            RouteSpec(method: .get, path: "/metrics", access: .open, handler: metrics),
+            RouteSpec(method: .get, path: "/openapi.yaml", access: .open, handler: { _, _ in JSONResponse.text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8") }),
+            RouteSpec(method: .post, path: "/webhooks/zoom/{connectorId}", access: .open, handler: webhook),
 
-            RouteSpec(method: .get, path: "/api/v1/setup", handler: setupStatus),
-            RouteSpec(method: .post, path: "/api/v1/setup", handler: setup),
-            RouteSpec(method: .post, path: "/api/v1/auth/login", handler: login),
-            RouteSpec(method: .post, path: "/api/v1/auth/logout", handler: logout),
-            RouteSpec(method: .get, path: "/api/v1/auth/me", handler: me),
-            RouteSpec(method: .get, path: "/api/v1/operators", handler: listOperators),
-            RouteSpec(method: .post, path: "/api/v1/operators", handler: createOperator),
-            RouteSpec(method: .delete, path: "/api/v1/operators/{operatorId}", handler: deleteOperator),
-            RouteSpec(method: .get, path: "/api/v1/tokens", handler: listTokens),
-            RouteSpec(method: .post, path: "/api/v1/tokens", handler: createToken),
-            RouteSpec(method: .delete, path: "/api/v1/tokens/{tokenId}", handler: revokeToken),
-            RouteSpec(method: .get, path: "/api/v1/audit", handler: audit),
-            RouteSpec(method: .get, path: "/api/v1/controls", handler: controls),
+            RouteSpec(method: .get, path: "/api/v1/setup", access: .open, handler: setupStatus),
+            RouteSpec(method: .post, path: "/api/v1/setup", access: .open, handler: setup),
+            RouteSpec(method: .post, path: "/api/v1/auth/login", access: .open, handler: login),
+            RouteSpec(method: .post, path: "/api/v1/auth/logout", access: .signedIn, handler: logout),
+            RouteSpec(method: .get, path: "/api/v1/auth/me", access: .signedIn, handler: me),
+            RouteSpec(method: .get, path: "/api/v1/operators", access: .signedIn, handler: listOperators),
+            RouteSpec(method: .post, path: "/api/v1/operators", access: .admin, handler: createOperator),
+            RouteSpec(method: .delete, path: "/api/v1/operators/{operatorId}", access: .admin, handler: deleteOperator),
+            RouteSpec(method: .get, path: "/api/v1/tokens", access: .signedIn, handler: listTokens),
+            RouteSpec(method: .post, path: "/api/v1/tokens", access: .admin, handler: createToken),
+            RouteSpec(method: .delete, path: "/api/v1/tokens/{tokenId}", access: .admin, handler: revokeToken),
+            RouteSpec(method: .get, path: "/api/v1/audit", access: .admin, handler: audit),
+            RouteSpec(method: .get, path: "/api/v1/controls", access: .signedIn, handler: controls),
 
-            RouteSpec(method: .get, path: "/api/v1/connectors", handler: listConnectors),
-            RouteSpec(method: .post, path: "/api/v1/connectors", handler: createConnector),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}", handler: getConnector),
-            RouteSpec(method: .delete, path: "/api/v1/connectors/{connectorId}", handler: deleteConnector),
-            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/validate", handler: validateConnector),
-            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/disconnect", handler: disconnect),
-            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/reconnect", handler: reconnect),
-            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/sync", handler: syncNow),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/progress", handler: progress),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/events", handler: events),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/score", handler: score),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/score/history", handler: scoreHistory),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/recommendations", handler: recommendations),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/recommendations/{controlId}", handler: recommendation),
-            RouteSpec(method: .put, path: "/api/v1/connectors/{connectorId}/recommendations/{controlId}/state", handler: setState),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/state-changes", handler: stateChanges),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/users", handler: users),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/activities", handler: activities),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans", handler: scans),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans/{scanId}", handler: scan),
-            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans/{scanId}/diff", handler: scanDiff),
+            RouteSpec(method: .get, path: "/api/v1/connectors", access: .signedIn, handler: listConnectors),
+            RouteSpec(method: .post, path: "/api/v1/connectors", access: .admin, handler: createConnector),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}", access: .signedIn, handler: getConnector),
+            RouteSpec(method: .delete, path: "/api/v1/connectors/{connectorId}", access: .admin, handler: deleteConnector),
+            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/validate", access: .admin, handler: validateConnector),
+            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/disconnect", access: .admin, handler: disconnect),
+            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/reconnect", access: .admin, handler: reconnect),
+            RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/sync", access: .admin, handler: syncNow),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/progress", access: .signedIn, handler: progress),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/events", access: .signedIn, handler: events),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/score", access: .signedIn, handler: score),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/score/history", access: .signedIn, handler: scoreHistory),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/recommendations", access: .signedIn, handler: recommendations),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/recommendations/{controlId}", access: .signedIn, handler: recommendation),
+            RouteSpec(method: .put, path: "/api/v1/connectors/{connectorId}/recommendations/{controlId}/state", access: .admin, handler: setState),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/state-changes", access: .signedIn, handler: stateChanges),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/users", access: .signedIn, handler: users),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/activities", access: .signedIn, handler: activities),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans", access: .signedIn, handler: scans),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans/{scanId}", access: .signedIn, handler: scan),
+            RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans/{scanId}/diff", access: .signedIn, handler: scanDiff),
         ]
     }
 
@@ -84,8 +84,7 @@ struct APIRoutes: Sendable {
 
     func webhook(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
-        var buffer = try await request.body.collect(upTo: 1 << 20)
-        let data = buffer.readData(length: buffer.readableBytes) ?? Data()
+        let data = try await Body.data(request)
         switch await intake.handle(connectorID: id, body: data, headers: request.headerDictionary) {
         case .challenge(let body):
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
@@ -107,11 +106,11 @@ struct APIRoutes: Sendable {
     func setup(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let body = try await Body.decode(Credentials.self, request)
         let op = try await auth.setup(email: body.email, password: body.password)
-        return try await sessionResponse(op: op, password: body.password, request: request, status: .created)
+        return try await sessionResponse(op: op, password: body.password, client: auth.client(of: request, context), status: .created)
     }
 
-    func sessionResponse(op: Operator, password: String, request: Request, status: HTTPResponse.Status) async throws -> Response {
-        let (op, token, csrf) = try await auth.login(email: op.email, password: password, remoteAddress: nil)
+    func sessionResponse(op: Operator, password: String, client: String, status: HTTPResponse.Status) async throws -> Response {
+        let (op, token, csrf) = try await auth.login(email: op.email, password: password, client: client)
         var response = JSONResponse.make(LoginResponse(operator: op, csrfToken: csrf, expiresInSeconds: Int(deps.configuration.sessionLifetime)), status: status)
         response.headers[.setCookie] = Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies)
         return response
@@ -121,7 +120,7 @@ struct APIRoutes: Sendable {
 
     func login(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let body = try await Body.decode(Credentials.self, request)
-        let (op, token, csrf) = try await auth.login(email: body.email, password: body.password, remoteAddress: context.remoteAddress)
+        let (op, token, csrf) = try await auth.login(email: body.email, password: body.password, client: auth.client(of: request, context))
         var response = JSONResponse.make(LoginResponse(operator: op, csrfToken: csrf, expiresInSeconds: Int(deps.configuration.sessionLifetime)))
         response.headers[.setCookie] = Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies)
         return response
@@ -179,14 +178,14 @@ struct APIRoutes: Sendable {
     }
 
     func revokeToken(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let caller = try context.caller
         let id = try context.require("tokenId")
         guard try await deps.auth.revokeToken(id: id, at: deps.now()) else { throw APIError.notFound("Active token \(id)") }
-        try await deps.auth.audit(actor: try context.caller.actor, action: "token.revoke", target: id, detail: nil, at: deps.now())
+        try await deps.auth.audit(actor: caller.actor, action: "token.revoke", target: id, detail: nil, at: deps.now())
         return Response(status: .noContent)
     }
 
     func audit(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
-        guard try context.caller.isAdmin else { throw APIError(.forbidden, "forbidden", "The audit log is for admins.") }
         return JSONResponse.make(["items": try await deps.auth.auditLog(limit: try request.query.int("limit", default: 200, range: 1...5000))])
     }
 
@@ -219,7 +218,6 @@ struct APIRoutes: Sendable {
     func deleteConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         try await connectors.delete(id, by: try context.caller)
-        await intake.invalidate(id)
         return Response(status: .noContent)
     }
 
@@ -235,10 +233,8 @@ struct APIRoutes: Sendable {
 
     func reconnect(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
-        let data = try await Body.data(request)
-        let body = data.isEmpty ? ReconnectRequest() : try Body.decode(ReconnectRequest.self, data: data)
+        let body = try await Body.json(request).map { try Body.decode(ReconnectRequest.self, data: $0) } ?? ReconnectRequest()
         let report = try await connectors.reconnect(id, body, by: try context.caller)
-        await intake.invalidate(id)
         return JSONResponse.make(Created(connector: try await connectors.view(try await connectors.connector(id)), validation: report))
     }
 
@@ -481,10 +477,7 @@ struct APIRoutes: Sendable {
         let q = request.query
         let format = q.string("format") ?? "json"
         guard ["json", "csv", "ocsf"].contains(format) else { throw APIError.badRequest("format=\(format.prefix(20)) is not known.", fix: "Use json, csv or ocsf.") }
-        var query = ActivityQuery(connectorID: id, kinds: try q.list("type", allowed: ["signin", "operation", "webhook"]), user: q.string("user"),
-                                  ipAddress: q.string("ip"), from: try q.date("from"), to: try q.date("to", endOfDay: true), cursor: q.string("cursor"),
-                                  limit: try q.int("limit", default: format == "json" ? 100 : 5000, range: 1...5000))
-        if let from = query.from, let to = query.to, from > to { throw APIError.badRequest("from is after to.", fix: "Swap them.") }
+        var query = try q.activityQuery(connectorID: id, defaultLimit: format == "json" ? 100 : 5000)
         let page: ActivityPage
         do { page = try await deps.activities.query(query) } catch let error as InvalidCursor { throw APIError.badRequest(error.description) }
         query.cursor = page.nextCursor

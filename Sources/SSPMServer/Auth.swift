@@ -69,16 +69,7 @@ public struct AuthService: Sendable {
         guard password.count <= 200 else { throw APIError.badRequest("The password is longer than 200 characters.") }
     }
 
-    /// bcrypt off the cooperative pool (it takes ~0.2 s at cost 12).
-    func hash(_ password: String) async throws -> String {
-        let cost = deps.configuration.bcryptCost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
-    }
-
-    func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
-    }
-
+    func hash(_ password: String) async throws -> String { try await deps.passwords.hash(password) }
     /// Creates the first admin; refused once anyone exists.
     func setup(email: String, password: String) async throws -> Operator {
         let email = email.lowercased().trimmingCharacters(in: .whitespaces)
@@ -113,31 +104,64 @@ public struct AuthService: Sendable {
         return op
     }
 
-    /// Checks the password (throttled per address); returns the operator and a new session token and CSRF token.
-    func login(email: String, password: String, remoteAddress: String?) async throws -> (Operator, token: String, csrf: String) {
-        let email = email.lowercased().trimmingCharacters(in: .whitespaces)
+    /// Checks the password and returns the operator with a new session token and CSRF token.
+    ///
+    /// Throttled per address and client (`maxLoginFailures` in `loginWindow`) and per client
+    /// (`maxLoginFailuresPerClient`): an attempt counts from the moment it starts, so parallel
+    /// attempts cannot check more passwords than the limit. An unknown address costs the same
+    /// bcrypt work as a known one, so the answer's timing does not tell which addresses exist.
+    func login(email: String, password: String, client: String) async throws -> (Operator, token: String, csrf: String) {
+        let email = String(email.lowercased().trimmingCharacters(in: .whitespaces).prefix(320))
         let now = deps.now()
-        let window = deps.configuration.loginWindow
-        let failures = try await deps.auth.loginFailures(email: email, since: now.addingTimeInterval(-window))
-        if failures.count >= deps.configuration.maxLoginFailures {
-            let retry = max(1, Int(((failures.oldest ?? now).addingTimeInterval(window)).timeIntervalSince(now).rounded(.up)))
-            deps.logger.warning("Login throttled", metadata: ["email": "\(email)", "remote": "\(remoteAddress ?? "?")"])
-            var error = APIError(.tooManyRequests, "login_throttled", "Too many failed sign-ins for \(email).",
+        let clientKey = ClientAddress.throttleKey(client)
+        let keys = ["pair|\(email)|\(clientKey)", "client|\(clientKey)"]
+        let pending = await deps.signIns.reserve(keys)
+        let op: Operator
+        do {
+            op = try await checkPassword(email: email, password: password, client: client, clientKey: clientKey, pending: pending, now: now)
+        } catch {
+            await deps.signIns.release(keys)
+            throw error
+        }
+        await deps.signIns.release(keys)
+        let token = randomToken(prefix: "s_")
+        let csrf = randomToken(bytes: 24)
+        try await deps.auth.createSession(operatorID: op.id, tokenHash: tokenDigest(token), csrf: csrf, now: now, lifetime: deps.configuration.sessionLifetime)
+        try await deps.auth.audit(actor: email, action: "login", target: nil, detail: "from \(client)", at: now)
+        return (op, token, csrf)
+    }
+
+    /// The throttled part of `login`, run while the attempt is reserved.
+    private func checkPassword(email: String, password: String, client: String, clientKey: String, pending: [Int], now: Date) async throws -> Operator {
+        let configuration = deps.configuration
+        let failures = try await deps.auth.loginFailures(email: email, client: clientKey, since: now.addingTimeInterval(-configuration.loginWindow))
+        let pairBlocked = failures.pair + pending[0] >= configuration.maxLoginFailures
+        let clientBlocked = failures.client + pending[1] >= configuration.maxLoginFailuresPerClient
+        if pairBlocked || clientBlocked {
+            let oldest = (pairBlocked ? failures.pairOldest : failures.clientOldest) ?? now
+            let retry = max(1, Int(oldest.addingTimeInterval(configuration.loginWindow).timeIntervalSince(now).rounded(.up)))
+            deps.logger.warning("Sign-in throttled", metadata: ["email": "\(email.prefix(80))", "client": "\(client)", "scope": "\(pairBlocked ? "address" : "client")"])
+            var error = APIError(.tooManyRequests, "login_throttled",
+                                 pairBlocked ? "Too many failed sign-ins for this address from this client." : "Too many failed sign-ins from this client.",
                                  fix: "Wait \(retry / 60 + 1) minute(s) and try again, or ask an admin to reset the password.")
             error.headers[.retryAfter] = "\(retry)"
             throw error
         }
-        guard let (op, stored) = try await deps.auth.operatorAndHash(email: email), try await verify(password, hash: stored) else {
-            try await deps.auth.recordLoginFailure(email: email, at: now)
-            try await deps.auth.audit(actor: email, action: "login.failed", target: nil, detail: remoteAddress.map { "from \($0)" }, at: now)
-            throw APIError(.unauthorized, "bad_login", "The e-mail address or password is wrong.", fix: "Check both and try again; after \(deps.configuration.maxLoginFailures) failures sign-in pauses for \(Int(window / 60)) minutes.")
+        let account = try await deps.auth.operatorAndHash(email: email)
+        guard try await deps.passwords.verify(password, hash: account?.1), let (op, _) = account else {
+            try await deps.auth.recordLoginFailure(email: email, client: clientKey, at: now)
+            try await deps.auth.audit(actor: email, action: "login.failed", target: nil, detail: "from \(client)", at: now)
+            throw APIError(.unauthorized, "bad_login", "The e-mail address or password is wrong.",
+                           fix: "Check both and try again; after \(configuration.maxLoginFailures) failures sign-in from here pauses for \(Int(configuration.loginWindow / 60)) minutes.")
         }
-        try await deps.auth.clearLoginFailures(email: email)
-        let token = randomToken(prefix: "s_")
-        let csrf = randomToken(bytes: 24)
-        try await deps.auth.createSession(operatorID: op.id, tokenHash: tokenDigest(token), csrf: csrf, now: now, lifetime: deps.configuration.sessionLifetime)
-        try await deps.auth.audit(actor: email, action: "login", target: nil, detail: remoteAddress.map { "from \($0)" }, at: now)
-        return (op, token, csrf)
+        try await deps.auth.clearLoginFailures(email: email, client: clientKey)
+        return op
+    }
+
+    /// The client a request comes from (see `ClientAddress`).
+    func client(of request: Request, _ context: SSPMRequestContext) -> String {
+        ClientAddress.resolve(peer: context.remoteAddress, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!],
+                              trusted: deps.configuration.trustedProxies)
     }
 
     /// The principal behind a request's session cookie or bearer token.
@@ -158,34 +182,31 @@ public struct AuthService: Sendable {
     }
 }
 
-/// Resolves the caller and enforces: sign-in for /api/v1 (but setup and login), the admin role for
-/// anything that changes data, and the CSRF token for cookie sessions on unsafe methods.
-struct AuthMiddleware: RouterMiddleware {
-    typealias Context = SSPMRequestContext
+/// The API's gate, applied to each route's handler when the router is built: the caller is resolved
+/// first; a route that is not `open` needs a caller (401), an admin route an admin (403), and a
+/// cookie session's unsafe request the CSRF header (403). Nothing is decided from the path's
+/// spelling, so `//api/v1/…` or any other form that reaches a route meets that route's gate.
+struct APIGate: Sendable {
     let auth: AuthService
 
-    static let publicAPI: Set<String> = ["/api/v1/setup", "/api/v1/auth/login"]
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix("/api/") else { return try await next(request, context) }
-        var context = context
-        context.principal = try await auth.principal(for: request)
-        if Self.publicAPI.contains(path) { return try await next(request, context) }
-        guard let principal = context.principal else { throw APIError.unauthenticated }
-        let safe = request.method == .get || request.method == .head
-        if !safe {
-            if principal.via == .session {
-                let sent = request.headers[HTTPField.Name("X-CSRF-Token")!]
-                guard let sent, let expected = principal.csrf, constantTimeEquals(sent, expected) else {
-                    throw APIError(.forbidden, "csrf", "The CSRF token is missing or wrong.",
-                                   fix: "Send the csrfToken from the login response (or GET /api/v1/auth/me) in the X-CSRF-Token header.")
+    func guarded(_ route: RouteSpec) -> RouteSpec {
+        RouteSpec(method: route.method, path: route.path, access: route.access) { request, context in
+            var context = context
+            context.principal = try await auth.principal(for: request)
+            if route.access != .open {
+                guard let principal = context.principal else { throw APIError.unauthenticated }
+                let safe = request.method == .get || request.method == .head
+                if !safe, principal.via == .session {
+                    let sent = request.headers[HTTPField.Name("X-CSRF-Token")!]
+                    guard let sent, let expected = principal.csrf, constantTimeEquals(sent, expected) else {
+                        throw APIError(.forbidden, "csrf", "The CSRF token is missing or wrong.",
+                                       fix: "Send the csrfToken from the login response (or GET /api/v1/auth/me) in the X-CSRF-Token header.")
+                    }
                 }
+                if route.access == .admin, !principal.isAdmin { throw safe ? APIError.adminOnly : APIError.forbidden }
             }
-            let selfService = path == "/api/v1/auth/logout"
-            if !principal.isAdmin && !selfService { throw APIError.forbidden }
+            return try await route.handler(request, context)
         }
-        return try await next(request, context)
     }
 }
 

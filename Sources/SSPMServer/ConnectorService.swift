@@ -42,10 +42,16 @@ public struct ConnectorView: Codable, Sendable {
 }
 
 /// The connector lifecycle: validate before saving, status changes recorded, disconnect and reconnect.
+/// One instance serves the API and the web UI, so a change made through either (a new webhook
+/// secret token, a deletion) reaches the webhook intake's cache at once.
 public struct ConnectorService: Sendable {
     let deps: ServerDependencies
+    let intake: WebhookIntake
 
-    public init(deps: ServerDependencies) { self.deps = deps }
+    public init(deps: ServerDependencies, intake: WebhookIntake) {
+        self.deps = deps
+        self.intake = intake
+    }
 
     func view(_ c: ConnectorRecord, includeScore: Bool = true) async throws -> ConnectorView {
         let secrets = try? await deps.connectors.secrets(id: c.id)
@@ -57,7 +63,7 @@ public struct ConnectorService: Sendable {
                              health: try await deps.connectors.health(id: c.id), score: score)
     }
 
-    static func check(_ request: CreateConnectorRequest) throws {
+    static func check(_ request: CreateConnectorRequest, allowedHosts: [String]?) throws {
         var problems: [String] = []
         if request.name.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("name is empty (give the instance a descriptive name, e.g. 'Zoom – production')") }
         if request.name.count > 200 { problems.append("name is longer than 200 characters") }
@@ -67,8 +73,13 @@ public struct ConnectorService: Sendable {
         }
         if let plan = request.plan, ZoomPlan(rawValue: plan) == nil { problems.append("plan '\(plan)' is not one of free, pro, business") }
         for (field, value) in [("apiUrl", request.apiUrl), ("tokenUrl", request.tokenUrl)] {
-            if let value, !(value.hasPrefix("https://") || value.hasPrefix("http://")) || URL(string: value) == nil {
+            guard let value else { continue }
+            guard value.hasPrefix("https://") || value.hasPrefix("http://"), let host = URLComponents(string: value)?.host, !host.isEmpty else {
                 problems.append("\(field) '\(value.prefix(100))' is not an http(s) URL")
+                continue
+            }
+            if let allowedHosts, !ZoomHosts.isAllowed(host, trusted: allowedHosts) {
+                problems.append("\(field) names \(host.prefix(100)), which this server does not allow (Zoom's own hosts and --allowed-zoom-hosts \(allowedHosts.joined(separator: ",")) are)")
             }
         }
         if !problems.isEmpty {
@@ -80,7 +91,7 @@ public struct ConnectorService: Sendable {
     /// Validates the credentials against Zoom, then saves: refused (nothing saved) when Zoom refuses
     /// the credentials; saved as degraded when only some data sources can be read.
     func create(_ request: CreateConnectorRequest, by actor: Principal) async throws -> (ConnectorView, ConnectionReport) {
-        try Self.check(request)
+        try Self.check(request, allowedHosts: deps.configuration.allowedZoomHosts)
         if try await deps.connectors.list().contains(where: { $0.clientID == request.clientId }) {
             throw APIError(.conflict, "duplicate_client_id", StoreError.duplicateClientID(request.clientId).description)
         }
@@ -146,6 +157,7 @@ public struct ConnectorService: Sendable {
             }
             try await deps.connectors.updateSecrets(id: id, ConnectorSecrets(clientSecret: request.clientSecret ?? old.clientSecret,
                                                                              webhookSecretToken: request.webhookSecretToken))
+            await intake.invalidate(id)
         }
         let report = await ZoomConnectionValidator(client: try await deps.client(for: c)).validate(now: deps.now())
         try await deps.connectors.transition(id: id, to: report.status == .error ? report.status.rawValue : ConnectorStatus.connecting.rawValue,
@@ -162,6 +174,7 @@ public struct ConnectorService: Sendable {
     func delete(_ id: String, by actor: Principal) async throws {
         let c = try await connector(id)
         try await deps.connectors.delete(id: id)
+        await intake.invalidate(id)
         try await deps.auth.audit(actor: actor.actor, action: "connector.delete", target: id, detail: "\(c.name) (account \(c.accountID))", at: deps.now())
     }
 

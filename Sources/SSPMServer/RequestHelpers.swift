@@ -3,6 +3,18 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SSPMCore
+import SSPMStorage
+
+/// Who may call a route. The route that matched decides (never the spelling of the path), and the
+/// gate runs before the handler reads or changes anything.
+public enum Access: String, Sendable {
+    /// Anyone: health, metrics, the document, webhooks (signed), sign-in and first-run setup.
+    case open
+    /// A signed-in operator of any role (API: session or token; pages: session).
+    case signedIn
+    /// A signed-in admin.
+    case admin
+}
 
 /// One documented operation: the router is built from this table, and a test holds it equal to
 /// the paths of docs/openapi.yaml.
@@ -10,7 +22,15 @@ public struct RouteSpec: Sendable {
     public let method: HTTPRequest.Method
     /// OpenAPI form: `/api/v1/connectors/{connectorId}`.
     public let path: String
+    public let access: Access
     let handler: @Sendable (Request, SSPMRequestContext) async throws -> Response
+
+    init(method: HTTPRequest.Method, path: String, access: Access, handler: @escaping @Sendable (Request, SSPMRequestContext) async throws -> Response) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.handler = handler
+    }
 
     /// Hummingbird form: `/api/v1/connectors/:connectorId`.
     var routerPath: String {
@@ -23,18 +43,45 @@ public struct RouteSpec: Sendable {
 enum Body {
     static let limit = 1 << 20
 
+    /// The raw body, up to `limit` bytes (413 beyond it, whatever the endpoint).
     static func data(_ request: Request) async throws -> Data {
-        var buffer = try await request.body.collect(upTo: limit)
-        return buffer.readData(length: buffer.readableBytes) ?? Data()
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return buffer.readData(length: buffer.readableBytes) ?? Data()
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge
+        }
+    }
+
+    /// A JSON request body: `Content-Type: application/json` is required (415 otherwise), so a
+    /// cross-site HTML form (which can only send form or text types) never reaches a JSON endpoint.
+    /// Nil when the request has no body (for endpoints where it is optional).
+    static func json(_ request: Request) async throws -> Data? {
+        let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
+        if request.headers[.contentType] == nil, declaredLength == nil || declaredLength == 0, request.headers[.transferEncoding] == nil {
+            return nil
+        }
+        guard isJSON(request.headers[.contentType]) else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type",
+                           "The body must be JSON sent as Content-Type: application/json (got \(request.headers[.contentType].map { "'\($0.prefix(60))'" } ?? "none")).",
+                           fix: "Send the header Content-Type: application/json; nothing was changed.")
+        }
+        let data = try await Self.data(request)
+        return data.isEmpty ? nil : data
+    }
+
+    /// `application/json`, with or without parameters such as `charset=utf-8`.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return media == "application/json"
     }
 
     /// Decodes a JSON body, with errors that say where and what is wrong.
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let data: Data
-        do { data = try await Self.data(request) } catch {
-            throw APIError(.contentTooLarge, "too_large", "The request body is larger than \(limit / 1024) KiB.")
+        guard let data = try await json(request) else {
+            throw APIError.badRequest("The request body is empty; this endpoint takes a JSON object.", fix: "Send Content-Type: application/json and a JSON body.")
         }
-        guard !data.isEmpty else { throw APIError.badRequest("The request body is empty; this endpoint takes a JSON object.", fix: "Send Content-Type: application/json and a JSON body.") }
         return try decode(type, data: data)
     }
 
@@ -107,6 +154,21 @@ struct Query {
             }
         }
         return values
+    }
+}
+
+extension Query {
+    /// The activity filters, read one way for the API, its CSV/OCSF exports and the web page:
+    /// `type` (list), `user` (an e-mail address, case-insensitive: Zoom reports them in lower case),
+    /// `ip`, `from`/`to` (a date or a date-time), `cursor`, `limit`.
+    func activityQuery(connectorID: String, defaultLimit: Int) throws -> ActivityQuery {
+        let query = ActivityQuery(connectorID: connectorID, kinds: try list("type", allowed: ["signin", "operation", "webhook"]),
+                                  user: string("user").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.flatMap { $0.isEmpty ? nil : $0 },
+                                  ipAddress: string("ip").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 },
+                                  from: try date("from"), to: try date("to", endOfDay: true), cursor: string("cursor"),
+                                  limit: try int("limit", default: defaultLimit, range: 1...5000))
+        if let from = query.from, let to = query.to, from > to { throw APIError.badRequest("from is after to.", fix: "Swap them.") }
+        return query
     }
 }
 

@@ -3,7 +3,9 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import SSPMCore
+import SSPMRuntime
 import SSPMStorage
 
 /// The composition root: storage (migrated), the master key, the HTTP application and the sync
@@ -12,7 +14,7 @@ public enum SSPMServerApp {
     /// Opens the database, applies migrations and loads (or creates) the master key.
     public static func prepare(_ configuration: ServerConfiguration, http: HTTPClient, logger: Logger,
                                now: @escaping @Sendable () -> Date = { Date() }) async throws -> ServerDependencies {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        try PrivateFiles.directory(configuration.dataDirectory)
         let storage = try SQLStorage(configuration.database, logger: logger)
         do {
             try await Migrator(storage: storage, logger: logger).migrate()
@@ -37,29 +39,50 @@ public enum SSPMServerApp {
     }
 
     /// The routes, in the order the router gets them (tests compare them with docs/openapi.yaml).
-    public static func routes(_ deps: ServerDependencies) -> [RouteSpec] {
-        let auth = AuthService(deps: deps)
-        return APIRoutes(deps: deps, auth: auth, connectors: ConnectorService(deps: deps), intake: WebhookIntake(deps: deps), ready: ReadinessFlag()).all
+    public static func routes(_ deps: ServerDependencies) -> [RouteSpec] { Surfaces(deps, ready: ReadinessFlag()).api.all }
+
+    /// Everything the router serves, built once: one webhook intake and one connector service,
+    /// shared by the API and the web pages.
+    struct Surfaces {
+        let api: APIRoutes
+        let web: WebUI
+        let gate: APIGate
+
+        init(_ deps: ServerDependencies, ready: ReadinessFlag) {
+            let auth = AuthService(deps: deps)
+            let intake = WebhookIntake(deps: deps)
+            let connectors = ConnectorService(deps: deps, intake: intake)
+            api = APIRoutes(deps: deps, auth: auth, connectors: connectors, intake: intake, ready: ready)
+            web = WebUI(deps: deps, auth: auth, connectors: connectors)
+            gate = APIGate(auth: auth)
+        }
+
+        /// Every route with its gate in front of its handler.
+        var guarded: [RouteSpec] { api.all.map(gate.guarded) + web.routes }
     }
 
     /// The HTTP server; `onRunning` receives the bound port.
     public static func application(_ deps: ServerDependencies, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let auth = AuthService(deps: deps)
         let ready = ReadinessFlag()
-        let api = APIRoutes(deps: deps, auth: auth, connectors: ConnectorService(deps: deps), intake: WebhookIntake(deps: deps), ready: ready)
+        let routes = Surfaces(deps, ready: ready).guarded
         let router = Router(context: SSPMRequestContext.self)
-        router.add(middleware: ErrorMiddleware(logger: deps.logger))
+        router.add(middleware: ErrorMiddleware(logger: deps.logger, table: RouteTable(routes)))
         router.add(middleware: RequestCounter(metrics: deps.metrics))
-        router.add(middleware: AuthMiddleware(auth: auth))
-        let web = WebUI(deps: deps, auth: auth, connectors: ConnectorService(deps: deps))
-        for route in api.all + web.routes {
+        router.add(middleware: CanonicalPath())
+        for route in routes {
             let handler = route.handler
             router.on(RouterPath(route.routerPath), method: route.method, use: { request, context in try await handler(request, context) })
         }
         var services: [any Service] = []
         if deps.configuration.runScheduler { services.append(SyncScheduler(deps: deps)) }
+        services.append(Housekeeping(deps: deps))
+        let timeouts = deps.configuration.timeouts
         return Application(
             router: router,
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestReadTimeout(header: .milliseconds(Int64(timeouts.headerRead * 1000)),
+                                                               body: .milliseconds(Int64(timeouts.bodyRead * 1000)))],
+                idleTimeout: .milliseconds(Int64(timeouts.idle * 1000)))),
             configuration: .init(address: .hostname(deps.configuration.host, port: deps.configuration.port), serverName: "OpenSSPM"),
             services: services,
             onServerRunning: { channel in
@@ -78,38 +101,46 @@ struct RequestCounter<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// A server running in this process (tests, `sspm demo`, benchmarks).
+/// A server running in this process (tests, `sspm demo`, `sspm serve`, benchmarks).
 public final class RunningServer: Sendable {
     public let deps: ServerDependencies
-    public let port: Int
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    private let listening: ListeningGroup
 
+    public var port: Int { listening.port }
     public var baseURL: String { "http://\(deps.configuration.host):\(port)" }
 
-    public static func start(_ configuration: ServerConfiguration, http: HTTPClient, logger: Logger,
+    /// Prepares storage and starts listening; throws at once (a `ListenError` naming the port and
+    /// `portFlag`) when the port cannot be had, with the database closed again.
+    public static func start(_ configuration: ServerConfiguration, http: HTTPClient, logger: Logger, portFlag: String = "--port",
                              now: @escaping @Sendable () -> Date = { Date() }) async throws -> RunningServer {
-        let deps = try await SSPMServerApp.prepare(configuration, http: http, logger: logger, now: now)
-        let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let app = SSPMServerApp.application(deps) { port in continuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = stream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw StorageError("the server did not start") }
-        return RunningServer(deps: deps, port: port, group: group, task: task)
+        try await listen(try await SSPMServerApp.prepare(configuration, http: http, logger: logger, now: now), portFlag: portFlag)
     }
 
-    private init(deps: ServerDependencies, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
-        self.deps = deps
-        self.port = port
-        self.group = group
-        self.task = task
+    /// Starts listening with prepared dependencies (closed again when it cannot).
+    public static func listen(_ deps: ServerDependencies, portFlag: String = "--port", signals: [UnixSignal] = []) async throws -> RunningServer {
+        do {
+            let listening = try await ListeningGroup.start(host: deps.configuration.host, port: deps.configuration.port, flag: portFlag, signals: signals,
+                                                           logger: deps.logger) { onRunning in
+                [SSPMServerApp.application(deps, onRunning: onRunning)]
+            }
+            return RunningServer(deps: deps, listening: listening)
+        } catch {
+            try? await deps.storage.shutdown()
+            throw error
+        }
     }
+
+    private init(deps: ServerDependencies, listening: ListeningGroup) {
+        self.deps = deps
+        self.listening = listening
+    }
+
+    /// Runs until a shutdown signal (or `stop`), then closes the database.
+    public func wait() async throws { try await listening.wait() }
 
     /// Stops accepting work, lets running syncs finish, closes the database.
     public func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
+        await listening.stop()
         try? await deps.storage.shutdown()
     }
 }

@@ -29,9 +29,34 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     /// Sessions last this long.
     public var sessionLifetime: TimeInterval = 12 * 3600
-    /// Failed logins per e-mail address in `loginWindow` before further attempts are refused.
+    /// Failed sign-ins for one e-mail address from one client in `loginWindow` before that client's
+    /// further attempts for the address are refused (the owner, signing in from elsewhere, is not).
     public var maxLoginFailures: Int = 5
+    /// Failed sign-ins from one client (any addresses) in `loginWindow` before it is refused (password spraying).
+    public var maxLoginFailuresPerClient: Int = 20
     public var loginWindow: TimeInterval = 15 * 60
+    /// Peers (reverse proxies) whose `X-Forwarded-For` names the client; from anyone else the header is ignored.
+    public var trustedProxies: [String] = []
+    /// Audit entries are kept this many days; failed sign-ins (written by unauthenticated requests)
+    /// are also capped at `failedSignInAuditCap` entries, the newest kept.
+    public var auditRetentionDays: Int = 400
+    public var failedSignInAuditCap: Int = 10_000
+    /// When set, connectors may only name these hosts in apiUrl/tokenUrl (Zoom's own hosts are
+    /// always allowed when the list is empty).
+    public var allowedZoomHosts: [String]? = nil
+    /// Connection timeouts (seconds).
+    public var timeouts = Timeouts()
+
+    public struct Timeouts: Sendable {
+        /// A request's head must arrive within this from the connection's start or the last response
+        /// (so it is also how long an idle keep-alive connection stays open).
+        public var headerRead: Double = 15
+        /// A request's body must arrive within this from its head.
+        public var bodyRead: Double = 60
+        /// No traffic at all for this long closes the connection.
+        public var idle: Double = 75
+        public init() {}
+    }
     /// Set the cookie's Secure flag (serve behind HTTPS).
     public var secureCookies: Bool = false
     /// Thresholds for the controls.

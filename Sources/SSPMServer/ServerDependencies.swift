@@ -16,6 +16,10 @@ public struct ServerDependencies: Sendable {
     public let metrics: ServerMetrics
     /// Injected so tests can move time.
     public let now: @Sendable () -> Date
+    /// bcrypt on its own bounded threads.
+    let passwords: PasswordWork
+    /// Sign-in attempts in flight (the throttle's atomic half).
+    let signIns = SignInThrottle()
 
     public var connectors: SQLConnectorStore { SQLConnectorStore(storage: storage, box: box) }
     public var activities: SQLActivityStore { SQLActivityStore(storage: storage) }
@@ -34,6 +38,7 @@ public struct ServerDependencies: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.now = now
+        self.passwords = PasswordWork(cost: configuration.bcryptCost)
     }
 
     /// A Zoom client for a stored connector (its own token cache and pacer).
@@ -49,6 +54,7 @@ public struct ServerDependencies: Sendable {
         configuration.plan = ZoomPlan(rawValue: plan) ?? .pro
         configuration.apiURL = apiURL ?? ZoomClientConfiguration().apiURL
         configuration.tokenURL = tokenURL ?? ZoomClientConfiguration().tokenURL
+        configuration.trustedHosts = self.configuration.allowedZoomHosts ?? []
         return ZoomClient(credentials: ZoomCredentials(accountID: accountID, clientID: clientID, clientSecret: Secret(clientSecret)),
                           configuration: configuration, http: http, logger: logger)
     }

@@ -63,6 +63,15 @@ public func randomToken(prefix: String = "", bytes: Int = 32) -> String {
     return prefix + Data(raw).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
 }
 
+public struct LoginFailureCounts: Sendable, Equatable {
+    /// For this address from this client.
+    public var pair: Int
+    public var pairOldest: Date?
+    /// From this client, any address.
+    public var client: Int
+    public var clientOldest: Date?
+}
+
 public struct SQLAuthStore: Sendable {
     let storage: SQLStorage
     public init(storage: SQLStorage) { self.storage = storage }
@@ -186,23 +195,51 @@ public struct SQLAuthStore: Sendable {
 
     // Login throttling
 
-    public func recordLoginFailure(email: String, at: Date) async throws {
+    /// At most this many failure rows are kept (the newest); each is one refused password.
+    static let loginFailureCap = 50_000
+
+    public func recordLoginFailure(email: String, client: String, at: Date) async throws {
         try await storage.withSQL { db in
-            try await db.raw("INSERT INTO login_failures (email, at) VALUES (\(bind: email), \(bind: millis(at)))").run()
-            try await db.raw("DELETE FROM login_failures WHERE at < \(bind: millis(at.addingTimeInterval(-86_400)))").run()
+            try await db.raw("INSERT INTO login_failures (email, client, at) VALUES (\(bind: email), \(bind: client), \(bind: millis(at)))").run()
         }
     }
 
-    /// Failures for `email` since `since`, and the oldest of them.
-    public func loginFailures(email: String, since: Date) async throws -> (count: Int, oldest: Date?) {
+    /// Failures for `email` from `client`, and from `client` for any address, since `since`, with the oldest of each.
+    public func loginFailures(email: String, client: String, since: Date) async throws -> LoginFailureCounts {
         try await storage.withSQL { db in
-            let row = try await db.raw("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE email = \(bind: email) AND at >= \(bind: millis(since))").first()
-            return (try row?.decode(column: "n", as: Int.self) ?? 0, try row?.decode(column: "oldest", as: Int64?.self).map(date))
+            let pair = try await db.raw("""
+                SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures
+                WHERE email = \(bind: email) AND client = \(bind: client) AND at >= \(bind: millis(since))
+                """).first()
+            let all = try await db.raw("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE client = \(bind: client) AND at >= \(bind: millis(since))").first()
+            return LoginFailureCounts(
+                pair: try pair?.decode(column: "n", as: Int.self) ?? 0, pairOldest: try pair?.decode(column: "oldest", as: Int64?.self).map(date),
+                client: try all?.decode(column: "n", as: Int.self) ?? 0, clientOldest: try all?.decode(column: "oldest", as: Int64?.self).map(date))
         }
     }
 
-    public func clearLoginFailures(email: String) async throws {
-        try await storage.withSQL { db in try await db.raw("DELETE FROM login_failures WHERE email = \(bind: email)").run() }
+    /// After a good password: the address's failures from that client are forgotten.
+    public func clearLoginFailures(email: String, client: String) async throws {
+        try await storage.withSQL { db in try await db.raw("DELETE FROM login_failures WHERE email = \(bind: email) AND client = \(bind: client)").run() }
+    }
+
+    /// Retention for what unauthenticated requests write: failures older than `failuresBefore`
+    /// (and beyond `loginFailureCap`), audit entries older than `auditBefore`, failed sign-in audit
+    /// entries beyond the newest `failedSignInCap`, and expired sessions.
+    public func prune(failuresBefore: Date, auditBefore: Date, failedSignInCap: Int, now: Date) async throws {
+        try await storage.withSQL { db in
+            func run(_ query: SQLQueryString) async throws { try await db.raw(query).run() }
+            try await run("DELETE FROM login_failures WHERE at < \(bind: millis(failuresBefore))")
+            try await run("""
+                DELETE FROM login_failures WHERE at < (SELECT MIN(at) FROM (SELECT at FROM login_failures ORDER BY at DESC LIMIT \(literal: Self.loginFailureCap)) AS newest)
+                """)
+            try await run("DELETE FROM audit_log WHERE at < \(bind: millis(auditBefore))")
+            try await run("""
+                DELETE FROM audit_log WHERE action = 'login.failed' AND at < (
+                    SELECT MIN(at) FROM (SELECT at FROM audit_log WHERE action = 'login.failed' ORDER BY at DESC LIMIT \(literal: max(1, failedSignInCap))) AS newest)
+                """)
+            try await run("DELETE FROM sessions WHERE expires_at < \(bind: millis(now))")
+        }
     }
 
     // Audit log

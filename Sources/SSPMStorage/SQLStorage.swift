@@ -54,8 +54,8 @@ public final class SQLStorage: Sendable {
             // One connection: SQLite serialises writers anyway, and this keeps "database is locked" away.
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             self.group = group
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            try PrivateFiles.directory((path as NSString).deletingLastPathComponent, narrowing: false)
+            try PrivateFiles.sqlite(path)
             pool = .sqlite(EventLoopGroupConnectionPool(
                 source: SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true)),
                 maxConnectionsPerEventLoop: 1, logger: logger, on: group))

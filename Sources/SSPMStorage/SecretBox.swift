@@ -19,6 +19,7 @@ public struct SecretBox: Sendable {
             return SecretBox(key: SymmetricKey(data: data))
         }
         if let data = FileManager.default.contents(atPath: keyFile) {
+            try? PrivateFiles.narrow(keyFile, to: PrivateFiles.fileMode)
             guard let decoded = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), decoded.count == 32 else {
                 throw SecretBoxError("The master key file \(keyFile) is not the base64 of 32 bytes. Restore it from your backup.")
             }
@@ -26,10 +27,9 @@ public struct SecretBox: Sendable {
         }
         let key = SymmetricKey(size: .bits256)
         let encoded = key.withUnsafeBytes { Data($0).base64EncodedString() }
-        let directory = (keyFile as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        guard FileManager.default.createFile(atPath: keyFile, contents: Data(encoded.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw SecretBoxError("Could not create the master key file \(keyFile).")
+        try PrivateFiles.directory((keyFile as NSString).deletingLastPathComponent, narrowing: false)
+        do { try PrivateFiles.create(keyFile, contents: Data(encoded.utf8)) } catch {
+            throw SecretBoxError("Could not create the master key file: \(error)")
         }
         logger.warning("Created a new master key; back it up — stored secrets cannot be decrypted without it", metadata: ["file": "\(keyFile)"])
         return SecretBox(key: key)

@@ -50,6 +50,8 @@ public struct SimulatorFixture: Sendable {
         var configuration = ZoomClientConfiguration(
             apiURL: simulator.apiURL, tokenURL: simulator.tokenURL, plan: plan ?? tenant.plan,
             requestTimeout: .seconds(10), transientBackoff: .milliseconds(20), rateLimitBackoff: .milliseconds(50))
+        // The tests' own simulator stands in for Zoom, so its replies may be quoted (see ZoomHosts).
+        configuration.trustedHosts = ["127.0.0.1"]
         configure(&configuration)
         let resolved: ZoomCredentials
         if let credentials { resolved = credentials } else { resolved = await simulator.credentials() }

@@ -15,6 +15,7 @@ public final class WebhookReceiver: Sendable {
     private struct State {
         var deliveries: [Delivery] = []
         var statuses: [Int] = []
+        var body: String?
     }
     private final class Box: Sendable { let state = Mutex(State()) }
     private let box = Box()
@@ -27,7 +28,12 @@ public final class WebhookReceiver: Sendable {
     public var deliveries: [Delivery] { box.state.withLock { $0.deliveries } }
 
     /// The next responses' statuses (then 200).
-    public func respond(with statuses: [Int]) { box.state.withLock { $0.statuses = statuses } }
+    public func respond(with statuses: [Int], body: String? = nil) {
+        box.state.withLock {
+            $0.statuses = statuses
+            $0.body = body
+        }
+    }
 
     public static func start(secret: String, logger: Logger) async throws -> WebhookReceiver {
         try await WebhookReceiver(secret: secret, logger: logger)
@@ -42,9 +48,12 @@ public final class WebhookReceiver: Sendable {
             let body = buffer.readData(length: buffer.readableBytes) ?? Data()
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
-            let status: Int = box.state.withLock { s in
+            let (status, scripted): (Int, String?) = box.state.withLock { s in
                 s.deliveries.append(Delivery(headers: headers, body: body))
-                return s.statuses.isEmpty ? 200 : s.statuses.removeFirst()
+                return (s.statuses.isEmpty ? 200 : s.statuses.removeFirst(), s.body)
+            }
+            if let scripted {
+                return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: scripted)))
             }
             // Answer the endpoint.url_validation challenge as a receiver must.
             if let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any],

@@ -32,7 +32,7 @@ public final class ZoomClient: Sendable {
         self.tokens = ZoomTokenProvider(
             credentials: credentials, tokenURL: configuration.tokenURL, http: http, clock: clock,
             refreshMargin: configuration.tokenRefreshMargin, requestTimeout: configuration.requestTimeout,
-            logger: logger, stats: recorder)
+            logger: logger, stats: recorder, trustedHosts: configuration.trustedHosts)
     }
 
     /// Requests, 429s and retries so far.
@@ -159,7 +159,7 @@ public final class ZoomClient: Sendable {
             }
 
             let zoomError = try? JSONDecoder().decode(ZoomErrorBody.self, from: buffer)
-            let message = zoomError?.message ?? String(buffer: buffer).prefix(200).description
+            let message = ZoomHosts.quote(zoomError?.message, body: String(buffer: buffer), status: status, host: host, trusted: configuration.trustedHosts)
             switch status {
             case 401:
                 await recorder.tokenRejection()
@@ -195,8 +195,10 @@ public final class ZoomClient: Sendable {
             default:
                 switch zoomError?.code {
                 case 4711, 4700:
-                    throw ZoomAPIError(.missingScopes(Self.scopes(in: message, operation: operation)), operation: name)
-                case 300 where message.lowercased().contains("page token"):
+                    // Scope names are quoted from Zoom's reply only when it came from an allowed host.
+                    throw ZoomAPIError(.missingScopes(Self.scopes(in: ZoomHosts.isAllowed(host, trusted: configuration.trustedHosts) ? message : "",
+                                                                  operation: operation)), operation: name)
+                case 300 where (zoomError?.message ?? "").lowercased().contains("page token"):
                     throw ZoomAPIError(.pageTokenExpired, operation: name)
                 case 200:
                     throw ZoomAPIError(.notPermitted(message: message), operation: name)

@@ -28,6 +28,8 @@ public struct ZoomClientConfiguration: Sendable {
     public var concurrencyPerCategory: Int
     /// How many times a listing restarts after its next_page_token expired.
     public var maxListingRestarts: Int
+    /// Hosts besides Zoom's whose error replies may be quoted in messages (see `ZoomHosts`).
+    public var trustedHosts: [String] = []
 
     public init(
         apiURL: String = "https://api.zoom.us/v2",

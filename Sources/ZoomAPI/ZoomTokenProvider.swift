@@ -27,6 +27,7 @@ public actor ZoomTokenProvider {
     private let requestTimeout: Duration
     private let logger: Logger
     private let stats: StatsRecorder?
+    private let trustedHosts: [String]
     private var current: ZoomAccessToken?
     private var inFlight: Task<ZoomAccessToken, any Error>?
 
@@ -40,8 +41,9 @@ public actor ZoomTokenProvider {
 
     init(
         credentials: ZoomCredentials, tokenURL: String, http: HTTPClient, clock: any PacingClock,
-        refreshMargin: Duration, requestTimeout: Duration, logger: Logger, stats: StatsRecorder?
+        refreshMargin: Duration, requestTimeout: Duration, logger: Logger, stats: StatsRecorder?, trustedHosts: [String] = []
     ) {
+        self.trustedHosts = trustedHosts
         self.credentials = credentials
         self.tokenURL = tokenURL
         self.http = http
@@ -103,9 +105,11 @@ public actor ZoomTokenProvider {
         let json = try? JSONDecoder().decode(TokenBody.self, from: body)
         guard response.status == .ok else {
             let error = json?.error ?? ""
-            let reason = json?.reason ?? String(buffer: body).prefix(200).description
-            logger.warning("Zoom token request refused", metadata: ["status": "\(response.status.code)", "error": "\(error)"])
-            if reason.lowercased().contains("disabled") || reason.lowercased().contains("deactivated") {
+            let status = Int(response.status.code)
+            let reason = ZoomHosts.quote(json?.reason, body: String(buffer: body), status: status, host: host, trusted: trustedHosts)
+            logger.warning("Zoom token request refused", metadata: ["status": "\(status)", "error": "\(error.prefix(100))"])
+            let rawReason = (json?.reason ?? "").lowercased()
+            if rawReason.contains("disabled") || rawReason.contains("deactivated") {
                 throw ZoomAPIError(.appDeactivated, operation: "POST /oauth/token")
             }
             switch error {
@@ -113,7 +117,8 @@ public actor ZoomTokenProvider {
             case "invalid_request": throw ZoomAPIError(.invalidAccountID, operation: "POST /oauth/token")
             default:
                 if response.status.code >= 500 { throw ZoomAPIError(.serverError(status: Int(response.status.code)), operation: "POST /oauth/token") }
-                throw ZoomAPIError(.tokenRequestRejected(error: error.isEmpty ? "HTTP \(response.status.code)" : error, reason: reason), operation: "POST /oauth/token")
+                let shown = error.isEmpty || !ZoomHosts.isAllowed(host, trusted: trustedHosts) ? "HTTP \(status)" : String(error.prefix(100))
+                throw ZoomAPIError(.tokenRequestRejected(error: shown, reason: reason), operation: "POST /oauth/token")
             }
         }
         guard let json, let token = json.access_token, !token.isEmpty else {

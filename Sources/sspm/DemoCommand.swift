@@ -38,21 +38,24 @@ struct DemoCommand: AsyncParsableCommand {
         // Webhooks go nowhere until the connector exists (its id is in the endpoint URL), as in the Marketplace app.
         let simulator: RunningSimulator
         do {
-            simulator = try await RunningSimulator.start(tenant: tenant, options: .init(port: zoomPort, webhookURL: "http://127.0.0.1:9/pending"), http: http, logger: logger)
+            simulator = try await RunningSimulator.start(tenant: tenant, options: .init(port: zoomPort, webhookURL: "http://127.0.0.1:9/pending"), http: http,
+                                                         logger: logger, portFlag: "--zoom-port")
         } catch {
             try? await http.shutdown()
-            throw CommandError("The simulated Zoom cannot listen on port \(zoomPort): \(error). Pass --zoom-port 0 to pick a free one.")
+            throw CommandError("The simulated Zoom cannot start: \(error)")
         }
         var configuration = ServerConfiguration(database: .sqlite(path: (dataDir as NSString).appendingPathComponent("sspm.sqlite")), dataDirectory: dataDir)
         configuration.port = port
+        // The demo's Zoom is the simulator on loopback: the only host its connector may use.
+        configuration.allowedZoomHosts = ["127.0.0.1"]
         configuration.pollInterval = 0.5
         let server: RunningServer
         do {
-            server = try await RunningServer.start(configuration, http: http, logger: logger)
+            server = try await RunningServer.start(configuration, http: http, logger: logger, portFlag: "--port")
         } catch {
             await simulator.stop()
             try? await http.shutdown()
-            throw CommandError("The server cannot start: \(error). If port \(port) is taken, pass --port 0 (or another port).")
+            throw CommandError("The server cannot start: \(error)")
         }
         do {
             try await demo(server: server, simulator: simulator, tenant: tenant, http: http)

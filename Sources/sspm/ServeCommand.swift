@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import SSPMCore
 import SSPMReports
+import SSPMRuntime
 import SSPMServer
 import SSPMStorage
 import ServiceLifecycle
@@ -23,6 +24,11 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Name of this process in leases and sync runs (default: host-pid-random).") var instanceId: String?
     @Flag(help: "Mark the session cookie Secure (when served behind HTTPS).") var secureCookies = false
     @Option(help: "Baseline YAML with control thresholds.") var baseline: String?
+    @Option(help: ArgumentHelp("Comma-separated hosts connectors may use besides Zoom's own (e.g. a proxy or a simulator); when set, any other apiUrl/tokenUrl host is refused. Replies from these hosts may be quoted in errors.", valueName: "hosts"))
+    var allowedZoomHosts: String?
+    @Option(help: ArgumentHelp("Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client (for sign-in throttling and the audit log).", valueName: "addresses"))
+    var trustedProxy: String?
+    @Option(help: "Days the audit log is kept.") var auditRetentionDays: Int = 400
 
     func configuration() throws -> ServerConfiguration {
         let url = databaseUrl ?? ProcessInfo.processInfo.environment["SSPM_DATABASE_URL"] ?? (dataDir as NSString).appendingPathComponent("sspm.sqlite")
@@ -39,6 +45,13 @@ struct ServerOptions: ParsableArguments {
         c.runScheduler = !noScheduler
         if let instanceId { c.instanceID = instanceId }
         c.secureCookies = secureCookies
+        func list(_ text: String?) -> [String]? {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        c.allowedZoomHosts = list(allowedZoomHosts)
+        c.trustedProxies = list(trustedProxy) ?? []
+        guard auditRetentionDays >= 1 else { throw ValidationError("--audit-retention-days must be at least 1.") }
+        c.auditRetentionDays = auditRetentionDays
         if let baseline {
             do { c.baseline = try PolicyFiles.baseline(path: baseline) } catch { throw CommandError("\(error)") }
         }
@@ -67,20 +80,22 @@ struct ServeCommand: AsyncParsableCommand {
             try? await http.shutdown()
             throw CommandError("Cannot start: \(error)")
         }
+        let server: RunningServer
         do {
             try await bootstrapAdmin(deps)
-            let app = SSPMServerApp.application(deps) { port in
-                say("OpenSSPM listening on http://\(configuration.host):\(port)  (API /api/v1, spec /openapi.yaml, data \(configuration.database))")
-            }
-            let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+            server = try await RunningServer.listen(deps, portFlag: "--port", signals: [.sigterm, .sigint])
         } catch {
             try? await deps.storage.shutdown()
             try? await http.shutdown()
+            if error is ListenError { throw CommandError("\(error)") }
             throw error
         }
-        try? await deps.storage.shutdown()
+        say("OpenSSPM listening on \(server.baseURL)  (API /api/v1, spec /openapi.yaml, data \(configuration.database))")
+        var failure: (any Error)?
+        do { try await server.wait() } catch { failure = error }
+        await server.stop()
         try? await http.shutdown()
+        if let failure { throw failure }
     }
 
     func bootstrapAdmin(_ deps: ServerDependencies) async throws {

@@ -101,7 +101,8 @@ struct ConnectorLifecycleTests {
             let message = invalid.json["error"]?["message"]?.stringValue ?? ""
             #expect(message.contains("name is empty") && message.contains("clientSecret is empty") && message.contains("plan 'gold'"))
 
-            let malformed = try await f.send("POST", "/api/v1/connectors", raw: Data("{\"name\": \"x\",\n \"accountId\": }".utf8))
+            let malformed = try await f.send("POST", "/api/v1/connectors", raw: Data("{\"name\": \"x\",\n \"accountId\": }".utf8),
+                                           headers: [("Content-Type", "application/json")])
             #expect(malformed.status == 400)
             #expect(malformed.json["error"]?["message"]?.stringValue?.contains("line 2") == true)
             let missing = try await f.send("POST", "/api/v1/connectors", json: ["name": "x"])

@@ -138,6 +138,23 @@ struct ZoomClientTests {
         }
     }
 
+    @Test("a reply from a host that is neither Zoom's nor trusted is not quoted in the error")
+    func foreignRepliesNotQuoted() async throws {
+        try await SimulatorFixture.with(Self.tenant(users: 5, groups: 0, days: 1, plan: .free)) { fixture in
+            let client = await fixture.client { $0.trustedHosts = [] }
+            do {
+                _ = try await client.send(.getUser, ZoomUser.self, path: ["userId": "nobody@example.com"])
+                Issue.record("an unknown user was found")
+            } catch let error as ZoomAPIError {
+                #expect(!error.description.contains("User does not exist"), "\(error)")
+                #expect(error.description.contains("not a Zoom host"))
+                #expect(error.kind == .notFound(code: 1001, message: "HTTP 404 from 127.0.0.1 (its reply is not shown: not a Zoom host; allow it with --allowed-zoom-hosts to see it)"))
+            }
+            #expect(ZoomHosts.isOfficial("api.zoom.us") && ZoomHosts.isOfficial("API.ZoomGov.com") && !ZoomHosts.isOfficial("zoom.us.evil.example"))
+            #expect(!ZoomHosts.isOfficial("notzoom.us"))
+        }
+    }
+
     @Test("reports on a free plan, unknown users and bad report ranges give Zoom's errors")
     func apiErrors() async throws {
         try await SimulatorFixture.with(Self.tenant(users: 5, groups: 0, days: 1, plan: .free)) { fixture in

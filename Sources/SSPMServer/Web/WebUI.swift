@@ -37,9 +37,25 @@ struct WebUI: Sendable {
 
     /// The pages; an `APIError` a page handler throws (a form too large, a bad id) is answered with
     /// an error page rather than the API's JSON.
+    ///
+    /// Each page passes the gate its route declares before its handler runs: the session's operator
+    /// is resolved first; a page for the signed-in sends others to sign-in (or first-run setup), and
+    /// an admin's page refuses a viewer.
     var routes: [RouteSpec] {
         pages.map { spec in
-            RouteSpec(method: spec.method, path: spec.path, handler: { request, context in
+            RouteSpec(method: spec.method, path: spec.path, access: spec.access, handler: { request, context in
+                var context = context
+                let principal = try await auth.principal(for: request)
+                context.principal = principal?.via == .session ? principal : nil
+                if spec.access != .open {
+                    guard let principal = context.principal else {
+                        return try await deps.auth.operatorCount() == 0 ? Self.redirect("/setup") : Self.redirect("/login")
+                    }
+                    if spec.access == .admin, !principal.isAdmin {
+                        return errorPage(APIError(.forbidden, "forbidden", "This page and its actions are for admins; your role is viewer.",
+                                                  fix: "Ask an admin to make the change or to give you the admin role."), principal: principal)
+                    }
+                }
                 do { return try await spec.handler(request, context) } catch let error as APIError {
                     var response = errorPage(error, principal: nil)
                     for field in error.headers { response.headers.append(field) }
@@ -51,34 +67,34 @@ struct WebUI: Sendable {
 
     var pages: [RouteSpec] {
         [
-            RouteSpec(method: .get, path: "/", handler: { _, _ in Self.redirect("/connectors") }),
-            RouteSpec(method: .get, path: "/static/app.css", handler: { _, _ in
+            RouteSpec(method: .get, path: "/", access: .open, handler: { _, _ in Self.redirect("/connectors") }),
+            RouteSpec(method: .get, path: "/static/app.css", access: .open, handler: { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: WebAssets.css)))
             }),
-            RouteSpec(method: .get, path: "/static/app.js", handler: { _, _ in
+            RouteSpec(method: .get, path: "/static/app.js", access: .open, handler: { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
                          body: .init(byteBuffer: ByteBuffer(string: WebAssets.script)))
             }),
-            RouteSpec(method: .get, path: "/login", handler: loginPage),
-            RouteSpec(method: .post, path: "/login", handler: login),
-            RouteSpec(method: .get, path: "/setup", handler: setupPage),
-            RouteSpec(method: .post, path: "/setup", handler: setup),
-            RouteSpec(method: .post, path: "/logout", handler: logout),
-            RouteSpec(method: .get, path: "/connectors", handler: connectorList),
-            RouteSpec(method: .get, path: "/connectors/new", handler: connectName),
-            RouteSpec(method: .get, path: "/connectors/new/credentials", handler: connectCredentials),
-            RouteSpec(method: .post, path: "/connectors", handler: createConnector),
-            RouteSpec(method: .get, path: "/connectors/{connectorId}", handler: connectorPage),
-            RouteSpec(method: .post, path: "/connectors/{connectorId}/{action}", handler: connectorAction),
-            RouteSpec(method: .get, path: "/connectors/{connectorId}/recommendations", handler: recommendations),
-            RouteSpec(method: .get, path: "/connectors/{connectorId}/recommendations/{controlId}", handler: recommendation),
-            RouteSpec(method: .post, path: "/connectors/{connectorId}/recommendations/{controlId}/state", handler: setState),
-            RouteSpec(method: .get, path: "/connectors/{connectorId}/activities", handler: activities),
-            RouteSpec(method: .get, path: "/connectors/{connectorId}/users", handler: users),
-            RouteSpec(method: .get, path: "/connectors/{connectorId}/scans", handler: scans),
-            RouteSpec(method: .get, path: "/settings/operators", handler: operators),
-            RouteSpec(method: .post, path: "/settings/operators", handler: addOperator),
-            RouteSpec(method: .post, path: "/settings/operators/{operatorId}/delete", handler: removeOperator),
+            RouteSpec(method: .get, path: "/login", access: .open, handler: loginPage),
+            RouteSpec(method: .post, path: "/login", access: .open, handler: login),
+            RouteSpec(method: .get, path: "/setup", access: .open, handler: setupPage),
+            RouteSpec(method: .post, path: "/setup", access: .open, handler: setup),
+            RouteSpec(method: .post, path: "/logout", access: .open, handler: logout),
+            RouteSpec(method: .get, path: "/connectors", access: .signedIn, handler: connectorList),
+            RouteSpec(method: .get, path: "/connectors/new", access: .admin, handler: connectName),
+            RouteSpec(method: .get, path: "/connectors/new/credentials", access: .admin, handler: connectCredentials),
+            RouteSpec(method: .post, path: "/connectors", access: .admin, handler: createConnector),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}", access: .signedIn, handler: connectorPage),
+            RouteSpec(method: .post, path: "/connectors/{connectorId}/{action}", access: .admin, handler: connectorAction),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/recommendations", access: .signedIn, handler: recommendations),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/recommendations/{controlId}", access: .signedIn, handler: recommendation),
+            RouteSpec(method: .post, path: "/connectors/{connectorId}/recommendations/{controlId}/state", access: .admin, handler: setState),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/activities", access: .signedIn, handler: activities),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/users", access: .signedIn, handler: users),
+            RouteSpec(method: .get, path: "/connectors/{connectorId}/scans", access: .signedIn, handler: scans),
+            RouteSpec(method: .get, path: "/settings/operators", access: .admin, handler: operators),
+            RouteSpec(method: .post, path: "/settings/operators", access: .admin, handler: addOperator),
+            RouteSpec(method: .post, path: "/settings/operators/{operatorId}/delete", access: .admin, handler: removeOperator),
         ]
     }
 
@@ -127,9 +143,9 @@ struct WebUI: Sendable {
              principal: principal, title: "Error", status: error.status)
     }
 
-    /// The signed-in person, or a redirect to sign-in (or first-run setup).
-    func signedIn(_ request: Request) async throws -> Gate<Principal> {
-        if let principal = try await auth.principal(for: request), principal.via == .session { return .ok(principal) }
+    /// The signed-in person (resolved by the route's gate), or a redirect to sign-in (or first-run setup).
+    func signedIn(_ context: SSPMRequestContext) async throws -> Gate<Principal> {
+        if let principal = context.principal { return .ok(principal) }
         if try await deps.auth.operatorCount() == 0 { return .stop(Self.redirect("/setup")) }
         return .stop(Self.redirect("/login"))
     }
@@ -144,16 +160,16 @@ struct WebUI: Sendable {
     }
 
     /// A page only admins see (a viewer gets `refusal`).
-    func adminPage(_ request: Request, refusal: APIError = .forbidden) async throws -> Gate<Principal> {
-        switch try await signedIn(request) {
+    func adminPage(_ context: SSPMRequestContext, refusal: APIError = .forbidden) async throws -> Gate<Principal> {
+        switch try await signedIn(context) {
         case .stop(let response): return .stop(response)
         case .ok(let principal): return principal.isAdmin ? .ok(principal) : .stop(errorPage(refusal, principal: principal))
         }
     }
 
     /// A signed-in admin's form, with its CSRF token checked.
-    func adminForm(_ request: Request) async throws -> Gate<(Principal, [String: String])> {
-        switch try await signedIn(request) {
+    func adminForm(_ request: Request, _ context: SSPMRequestContext) async throws -> Gate<(Principal, [String: String])> {
+        switch try await signedIn(context) {
         case .stop(let response): return .stop(response)
         case .ok(let principal):
             let form = try await Self.form(request)
@@ -205,7 +221,7 @@ struct WebUI: Sendable {
             return freshForm("login", ["problem": "The form expired: sign in again."], title: "Sign in", status: .forbidden)
         }
         do {
-            let (_, token, _) = try await auth.login(email: form["email"] ?? "", password: form["password"] ?? "", remoteAddress: context.remoteAddress)
+            let (_, token, _) = try await auth.login(email: form["email"] ?? "", password: form["password"] ?? "", client: auth.client(of: request, context))
             return Self.redirect("/connectors", cookie: Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies))
         } catch let error as APIError {
             var response = freshForm("login", ["problem": error.sentence, "email": form["email"] ?? ""], title: "Sign in",
@@ -227,7 +243,7 @@ struct WebUI: Sendable {
         do {
             let email = form["email"] ?? "", password = form["password"] ?? ""
             _ = try await auth.setup(email: email, password: password)
-            let (_, token, _) = try await auth.login(email: email, password: password, remoteAddress: context.remoteAddress)
+            let (_, token, _) = try await auth.login(email: email, password: password, client: auth.client(of: request, context))
             return Self.redirect("/connectors", cookie: Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies))
         } catch let error as APIError {
             return freshForm("setup", ["problem": error.sentence, "email": form["email"] ?? ""], title: "Set up", status: error.status)
@@ -235,7 +251,7 @@ struct WebUI: Sendable {
     }
 
     func logout(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
-        if case .ok(let principal) = try await signedIn(request) {
+        if case .ok(let principal) = try await signedIn(context) {
             let form = try await Self.form(request)
             guard let sent = form["csrf"], let expected = principal.csrf, constantTimeEquals(sent, expected) else {
                 return errorPage(APIError(.forbidden, "csrf", "The form's security token is missing or out of date.", fix: "Reload the page and sign out again."), principal: principal)
@@ -249,7 +265,7 @@ struct WebUI: Sendable {
 
     func connectorList(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         var rows: [[String: Any]] = []
         for c in try await deps.connectors.list() {
             let view = try await connectors.view(c)
@@ -268,7 +284,7 @@ struct WebUI: Sendable {
 
     func createConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let (principal, form): (Principal, [String: String])
-        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
+        switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
         func optional(_ key: String) -> String? { (form[key] ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? nil : form[key]!.trimmingCharacters(in: .whitespaces) }
         let body = CreateConnectorRequest(name: form["name"] ?? "", accountId: form["accountId"]?.trimmingCharacters(in: .whitespaces) ?? "",
                                           clientId: form["clientId"]?.trimmingCharacters(in: .whitespaces) ?? "", clientSecret: form["clientSecret"] ?? "",
@@ -320,13 +336,13 @@ struct WebUI: Sendable {
 
     func connectName(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await adminPage(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await adminPage(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         return renderConnect(principal: principal, step: 1, form: ["name": request.query.string("name") ?? ""], report: nil, problem: nil, status: .ok)
     }
 
     func connectCredentials(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await adminPage(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await adminPage(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let name = (request.query.string("name") ?? "").trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 200 else {
             return renderConnect(principal: principal, step: 1, form: ["name": name], report: nil,
@@ -355,7 +371,7 @@ struct WebUI: Sendable {
 
     func connectorPage(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
         let view = try await connectors.view(record)
@@ -395,7 +411,7 @@ struct WebUI: Sendable {
 
     func connectorAction(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let (principal, form): (Principal, [String: String])
-        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
+        switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
         let id = try context.require("connectorId")
         let action = try context.require("action")
         func optional(_ key: String) -> String? { (form[key] ?? "").isEmpty ? nil : form[key] }
@@ -438,7 +454,7 @@ struct WebUI: Sendable {
 
     func recommendations(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
         guard let r = try await deps.currentScan(connectorID: id) else {
@@ -472,7 +488,7 @@ struct WebUI: Sendable {
 
     func recommendation(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         return try await renderRecommendation(request, context, principal: principal, problem: nil, flash: nil)
     }
 
@@ -515,7 +531,7 @@ struct WebUI: Sendable {
 
     func setState(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let (principal, form): (Principal, [String: String])
-        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
+        switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
         let id = try context.require("connectorId")
         let controlID = try context.require("controlId")
         var body: JSONValue = ["state": .string(form["state"] ?? "")]
@@ -536,17 +552,14 @@ struct WebUI: Sendable {
 
     func activities(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
         let q = request.query
         let type = q.string("type")
         let query: ActivityQuery
         do {
-            // Zoom reports e-mail addresses in lower case; a typed "Ann@Example.com" should still match.
-            query = ActivityQuery(connectorID: id, kinds: type.map { [$0] }, user: q.string("user").map { $0.trimmingCharacters(in: .whitespaces).lowercased() },
-                                  ipAddress: q.string("ip").map { $0.trimmingCharacters(in: .whitespaces) },
-                                  from: try q.date("from"), to: try q.date("to", endOfDay: true), cursor: q.string("cursor"), limit: 100)
+            query = try q.activityQuery(connectorID: id, defaultLimit: 100)
         } catch let error as APIError {
             return errorPage(error, principal: principal)
         }
@@ -572,7 +585,7 @@ struct WebUI: Sendable {
 
     func users(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
         let typed = request.query.string("q")
@@ -627,7 +640,7 @@ extension WebUI {
     /// Scans, and the difference between two of them (by default the latest and the one before).
     func scans(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await signedIn(request) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
         let list = try await deps.posture.scans(connectorID: id, limit: 200)
@@ -659,7 +672,7 @@ extension WebUI {
     /// Operators (who can sign in, with which role) and the audit log: admins only.
     func operators(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await adminPage(request, refusal: APIError(.forbidden, "forbidden", "Operators and the audit log are for admins.")) { case .stop(let r): return r; case .ok(let p): principal = p }
+        switch try await adminPage(context, refusal: APIError(.forbidden, "forbidden", "Operators and the audit log are for admins.")) { case .stop(let r): return r; case .ok(let p): principal = p }
         return try await renderOperators(principal: principal, form: [:], problem: nil, flash: nil, status: .ok)
     }
 
@@ -679,7 +692,7 @@ extension WebUI {
 
     func addOperator(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let (principal, form): (Principal, [String: String])
-        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
+        switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
         do {
             let op = try await auth.createOperator(email: form["email"] ?? "", password: form["password"] ?? "", role: form["role"] ?? "viewer", by: principal)
             return try await renderOperators(principal: principal, form: [:], problem: nil, flash: "\(op.email) can now sign in as \(op.role).", status: .ok)
@@ -691,7 +704,7 @@ extension WebUI {
 
     func removeOperator(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
-        switch try await adminForm(request) { case .stop(let r): return r; case .ok(let v): principal = v.0 }
+        switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): principal = v.0 }
         do {
             try await auth.removeOperator(id: try context.require("operatorId"), by: principal)
         } catch let error as APIError {

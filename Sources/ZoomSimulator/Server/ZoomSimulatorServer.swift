@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SSPMCore
+import SSPMRuntime
 import ServiceLifecycle
 import ZoomAPI
 
@@ -131,39 +132,31 @@ public struct ZoomSimulatorServer: Sendable {
 /// A simulator running in this process (tests, `sspm demo`, `sspm bench`).
 public final class RunningSimulator: Sendable {
     public let server: ZoomSimulatorServer
-    public let port: Int
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    private let listening: ListeningGroup
 
+    public var port: Int { listening.port }
     public var baseURL: String { "http://\(server.options.host):\(port)" }
     public var apiURL: String { baseURL + "/v2" }
     public var tokenURL: String { baseURL + "/oauth/token" }
     public var engine: ZoomSimulatorEngine { server.engine }
 
-    /// Starts a simulator and returns once it is listening.
-    public static func start(tenant: Tenant, options: ZoomSimulatorOptions = .init(), http: HTTPClient = .shared, logger: Logger) async throws -> RunningSimulator {
+    /// Starts a simulator and returns once it is listening (throws a `ListenError` at once when it cannot).
+    public static func start(tenant: Tenant, options: ZoomSimulatorOptions = .init(), http: HTTPClient = .shared, logger: Logger,
+                             portFlag: String = "--port") async throws -> RunningSimulator {
         let server = await ZoomSimulatorServer(tenant: tenant, options: options, http: http, logger: logger)
-        let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let app = server.application { port in continuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = stream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TenantFileError("the simulator did not start") }
-        return RunningSimulator(server: server, port: port, group: group, task: task)
+        let listening = try await ListeningGroup.start(host: options.host, port: options.port, flag: portFlag, logger: logger) { onRunning in
+            [server.application(onRunning: onRunning)]
+        }
+        return RunningSimulator(server: server, listening: listening)
     }
 
-    private init(server: ZoomSimulatorServer, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(server: ZoomSimulatorServer, listening: ListeningGroup) {
         self.server = server
-        self.port = port
-        self.group = group
-        self.task = task
+        self.listening = listening
     }
 
     /// Stops the server and waits for it.
-    public func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-    }
+    public func stop() async { await listening.stop() }
 
     public func credentials() async -> ZoomCredentials {
         let tenant = await engine.currentTenant()

@@ -1,0 +1,35 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SSPMStorage
+
+/// Keeps what unauthenticated requests can write bounded: sign-in failures past the window (and
+/// past a cap), failed sign-in audit entries past `failedSignInAuditCap`, audit entries past
+/// `auditRetentionDays`, expired sessions. Runs at start and every `interval`; also warms bcrypt's
+/// stand-in hash so the first unknown address is not slower than a known one.
+public struct Housekeeping: Service {
+    let deps: ServerDependencies
+    var interval: Duration = .seconds(3600)
+
+    public init(deps: ServerDependencies) { self.deps = deps }
+
+    public func run() async throws {
+        _ = try? await deps.passwords.verify(randomToken(bytes: 8), hash: nil)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await prune()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    public func prune() async {
+        let now = deps.now()
+        let configuration = deps.configuration
+        do {
+            try await deps.auth.prune(failuresBefore: now.addingTimeInterval(-max(configuration.loginWindow, 86_400)),
+                                      auditBefore: now.addingTimeInterval(-Double(configuration.auditRetentionDays) * 86_400),
+                                      failedSignInCap: configuration.failedSignInAuditCap, now: now)
+        } catch {
+            deps.logger.warning("Housekeeping could not prune", metadata: ["error": "\(String(describing: error).prefix(200))"])
+        }
+    }
+}

@@ -1,0 +1,442 @@
+import AsyncHTTPClient
+import Foundation
+import SSPMCore
+import SSPMServer
+import SSPMStorage
+import SSPMTestSupport
+import Testing
+import Yams
+import ZoomAPI
+import ZoomSimulator
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a hostile client tries: other spellings of a path, floods of sign-ins, odd content types,
+/// large bodies, half-sent requests, hosts that are not Zoom's. Each test fails without its fix.
+@Suite(.serialized)
+struct HardeningTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every operation of docs/openapi.yaml, as (METHOD, path template).
+    static func documentedOperations() throws -> [(String, String)] {
+        let file = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let document = try #require(try Yams.load(yaml: file) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: Any])
+        var operations: [(String, String)] = []
+        for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
+            for method in ["get", "put", "post", "delete", "patch"] where (item as? [String: Any])?[method] != nil {
+                operations.append((method.uppercased(), path))
+            }
+        }
+        return operations
+    }
+
+    /// Spellings of `path` that a router ignoring empty segments might still match.
+    static func variants(_ path: String) -> [String] {
+        var result = ["/" + path, path + "/", path + "//", path.replacingOccurrences(of: "/v1/", with: "//v1/"),
+                      path.replacingOccurrences(of: "/v1/", with: "/v1//"), path.replacingOccurrences(of: "/api/v1", with: "/api%2Fv1"),
+                      path.replacingOccurrences(of: "/v1/", with: "/v1/./")]
+        if let last = path.lastIndex(of: "/"), last != path.startIndex { result.append(path.replacingCharacters(in: last...last, with: "//")) }
+        return Array(Set(result).subtracting([path])).sorted()
+    }
+
+    /// What an unauthenticated walk must not change: connectors and their status, tokens, operators,
+    /// the audit log, sync requests, and the requests made to Zoom.
+    static func snapshot(_ f: ServerFixture) async throws -> String {
+        let connectors = try await f.send("GET", "/api/v1/connectors").json["items"]?.arrayValue ?? []
+        let tokens = try await f.send("GET", "/api/v1/tokens").json["items"]?.arrayValue ?? []
+        let operators = try await f.send("GET", "/api/v1/operators").json["items"]?.arrayValue ?? []
+        let audit = try await f.send("GET", "/api/v1/audit?limit=5000").json["items"]?.arrayValue ?? []
+        var jobs: [String] = []
+        for c in connectors {
+            let id = c["id"]!.stringValue!
+            let job = try await f.deps.jobs.job(connectorID: id)
+            jobs.append("\(id) \(String(describing: job?.nextPostureAt)) \(String(describing: job?.paused))")
+        }
+        let zoomRequests = await f.sim.engine.rateLimitCounters().served.values.reduce(0, +)
+        return [
+            connectors.map { "\($0["id"]!.stringValue!) \($0["status"]!.stringValue!) \($0["name"]!.stringValue!)" }.joined(separator: ","),
+            tokens.map { "\($0["id"]!.stringValue!) \($0["revokedAt"]?.stringValue ?? "active")" }.joined(separator: ","),
+            operators.map { $0["email"]!.stringValue! }.joined(separator: ","),
+            "audit \(audit.count)", jobs.joined(separator: ","), "zoom \(zoomRequests)",
+        ].joined(separator: "\n")
+    }
+
+    @Test("no spelling of any documented path reaches a handler without credentials, and nothing changes (doubled, trailing and encoded slashes, dot segments)")
+    func pathVariantWalk() async throws {
+        let tenant = TenantGenerator(users: 12, groups: 1, days: 1, seed: 201).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            let viewer = try await f.send("POST", "/api/v1/operators", json: ["email": "vera@example.com", "password": "viewer-password-1", "role": "viewer"])
+            let operatorID = try #require(viewer.json["id"]?.stringValue)
+            let tokenID = try #require(try await f.send("GET", "/api/v1/tokens").json["items"]?.arrayValue?.first?["id"]?.stringValue)
+            let scanID = try #require(try await f.send("GET", "/api/v1/connectors/\(id)/scans").json["items"]?.arrayValue?.first?["id"]?.stringValue)
+            let values = ["connectorId": id, "operatorId": operatorID, "tokenId": tokenID, "controlId": "ZID-01", "scanId": scanID]
+            let before = try await Self.snapshot(f)
+
+            let operations = try Self.documentedOperations()
+            #expect(operations.count > 35)
+            let open: Set<String> = ["/healthz", "/readyz", "/metrics", "/openapi.yaml", "/api/v1/setup", "/api/v1/auth/login"]
+            var checked = 0
+            for (method, template) in operations {
+                var path = template
+                for (name, value) in values { path = path.replacingOccurrences(of: "{\(name)}", with: value) }
+                let body: JSONValue = ["name": "walk", "role": "admin", "state": "planned", "email": "mallory@example.com", "password": "mallory-password-1",
+                                       "clientSecret": "x", "accountId": "x", "clientId": "x"]
+                if !open.contains(template) && !template.hasPrefix("/webhooks/") {
+                    let direct = try await f.send(method, path, json: method == "GET" || method == "DELETE" ? nil : body, token: .some(nil))
+                    #expect(direct.status == 401, "\(method) \(path) without credentials answered \(direct.status)")
+                }
+                for variant in Self.variants(path) {
+                    // A client that does not follow redirects: a page's GET may be redirected to its one spelling.
+                    let reply = try await ServerFixture.send(http: WebUITests.Browser.http, base: f.base, method, variant,
+                                                             json: method == "GET" || method == "DELETE" ? nil : body)
+                    #expect(reply.status == 401 || reply.status == 404 || (reply.status == 308 && !variant.contains("/api")),
+                            "\(method) \(variant) answered \(reply.status): \(reply.text.prefix(200))")
+                    #expect(!(200..<300).contains(reply.status))
+                    checked += 1
+                }
+            }
+            #expect(checked > 250)
+            // The doubled slash the hostile client used, with a real token id: refused and the token still works.
+            #expect(try await f.send("DELETE", "//api/v1/tokens/\(tokenID)", token: .some(nil)).status == 404)
+            #expect(try await f.send("GET", "/api/v1/auth/me").status == 200)
+            #expect(try await Self.snapshot(f) == before)
+        }
+    }
+
+    @Test("an undeclared method on a known path answers 405 with Allow; an unknown path 404")
+    func methodNotAllowed() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 202).generate()
+        try await ServerFixture.with(tenant) { f in
+            let trace = try await f.send("TRACE", "/api/v1/audit")
+            #expect(trace.status == 405)
+            #expect(trace.headers.value("allow") == "GET")
+            #expect(trace.errorCode == "method_not_allowed")
+            let put = try await f.send("PUT", "/api/v1/connectors", token: .some(nil))
+            #expect(put.status == 405 && put.headers.value("allow") == "GET, POST")
+            let patch = try await f.send("PATCH", "/api/v1/connectors/abc/recommendations/ZID-01/state")
+            #expect(patch.status == 405 && patch.headers.value("allow") == "PUT")
+            #expect(try await f.send("GET", "/api/v1/nothing-here").status == 404)
+        }
+    }
+
+    @Test("JSON endpoints refuse other content types with 415 (a cross-site form cannot sign in or claim setup)")
+    func jsonContentTypeRequired() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 203).generate()
+        try await ServerFixture.with(tenant, createAdmin: false) { f in
+            let credentials = Data(#"{"email":"eve@example.com","password":"eve-long-password"}"#.utf8)
+            for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+                let setup = try await f.send("POST", "/api/v1/setup", raw: credentials, token: .some(nil), headers: [("Content-Type", type)])
+                #expect(setup.status == 415, "setup with \(type): \(setup.status)")
+                #expect(setup.errorCode == "unsupported_media_type")
+            }
+            let bare = try await f.send("POST", "/api/v1/setup", raw: credentials, token: .some(nil))
+            #expect(bare.status == 415)
+            #expect(try await f.send("GET", "/api/v1/setup", token: .some(nil)).json["setupRequired"]?.boolValue == true)
+            let real = try await f.send("POST", "/api/v1/setup", raw: credentials, token: .some(nil), headers: [("Content-Type", "application/json; charset=utf-8")])
+            #expect(real.status == 201)
+            let login = try await f.send("POST", "/api/v1/auth/login", raw: credentials, token: .some(nil), headers: [("Content-Type", "text/plain")])
+            #expect(login.status == 415)
+        }
+    }
+
+    @Test("bodies over the limit answer 413 everywhere (webhooks, reconnect), logged as a warning, not an error")
+    func bodiesTooLarge() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 204).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            let big = Data(repeating: UInt8(ascii: "a"), count: 2 << 20)
+            let webhook = try await f.send("POST", "/webhooks/zoom/\(id)", raw: big, token: .some(nil), headers: [("Content-Type", "application/json")])
+            #expect(webhook.status == 413 && webhook.errorCode == "too_large")
+            let reconnect = try await f.send("POST", "/api/v1/connectors/\(id)/reconnect", raw: big, headers: [("Content-Type", "application/json")])
+            #expect(reconnect.status == 413)
+            let login = try await f.send("POST", "/api/v1/auth/login", raw: big, token: .some(nil), headers: [("Content-Type", "application/json")])
+            #expect(login.status == 413)
+            let errors = f.sim.logs.all.filter { $0.hasPrefix("error") }
+            #expect(errors.isEmpty, "\(errors)")
+        }
+    }
+
+    /// Sends `count` wrong passwords at once; returns the statuses.
+    static func flood(_ f: ServerFixture, email: String, count: Int, forwardedFor: @escaping @Sendable (Int) -> String? = { _ in nil }) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<count {
+                group.addTask {
+                    let headers = forwardedFor(i).map { [("X-Forwarded-For", $0)] } ?? []
+                    return try await f.send("POST", "/api/v1/auth/login", json: ["email": .string(email), "password": .string("wrong-password-\(i)")],
+                                            token: .some(nil), headers: headers).status
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    @Test("50 parallel wrong sign-ins: no 5xx, at most 5 passwords checked, and a signed-in user's requests keep answering promptly")
+    func signInFlood() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 205).generate()
+        try await ServerFixture.with(tenant, configure: { $0.bcryptCost = 10 }) { f in
+            _ = try await f.createConnector()
+            // A signed-in user keeps using the API during the flood; the slowest answer is measured.
+            let probe = Task { () -> Duration in
+                var slowest = Duration.zero
+                for _ in 0..<20 {
+                    let start = ContinuousClock.now
+                    let reply = try await f.send("GET", "/api/v1/connectors")
+                    #expect(reply.status == 200)
+                    slowest = max(slowest, ContinuousClock.now - start)
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return slowest
+            }
+            let statuses = try await Self.flood(f, email: ServerFixture.adminEmail, count: 50)
+            let slowest = try await probe.value
+            #expect(statuses.allSatisfy { $0 < 500 }, "\(statuses.sorted())")
+            let checked = statuses.filter { $0 == 401 }.count
+            #expect(checked <= 5, "\(checked) passwords were checked")
+            #expect(checked >= 1)
+            #expect(statuses.filter { $0 == 429 }.count == 50 - checked)
+            #expect(slowest < .seconds(2), "GET /api/v1/connectors took \(slowest) during the flood")
+            print("sign-in flood: \(checked) passwords checked, 50 answers, slowest signed-in request \(slowest)")
+            let audit = try await f.send("GET", "/api/v1/audit?limit=5000").json["items"]?.arrayValue ?? []
+            #expect(audit.filter { $0["action"]?.stringValue == "login.failed" }.count == checked)
+        }
+    }
+
+    @Test("a flood from one client does not lock the owner out from another; X-Forwarded-For counts only from a trusted proxy")
+    func throttlePerClient() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 206).generate()
+        try await ServerFixture.with(tenant, configure: { $0.trustedProxies = ["127.0.0.1"] }) { f in
+            let attacker = try await Self.flood(f, email: ServerFixture.adminEmail, count: 12, forwardedFor: { _ in "203.0.113.9" })
+            #expect(attacker.filter { $0 == 429 }.count >= 7)
+            let again = try await f.send("POST", "/api/v1/auth/login", json: ["email": .string(ServerFixture.adminEmail), "password": .string(ServerFixture.adminPassword)],
+                                         token: .some(nil), headers: [("X-Forwarded-For", "203.0.113.9")])
+            #expect(again.status == 429)
+            #expect(again.headers.value("retry-after") != nil)
+            let owner = try await f.send("POST", "/api/v1/auth/login", json: ["email": .string(ServerFixture.adminEmail), "password": .string(ServerFixture.adminPassword)],
+                                         token: .some(nil), headers: [("X-Forwarded-For", "198.51.100.7")])
+            #expect(owner.status == 200, "the owner was locked out: \(owner.status) \(owner.text)")
+            // The audit log names the client the proxy reported.
+            let audit = try await f.send("GET", "/api/v1/audit?limit=50").json["items"]?.arrayValue ?? []
+            #expect(audit.contains { $0["action"]?.stringValue == "login.failed" && $0["detail"]?.stringValue == "from 203.0.113.9" })
+        }
+        // Without a trusted proxy, a client cannot escape the throttle by inventing X-Forwarded-For values.
+        try await ServerFixture.with(tenant) { f in
+            let statuses = try await Self.flood(f, email: ServerFixture.adminEmail, count: 12, forwardedFor: { "198.51.100.\($0 + 1)" })
+            #expect(statuses.filter { $0 == 401 }.count <= 5)
+            #expect(statuses.filter { $0 == 429 }.count >= 7)
+        }
+    }
+
+    @Test("an unknown address costs the same bcrypt work as a known one")
+    func signInTimingDoesNotTellAccounts() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 207).generate()
+        try await ServerFixture.with(tenant, configure: { $0.bcryptCost = 10; $0.trustedProxies = ["127.0.0.1"] }) { f in
+            func time(_ email: String, client: String) async throws -> Duration {
+                let start = ContinuousClock.now
+                let reply = try await f.send("POST", "/api/v1/auth/login", json: ["email": .string(email), "password": "not-the-password"],
+                                             token: .some(nil), headers: [("X-Forwarded-For", client)])
+                #expect(reply.status == 401)
+                return ContinuousClock.now - start
+            }
+            _ = try await time("warm-up@example.com", client: "192.0.2.250")
+            var known: [Duration] = [], unknown: [Duration] = []
+            for i in 0..<6 {
+                known.append(try await time(ServerFixture.adminEmail, client: "192.0.2.\(i + 1)"))
+                unknown.append(try await time("nobody-\(i)@example.com", client: "192.0.2.\(i + 101)"))
+            }
+            let knownMedian = known.sorted()[3], unknownMedian = unknown.sorted()[3]
+            print("sign-in timing: known \(knownMedian), unknown \(unknownMedian)")
+            #expect(unknownMedian * 2 > knownMedian, "unknown \(unknownMedian) vs known \(knownMedian)")
+        }
+    }
+
+    @Test("audit log and sign-in failures are bounded: retention days and a cap on failed sign-ins")
+    func retention() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 208).generate()
+        try await ServerFixture.with(tenant, configure: { $0.failedSignInAuditCap = 10; $0.auditRetentionDays = 30 }) { f in
+            let now = Date()
+            for i in 0..<25 { try await f.deps.auth.audit(actor: "x\(i)@example.com", action: "login.failed", target: nil, detail: nil, at: now.addingTimeInterval(Double(-i))) }
+            try await f.deps.auth.audit(actor: "old@example.com", action: "connector.sync", target: nil, detail: nil, at: now.addingTimeInterval(-40 * 86_400))
+            try await f.deps.auth.recordLoginFailure(email: "x@example.com", client: "192.0.2.1", at: now.addingTimeInterval(-3 * 86_400))
+            await Housekeeping(deps: f.deps).prune()
+            let entries = try await f.deps.auth.auditLog(limit: 5000)
+            #expect(entries.filter { $0.action == "login.failed" }.count == 10)
+            #expect(entries.filter { $0.action == "login.failed" }.map(\.actor).contains("x0@example.com"))  // the newest kept
+            #expect(!entries.contains { $0.actor == "old@example.com" })
+            #expect(entries.contains { $0.action == "setup" })
+            #expect(try await f.deps.auth.loginFailures(email: "x@example.com", client: "192.0.2.1", since: .distantPast).pair == 0)
+        }
+    }
+
+    @Test("a connection that sends half a request head is closed after the header timeout")
+    func slowHeadersAreCut() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 209).generate()
+        try await ServerFixture.with(tenant, configure: { $0.timeouts.headerRead = 1; $0.timeouts.idle = 3 }) { f in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            #expect(fd >= 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(f.server.port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            #expect(connected == 0)
+            let half = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            _ = half.withCString { send(fd, $0, strlen($0), 0) }
+            var timeout = timeval(tv_sec: 8, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let start = ContinuousClock.now
+            var buffer = [UInt8](repeating: 0, count: 512)
+            let read = recv(fd, &buffer, buffer.count, 0)
+            let waited = ContinuousClock.now - start
+            #expect(read == 0, "the server kept the half-open request (recv \(read) after \(waited))")
+            #expect(waited < .seconds(6))
+        }
+    }
+
+    @Test("the data directory is 0700 and every file in it 0600, also after upgrading a directory an older release left open")
+    func privateFiles() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 210).generate()
+        func mode(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int ?? -1) & 0o777 }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-modes-\(UUID().uuidString)").path
+        try await ServerFixture.with(tenant, configure: { c in
+            c.dataDirectory = directory
+            c.database = .sqlite(path: directory + "/sspm.sqlite")
+        }) { f in
+            _ = try await f.createConnector()
+            #expect(mode(directory) == 0o700)
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+            #expect(files.contains("sspm.sqlite") && files.contains("master.key") && files.contains("sspm.sqlite-wal"), "\(files)")
+            for file in files { #expect(mode(directory + "/" + file) == 0o600, "\(file) is \(String(mode(directory + "/" + file), radix: 8))") }
+        }
+        // An older release's modes are narrowed at start.
+        chmod(directory, 0o755)
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) { chmod(directory + "/" + file, 0o644) }
+        try await ServerFixture.with(tenant, configure: { c in
+            c.dataDirectory = directory
+            c.database = .sqlite(path: directory + "/sspm.sqlite")
+        }, createAdmin: false) { _ in
+            #expect(mode(directory) == 0o700)
+            for file in try FileManager.default.contentsOfDirectory(atPath: directory) { #expect(mode(directory + "/" + file) == 0o600, "\(file)") }
+        }
+    }
+
+    @Test("a reply from a host that is not Zoom's is never echoed; --allowed-zoom-hosts refuses other hosts")
+    func foreignHostsAreNotEchoed() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 211).generate()
+        let secretText = "INTERNAL-SERVICE-SECRET-4711"
+        let logs = LogCapture()
+        let foreign = try await WebhookReceiver.start(secret: "unused", logger: logs.logger(label: "foreign"))
+        foreign.respond(with: Array(repeating: 400, count: 50), body: #"{"error":"x","reason":"\#(secretText)","message":"\#(secretText)"}"#)
+        defer { Task { await foreign.stop() } }
+        try await ServerFixture.with(tenant) { f in
+            var body = await f.connectorBody()
+            body["tokenUrl"] = .string(foreign.url)
+            let reply = try await f.send("POST", "/api/v1/connectors", json: body)
+            #expect(reply.status == 422)
+            #expect(!reply.text.contains(secretText), "\(reply.text)")
+            #expect(reply.text.contains("not a Zoom host"))
+            #expect(foreign.deliveries.count > 0)
+        }
+        try await ServerFixture.with(tenant, configure: { $0.allowedZoomHosts = ["zoom.example.net"] }) { f in
+            let hitsBefore = foreign.deliveries.count
+            var body = await f.connectorBody()
+            body["tokenUrl"] = .string(foreign.url)
+            let reply = try await f.send("POST", "/api/v1/connectors", json: body)
+            #expect(reply.status == 422 && reply.errorCode == "invalid_connector")
+            #expect(reply.text.contains("does not allow"))
+            #expect(foreign.deliveries.count == hitsBefore)
+        }
+    }
+
+    @Test("a webhook secret token rotated or a connector deleted on the web page stops the old secret at once")
+    func webRotationInvalidatesWebhookSecret() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 212).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            let old = tenant.credentials.webhookSecretToken!
+            func post(secret: String) async throws -> Int {
+                let body = #"{"event":"user.updated","event_ts":\#(Int64(Date().timeIntervalSince1970 * 1000)),"payload":{"account_id":"a","object":{"id":"u\#(UUID().uuidString)"}}}"#
+                let timestamp = String(Int(Date().timeIntervalSince1970))
+                return try await f.send("POST", "/webhooks/zoom/\(id)", raw: Data(body.utf8), token: .some(nil),
+                                        headers: [("Content-Type", "application/json"), ("x-zm-request-timestamp", timestamp),
+                                                  ("x-zm-signature", ZoomWebhookSignature.signature(secret: secret, timestamp: timestamp, body: Data(body.utf8)))]).status
+            }
+            #expect(try await post(secret: old) == 204)  // cached now
+            let browser = WebUITests.Browser(f)
+            try await browser.login(ServerFixture.adminEmail, ServerFixture.adminPassword)
+            let page = try await browser.get("/connectors/\(id)")
+            let csrf = try #require(WebUITests.Browser.csrf(page.text))
+            let rotated = try await browser.post("/connectors/\(id)/reconnect", [("csrf", csrf), ("rotate", "1"), ("webhookSecretToken", "brand-new-secret-token")])
+            #expect(rotated.status == 303, "\(rotated.status) \(rotated.text.prefix(300))")
+            #expect(try await post(secret: old) == 401)
+            #expect(try await post(secret: "brand-new-secret-token") == 204)
+            let deleted = try await browser.post("/connectors/\(id)/delete", [("csrf", csrf), ("confirm", "Acme Zoom")])
+            #expect(deleted.status == 303)
+            #expect(try await post(secret: "brand-new-secret-token") == 404)
+        }
+    }
+
+    @Test("the activity log's user filter is case-insensitive in the API as on the page (one parser)")
+    func activityUserFilter() async throws {
+        let tenant = TenantGenerator(users: 20, groups: 1, days: 2, seed: 213).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            let user = try #require(try await f.send("GET", "/api/v1/connectors/\(id)/activities?type=signin&limit=1").json["items"]?.arrayValue?.first?["user"]?.stringValue)
+            let shouted = user.uppercased().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let api = try await f.send("GET", "/api/v1/connectors/\(id)/activities?user=\(shouted)").json["items"]?.arrayValue ?? []
+            #expect(!api.isEmpty)
+            #expect(api.allSatisfy { $0["user"]?.stringValue == user })
+            let csv = try await f.send("GET", "/api/v1/connectors/\(id)/activities?format=csv&user=\(shouted)")
+            #expect(csv.text.contains(user))
+        }
+    }
+
+    @Test("a port that is taken: the server says so at once, naming the port and the flag")
+    func portInUse() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 214).generate()
+        try await ServerFixture.with(tenant) { f in
+            var configuration = ServerFixture.configuration(try await Backend.sqlite.freshLocation())
+            configuration.port = f.server.port
+            let start = ContinuousClock.now
+            do {
+                let second = try await RunningServer.start(configuration, http: f.http, logger: f.sim.logger)
+                await second.stop()
+                Issue.record("a second server started on a taken port")
+            } catch {
+                let text = String(describing: error)
+                #expect(text.contains("Port \(f.server.port)") && text.contains("already in use") && text.contains("--port"), "\(text)")
+            }
+            #expect(ContinuousClock.now - start < .seconds(10))
+            // The CLI: `sspm serve` and `sspm demo` exit non-zero with that sentence.
+            for arguments in [["serve", "--port", "\(f.server.port)"], ["demo", "--port", "\(f.server.port)", "--zoom-port", "0", "--once"]] {
+                let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-port-\(UUID().uuidString)").path
+                let (status, output, elapsed) = try Self.run(arguments + ["--data-dir", dataDir])
+                #expect(status != 0, "\(arguments[0]) exited 0: \(output)")
+                #expect(output.contains("already in use") && output.contains("--port"), "\(arguments[0]): \(output)")
+                #expect(elapsed < .seconds(60), "\(arguments[0]) took \(elapsed)")
+            }
+        }
+    }
+
+    static func run(_ arguments: [String]) throws -> (Int32, String, Duration) {
+        let process = Process()
+        process.executableURL = BuiltBinary.sspm
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let start = ContinuousClock.now
+        try process.run()
+        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 90, execute: killer)
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        killer.cancel()
+        return (process.terminationStatus, output, ContinuousClock.now - start)
+    }
+}
