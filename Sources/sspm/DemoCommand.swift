@@ -141,8 +141,8 @@ struct DemoCommand: AsyncParsableCommand {
               Web UI:    \(base)/  (open it in a browser and sign in)
               Log in:    \(Self.adminEmail) / \(password)
               API:       \(base)/api/v1  (spec \(base)/openapi.yaml; create a token with POST /api/v1/tokens)
-              Try:       curl -s -c jar -X POST \(base)/api/v1/auth/login -d '{"email":"\(Self.adminEmail)","password":"\(password)"}'
-                         curl -s -b jar \(base)/api/v1/connectors/\(id)/recommendations?verdict=fail
+              Try:       curl -s -c jar -H 'Content-Type: application/json' -X POST \(base)/api/v1/auth/login -d '{"email":"\(Self.adminEmail)","password":"\(password)"}'
+                         curl -s -b jar '\(base)/api/v1/connectors/\(id)/recommendations?verdict=fail'
               Zoom:      \(simulator.baseURL) (simulated; faults: curl -X POST \(simulator.baseURL)/_sim/faults -d '{"rate_limit_storm":20}')
               Data:      \(server.deps.storage.location); master key in \(dataDir)/master.key (back it up)
             """)
