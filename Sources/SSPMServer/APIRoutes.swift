@@ -68,9 +68,11 @@ struct APIRoutes: Sendable {
         }
         do {
             _ = try await deps.jobs.queueDepth(now: deps.now())
-            return JSONResponse.make(["status": "ready", "database": deps.storage.location.description])
+            return JSONResponse.make(["status": "ready"])
         } catch {
-            return JSONResponse.make(["status": "database unavailable", "database": deps.storage.location.description], status: .serviceUnavailable)
+            // Unauthenticated: says what is wrong, not where the database is (the log has that).
+            deps.logger.warning("Readiness check cannot reach the database", metadata: ["database": "\(deps.storage.location)"])
+            return JSONResponse.make(["status": "database unavailable"], status: .serviceUnavailable)
         }
     }
 
@@ -168,7 +170,7 @@ struct APIRoutes: Sendable {
         let caller = try context.caller
         let role = body.role ?? "viewer"
         guard role == "admin" || role == "viewer" else { throw APIError.badRequest("Unknown role '\(role)'.", fix: "Use admin or viewer.") }
-        guard !body.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError.badRequest("The token needs a name (what uses it, e.g. 'SIEM export').") }
+        guard !isBlank(body.name) else { throw APIError.badRequest("The token needs a name (what uses it, e.g. 'SIEM export').") }
         let secret = randomToken(prefix: "sspm_")
         let token = APITokenRecord(id: UUID().uuidString.lowercased(), name: body.name, operatorID: caller.operatorID, role: role, createdAt: deps.now())
         try await deps.auth.createToken(token, tokenHash: tokenDigest(secret))
@@ -444,6 +446,9 @@ struct APIRoutes: Sendable {
         let q = request.query
         let search = q.string("q")?.lowercased()
         let status = q.string("status")
+        if let status, !["active", "inactive", "pending"].contains(status) {
+            throw APIError.badRequest("status=\(status.prefix(40)) is not known.", fix: "Use active, inactive or pending.")
+        }
         let role = q.string("role")
         let offset = try q.int("offset", default: 0, range: 0...10_000_000)
         let limit = try q.int("limit", default: 100, range: 1...1000)

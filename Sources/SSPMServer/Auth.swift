@@ -59,14 +59,17 @@ public struct AuthService: Sendable {
     static let minimumPasswordLength = 12
 
     static func validate(email: String, password: String) throws {
-        guard email.contains("@"), email.count <= 254, !email.contains(where: \.isWhitespace) else {
+        // Lengths are counted in code points, as JSON Schema (docs/openapi.yaml) counts them.
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, email.unicodeScalars.count <= 254,
+              !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
             throw APIError.badRequest("'\(email.prefix(80))' is not an e-mail address.", fix: "Use the address the person signs in with, e.g. alice@example.com.")
         }
-        guard password.count >= minimumPasswordLength else {
-            throw APIError(.badRequest, "weak_password", "The password is too short (\(password.count) characters).",
+        guard password.unicodeScalars.count >= minimumPasswordLength else {
+            throw APIError(.badRequest, "weak_password", "The password is too short (\(password.unicodeScalars.count) characters).",
                            fix: "Use at least \(minimumPasswordLength) characters; a passphrase of several words is easiest to remember.")
         }
-        guard password.count <= 200 else { throw APIError.badRequest("The password is longer than 200 characters.") }
+        guard password.unicodeScalars.count <= 200 else { throw APIError.badRequest("The password is longer than 200 characters.") }
     }
 
     func hash(_ password: String) async throws -> String { try await deps.passwords.hash(password) }
@@ -140,7 +143,8 @@ public struct AuthService: Sendable {
         if pairBlocked || clientBlocked {
             let oldest = (pairBlocked ? failures.pairOldest : failures.clientOldest) ?? now
             let retry = max(1, Int(oldest.addingTimeInterval(configuration.loginWindow).timeIntervalSince(now).rounded(.up)))
-            deps.logger.warning("Sign-in throttled", metadata: ["email": "\(email.prefix(80))", "client": "\(client)", "scope": "\(pairBlocked ? "address" : "client")"])
+            deps.logger.warning("Sign-in throttled", metadata: ["email": "\(LogText.clean(email))", "client": "\(LogText.clean(client))",
+                                                                "scope": "\(pairBlocked ? "address" : "client")"])
             var error = APIError(.tooManyRequests, "login_throttled",
                                  pairBlocked ? "Too many failed sign-ins for this address from this client." : "Too many failed sign-ins from this client.",
                                  fix: "Wait \(retry / 60 + 1) minute(s) and try again, or ask an admin to reset the password.")

@@ -65,10 +65,10 @@ public struct ConnectorService: Sendable {
 
     static func check(_ request: CreateConnectorRequest, allowedHosts: [String]?) throws {
         var problems: [String] = []
-        if request.name.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("name is empty (give the instance a descriptive name, e.g. 'Zoom – production')") }
+        if isBlank(request.name) { problems.append("name is empty (give the instance a descriptive name, e.g. 'Zoom – production')") }
         if request.name.count > 200 { problems.append("name is longer than 200 characters") }
         for (field, value) in [("accountId", request.accountId), ("clientId", request.clientId), ("clientSecret", request.clientSecret)] {
-            if value.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("\(field) is empty (copy it from the app's App Credentials page in the Zoom App Marketplace)") }
+            if isBlank(value) { problems.append("\(field) is empty (copy it from the app's App Credentials page in the Zoom App Marketplace)") }
             else if value.count > 512 || value.contains(where: \.isWhitespace) { problems.append("\(field) does not look like a Zoom credential (spaces or too long)") }
         }
         if let plan = request.plan, ZoomPlan(rawValue: plan) == nil { problems.append("plan '\(plan)' is not one of free, pro, business") }
@@ -96,7 +96,7 @@ public struct ConnectorService: Sendable {
             throw APIError(.conflict, "duplicate_client_id", StoreError.duplicateClientID(request.clientId).description)
         }
         let plan = request.plan ?? "pro"
-        let client = deps.makeClient(accountID: request.accountId, clientID: request.clientId, clientSecret: request.clientSecret, plan: plan,
+        let client = try deps.makeClient(accountID: request.accountId, clientID: request.clientId, clientSecret: request.clientSecret, plan: plan,
                                      apiURL: request.apiUrl, tokenURL: request.tokenUrl)
         let report = await ZoomConnectionValidator(client: client).validate(now: deps.now())
         if report.status == .error {
@@ -148,7 +148,7 @@ public struct ConnectorService: Sendable {
             }
             // Validate the new secret before storing it.
             let endpoints = try await deps.connectors.endpoints(id: id)
-            let probe = deps.makeClient(accountID: c.accountID, clientID: c.clientID, clientSecret: request.clientSecret ?? old.clientSecret, plan: c.plan,
+            let probe = try deps.makeClient(accountID: c.accountID, clientID: c.clientID, clientSecret: request.clientSecret ?? old.clientSecret, plan: c.plan,
                                         apiURL: endpoints.apiURL, tokenURL: endpoints.tokenURL)
             let report = await ZoomConnectionValidator(client: probe).validate(now: deps.now())
             if report.status == .error {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTPTypes
 
@@ -40,6 +41,30 @@ struct CanonicalPath<Context: RequestContext>: RouterMiddleware {
         let segments = path.split(separator: "/")
         let candidate = "/" + segments.joined(separator: "/")
         return problem(candidate) == nil ? candidate : nil
+    }
+}
+
+/// Every request's body is read here, before any handler or gate, up to `Body.limit`: a larger
+/// one answers 413 (whatever the endpoint, read by its handler or not), a malformed or cut-short
+/// one 400, both logged as warnings. Handlers then read the body from memory.
+struct BodyLimit<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        guard (declared ?? 0) > 0 || request.headers[.transferEncoding] != nil else { return try await next(request, context) }
+        do {
+            if let declared, declared > Body.limit { throw APIError.tooLarge }
+            var request = request
+            request.body = RequestBody(buffer: ByteBuffer(data: try await Body.data(request)))
+            return try await next(request, context)
+        } catch let error as APIError where error.code == "too_large" || error.code == "bad_body" {
+            logger.warning("Request body refused", metadata: ["path": "\(request.uri.path.prefix(200))", "reason": "\(error.code)"])
+            var refusal = error
+            // Whatever else the client sends of this body is not read: the connection closes.
+            refusal.headers[.connection] = "close"
+            throw refusal
+        }
     }
 }
 
@@ -83,8 +108,9 @@ struct RouteTable: Sendable {
 }
 
 /// Closes a connection whose request head does not arrive in `header` (counted from the
-/// connection's start or from the last response), or whose body does not arrive in `body`. A
-/// client holding half a request open cannot keep a connection (and its memory) for ever.
+/// connection's start or from the last response), whose body does not arrive in `body`, or whose
+/// body goes on past `maxBodyBytes`. A client holding half a request open cannot keep a
+/// connection (and its memory) for ever, nor make the server read an endless body.
 final class RequestReadTimeout: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -93,13 +119,18 @@ final class RequestReadTimeout: ChannelDuplexHandler, RemovableChannelHandler {
 
     let header: TimeAmount
     let body: TimeAmount
+    /// A request body longer than this closes the connection: after an early answer (401, 413)
+    /// the server does not keep reading what the client goes on sending.
+    let maxBodyBytes: Int
     private var timer: Scheduled<Void>?
     private var inFlight = 0
     private var reading = false
+    private var bodyBytes = 0
 
-    init(header: TimeAmount, body: TimeAmount) {
+    init(header: TimeAmount, body: TimeAmount, maxBodyBytes: Int) {
         self.header = header
         self.body = body
+        self.maxBodyBytes = maxBodyBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -123,9 +154,17 @@ final class RequestReadTimeout: ChannelDuplexHandler, RemovableChannelHandler {
         case .head:
             inFlight += 1
             reading = true
+            bodyBytes = 0
             arm(context, body)
-        case .body:
-            break
+        case .body(let chunk):
+            bodyBytes += chunk.readableBytes
+            if bodyBytes > maxBodyBytes {
+                // The answer (413, or a refusal that did not need the body) has been or is being
+                // written; give it a moment to leave, then stop reading.
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                arm(context, .seconds(1))
+                return
+            }
         case .end:
             reading = false
             disarm()

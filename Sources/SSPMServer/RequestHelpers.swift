@@ -50,6 +50,11 @@ enum Body {
             return buffer.readData(length: buffer.readableBytes) ?? Data()
         } catch is NIOTooManyBytesError {
             throw APIError.tooLarge
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(.badRequest, "bad_body", "The request body could not be read: it is malformed or was cut short.",
+                           fix: "Send the whole body (with a correct Content-Length or chunked encoding); nothing was changed.")
         }
     }
 
@@ -143,10 +148,13 @@ struct Query {
         throw APIError.badRequest("\(name)=\(text.prefix(40)) is not an ISO 8601 date or date-time.", fix: "Use 2026-11-20 or 2026-11-20T10:00:00Z.")
     }
 
-    /// A comma-separated list, each value from `allowed` when given.
+    /// A comma-separated list, each value from `allowed` when given; an empty item (`a,,b`, `,`) is refused.
     func list(_ name: String, allowed: [String]? = nil) throws -> [String]? {
         guard let text = string(name) else { return nil }
-        let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if values.contains(where: \.isEmpty) {
+            throw APIError.badRequest("\(name) has an empty value.", fix: "Separate values with single commas, e.g. \(name)=\((allowed ?? ["a", "b"]).prefix(2).joined(separator: ",")).")
+        }
         if let allowed {
             let unknown = values.filter { !allowed.contains($0) }
             if !unknown.isEmpty {
@@ -170,6 +178,12 @@ extension Query {
         if let from = query.from, let to = query.to, from > to { throw APIError.badRequest("from is after to.", fix: "Swap them.") }
         return query
     }
+}
+
+/// Text with nothing a person can see: empty, white space, line breaks, control and format
+/// characters (a zero-width no-break space, say).
+func isBlank(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy { $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory) }
 }
 
 extension Request {

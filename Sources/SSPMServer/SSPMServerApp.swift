@@ -65,10 +65,12 @@ public enum SSPMServerApp {
     public static func application(_ deps: ServerDependencies, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let ready = ReadinessFlag()
         let routes = Surfaces(deps, ready: ready).guarded
-        let router = Router(context: SSPMRequestContext.self)
+        // HEAD is answered wherever GET is (health checkers use it), through the same gate.
+        let router = Router(context: SSPMRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorMiddleware(logger: deps.logger, table: RouteTable(routes)))
         router.add(middleware: RequestCounter(metrics: deps.metrics))
         router.add(middleware: CanonicalPath())
+        router.add(middleware: BodyLimit(logger: deps.logger))
         for route in routes {
             let handler = route.handler
             router.on(RouterPath(route.routerPath), method: route.method, use: { request, context in try await handler(request, context) })
@@ -81,7 +83,8 @@ public enum SSPMServerApp {
             router: router,
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [RequestReadTimeout(header: .milliseconds(Int64(timeouts.headerRead * 1000)),
-                                                               body: .milliseconds(Int64(timeouts.bodyRead * 1000)))],
+                                                               body: .milliseconds(Int64(timeouts.bodyRead * 1000)),
+                                                               maxBodyBytes: Body.limit + 64 * 1024)],
                 idleTimeout: .milliseconds(Int64(timeouts.idle * 1000)))),
             configuration: .init(address: .hostname(deps.configuration.host, port: deps.configuration.port), serverName: "OpenSSPM"),
             services: services,

@@ -45,11 +45,25 @@ public struct ServerDependencies: Sendable {
     public func client(for connector: ConnectorRecord) async throws -> ZoomClient {
         guard let secrets = try await connectors.secrets(id: connector.id) else { throw StoreError.notFound("Connector \(connector.id)") }
         let endpoints = try await connectors.endpoints(id: connector.id)
-        return makeClient(accountID: connector.accountID, clientID: connector.clientID, clientSecret: secrets.clientSecret,
+        return try makeClient(accountID: connector.accountID, clientID: connector.clientID, clientSecret: secrets.clientSecret,
                           plan: connector.plan, apiURL: endpoints.apiURL, tokenURL: endpoints.tokenURL)
     }
 
-    public func makeClient(accountID: String, clientID: String, clientSecret: String, plan: String, apiURL: String?, tokenURL: String?) -> ZoomClient {
+    /// A Zoom client for these credentials and hosts. With `--allowed-zoom-hosts` set, a host that
+    /// is neither Zoom's nor listed is refused here — for new connectors and for those saved before
+    /// the list was set — before any request is made.
+    public func makeClient(accountID: String, clientID: String, clientSecret: String, plan: String, apiURL: String?, tokenURL: String?) throws -> ZoomClient {
+        if let allowed = self.configuration.allowedZoomHosts {
+            for (field, url) in [("apiUrl", apiURL), ("tokenUrl", tokenURL)] {
+                guard let url else { continue }
+                let host = URLComponents(string: url)?.host ?? ""
+                guard ZoomHosts.isAllowed(host, trusted: allowed) else {
+                    throw APIError(.unprocessableContent, "host_not_allowed",
+                                   "The connector's \(field) names \(host.prefix(100)), which this server does not allow (Zoom's own hosts and --allowed-zoom-hosts are).",
+                                   fix: "Delete the connector and add it again with Zoom's hosts, or add the host to --allowed-zoom-hosts; nothing was sent to it.")
+                }
+            }
+        }
         var configuration = self.configuration.zoomClient
         configuration.plan = ZoomPlan(rawValue: plan) ?? .pro
         configuration.apiURL = apiURL ?? ZoomClientConfiguration().apiURL

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdBcrypt
+import SSPMCore
 import SSPMStorage
 
 /// bcrypt, bounded: it runs on its own threads (never the database's or the event loops'), at most
@@ -85,8 +86,16 @@ enum ClientAddress {
         let peer = peer ?? "unknown"
         guard !trusted.isEmpty, trusted.contains(peer), let forwardedFor else { return peer }
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        for hop in hops.reversed() where !trusted.contains(hop) { return String(hop.prefix(64)) }
+        for hop in hops.reversed().map(withoutPort) where !trusted.contains(hop) { return String(hop.prefix(64)) }
         return peer
+    }
+
+    /// `192.0.2.1:4711` → `192.0.2.1`, `[2001:db8::1]:4711` → `2001:db8::1` (some proxies add the port).
+    static func withoutPort(_ hop: String) -> String {
+        if hop.hasPrefix("["), let close = hop.firstIndex(of: "]") { return String(hop[hop.index(after: hop.startIndex)..<close]) }
+        let parts = hop.split(separator: ":")
+        if parts.count == 2, parts[0].contains(".") { return String(parts[0]) }
+        return hop
     }
 
     /// The throttle's key for a client: an IPv6 client is its /64 (one host holds a whole /64).

@@ -26,7 +26,7 @@ public enum PrivateFiles {
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent) {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(directoryMode)])
         }
         guard mkdir(path, directoryMode) == 0 || errno == EEXIST else {
             throw StorageError("Cannot create the data directory \(path): \(String(cString: strerror(errno))). Check the parent's permissions or pass another --data-dir.")

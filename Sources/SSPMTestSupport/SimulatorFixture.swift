@@ -21,7 +21,7 @@ public struct SimulatorFixture: Sendable {
     ) async throws -> T {
         let logs = LogCapture()
         let logger = logs.logger(label: "test")
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ZoomHosts.httpClientConfiguration)
         let simulator: RunningSimulator
         do {
             simulator = try await RunningSimulator.start(tenant: tenant, options: options, http: http, logger: logger)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -16,6 +17,7 @@ public final class WebhookReceiver: Sendable {
         var deliveries: [Delivery] = []
         var statuses: [Int] = []
         var body: String?
+        var headers: [(String, String)] = []
     }
     private final class Box: Sendable { let state = Mutex(State()) }
     private let box = Box()
@@ -28,10 +30,11 @@ public final class WebhookReceiver: Sendable {
     public var deliveries: [Delivery] { box.state.withLock { $0.deliveries } }
 
     /// The next responses' statuses (then 200).
-    public func respond(with statuses: [Int], body: String? = nil) {
+    public func respond(with statuses: [Int], body: String? = nil, headers: [(String, String)] = []) {
         box.state.withLock {
             $0.statuses = statuses
             $0.body = body
+            $0.headers = headers
         }
     }
 
@@ -48,12 +51,14 @@ public final class WebhookReceiver: Sendable {
             let body = buffer.readData(length: buffer.readableBytes) ?? Data()
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
-            let (status, scripted): (Int, String?) = box.state.withLock { s in
+            let (status, scripted, extra): (Int, String?, [(String, String)]) = box.state.withLock { s in
                 s.deliveries.append(Delivery(headers: headers, body: body))
-                return (s.statuses.isEmpty ? 200 : s.statuses.removeFirst(), s.body)
+                return (s.statuses.isEmpty ? 200 : s.statuses.removeFirst(), s.body, s.headers)
             }
-            if let scripted {
-                return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: scripted)))
+            if scripted != nil || !extra.isEmpty {
+                var fields: HTTPFields = [.contentType: "application/json"]
+                for (name, value) in extra { if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) } }
+                return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: scripted ?? "")))
             }
             // Answer the endpoint.url_validation challenge as a receiver must.
             if let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any],

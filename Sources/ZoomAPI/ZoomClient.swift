@@ -172,8 +172,9 @@ public final class ZoomClient: Sendable {
                 throw ZoomAPIError(.accessTokenRejected(message: message), operation: name)
             case 429:
                 await recorder.rateLimited(category)
-                let type = headers.first(name: "X-RateLimit-Type")
-                let retryAfter = headers.first(name: "Retry-After")
+                // Quoted in messages, so only values shaped like Zoom's are kept.
+                let type = ZoomHosts.headerWord(headers.first(name: "X-RateLimit-Type"))
+                let retryAfter = ZoomHosts.headerWord(headers.first(name: "Retry-After"))
                 let wait = retryAfter.flatMap { Self.retryAfterDelay($0) }
                 if type?.lowercased() == "daily-limit" || (wait ?? .zero) > configuration.maxRetryAfterWait {
                     throw ZoomAPIError(.rateLimited(category: category, type: type, retryAfter: retryAfter), operation: name)

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 
 /// Zoom's own hosts, and the rule for quoting a reply's text in an error message.
@@ -18,6 +19,29 @@ public enum ZoomHosts {
     /// Whether `host` is Zoom's or one of `trusted` (exact host names, case-insensitive).
     public static func isAllowed(_ host: String, trusted: [String]) -> Bool {
         isOfficial(host) || trusted.contains { $0.lowercased() == host.lowercased() }
+    }
+
+    /// Redirects are never followed: a reply comes from the host the connector names (which the
+    /// allow-list checked), not from wherever that host points. Use for every HTTP client of Zoom.
+    public static var httpClientConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return configuration
+    }
+
+    /// A header value kept only when it looks like what Zoom sends there (a word such as `QPS` or
+    /// `Daily-limit`, a number, or a date): at most 64 of `[A-Za-z0-9 :.,+-]`, else nil.
+    static func headerWord(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value.count <= 64,
+              value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || " :.,+-".unicodeScalars.contains($0) }) else { return nil }
+        return value
+    }
+
+    /// Scope names as Zoom writes them (`user:read:admin`, `user:read:list_users:admin`): at most
+    /// 100 characters of `[a-z0-9_:.-]`; anything else in a token reply's `scope` is dropped.
+    static func scopeNames(_ text: String?) -> Set<String> {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789_:.-")
+        return Set((text ?? "").split(separator: " ").prefix(500).map(String.init).filter { $0.count <= 100 && $0.allSatisfy(allowed.contains) })
     }
 
     /// The text to show from a reply body: Zoom's `message` (or the body's start) from an allowed

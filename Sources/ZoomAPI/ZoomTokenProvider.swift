@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import SSPMCore
 
 /// A Server-to-Server OAuth access token.
 public struct ZoomAccessToken: Sendable, CustomStringConvertible {
@@ -107,7 +108,7 @@ public actor ZoomTokenProvider {
             let error = json?.error ?? ""
             let status = Int(response.status.code)
             let reason = ZoomHosts.quote(json?.reason, body: String(buffer: body), status: status, host: host, trusted: trustedHosts)
-            logger.warning("Zoom token request refused", metadata: ["status": "\(status)", "error": "\(error.prefix(100))"])
+            logger.warning("Zoom token request refused", metadata: ["status": "\(status)", "error": "\(LogText.clean(error, limit: 100))"])
             let rawReason = (json?.reason ?? "").lowercased()
             if rawReason.contains("disabled") || rawReason.contains("deactivated") {
                 throw ZoomAPIError(.appDeactivated, operation: "POST /oauth/token")
@@ -125,7 +126,7 @@ public actor ZoomTokenProvider {
             throw ZoomAPIError(.malformedResponse(detail: "token response without access_token"), operation: "POST /oauth/token")
         }
         let lifetime = Duration.seconds(json.expires_in ?? 3599)
-        let scopes = Set((json.scope ?? "").split(separator: " ").map(String.init))
+        let scopes = ZoomHosts.scopeNames(json.scope)
         logger.debug("Fetched Zoom access token", metadata: ["scopes": "\(scopes.count)", "expires_in": "\(json.expires_in ?? 0)"])
         return ZoomAccessToken(value: Secret(token), scopes: scopes, refreshAt: started + lifetime - refreshMargin, apiURL: json.api_url)
     }

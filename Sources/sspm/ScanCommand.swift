@@ -94,7 +94,7 @@ struct ScanCommand: AsyncParsableCommand {
             let data = try loaded.accountData(from: Calendar(identifier: .gregorian).startOfDay(for: from), to: now)
             return data.postureSnapshot(accountID: loaded.accountID, accountName: loaded.account["account_name"]?.stringValue ?? "", capturedAt: now)
         }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ZoomHosts.httpClientConfiguration)
         do {
             let snapshot = try await live(http: http, from: from, to: now, logger: logger)
             try await http.shutdown()

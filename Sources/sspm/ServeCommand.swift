@@ -6,6 +6,7 @@ import SSPMCore
 import SSPMReports
 import SSPMRuntime
 import SSPMServer
+import ZoomAPI
 import SSPMStorage
 import ServiceLifecycle
 
@@ -74,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.makeLogger("sspm.serve")
         let configuration = try server.configuration()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ZoomHosts.httpClientConfiguration)
         let deps: ServerDependencies
         do { deps = try await SSPMServerApp.prepare(configuration, http: http, logger: logger) } catch {
             try? await http.shutdown()

@@ -63,6 +63,53 @@ struct HardeningTests {
         ].joined(separator: "\n")
     }
 
+    /// A raw TCP connection to the server (for what an HTTP client library will not send).
+    final class RawConnection {
+        let fd: Int32
+        init(port: Int, receiveTimeout seconds: Int = 8) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw HTTPError(description: "socket") }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard connected == 0 else { throw HTTPError(description: "connect") }
+            var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        deinit { close(fd) }
+
+        /// Sends all of `data`; false once the peer closed (or the send timed out).
+        @discardableResult
+        func send(_ data: Data) -> Bool {
+            data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                    if sent <= 0 { return false }
+                    offset += sent
+                }
+                return true
+            }
+        }
+
+        func send(_ text: String) -> Bool { send(Data(text.utf8)) }
+
+        /// What arrives until the peer closes or the receive timeout passes.
+        func receive() -> String {
+            var result = Data()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let read = recv(fd, &buffer, buffer.count, 0)
+                if read <= 0 { break }
+                result.append(contentsOf: buffer[0..<read])
+            }
+            return String(decoding: result, as: UTF8.self)
+        }
+    }
+
     @Test("no spelling of any documented path reaches a handler without credentials, and nothing changes (doubled, trailing and encoded slashes, dot segments)")
     func pathVariantWalk() async throws {
         let tenant = TenantGenerator(users: 12, groups: 1, days: 1, seed: 201).generate()
@@ -120,6 +167,14 @@ struct HardeningTests {
             let patch = try await f.send("PATCH", "/api/v1/connectors/abc/recommendations/ZID-01/state")
             #expect(patch.status == 405 && patch.headers.value("allow") == "PUT")
             #expect(try await f.send("GET", "/api/v1/nothing-here").status == 404)
+            // HEAD is answered wherever GET is, behind the same gate.
+            #expect(try await f.send("HEAD", "/healthz", token: .some(nil)).status == 200)
+            #expect(try await f.send("HEAD", "/api/v1/connectors", token: .some(nil)).status == 401)
+            #expect(try await f.send("HEAD", "/api/v1/connectors").status == 200)
+            // Unauthenticated readiness says whether, not where.
+            let ready = try await f.send("GET", "/readyz", token: .some(nil))
+            #expect(ready.status == 200 && ready.json["database"] == nil && !ready.text.contains("sqlite"))
+            #expect(try await f.send("GET", "/static/app.js", token: .some(nil)).headers.value("x-content-type-options") == "nosniff")
         }
     }
 
@@ -155,8 +210,29 @@ struct HardeningTests {
             #expect(reconnect.status == 413)
             let login = try await f.send("POST", "/api/v1/auth/login", raw: big, token: .some(nil), headers: [("Content-Type", "application/json")])
             #expect(login.status == 413)
+            // Endpoints whose handlers never read a body refuse one over the limit too.
+            #expect(try await f.send("POST", "/api/v1/connectors/\(id)/sync", raw: big, headers: [("Content-Type", "application/json")]).status == 413)
+            #expect(try await f.send("GET", "/api/v1/connectors", raw: big).status == 413)
+            // A malformed chunked body and a body cut short answer 400, not 500.
+            let malformed = try RawConnection(port: f.server.port)
+            malformed.send("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+            let malformedReply = malformed.receive()
+            #expect(malformedReply.hasPrefix("HTTP/1.1 400"), "\(malformedReply.prefix(200))")
+            let short = try RawConnection(port: f.server.port)
+            short.send("POST /webhooks/zoom/\(id) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"event\":")
+            shutdown(short.fd, Int32(SHUT_WR))
+            let shortReply = short.receive()
+            #expect(!shortReply.contains(" 500 "), "\(shortReply.prefix(200))")
+            // An endless body to an endpoint that refuses the caller at once is not read for ever.
+            let endless = try RawConnection(port: f.server.port)
+            endless.send("POST /api/v1/operators HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            let chunk = Data("10000\r\n".utf8) + Data(repeating: UInt8(ascii: "a"), count: 0x10000) + Data("\r\n".utf8)
+            var sent = 0
+            while sent < 256 << 20, endless.send(chunk) { sent += 0x10000 }
+            #expect(sent < 32 << 20, "the server read \(sent >> 20) MiB of a refused body")
             let errors = f.sim.logs.all.filter { $0.hasPrefix("error") }
             #expect(errors.isEmpty, "\(errors)")
+            #expect(f.sim.logs.all.contains { $0.hasPrefix("warning Request body refused") })
         }
     }
 
@@ -210,7 +286,8 @@ struct HardeningTests {
         let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 206).generate()
         try await ServerFixture.with(tenant, configure: { $0.trustedProxies = ["127.0.0.1"] }) { f in
             let attacker = try await Self.flood(f, email: ServerFixture.adminEmail, count: 12, forwardedFor: { _ in "203.0.113.9" })
-            #expect(attacker.filter { $0 == 429 }.count >= 7)
+            #expect(attacker.filter { $0 == 429 }.count >= 7, "\(attacker.sorted())")
+            #expect(attacker.filter { $0 == 401 }.count == 5, "\(attacker.sorted())")
             let again = try await f.send("POST", "/api/v1/auth/login", json: ["email": .string(ServerFixture.adminEmail), "password": .string(ServerFixture.adminPassword)],
                                          token: .some(nil), headers: [("X-Forwarded-For", "203.0.113.9")])
             #expect(again.status == 429)
@@ -218,6 +295,14 @@ struct HardeningTests {
             let owner = try await f.send("POST", "/api/v1/auth/login", json: ["email": .string(ServerFixture.adminEmail), "password": .string(ServerFixture.adminPassword)],
                                          token: .some(nil), headers: [("X-Forwarded-For", "198.51.100.7")])
             #expect(owner.status == 200, "the owner was locked out: \(owner.status) \(owner.text)")
+            // A proxy that adds the port does not make a new client.
+            let withPort = try await f.send("POST", "/api/v1/auth/login", json: ["email": .string(ServerFixture.adminEmail), "password": "wrong-again-1"],
+                                            token: .some(nil), headers: [("X-Forwarded-For", "203.0.113.9:5555")])
+            #expect(withPort.status == 429)
+            // A throttled e-mail cannot forge log lines.
+            _ = try await f.send("POST", "/api/v1/auth/login", json: ["email": .string("zz\ncritical FORGED LOG LINE"), "password": "x"],
+                                 token: .some(nil), headers: [("X-Forwarded-For", "203.0.113.9")])
+            #expect(!f.sim.logs.all.contains { $0.contains("\ncritical FORGED") })
             // The audit log names the client the proxy reported.
             let audit = try await f.send("GET", "/api/v1/audit?limit=50").json["items"]?.arrayValue ?? []
             #expect(audit.contains { $0["action"]?.stringValue == "login.failed" && $0["detail"]?.stringValue == "from 203.0.113.9" })
@@ -275,25 +360,13 @@ struct HardeningTests {
     func slowHeadersAreCut() async throws {
         let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 209).generate()
         try await ServerFixture.with(tenant, configure: { $0.timeouts.headerRead = 1; $0.timeouts.idle = 3 }) { f in
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            #expect(fd >= 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(f.server.port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            #expect(connected == 0)
-            let half = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            _ = half.withCString { send(fd, $0, strlen($0), 0) }
-            var timeout = timeval(tv_sec: 8, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let connection = try RawConnection(port: f.server.port)
+            connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             let start = ContinuousClock.now
-            var buffer = [UInt8](repeating: 0, count: 512)
-            let read = recv(fd, &buffer, buffer.count, 0)
+            let reply = connection.receive()
             let waited = ContinuousClock.now - start
-            #expect(read == 0, "the server kept the half-open request (recv \(read) after \(waited))")
-            #expect(waited < .seconds(6))
+            #expect(reply.isEmpty, "the server answered a half-sent head: \(reply.prefix(100))")
+            #expect(waited < .seconds(6), "the half-open request was kept for \(waited)")
         }
     }
 
@@ -341,6 +414,29 @@ struct HardeningTests {
             #expect(reply.text.contains("not a Zoom host"))
             #expect(foreign.deliveries.count > 0)
         }
+        // A token reply's scope and a 429's headers are not quoted either.
+        foreign.respond(with: [200] + Array(repeating: 429, count: 400),
+                        body: #"{"access_token":"t","token_type":"bearer","expires_in":3600,"scope":"user:read:admin \#(secretText)"}"#,
+                        headers: [("X-RateLimit-Type", secretText + String(repeating: "x", count: 500)), ("Retry-After", secretText)])
+        try await ServerFixture.with(tenant) { f in
+            var body = await f.connectorBody()
+            body["tokenUrl"] = .string(foreign.url)
+            body["apiUrl"] = .string(foreign.url.replacingOccurrences(of: "/hook", with: "/v2"))
+            let reply = try await f.send("POST", "/api/v1/connectors", json: body)
+            #expect(!reply.text.contains(secretText), "\(reply.text.prefix(2000))")
+            #expect(reply.text.count < 20_000)
+        }
+        // Redirects are not followed: the allowed host cannot send the client elsewhere.
+        let elsewhere = try await WebhookReceiver.start(secret: "unused", logger: logs.logger(label: "elsewhere"))
+        foreign.respond(with: Array(repeating: 302, count: 50), headers: [("Location", elsewhere.url)])
+        try await ServerFixture.with(tenant, configure: { $0.allowedZoomHosts = ["localhost"] }) { f in
+            var body = await f.connectorBody()
+            body["tokenUrl"] = .string(foreign.url.replacingOccurrences(of: "127.0.0.1", with: "localhost"))
+            let reply = try await f.send("POST", "/api/v1/connectors", json: body)
+            #expect(reply.status == 422)
+            #expect(elsewhere.deliveries.isEmpty, "a redirect was followed to a host that is not allowed")
+        }
+        await elsewhere.stop()
         try await ServerFixture.with(tenant, configure: { $0.allowedZoomHosts = ["zoom.example.net"] }) { f in
             let hitsBefore = foreign.deliveries.count
             var body = await f.connectorBody()
@@ -349,6 +445,23 @@ struct HardeningTests {
             #expect(reply.status == 422 && reply.errorCode == "invalid_connector")
             #expect(reply.text.contains("does not allow"))
             #expect(foreign.deliveries.count == hitsBefore)
+        }
+    }
+
+    @Test("a connector saved before --allowed-zoom-hosts was set is refused when it is used, before any request")
+    func allowListAppliesToSavedConnectors() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 215).generate()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-allow-\(UUID().uuidString)").path
+        func same(_ c: inout ServerConfiguration) {
+            c.dataDirectory = directory
+            c.database = .sqlite(path: directory + "/sspm.sqlite")
+            c.runScheduler = false
+        }
+        let id = try await ServerFixture.with(tenant, configure: same) { f in try await f.createConnector() }
+        try await ServerFixture.with(tenant, configure: { same(&$0); $0.allowedZoomHosts = ["zoom.example.net"] }, createAdmin: false) { f in
+            let token = try await ServerFixture.makeToken(http: f.http, base: f.base, role: "admin")
+            let reply = try await f.send("POST", "/api/v1/connectors/\(id)/validate", token: token)
+            #expect(reply.status == 422 && reply.errorCode == "host_not_allowed", "\(reply.status) \(reply.text)")
         }
     }
 

@@ -69,10 +69,10 @@ struct WebUI: Sendable {
         [
             RouteSpec(method: .get, path: "/", access: .open, handler: { _, _ in Self.redirect("/connectors") }),
             RouteSpec(method: .get, path: "/static/app.css", access: .open, handler: { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: WebAssets.css)))
+                Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600", JSONResponse.noSniff: "nosniff"], body: .init(byteBuffer: ByteBuffer(string: WebAssets.css)))
             }),
             RouteSpec(method: .get, path: "/static/app.js", access: .open, handler: { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
+                Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600", JSONResponse.noSniff: "nosniff"],
                          body: .init(byteBuffer: ByteBuffer(string: WebAssets.script)))
             }),
             RouteSpec(method: .get, path: "/login", access: .open, handler: loginPage),
