@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Walks every endpoint of a running Zoom simulator (or any Zoom-compatible server) and validates each
-response body against the response schema in Zoom's official OpenAPI documents.
+response body against the response schema in Zoom's official OpenAPI documents (by default the committed
+extract of them in Tests/Fixtures/zoom-api; --spec-dir or ZOOM_SPEC_DIR points at the full documents).
 
 It is a plain client written to Zoom's documentation (standard-library HTTP only): if it works against
 the simulator with only the two URLs changed, so does any other such client.
@@ -489,10 +490,11 @@ def main():
     parser.add_argument("--account-id")
     parser.add_argument("--client-id")
     parser.add_argument("--client-secret")
-    parser.add_argument("--spec-dir", help="folder with Zoom's OpenAPI documents (default ../shared/zoom-api)")
+    parser.add_argument("--spec-dir", help="folder with Zoom's OpenAPI documents, full or the extract "
+                        "(default $ZOOM_SPEC_DIR, else the committed extract in Tests/Fixtures/zoom-api)")
     parser.add_argument("--self-test", action="store_true", help="check the validation itself; needs no server")
     args = parser.parse_args()
-    specs = ZoomSpecs(args.spec_dir)
+    specs = ZoomSpecs(args.spec_dir, extract_ok=True)
     if args.self_test:
         return self_test(specs)
     missing = [f"--{n.replace('_', '-')}" for n in ("api_url", "token_url", "account_id", "client_id", "client_secret")

@@ -1,6 +1,16 @@
-"""Zoom's official OpenAPI documents (../shared/zoom-api) as response schemas we can validate against.
+"""Zoom's official OpenAPI documents as response schemas we can validate against.
 
-Shared by gen_zoom_catalogue.py, gen_default_settings.py, validate_simulator.py and validate_webhooks.py.
+Shared by gen_zoom_catalogue.py, gen_default_settings.py, extract_zoom_schemas.py, validate_simulator.py
+and validate_webhooks.py.
+
+Two folders hold the documents under the same six file names:
+  - ../shared/zoom-api: Zoom's full documents (4 MB, beside the repository, see its SOURCES.md). The
+    generators need them (scopes, rate-limit labels, page sizes, request bodies).
+  - Tests/Fixtures/zoom-api: the committed extract (extract_zoom_schemas.py): only the response
+    schemas of the GETs the simulator serves and the webhook events it emits. The checks
+    (validate_simulator.py, validate_webhooks.py) use it by default, so the tests need nothing beside
+    the repository. `ZoomSpecs(extract_ok=True)` accepts it; the generators refuse it.
+ZOOM_SPEC_DIR or an explicit folder overrides either default.
 
     specs = load_specs()                                   # or ZoomSpecs(spec_dir)
     specs.operation("GET", "/users/{userId}/settings")      # (document, operation object)
@@ -46,7 +56,9 @@ SPEC_FILES = {
 }
 
 REPO_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-DEFAULT_SPEC_DIR = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "zoom-api"))
+FULL_SPEC_DIR = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "zoom-api"))
+DEFAULT_SPEC_DIR = FULL_SPEC_DIR  # what the generators read
+EXTRACT_DIR = os.path.join(REPO_ROOT, "Tests", "Fixtures", "zoom-api")
 
 # Names of the settings `oneOf` branches (Q1).
 FULL, MEETING_SECURITY, MEETING_AUTH, RECORDING_AUTH, VIDEO_SDK, NESTED_AUTH = (
@@ -55,15 +67,22 @@ FULL, MEETING_SECURITY, MEETING_AUTH, RECORDING_AUTH, VIDEO_SDK, NESTED_AUTH = (
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def spec_dir_from_env(explicit=None):
-    return explicit or os.environ.get("ZOOM_SPEC_DIR") or DEFAULT_SPEC_DIR
+def spec_dir_from_env(explicit=None, default=FULL_SPEC_DIR):
+    return explicit or os.environ.get("ZOOM_SPEC_DIR") or default
+
+
+def is_extract(document):
+    return "x-extract" in document
 
 
 class ZoomSpecs:
-    """The four REST documents, with look-ups by method and path template."""
+    """The four REST documents, with look-ups by method and path template.
 
-    def __init__(self, spec_dir=None):
-        self.spec_dir = spec_dir_from_env(spec_dir)
+    With `extract_ok` the default folder is the committed extract and an extract is accepted;
+    without it (the generators) the default is ../shared/zoom-api and an extract is refused."""
+
+    def __init__(self, spec_dir=None, extract_ok=False):
+        self.spec_dir = spec_dir_from_env(spec_dir, EXTRACT_DIR if extract_ok else FULL_SPEC_DIR)
         self.documents = {}
         for name, filename in SPEC_FILES.items():
             path = os.path.join(self.spec_dir, filename)
@@ -71,6 +90,10 @@ class ZoomSpecs:
                 raise SystemExit(f"Zoom OpenAPI document not found: {path} (pass --spec-dir or set ZOOM_SPEC_DIR)")
             with open(path, encoding="utf-8") as handle:
                 self.documents[name] = json.load(handle)
+        self.is_extract = any(is_extract(document) for document in self.documents.values())
+        if self.is_extract and not extract_ok:
+            raise SystemExit(f"{self.spec_dir} holds the extract (only what the tests validate); this needs Zoom's full "
+                             f"documents: put them in {FULL_SPEC_DIR}, or pass --spec-dir or set ZOOM_SPEC_DIR")
         self._schemas = {}
 
     # -- operations ---------------------------------------------------------------------------
@@ -91,12 +114,25 @@ class ZoomSpecs:
         return None
 
     def templates(self):
-        """(METHOD, template) for every operation of every document."""
+        """(METHOD, template) for every operation of every document. An extract lists the operations
+        of its source document (`x-source-operations`), so paths match as they do on the full documents."""
         for document in self.documents.values():
+            if is_extract(document):
+                listed = document.get("x-source-operations", {})
+                for template, methods in listed.items():
+                    for method in methods:
+                        yield method.upper(), template
+                continue
             for template, item in document.get("paths", {}).items():
                 for method in item:
                     if method in HTTP_METHODS:
                         yield method.upper(), template
+
+    def _missing(self, method, template):
+        if self.is_extract:
+            return KeyError(f"{method} {template} is not in the extract in {self.spec_dir} (it holds the GETs the "
+                            "simulator serves): run scripts/extract_zoom_schemas.py, or use Zoom's full documents")
+        return KeyError(f"{method} {template} is not in Zoom's documents")
 
     def match_path(self, method, concrete):
         """Maps a concrete path (with or without the /v2 prefix or a query) to its template.
@@ -166,7 +202,7 @@ class ZoomSpecs:
         """The documented 2xx status of an operation ("200", "201" or "204")."""
         _, operation = self.operation(method, template)
         if operation is None:
-            raise KeyError(f"{method} {template} is not in Zoom's documents")
+            raise self._missing(method, template)
         for status in ("200", "201", "204"):
             if status in operation.get("responses", {}):
                 return status
@@ -176,7 +212,7 @@ class ZoomSpecs:
         """The 2xx JSON schema with $refs inlined, no branch chosen and no quirk fixed (None if no body)."""
         document, operation = self.operation(method, template)
         if operation is None:
-            raise KeyError(f"{method} {template} is not in Zoom's documents")
+            raise self._missing(method, template)
         for status in ("200", "201", "204"):
             response = operation.get("responses", {}).get(status)
             if response is None:
@@ -346,9 +382,15 @@ def json_path(parts):
     return out
 
 
+def error_order(error):
+    return ([str(p) for p in error.absolute_path], str(error.validator), error.message)
+
+
 def errors(schema, body, limit=5):
-    """Human-readable validation errors, `$.json.path: message`, at most `limit`."""
-    found = sorted(validator_for(schema).iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])
+    """Human-readable validation errors, `$.json.path: message`, at most `limit`. Sorted by path, then
+    keyword and message, so the order does not depend on the key order of the schema (the extract's
+    keys are sorted, the full documents' are not)."""
+    found = sorted(validator_for(schema).iter_errors(body), key=error_order)
     return [f"{json_path(e.absolute_path)}: {e.message[:200]}" for e in found[:limit]]
 
 
@@ -363,7 +405,7 @@ _DEFAULT = {}
 
 
 def load_specs(spec_dir=None):
-    """The documents, loaded once per spec directory."""
+    """The full documents, loaded once per spec directory."""
     key = spec_dir_from_env(spec_dir)
     if key not in _DEFAULT:
         _DEFAULT[key] = ZoomSpecs(key)

@@ -73,24 +73,21 @@ struct CatalogueTests {
 }
 
 struct CISMappingTests {
-    /// CIS Zoom Benchmark v1.0 recommendation numbers, as listed (all 171) in the team's research notes
-    /// (../shared/research/sspm-anchors.md, Appendix A, from the Turbot CIS v1.0.0 mod).
-    static func cisIDs() -> Set<String> {
+    /// CIS Zoom Benchmark v1.0 recommendation numbers (all 171), committed in Tests/Fixtures/cis-zoom-v1.0.json
+    /// by scripts/extract_cis_list.py from the team's research notes (sspm-anchors.md, Appendix A, from
+    /// the Turbot CIS v1.0.0 mod).
+    static func cisIDs() throws -> Set<String> {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.deletingLastPathComponent().appendingPathComponent("shared/research/sspm-anchors.md").path
-        let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
-        var ids = Set<String>()
-        for line in text.split(separator: "\n") where line.hasPrefix("| ") {
-            let first = line.dropFirst(2).prefix { $0 != " " && $0 != "|" }
-            if first.range(of: #"^\d+(\.\d+)+$"#, options: .regularExpression) != nil { ids.insert(String(first)) }
-        }
-        return ids
+        let data = try Data(contentsOf: root.appendingPathComponent("Tests/Fixtures/cis-zoom-v1.0.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let rows = try #require(document["recommendations"] as? [[String: Any]])
+        return Set(rows.compactMap { $0["id"] as? String })
     }
 
     @Test("every CIS mapping names a real CIS Zoom v1.0 recommendation")
-    func cisMappingsExist() {
-        let known = Self.cisIDs()
-        #expect(known.count >= 150, "could not read the CIS list from the research notes")
+    func cisMappingsExist() throws {
+        let known = try Self.cisIDs()
+        #expect(known.count >= 150, "could not read the CIS list from Tests/Fixtures/cis-zoom-v1.0.json")
         for m in Catalogue.all.map(\.metadata) {
             for id in m.mappings.cis {
                 #expect(known.contains(id), "\(m.id) maps to CIS \(id), which the benchmark does not have")

@@ -123,6 +123,64 @@ struct SimulatorWireTests {
         }
     }
 
+    @Test("page tokens carry their listing's query: a follow-up with only the token continues it; contradicting parameters get 300")
+    func pageTokenCarriesItsQuery() async throws {
+        let tenant = Self.tenant(users: 200)
+        try await SimulatorFixture.with(tenant) { f in
+            let token = try await f.accessToken()
+            func emails(_ page: (status: Int, headers: [(String, String)], json: JSONValue)) -> [String] {
+                page.json["users"]?.arrayValue?.compactMap { $0["email"]?.stringValue } ?? []
+            }
+            func nextToken(_ query: String) async throws -> String {
+                let first = try await f.api("/users?\(query)", token: token)
+                #expect(first.status == 200)
+                let next = first.json["next_page_token"]?.stringValue ?? ""
+                #expect(!next.isEmpty, "no next page for \(query)")
+                return next
+            }
+
+            // The default spelled out on both requests, as the reference.
+            let first = try await nextToken("status=active&page_size=10")
+            let spelled = try await f.api("/users?status=active&page_size=10&next_page_token=\(first)", token: token)
+            #expect(spelled.status == 200)
+            let active = tenant.users.filter { $0["status"]?.stringValue == "active" }.compactMap { $0["email"]?.stringValue }
+            #expect(emails(spelled) == Array(active[10..<20]))
+
+            // The first request spells out status=active, the follow-up sends only the token.
+            let second = try await nextToken("status=active&page_size=10")
+            let onlyToken = try await f.api("/users?next_page_token=\(second)", token: token)
+            #expect(onlyToken.status == 200, "\(onlyToken.json)")
+            #expect(emails(onlyToken) == emails(spelled))
+            #expect(onlyToken.json["page_number"] == 2)
+            #expect(onlyToken.json["page_size"] == 10)
+
+            // The other way round: the default left out first, spelled out on the follow-up.
+            let third = try await nextToken("page_size=10")
+            let defaulted = try await f.api("/users?status=active&next_page_token=\(third)", token: token)
+            #expect(emails(defaulted) == emails(spelled))
+
+            // A token-only follow-up of a non-default listing stays in that listing.
+            let inactive = tenant.users.filter { $0["status"]?.stringValue == "inactive" }.compactMap { $0["email"]?.stringValue }
+            try #require(inactive.count >= 4)
+            let inactiveToken = try await nextToken("status=inactive&page_size=2")
+            let inactiveNext = try await f.api("/users?next_page_token=\(inactiveToken)", token: token)
+            #expect(emails(inactiveNext) == Array(inactive[2..<4]))
+
+            // Parameters that contradict the token's listing: Zoom's 300.
+            let fourth = try await nextToken("status=active&page_size=10")
+            let contradicting = try await f.api("/users?status=inactive&page_size=10&next_page_token=\(fourth)", token: token)
+            #expect(contradicting.status == 400)
+            #expect(contradicting.json == ["code": 300, "message": "The next page token is invalid or expired."])
+            let added = try await f.api("/users?role_id=2&next_page_token=\(fourth)", token: token)
+            #expect(added.status == 400)
+            #expect(added.json["code"] == 300)
+            // A token from another listing endpoint is refused too.
+            let elsewhere = try await f.api("/groups?next_page_token=\(fourth)", token: token)
+            #expect(elsewhere.status == 400)
+            #expect(elsewhere.json["code"] == 300)
+        }
+    }
+
     @Test("reports: one month at most, six months back at most, dates filtered")
     func reportRanges() async throws {
         let tenant = Self.tenant()

@@ -3,7 +3,14 @@ import SSPMCore
 import ZoomAPI
 
 extension ZoomSimulatorEngine {
-    func dispatch(_ op: ZoomOperation, parameters p: [String: String], request: SimRequest, now: Date) -> SimResponse {
+    func dispatch(_ op: ZoomOperation, parameters p: [String: String], request original: SimRequest, now: Date) -> SimResponse {
+        var request = original
+        if let defaults = Self.listingDefaults(op, now: now) {
+            switch listingRequest(original, defaults: defaults, now: now) {
+            case .failure(let error): return error.response
+            case .success(let resolved): request = resolved
+            }
+        }
         switch op {
         case .listUsers: return listUsers(request, now: now)
         case .getUser: return getUser(p["userId"] ?? "")
@@ -49,10 +56,63 @@ extension ZoomSimulatorEngine {
         var total: Int
     }
 
+    /// Query parameters that move through a listing rather than choose what it lists.
+    static let pagingParameters: Set<String> = ["next_page_token", "page_size", "page_number"]
+
+    /// What a listing lists: the path and the query with the endpoint's defaults filled in, paging
+    /// parameters left out. A page token is issued for one listing and continues only that one.
+    struct Listing: Equatable {
+        var path: String
+        var query: [String: String]
+    }
+
+    /// The defaults a listing endpoint applies to parameters the request leaves out (nil: not a listing).
+    static func listingDefaults(_ op: ZoomOperation, now: Date) -> [String: String]? {
+        switch op {
+        case .listUsers: return ["status": "active"]
+        case .reportSignInActivities:
+            let today = reportDay(now)
+            return ["from": today, "to": today]
+        case .reportOperationLogs: return ["category_type": "all"]
+        case .listGroups, .listGroupMembers, .listRoleMembers, .listAccountChannels, .listUserChannels: return [:]
+        default: return nil
+        }
+    }
+
+    /// The request a listing endpoint answers. Without a page token: the request with `defaults`
+    /// filled in. With one: the query the token was issued for (defaults included), so a follow-up
+    /// that sends only `next_page_token` continues the listing, as Zoom does; a parameter the
+    /// follow-up spells out must agree with the token's, or the token is refused (code 300).
+    func listingRequest(_ request: SimRequest, defaults: [String: String], now: Date) -> Result<SimRequest, SimResponseError> {
+        var resolved = request
+        if let token = request.query["next_page_token"], !token.isEmpty {
+            guard let cursor = liveCursor(token, now: now), cursor.listing.path == request.path else {
+                return .failure(Self.invalidPageToken)
+            }
+            for (name, value) in request.query where !Self.pagingParameters.contains(name) {
+                if cursor.listing.query[name] != value { return .failure(Self.invalidPageToken) }
+            }
+            resolved.query = cursor.listing.query.merging(request.query.filter { Self.pagingParameters.contains($0.key) }) { $1 }
+        } else {
+            resolved.query = defaults.merging(request.query) { $1 }
+        }
+        return .success(resolved)
+    }
+
+    static var invalidPageToken: SimResponseError {
+        SimResponseError(.error(400, code: 300, "The next page token is invalid or expired."))
+    }
+
+    func liveCursor(_ token: String, now: Date) -> Cursor? {
+        guard let cursor = cursors[token], now.timeIntervalSince(cursor.issuedAt) <= Self.pageTokenLifetime else { return nil }
+        return cursor
+    }
+
     /// Serves one page of `items` for `listing`; the token is opaque and expires after 15 minutes.
     /// `items` is evaluated for the first page only; later pages read the snapshot kept with the
-    /// page token, so a listing is consistent and costs O(page) per request.
-    func page(_ makeItems: () -> [JSONValue], listing: String, _ request: SimRequest, op: ZoomOperation, now: Date) -> Result<PageSlice, SimResponseError> {
+    /// page token, so a listing is consistent and costs O(page) per request. A follow-up without
+    /// `page_size` keeps the page size the listing started with.
+    func page(_ makeItems: () -> [JSONValue], listing: Listing, _ request: SimRequest, op: ZoomOperation, now: Date) -> Result<PageSlice, SimResponseError> {
         var size = op.pageSizeDefault ?? 30
         if let text = request.query["page_size"] {
             guard let value = Int(text), value > 0 else {
@@ -64,11 +124,8 @@ extension ZoomSimulatorEngine {
         var offset = 0
         let items: [JSONValue]
         if let token = request.query["next_page_token"], !token.isEmpty {
-            guard let cursor = cursors[token], cursor.listing == listing,
-                now.timeIntervalSince(cursor.issuedAt) <= Self.pageTokenLifetime
-            else {
-                return .failure(SimResponseError(.error(400, code: 300, "The next page token is invalid or expired.")))
-            }
+            guard let cursor = liveCursor(token, now: now), cursor.listing == listing else { return .failure(Self.invalidPageToken) }
+            if request.query["page_size"] == nil { size = cursor.pageSize }
             offset = cursor.offset
             items = cursor.items
         } else {
@@ -78,7 +135,7 @@ extension ZoomSimulatorEngine {
         var next = ""
         if end < items.count {
             next = Self.randomBase64URL(32)
-            cursors[next] = Cursor(listing: listing, offset: end, issuedAt: now, items: items)
+            cursors[next] = Cursor(listing: listing, offset: end, pageSize: size, issuedAt: now, items: items)
             if cursors.count > 50_000 {
                 cursors = cursors.filter { now.timeIntervalSince($0.value.issuedAt) <= Self.pageTokenLifetime }
             }
@@ -91,9 +148,9 @@ extension ZoomSimulatorEngine {
 
     struct SimResponseError: Error { let response: SimResponse; init(_ r: SimResponse) { response = r } }
 
-    func listingKey(_ request: SimRequest, excluding: Set<String> = ["next_page_token", "page_size", "page_number"]) -> String {
-        let parts = request.query.filter { !excluding.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        return request.path + "?" + parts.joined(separator: "&")
+    /// The listing a (resolved, see `listingRequest`) request asks for.
+    func listingKey(_ request: SimRequest) -> Listing {
+        Listing(path: request.path, query: request.query.filter { !Self.pagingParameters.contains($0.key) })
     }
 
     // MARK: Users
@@ -324,6 +381,12 @@ extension ZoomSimulatorEngine {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return calendar
+    }
+
+    /// `yyyy-MM-dd` of a date in UTC (the reports' default `from` and `to` are today).
+    static func reportDay(_ date: Date) -> String {
+        let day = utcCalendar().dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", day.year ?? 1970, day.month ?? 1, day.day ?? 1)
     }
 
     static func parseReportDate(_ text: String) -> Date? {

@@ -15,8 +15,9 @@ public actor ZoomSimulatorEngine {
     }
 
     struct Cursor {
-        var listing: String
+        var listing: Listing
         var offset: Int
+        var pageSize: Int
         var issuedAt: Date
         var items: [JSONValue]
     }
