@@ -9,13 +9,21 @@ info:
   summary: Security posture and activity monitoring for Zoom.
   description: |
     The REST API of `sspm serve`. JSON bodies use camelCase keys and ISO 8601 dates
-    (`2026-11-22T15:53:44Z`); absent optional fields are left out rather than null.
+    (`2026-11-22T15:53:44Z`); absent optional fields are left out rather than null. In requests,
+    null for an optional field means the same as leaving it out, and so does an empty query
+    parameter (`?limit=`).
     Every error answers `{"error": {"code", "message", "fix"?, "details"?}}`.
 
     Authentication: a session cookie from `POST /api/v1/auth/login` (send its `csrfToken` in
     `X-CSRF-Token` on every non-GET request), or an API token (`Authorization: Bearer sspm_…`).
     Role `viewer` reads; role `admin` also changes. The document is kept in the repository
-    (docs/openapi.yaml) and served at `/openapi.yaml`; a test holds the server's routes equal to it.
+    (docs/openapi.yaml) and served at `/openapi.yaml`; a test holds the server's routes equal to it,
+    and scripts/run_schemathesis.py tests a running server against it.
+
+    Answers every operation may give besides its own: 401 without a valid session or token (on
+    all but the public operations), 405 with `Allow` for a method the path does not take, and on
+    operations with a JSON body 415 when it is not sent as `application/json` and 413 when it is
+    larger than 1 MiB.
 servers:
   - url: http://127.0.0.1:8080
 security:
@@ -41,6 +49,7 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [status], properties: {status: {type: string, const: ok}}}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /readyz:
     get:
       tags: [operations]
@@ -52,6 +61,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Readiness"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "503":
           description: Starting, or the database cannot be reached.
           content:
@@ -69,6 +79,7 @@ paths:
           content:
             text/plain:
               schema: {type: string}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /openapi.yaml:
     get:
       tags: [operations]
@@ -79,7 +90,8 @@ paths:
           description: The OpenAPI document.
           content:
             application/yaml:
-              schema: {type: string}
+              schema: {type: object, required: [openapi, paths]}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /webhooks/zoom/{connectorId}:
     post:
       tags: [webhooks]
@@ -121,7 +133,10 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "409": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "503": {$ref: "#/components/responses/Error"}
 
   /api/v1/setup:
@@ -135,11 +150,21 @@ paths:
           content:
             application/json:
               schema: {type: object, required: [setupRequired], properties: {setupRequired: {type: boolean}}}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
     post:
       tags: [auth]
       summary: Create the first admin (first run only) and sign in
       security: []
-      requestBody: {$ref: "#/components/requestBodies/Credentials"}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [email, password]
+              properties:
+                email: {$ref: "#/components/schemas/Email"}
+                password: {$ref: "#/components/schemas/Password"}
       responses:
         "201":
           description: Created and signed in; the session cookie is set.
@@ -148,7 +173,10 @@ paths:
             application/json:
               schema: {$ref: "#/components/schemas/LoginResponse"}
         "400": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "409": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
   /api/v1/auth/login:
     post:
       tags: [auth]
@@ -165,6 +193,9 @@ paths:
               schema: {$ref: "#/components/schemas/LoginResponse"}
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "429": {$ref: "#/components/responses/Throttled"}
   /api/v1/auth/logout:
     post:
@@ -174,6 +205,7 @@ paths:
         "204": {description: Signed out; the cookie is cleared.}
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/auth/me:
     get:
       tags: [auth]
@@ -193,6 +225,7 @@ paths:
                   via: {type: string, enum: [session, token]}
                   csrfToken: {type: string}
         "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/operators:
     get:
       tags: [auth]
@@ -204,6 +237,7 @@ paths:
             application/json:
               schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/Operator"}}}}
         "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
     post:
       tags: [auth]
       summary: Add a person (admin)
@@ -215,8 +249,8 @@ paths:
               type: object
               required: [email, password, role]
               properties:
-                email: {type: string}
-                password: {type: string, minLength: 12}
+                email: {$ref: "#/components/schemas/Email"}
+                password: {$ref: "#/components/schemas/Password"}
                 role: {$ref: "#/components/schemas/Role"}
       responses:
         "201":
@@ -227,7 +261,10 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "409": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
   /api/v1/operators/{operatorId}:
     delete:
       tags: [auth]
@@ -239,6 +276,7 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "409": {$ref: "#/components/responses/Error"}
   /api/v1/tokens:
     get:
@@ -251,10 +289,11 @@ paths:
             application/json:
               schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/APIToken"}}}}
         "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
     post:
       tags: [auth]
       summary: Create an API token (admin)
-      description: The secret is in the answer once; only its SHA-256 is stored. A token never has more than its creator's current role.
+      description: The secret is in the answer once; only its SHA-256 is stored. The role defaults to viewer; a token never has more than its creator's current role.
       requestBody:
         required: true
         content:
@@ -263,8 +302,8 @@ paths:
               type: object
               required: [name]
               properties:
-                name: {type: string}
-                role: {$ref: "#/components/schemas/Role"}
+                name: {type: string, minLength: 1, pattern: "\\S", description: "What uses the token, e.g. SIEM export; not blank."}
+                role: {anyOf: [{$ref: "#/components/schemas/Role"}, {type: "null"}]}
       responses:
         "201":
           description: Created.
@@ -280,6 +319,9 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
   /api/v1/tokens/{tokenId}:
     delete:
       tags: [auth]
@@ -291,12 +333,13 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/audit:
     get:
       tags: [auth]
       summary: Audit log of admin actions and sign-ins (admin)
       parameters:
-        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 5000, default: 200}}
+        - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 5000, default: 200}}
       responses:
         "200":
           description: Newest first.
@@ -306,6 +349,7 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/controls:
     get:
       tags: [posture]
@@ -317,6 +361,7 @@ paths:
             application/json:
               schema: {type: object, required: [items], properties: {items: {type: array, items: {type: object, required: [id, title, severity, category]}}}}
         "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
 
   /api/v1/connectors:
     get:
@@ -329,6 +374,7 @@ paths:
             application/json:
               schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/Connector"}}}}
         "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
     post:
       tags: [connectors]
       summary: Add a Zoom account (validated before it is saved)
@@ -352,7 +398,10 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "409": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Error"}
   /api/v1/connectors/{connectorId}:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
@@ -367,6 +416,7 @@ paths:
               schema: {$ref: "#/components/schemas/Connector"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
     delete:
       tags: [connectors]
       summary: Delete a connector and all its data (admin)
@@ -375,6 +425,7 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/validate:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     post:
@@ -389,6 +440,7 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/disconnect:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     post:
@@ -403,6 +455,7 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/reconnect:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     post:
@@ -415,8 +468,8 @@ paths:
             schema:
               type: object
               properties:
-                clientSecret: {type: string}
-                webhookSecretToken: {type: string}
+                clientSecret: {type: [string, "null"], minLength: 1, pattern: "^\\S+$", writeOnly: true, description: A new secret; checked with Zoom before it is stored.}
+                webhookSecretToken: {type: [string, "null"], writeOnly: true}
       responses:
         "200":
           description: The connector and the validation.
@@ -427,6 +480,9 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Error"}
   /api/v1/connectors/{connectorId}/sync:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
@@ -434,7 +490,7 @@ paths:
       tags: [connectors]
       summary: Sync now
       parameters:
-        - {name: posture, in: query, description: Also read and score the posture (default) or only pull activities., schema: {type: boolean, default: true}}
+        - {name: posture, in: query, allowEmptyValue: true, description: Also read and score the posture (default) or only pull activities., schema: {type: boolean, default: true}}
       responses:
         "202":
           description: Queued; follow it with …/progress.
@@ -445,6 +501,7 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "409": {$ref: "#/components/responses/Error"}
   /api/v1/connectors/{connectorId}/progress:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
@@ -452,7 +509,7 @@ paths:
       tags: [connectors]
       summary: Live sync progress, schedule and recent runs
       parameters:
-        - {name: runs, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 10}}
+        - {name: runs, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 200, default: 10}}
       responses:
         "200":
           description: Progress.
@@ -462,13 +519,14 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/events:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     get:
       tags: [connectors]
       summary: Status changes, newest first
       parameters:
-        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 200}}
+        - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 1000, default: 200}}
       responses:
         "200":
           description: Status changes.
@@ -478,6 +536,7 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
 
   /api/v1/connectors/{connectorId}/score:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
@@ -504,13 +563,14 @@ paths:
                   baseline: {type: string}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/score/history:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     get:
       tags: [posture]
       summary: Daily roll-up (the day's last scan) and the recent scans
       parameters:
-        - {name: days, in: query, schema: {type: integer, minimum: 1, maximum: 3660, default: 90}}
+        - {name: days, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 3660, default: 90}}
       responses:
         "200":
           description: History, oldest first.
@@ -525,19 +585,20 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/recommendations:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     get:
       tags: [posture]
       summary: Recommended actions, filtered and sorted
-      description: Each filter takes a comma-separated list.
+      description: Each filter takes a comma-separated list (`severity=critical,high`); an unknown value is a 400.
       parameters:
-        - {name: product, in: query, schema: {type: string, enum: [zoom]}}
-        - {name: category, in: query, schema: {type: string}, description: "Identity & access, Meetings, Recording, Team Chat, Admin & logging"}
-        - {name: severity, in: query, schema: {type: string}, description: "critical, high, medium, low, info"}
-        - {name: verdict, in: query, schema: {type: string}, description: "pass, fail, warn, manual, error, not_applicable"}
-        - {name: state, in: query, schema: {type: string}, description: "to_address, planned, risk_accepted, resolved_third_party, resolved_alternate, completed"}
-        - {name: sort, in: query, schema: {type: string, enum: [pointsLeft, severity, title, controlId], default: pointsLeft}}
+        - {name: product, in: query, allowEmptyValue: true, style: form, explode: false, schema: {type: array, items: {type: string, enum: [zoom]}}}
+        - {name: category, in: query, allowEmptyValue: true, style: form, explode: false, schema: {type: array, items: {type: string, enum: [Identity & access, Meetings, Recording, Team Chat, Admin & logging]}}}
+        - {name: severity, in: query, allowEmptyValue: true, style: form, explode: false, schema: {type: array, items: {type: string, enum: [critical, high, medium, low, info]}}}
+        - {name: verdict, in: query, allowEmptyValue: true, style: form, explode: false, schema: {type: array, items: {$ref: "#/components/schemas/Verdict"}}}
+        - {name: state, in: query, allowEmptyValue: true, style: form, explode: false, schema: {type: array, items: {type: string, enum: [to_address, planned, risk_accepted, resolved_third_party, resolved_alternate, completed]}}}
+        - {name: sort, in: query, allowEmptyValue: true, schema: {type: string, enum: [pointsLeft, severity, title, controlId], default: pointsLeft}}
       responses:
         "200":
           description: Recommendations.
@@ -553,6 +614,7 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/recommendations/{controlId}:
     parameters: [{$ref: "#/components/parameters/connectorId"}, {$ref: "#/components/parameters/controlId"}]
     get:
@@ -585,6 +647,7 @@ paths:
                         score: {type: number}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/recommendations/{controlId}/state:
     parameters: [{$ref: "#/components/parameters/connectorId"}, {$ref: "#/components/parameters/controlId"}]
     put:
@@ -600,8 +663,13 @@ paths:
               required: [state]
               properties:
                 state: {type: string, enum: [to_address, planned, risk_accepted, resolved_third_party, resolved_alternate]}
-                rationale: {type: string}
-                expiresAt: {type: string, description: "ISO 8601 date or date-time"}
+                rationale: {type: [string, "null"]}
+                expiresAt: {anyOf: [{$ref: "#/components/schemas/DateOrDateTime"}, {type: "null"}], description: In the future.}
+              allOf:
+                - if: {required: [state], properties: {state: {enum: [risk_accepted, resolved_third_party, resolved_alternate]}}}
+                  then: {required: [rationale], properties: {rationale: {type: string, pattern: "\\S"}}}
+                - if: {required: [state], properties: {state: {const: risk_accepted}}}
+                  then: {required: [expiresAt], properties: {expiresAt: {type: string}}}
       responses:
         "200":
           description: The recommendation and the score with the new state.
@@ -617,13 +685,16 @@ paths:
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
   /api/v1/connectors/{connectorId}/state-changes:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     get:
       tags: [posture]
       summary: Control state changes, newest first
       parameters:
-        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 5000, default: 500}}
+        - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 5000, default: 500}}
       responses:
         "200":
           description: State changes.
@@ -633,17 +704,18 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/users:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     get:
       tags: [posture]
       summary: Zoom user inventory (from the latest posture read)
       parameters:
-        - {name: q, in: query, description: Part of the e-mail address or name., schema: {type: string}}
-        - {name: status, in: query, schema: {type: string, enum: [active, inactive, pending]}}
-        - {name: role, in: query, description: Role id or name., schema: {type: string}}
-        - {name: offset, in: query, schema: {type: integer, minimum: 0, default: 0}}
-        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
+        - {name: q, in: query, allowEmptyValue: true, description: Part of the e-mail address or name., schema: {type: string}}
+        - {name: status, in: query, allowEmptyValue: true, schema: {type: string, enum: [active, inactive, pending]}}
+        - {name: role, in: query, allowEmptyValue: true, description: Role id or name., schema: {type: string}}
+        - {name: offset, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 0, maximum: 10000000, default: 0}}
+        - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
       responses:
         "200":
           description: Users, by e-mail address.
@@ -659,6 +731,7 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/activities:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     get:
@@ -670,14 +743,14 @@ paths:
         (3002) for sign-ins, Account Change (3001) for changes to users, Entity Management (3004) for
         other admin operations, the Zoom row under `unmapped.zoom`.
       parameters:
-        - {name: type, in: query, description: "Comma-separated: signin, operation, webhook.", schema: {type: string}}
-        - {name: user, in: query, description: E-mail address (sign-in user or operator)., schema: {type: string}}
-        - {name: ip, in: query, schema: {type: string}}
-        - {name: from, in: query, description: ISO 8601 date or date-time (inclusive)., schema: {type: string}}
-        - {name: to, in: query, description: ISO 8601 date (the whole day) or date-time (inclusive)., schema: {type: string}}
-        - {name: cursor, in: query, schema: {type: string}}
-        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 5000}}
-        - {name: format, in: query, schema: {type: string, enum: [json, csv, ocsf], default: json}}
+        - {name: type, in: query, allowEmptyValue: true, description: "Comma-separated: signin, operation, webhook.", style: form, explode: false, schema: {type: array, items: {type: string, enum: [signin, operation, webhook]}}}
+        - {name: user, in: query, allowEmptyValue: true, description: E-mail address (sign-in user or operator)., schema: {type: string}}
+        - {name: ip, in: query, allowEmptyValue: true, schema: {type: string}}
+        - {name: from, in: query, allowEmptyValue: true, description: ISO 8601 date or date-time (inclusive)., schema: {$ref: "#/components/schemas/DateOrDateTime"}}
+        - {name: to, in: query, allowEmptyValue: true, description: "ISO 8601 date (the whole day) or date-time (inclusive); not before from.", schema: {$ref: "#/components/schemas/DateOrDateTime"}}
+        - {name: cursor, in: query, allowEmptyValue: true, description: A nextCursor this server issued (another value is a 400)., schema: {type: string}}
+        - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 5000}}
+        - {name: format, in: query, allowEmptyValue: true, schema: {type: string, enum: [json, csv, ocsf], default: json}}
       responses:
         "200":
           description: A page of activities.
@@ -697,13 +770,14 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/scans:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
     get:
       tags: [posture]
       summary: Scans, newest first
       parameters:
-        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 5000, default: 100}}
+        - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 5000, default: 100}}
       responses:
         "200":
           description: Scans.
@@ -713,6 +787,7 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/scans/{scanId}:
     parameters: [{$ref: "#/components/parameters/connectorId"}, {$ref: "#/components/parameters/scanId"}]
     get:
@@ -726,13 +801,14 @@ paths:
               schema: {$ref: "#/components/schemas/ScanResult"}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
   /api/v1/connectors/{connectorId}/scans/{scanId}/diff:
     parameters: [{$ref: "#/components/parameters/connectorId"}, {$ref: "#/components/parameters/scanId"}]
     get:
       tags: [posture]
       summary: What changed since another scan (default the previous one)
       parameters:
-        - {name: against, in: query, schema: {type: string}}
+        - {name: against, in: query, allowEmptyValue: true, schema: {type: string}}
       responses:
         "200":
           description: The diff.
@@ -763,6 +839,7 @@ paths:
                             scoreDelta: {type: number}
         "401": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
 
 components:
   securitySchemes:
@@ -775,6 +852,7 @@ components:
     scanId: {name: scanId, in: path, required: true, schema: {type: string}}
   requestBodies:
     Credentials:
+      description: Any strings; a wrong pair (or an address that is not one) answers 401.
       required: true
       content:
         application/json:
@@ -792,7 +870,23 @@ components:
           schema: {$ref: "#/components/schemas/Error"}
     Throttled:
       description: Too many attempts; Retry-After says when to try again.
-      headers: {Retry-After: {schema: {type: integer}}}
+      headers: {Retry-After: {required: true, description: Seconds to wait., schema: {type: integer, minimum: 1}}}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    MethodNotAllowed:
+      description: The path exists, but not with this method; Allow lists the methods it takes.
+      headers: {Allow: {required: true, description: "e.g. GET, HEAD", schema: {type: string}}}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    ContentTooLarge:
+      description: The request body is larger than the server reads (1 MiB).
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    UnsupportedMediaType:
+      description: The request body is not sent as application/json.
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
@@ -816,6 +910,19 @@ components:
         status: {type: string}
         database: {type: string}
     Role: {type: string, enum: [admin, viewer]}
+    DateOrDateTime:
+      anyOf: [{type: string, format: date}, {type: string, format: date-time}]
+      examples: ["2027-03-31", "2027-03-31T00:00:00Z"]
+    Email:
+      type: string
+      format: email
+      maxLength: 254
+      description: The address the person signs in with; stored in lower case.
+    Password:
+      type: string
+      minLength: 12
+      maxLength: 200
+      description: 12 to 200 characters; stored as a bcrypt hash.
     Verdict: {type: string, enum: [pass, fail, warn, manual, error, not_applicable]}
     Operator:
       type: object
@@ -857,14 +964,27 @@ components:
       type: object
       required: [name, accountId, clientId, clientSecret]
       properties:
-        name: {type: string, maxLength: 200}
-        accountId: {type: string}
-        clientId: {type: string}
-        clientSecret: {type: string, writeOnly: true}
-        webhookSecretToken: {type: string, writeOnly: true}
-        plan: {type: string, enum: [free, pro, business], default: pro, description: Sets the request pacing (Zoom does not tell an app its plan).}
-        apiUrl: {type: string, description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
-        tokenUrl: {type: string}
+        name: {type: string, minLength: 1, maxLength: 200, pattern: "\\S", description: Not blank.}
+        accountId: {$ref: "#/components/schemas/ZoomCredential"}
+        clientId: {$ref: "#/components/schemas/ZoomCredential"}
+        clientSecret: {$ref: "#/components/schemas/ZoomSecret"}
+        webhookSecretToken: {type: [string, "null"], writeOnly: true}
+        plan: {type: [string, "null"], enum: [free, pro, business, null], default: pro, description: Sets the request pacing (Zoom does not tell an app its plan).}
+        apiUrl: {type: [string, "null"], pattern: "^https?://\\S+$", description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
+        tokenUrl: {type: [string, "null"], pattern: "^https?://\\S+$"}
+    ZoomCredential:
+      type: string
+      minLength: 1
+      maxLength: 512
+      pattern: "^\\S+$"
+      description: As on the app's App Credentials page (no spaces).
+    ZoomSecret:
+      type: string
+      minLength: 1
+      maxLength: 512
+      pattern: "^\\S+$"
+      writeOnly: true
+      description: As on the app's App Credentials page (no spaces).
     Connector:
       type: object
       required: [id, name, accountId, clientId, plan, status, webhookSecretTokenSet, webhookUrlPath, createdAt, updatedAt]
