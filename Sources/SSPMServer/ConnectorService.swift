@@ -63,13 +63,20 @@ public struct ConnectorService: Sendable {
                              health: try await deps.connectors.health(id: c.id), score: score)
     }
 
+    /// A Zoom account ID, client ID or secret: 1 to 512 visible ASCII characters (docs/openapi.yaml's `ZoomCredential`).
+    static func looksLikeCredential(_ value: String) -> Bool {
+        !value.isEmpty && value.utf8.count <= 512 && value.unicodeScalars.allSatisfy { (0x21...0x7e).contains($0.value) }
+    }
+
     static func check(_ request: CreateConnectorRequest, allowedHosts: [String]?) throws {
         var problems: [String] = []
         if isBlank(request.name) { problems.append("name is empty (give the instance a descriptive name, e.g. 'Zoom – production')") }
         if request.name.count > 200 { problems.append("name is longer than 200 characters") }
         for (field, value) in [("accountId", request.accountId), ("clientId", request.clientId), ("clientSecret", request.clientSecret)] {
-            if isBlank(value) { problems.append("\(field) is empty (copy it from the app's App Credentials page in the Zoom App Marketplace)") }
-            else if value.count > 512 || value.contains(where: \.isWhitespace) { problems.append("\(field) does not look like a Zoom credential (spaces or too long)") }
+            if value.isEmpty { problems.append("\(field) is empty (copy it from the app's App Credentials page in the Zoom App Marketplace)") }
+            else if !Self.looksLikeCredential(value) {
+                problems.append("\(field) does not look like a Zoom credential (letters, digits and punctuation only, at most 512)")
+            }
         }
         if let plan = request.plan, ZoomPlan(rawValue: plan) == nil { problems.append("plan '\(plan)' is not one of free, pro, business") }
         for (field, value) in [("apiUrl", request.apiUrl), ("tokenUrl", request.tokenUrl)] {
@@ -143,8 +150,9 @@ public struct ConnectorService: Sendable {
         let c = try await connector(id)
         if request.clientSecret != nil || request.webhookSecretToken != nil {
             guard let old = try await deps.connectors.secrets(id: id) else { throw APIError.notFound("Connector \(id)") }
-            if let secret = request.clientSecret, secret.isEmpty || secret.contains(where: \.isWhitespace) {
-                throw APIError.badRequest("clientSecret is empty or contains spaces.", fix: "Copy it from the app's App Credentials page; nothing was changed.")
+            if let secret = request.clientSecret, !Self.looksLikeCredential(secret) {
+                throw APIError.badRequest("clientSecret is empty, too long, or has spaces or characters a Zoom secret does not have.",
+                                          fix: "Copy it from the app's App Credentials page; nothing was changed.")
             }
             // Validate the new secret before storing it.
             let endpoints = try await deps.connectors.endpoints(id: id)

@@ -180,10 +180,10 @@ extension Query {
     }
 }
 
-/// Text with nothing a person can see: empty, white space, line breaks, control and format
-/// characters (a zero-width no-break space, say).
+/// Text with nothing in it but white space, line breaks and control characters: what the
+/// document's `pattern: "\\S"` refuses.
 func isBlank(_ text: String) -> Bool {
-    text.unicodeScalars.allSatisfy { $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory) }
+    text.unicodeScalars.allSatisfy { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
 }
 
 extension Request {

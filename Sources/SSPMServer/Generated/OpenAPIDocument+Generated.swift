@@ -468,7 +468,7 @@ paths:
             schema:
               type: object
               properties:
-                clientSecret: {type: [string, "null"], minLength: 1, pattern: "^\\S+$", writeOnly: true, description: A new secret; checked with Zoom before it is stored.}
+                clientSecret: {type: [string, "null"], minLength: 1, maxLength: 512, pattern: "^[!-~]+$", writeOnly: true, description: A new secret; checked with Zoom before it is stored.}
                 webhookSecretToken: {type: [string, "null"], writeOnly: true}
       responses:
         "200":
@@ -907,8 +907,7 @@ components:
       type: object
       required: [status]
       properties:
-        status: {type: string}
-        database: {type: string}
+        status: {type: string, examples: [ready, starting, database unavailable]}
     Role: {type: string, enum: [admin, viewer]}
     DateOrDateTime:
       anyOf: [{type: string, format: date}, {type: string, format: date-time}]
@@ -976,15 +975,15 @@ components:
       type: string
       minLength: 1
       maxLength: 512
-      pattern: "^\\S+$"
-      description: As on the app's App Credentials page (no spaces).
+      pattern: "^[!-~]+$"
+      description: As on the app's App Credentials page (visible ASCII, no spaces).
     ZoomSecret:
       type: string
       minLength: 1
       maxLength: 512
-      pattern: "^\\S+$"
+      pattern: "^[!-~]+$"
       writeOnly: true
-      description: As on the app's App Credentials page (no spaces).
+      description: As on the app's App Credentials page (visible ASCII, no spaces).
     Connector:
       type: object
       required: [id, name, accountId, clientId, plan, status, webhookSecretTokenSet, webhookUrlPath, createdAt, updatedAt]
