@@ -63,9 +63,11 @@ struct HardeningTests {
         ].joined(separator: "\n")
     }
 
-    /// A raw TCP connection to the server (for what an HTTP client library will not send).
-    final class RawConnection {
+    /// A raw TCP connection to the server (for what an HTTP client library will not send). Its
+    /// blocking calls run through `blocking`.
+    struct RawConnection: Sendable {
         let fd: Int32
+
         init(port: Int, receiveTimeout seconds: Int = 8) throws {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw HTTPError(description: "socket") }
@@ -73,40 +75,49 @@ struct HardeningTests {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let fd = fd
             let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             guard connected == 0 else { throw HTTPError(description: "connect") }
             var timeout = timeval(tv_sec: seconds, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
-        deinit { close(fd) }
+
+        func close() { _ = Glibc.close(fd) }
 
         /// Sends all of `data`; false once the peer closed (or the send timed out).
         @discardableResult
-        func send(_ data: Data) -> Bool {
-            data.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                    if sent <= 0 { return false }
-                    offset += sent
+        func send(_ data: Data) async throws -> Bool {
+            let fd = fd
+            return try await blockingCall {
+                data.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                        if sent <= 0 { return false }
+                        offset += sent
+                    }
+                    return true
                 }
-                return true
             }
         }
 
-        func send(_ text: String) -> Bool { send(Data(text.utf8)) }
+        @discardableResult
+        func send(_ text: String) async throws -> Bool { try await send(Data(text.utf8)) }
 
         /// What arrives until the peer closes or the receive timeout passes.
-        func receive() -> String {
-            var result = Data()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let read = recv(fd, &buffer, buffer.count, 0)
-                if read <= 0 { break }
-                result.append(contentsOf: buffer[0..<read])
+        func receive() async throws -> String {
+            let fd = fd
+            return try await blockingCall {
+                var result = Data()
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let read = recv(fd, &buffer, buffer.count, 0)
+                    if read <= 0 { break }
+                    result.append(contentsOf: buffer[0..<read])
+                }
+                return String(decoding: result, as: UTF8.self)
             }
-            return String(decoding: result, as: UTF8.self)
         }
     }
 
@@ -215,20 +226,23 @@ struct HardeningTests {
             #expect(try await f.send("GET", "/api/v1/connectors", raw: big).status == 413)
             // A malformed chunked body and a body cut short answer 400, not 500.
             let malformed = try RawConnection(port: f.server.port)
-            malformed.send("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
-            let malformedReply = malformed.receive()
+            defer { malformed.close() }
+            try await malformed.send("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+            let malformedReply = try await malformed.receive()
             #expect(malformedReply.hasPrefix("HTTP/1.1 400"), "\(malformedReply.prefix(200))")
             let short = try RawConnection(port: f.server.port)
-            short.send("POST /webhooks/zoom/\(id) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"event\":")
+            defer { short.close() }
+            try await short.send("POST /webhooks/zoom/\(id) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"event\":")
             shutdown(short.fd, Int32(SHUT_WR))
-            let shortReply = short.receive()
+            let shortReply = try await short.receive()
             #expect(!shortReply.contains(" 500 "), "\(shortReply.prefix(200))")
             // An endless body to an endpoint that refuses the caller at once is not read for ever.
             let endless = try RawConnection(port: f.server.port)
-            endless.send("POST /api/v1/operators HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            defer { endless.close() }
+            try await endless.send("POST /api/v1/operators HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
             let chunk = Data("10000\r\n".utf8) + Data(repeating: UInt8(ascii: "a"), count: 0x10000) + Data("\r\n".utf8)
             var sent = 0
-            while sent < 256 << 20, endless.send(chunk) { sent += 0x10000 }
+            while sent < 256 << 20, try await endless.send(chunk) { sent += 0x10000 }
             #expect(sent < 32 << 20, "the server read \(sent >> 20) MiB of a refused body")
             let errors = f.sim.logs.all.filter { $0.hasPrefix("error") }
             #expect(errors.isEmpty, "\(errors)")
@@ -361,9 +375,10 @@ struct HardeningTests {
         let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 209).generate()
         try await ServerFixture.with(tenant, configure: { $0.timeouts.headerRead = 1; $0.timeouts.idle = 3 }) { f in
             let connection = try RawConnection(port: f.server.port)
-            connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            defer { connection.close() }
+            try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             let start = ContinuousClock.now
-            let reply = connection.receive()
+            let reply = try await connection.receive()
             let waited = ContinuousClock.now - start
             #expect(reply.isEmpty, "the server answered a half-sent head: \(reply.prefix(100))")
             #expect(waited < .seconds(6), "the half-open request was kept for \(waited)")
@@ -528,7 +543,7 @@ struct HardeningTests {
             // The CLI: `sspm serve` and `sspm demo` exit non-zero with that sentence.
             for arguments in [["serve", "--port", "\(f.server.port)"], ["demo", "--port", "\(f.server.port)", "--zoom-port", "0", "--once"]] {
                 let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-port-\(UUID().uuidString)").path
-                let (status, output, elapsed) = try Self.run(arguments + ["--data-dir", dataDir])
+                let (status, output, elapsed) = try await blockingCall { try Self.run(arguments + ["--data-dir", dataDir]) }
                 #expect(status != 0, "\(arguments[0]) exited 0: \(output)")
                 #expect(output.contains("already in use") && output.contains("--port"), "\(arguments[0]): \(output)")
                 #expect(elapsed < .seconds(60), "\(arguments[0]) took \(elapsed)")

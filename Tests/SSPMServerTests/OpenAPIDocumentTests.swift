@@ -54,11 +54,11 @@ struct OpenAPIDocumentTests {
             try await f.waitForSync(id)
             _ = try await f.send("POST", "/api/v1/connectors/\(id)/sync")
             try await f.waitForSync(id, runsAtLeast: 2)
-            let (status, output) = try Self.runValidator(["--base-url", f.base, "--token", f.adminToken, "--connector", id])
+            let (status, output) = try await blockingCall { try Self.runValidator(["--base-url", f.base, "--token", f.adminToken, "--connector", id]) }
             #expect(status == 0, "\(output)")
             #expect(output.contains("api check:") && output.contains(", 0 failure(s)"))
             #expect(!output.contains("skip /api/v1/connectors/{connectorId}/scans/{scanId}/diff"))
-            let (selfStatus, selfOutput) = try Self.runValidator(["--self-test", "--base-url", f.base, "--token", f.adminToken, "--connector", id])
+            let (selfStatus, selfOutput) = try await blockingCall { try Self.runValidator(["--self-test", "--base-url", f.base, "--token", f.adminToken, "--connector", id]) }
             #expect(selfStatus == 0 && selfOutput.contains("self-test: the validator rejects a broken body"), "\(selfOutput)")
         }
     }
