@@ -52,8 +52,8 @@ struct WebUI: Sendable {
                         return try await deps.auth.operatorCount() == 0 ? Self.redirect("/setup") : Self.redirect("/login")
                     }
                     if spec.access == .admin, !principal.isAdmin {
-                        return errorPage(APIError(.forbidden, "forbidden", "This page and its actions are for admins; your role is viewer.",
-                                                  fix: "Ask an admin to make the change or to give you the admin role."), principal: principal)
+                        let reading = request.method == .get || request.method == .head
+                        return errorPage(reading ? APIError.adminOnly : APIError.forbidden, principal: principal)
                     }
                 }
                 do { return try await spec.handler(request, context) } catch let error as APIError {
