@@ -19,6 +19,7 @@ the simulator so the server never calls anything but loopback).
 Exits with schemathesis's status (1 when a check failed), or 2 when the set-up failed.
 """
 import argparse
+from xml.etree import ElementTree
 import json
 import os
 import pathlib
@@ -193,6 +194,14 @@ def run_schemathesis(settings, arguments, work):
     started = time.monotonic()
     status = subprocess.run(command, env=env, cwd=ROOT).returncode
     print(f"schemathesis exited {status} after {time.monotonic() - started:.0f} s", flush=True)
+    # A closing line CI reads like any test runner's: operations tested, and those that failed.
+    cases = failures = 0
+    for report in (work / "report").glob("*.xml"):
+        for case in ElementTree.parse(report).getroot().iter("testcase"):
+            cases += 1
+            if case.find("failure") is not None or case.find("error") is not None:
+                failures += 1
+    print(f"schemathesis: {cases - failures} passed, {failures} failed", flush=True)
     return status
 
 
