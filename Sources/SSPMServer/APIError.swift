@@ -47,6 +47,11 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         error.headers[.retryAfter] = "2"
         return error
     }
+    static func unsupportedMediaType(_ request: Request) -> APIError {
+        APIError(.unsupportedMediaType, "unsupported_media_type",
+                 "The body must be JSON sent as Content-Type: application/json (got \(request.headers[.contentType].map { "'\($0.prefix(60))'" } ?? "none")).",
+                 fix: "Send the header Content-Type: application/json; nothing was changed.")
+    }
     static let adminOnly = APIError(.forbidden, "forbidden", "This is for admins; your role is viewer.", fix: "Ask an admin for it, or to give you the admin role.")
     static let forbidden = APIError(.forbidden, "forbidden", "Your role (viewer) can read but not change anything.", fix: "Ask an admin to make the change or to give you the admin role.")
 }

@@ -208,6 +208,9 @@ struct APIGate: Sendable {
                     }
                 }
                 if route.access == .admin, !principal.isAdmin { throw safe ? APIError.adminOnly : APIError.forbidden }
+                // A body sent to the API is JSON, read by its handler or not. (Open routes: sign-in and
+                // setup check it as they read it; a webhook is judged by its signature, not its type.)
+                if Body.present(request), !Body.isJSON(request.headers[.contentType]) { throw APIError.unsupportedMediaType(request) }
             }
             return try await route.handler(request, context)
         }

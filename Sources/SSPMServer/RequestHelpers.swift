@@ -62,17 +62,15 @@ enum Body {
     /// cross-site HTML form (which can only send form or text types) never reaches a JSON endpoint.
     /// Nil when the request has no body (for endpoints where it is optional).
     static func json(_ request: Request) async throws -> Data? {
-        let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
-        if request.headers[.contentType] == nil, declaredLength == nil || declaredLength == 0, request.headers[.transferEncoding] == nil {
-            return nil
-        }
-        guard isJSON(request.headers[.contentType]) else {
-            throw APIError(.unsupportedMediaType, "unsupported_media_type",
-                           "The body must be JSON sent as Content-Type: application/json (got \(request.headers[.contentType].map { "'\($0.prefix(60))'" } ?? "none")).",
-                           fix: "Send the header Content-Type: application/json; nothing was changed.")
-        }
+        if request.headers[.contentType] == nil, !present(request) { return nil }
+        guard isJSON(request.headers[.contentType]) else { throw APIError.unsupportedMediaType(request) }
         let data = try await Self.data(request)
         return data.isEmpty ? nil : data
+    }
+
+    /// Whether the request carries a body (a positive Content-Length, or chunked).
+    static func present(_ request: Request) -> Bool {
+        (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0 || request.headers[.transferEncoding] != nil
     }
 
     /// `application/json`, with or without parameters such as `charset=utf-8`.

@@ -206,6 +206,11 @@ struct HardeningTests {
             #expect(real.status == 201)
             let login = try await f.send("POST", "/api/v1/auth/login", raw: credentials, token: .some(nil), headers: [("Content-Type", "text/plain")])
             #expect(login.status == 415)
+            // Also where the handler reads no body: a body that is not JSON is refused before anything happens.
+            let token = try await ServerFixture.makeToken(http: f.http, base: f.base, role: "admin", email: "eve@example.com", password: "eve-long-password")
+            let logout = try await f.send("POST", "/api/v1/auth/logout", raw: Data("x=1".utf8), token: token, headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            #expect(logout.status == 415)
+            #expect(try await f.send("GET", "/api/v1/tokens", token: token).json["items"]?.arrayValue?.count == 1)
         }
     }
 
