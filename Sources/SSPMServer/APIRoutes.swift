@@ -410,7 +410,7 @@ struct APIRoutes: Sendable {
             throw APIError.badRequest("state '\(body.state.prefix(40))' cannot be set.", fix: "Use one of \(settable.map(\.rawValue).joined(separator: ", ")) (completed is set by scans).")
         }
         let rationale = body.rationale?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if state != .toAddress, state != .planned, (rationale ?? "").isEmpty {
+        if state != .toAddress, state != .planned, isBlank(rationale ?? "") {
             throw APIError.badRequest("A rationale is required for \(state.rawValue).", fix: "Say why (e.g. the compensating control or who accepted the risk); auditors read it.")
         }
         var expires: Date?

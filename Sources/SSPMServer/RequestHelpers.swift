@@ -179,7 +179,7 @@ extension Query {
 }
 
 /// Text with nothing in it but white space, line breaks and control characters: what the
-/// document's `pattern: "\\S"` refuses.
+/// document's `pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]"` refuses.
 func isBlank(_ text: String) -> Bool {
     text.unicodeScalars.allSatisfy { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
 }

@@ -302,7 +302,7 @@ paths:
               type: object
               required: [name]
               properties:
-                name: {type: string, minLength: 1, pattern: "\\S", description: "What uses the token, e.g. SIEM export; not blank."}
+                name: {type: string, minLength: 1, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]", description: "What uses the token, e.g. SIEM export; not blank."}
                 role: {anyOf: [{$ref: "#/components/schemas/Role"}, {type: "null"}]}
       responses:
         "201":
@@ -667,7 +667,7 @@ paths:
                 expiresAt: {anyOf: [{$ref: "#/components/schemas/DateOrDateTime"}, {type: "null"}], description: In the future.}
               allOf:
                 - if: {required: [state], properties: {state: {enum: [risk_accepted, resolved_third_party, resolved_alternate]}}}
-                  then: {required: [rationale], properties: {rationale: {type: string, pattern: "\\S"}}}
+                  then: {required: [rationale], properties: {rationale: {type: string, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]"}}}
                 - if: {required: [state], properties: {state: {const: risk_accepted}}}
                   then: {required: [expiresAt], properties: {expiresAt: {type: string}}}
       responses:
@@ -963,14 +963,14 @@ components:
       type: object
       required: [name, accountId, clientId, clientSecret]
       properties:
-        name: {type: string, minLength: 1, maxLength: 200, pattern: "\\S", description: Not blank.}
+        name: {type: string, minLength: 1, maxLength: 200, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]", description: Not blank.}
         accountId: {$ref: "#/components/schemas/ZoomCredential"}
         clientId: {$ref: "#/components/schemas/ZoomCredential"}
         clientSecret: {$ref: "#/components/schemas/ZoomSecret"}
         webhookSecretToken: {type: [string, "null"], writeOnly: true}
         plan: {type: [string, "null"], enum: [free, pro, business, null], default: pro, description: Sets the request pacing (Zoom does not tell an app its plan).}
-        apiUrl: {type: [string, "null"], pattern: "^https?://\\S+$", description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
-        tokenUrl: {type: [string, "null"], pattern: "^https?://\\S+$"}
+        apiUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$", description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
+        tokenUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$"}
     ZoomCredential:
       type: string
       minLength: 1
