@@ -444,7 +444,7 @@ struct APIRoutes: Sendable {
         let id = try context.require("connectorId")
         _ = try await connectors.connector(id)
         let q = request.query
-        let search = q.string("q")?.lowercased()
+        let search = q.string("q")
         let status = q.string("status")
         if let status, !["active", "inactive", "pending"].contains(status) {
             throw APIError.badRequest("status=\(status.prefix(40)) is not known.", fix: "Use active, inactive or pending.")
@@ -455,10 +455,7 @@ struct APIRoutes: Sendable {
         guard let inventory = try await deps.posture.inventory(connectorID: id) else {
             return JSONResponse.make(UsersResponse(capturedAt: nil, total: 0, items: []))
         }
-        let matching = inventory.users.filter { u in
-            (search.map { u.email.lowercased().contains($0) || u.displayName.lowercased().contains($0) } ?? true)
-                && (status.map { u.status == $0 } ?? true) && (role.map { u.roleID == $0 || u.roleName?.lowercased() == $0.lowercased() } ?? true)
-        }.sorted { $0.email < $1.email }
+        let matching = UserSelection(search: search, status: status, role: role).apply(to: inventory.users)
         return JSONResponse.make(UsersResponse(capturedAt: inventory.capturedAt, total: matching.count, items: Array(matching.dropFirst(offset).prefix(limit))))
     }
 

@@ -589,11 +589,9 @@ struct WebUI: Sendable {
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
         let typed = request.query.string("q")
-        let search = typed?.lowercased()
         let offset = (try? request.query.int("offset", default: 0, range: 0...10_000_000)) ?? 0
         let inventory = try await deps.posture.inventory(connectorID: id)
-        let all = (inventory?.users ?? []).filter { u in search.map { u.email.lowercased().contains($0) || u.displayName.lowercased().contains($0) } ?? true }
-            .sorted { $0.email < $1.email }
+        let all = UserSelection(search: typed).apply(to: inventory?.users ?? [])
         let active = (inventory?.users ?? []).filter { $0.status == "active" }
         let known = active.filter { $0.loginTypes != nil }
         let sso = known.filter { $0.loginTypes?.contains(101) == true }.count
