@@ -522,7 +522,7 @@ struct HardeningTests {
         }
     }
 
-    @Test("the activity log's user filter is case-insensitive in the API as on the page (one parser)")
+    @Test("the activity log's user filter and the user search read the same in the API as on the page (one parser each)")
     func activityUserFilter() async throws {
         let tenant = TenantGenerator(users: 20, groups: 1, days: 2, seed: 213).generate()
         try await ServerFixture.with(tenant) { f in
@@ -535,6 +535,16 @@ struct HardeningTests {
             #expect(api.allSatisfy { $0["user"]?.stringValue == user })
             let csv = try await f.send("GET", "/api/v1/connectors/\(id)/activities?format=csv&user=\(shouted)")
             #expect(csv.text.contains(user))
+            // The user search is one piece too: the same hits in the API and on the page.
+            let local = String(user.split(separator: "@")[0]).uppercased()
+            let found = try await f.send("GET", "/api/v1/connectors/\(id)/users?q=\(local)").json["items"]?.arrayValue ?? []
+            #expect(found.contains { $0["email"]?.stringValue == user })
+            #expect(try await f.send("GET", "/api/v1/connectors/\(id)/users?q=\(local)&status=bogus").status == 400)
+            let browser = WebUITests.Browser(f)
+            try await browser.login(ServerFixture.adminEmail, ServerFixture.adminPassword)
+            let page = try await browser.get("/connectors/\(id)/users?q=\(local)")
+            #expect(page.status == 200 && page.text.contains(user))
+            for item in found { #expect(page.text.contains(item["email"]!.stringValue!)) }
         }
     }
 
