@@ -88,8 +88,11 @@ struct DemoCommand: AsyncParsableCommand {
         let existing = try await api.send("GET", "/api/v1/connectors").json["items"]?.arrayValue?.first { $0["clientId"]?.stringValue == credentials.clientID }
         let id: String
         let requested = Date()
+        // The scans before this run's sync (the reconnect below starts one), for the difference.
+        var previousScans: [JSONValue] = []
         if let existing, let existingID = existing["id"]?.stringValue {
             id = existingID
+            previousScans = try await api.send("GET", "/api/v1/connectors/\(id)/scans").json["items"]?.arrayValue ?? []
             // The simulator may listen on another port than last time.
             try await server.deps.connectors.setEndpoints(id: id, ConnectorEndpoints(apiURL: simulator.apiURL, tokenURL: simulator.tokenURL))
             let reconnected = try await api.send("POST", "/api/v1/connectors/\(id)/reconnect")
@@ -111,9 +114,8 @@ struct DemoCommand: AsyncParsableCommand {
         let validation = await simulator.server.webhooks?.validateEndpoint()
         say("Zoom webhooks → \(base)/webhooks/zoom/\(id) (" + (validation == nil ? "endpoint validated" : "validation failed: \(validation!)") + ")")
 
-        let previousScans = try await api.send("GET", "/api/v1/connectors/\(id)/scans").json["items"]?.arrayValue ?? []
-        // A new connector's first sync starts at once; a reused one is synced again (posture included).
-        if previousScans.count > 0 { _ = try await api.send("POST", "/api/v1/connectors/\(id)/sync") }
+        // A new connector's first sync starts at once; a reused one was asked for a posture sync by
+        // the reconnect (asking again here could land while that sync runs and make a second one).
         try await ProgressBar.follow(api: api, connectorID: id, startedAfter: requested)
 
         let connector = try await api.send("GET", "/api/v1/connectors/\(id)").json
