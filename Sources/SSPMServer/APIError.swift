@@ -100,9 +100,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                                    fix: "Use \(allowed.joined(separator: " or ")); the operations are listed in /openapi.yaml.")
             refusal.headers[.allow] = allowed.joined(separator: ", ")
             return try refusal.response(from: request, context: context)
-        } catch is NIOTooManyBytesError {
-            logger.warning("Request body too large", metadata: ["path": "\(request.uri.path.prefix(200))"])
-            return try APIError.tooLarge.response(from: request, context: context)
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : (error.status == .contentTooLarge ? "too_large" : "http_error")
             let message = error.status == .notFound ? "No such endpoint: \(request.method.rawValue) \(request.uri.path)." : (error.body ?? error.status.reasonPhrase)

@@ -51,10 +51,9 @@ struct BodyLimit<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let declared = request.headers[.contentLength].flatMap { Int($0) }
-        guard (declared ?? 0) > 0 || request.headers[.transferEncoding] != nil else { return try await next(request, context) }
+        guard Body.present(request) else { return try await next(request, context) }
         do {
-            if let declared, declared > Body.limit { throw APIError.tooLarge }
+            if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > Body.limit { throw APIError.tooLarge }
             var request = request
             request.body = RequestBody(buffer: ByteBuffer(data: try await Body.data(request)))
             return try await next(request, context)
