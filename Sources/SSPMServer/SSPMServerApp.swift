@@ -138,7 +138,7 @@ public final class RunningServer: Sendable {
         self.listening = listening
     }
 
-    /// Runs until a shutdown signal (or `stop`), then closes the database.
+    /// Waits until a shutdown signal (or `stop`) ends the services; `stop` closes the database.
     public func wait() async throws { try await listening.wait() }
 
     /// Stops accepting work, lets running syncs finish, closes the database.
