@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "sspm", targets: ["sspm"]),
         .library(name: "SSPMCore", targets: ["SSPMCore"]),
         .library(name: "ZoomAPI", targets: ["ZoomAPI"]),
+        .library(name: "ZoomProvider", targets: ["ZoomProvider"]),
         .library(name: "ZoomSimulator", targets: ["ZoomSimulator"]),
         .library(name: "SSPMReports", targets: ["SSPMReports"]),
     ],
@@ -63,6 +64,33 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SSPMProvider",
+            dependencies: [
+                "SSPMCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ZoomProvider",
+            dependencies: [
+                "SSPMCore",
+                "SSPMProvider",
+                "ZoomAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSPMProviders",
+            dependencies: ["SSPMProvider", "ZoomAPI", "ZoomProvider"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ZoomSimulator",
             dependencies: [
                 "SSPMCore",
@@ -102,7 +130,7 @@ let package = Package(
         .target(
             name: "SSPMServer",
             dependencies: [
-                "SSPMCore", "SSPMReports", "SSPMStorage", "SSPMRuntime", "ZoomAPI",
+                "SSPMCore", "SSPMProvider", "SSPMReports", "SSPMStorage", "SSPMRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -126,7 +154,10 @@ let package = Package(
                 "SSPMRuntime",
                 "SSPMServer",
                 "SSPMStorage",
+                "SSPMProvider",
+                "SSPMProviders",
                 "ZoomAPI",
+                "ZoomProvider",
                 "ZoomSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,7 +169,7 @@ let package = Package(
         .target(
             name: "SSPMTestSupport",
             dependencies: [
-                "ZoomAPI", "ZoomSimulator", "SSPMCore", "SSPMStorage",
+                "ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMCore", "SSPMStorage", "SSPMProvider", "SSPMProviders",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -148,13 +179,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SSPMCoreTests",
-            dependencies: ["SSPMCore", "SSPMReports", "ZoomAPI", "ZoomSimulator", "SSPMTestSupport"],
+            dependencies: ["SSPMCore", "SSPMReports", "ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SSPMServerTests",
             dependencies: [
-                "SSPMServer", "SSPMStorage", "SSPMCore", "ZoomAPI", "ZoomSimulator", "SSPMTestSupport",
+                "SSPMServer", "SSPMStorage", "SSPMCore", "SSPMProvider", "SSPMProviders", "ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -163,12 +194,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SSPMStorageTests",
-            dependencies: ["SSPMStorage", "SSPMCore", "SSPMTestSupport"],
+            dependencies: ["SSPMStorage", "SSPMCore", "SSPMProvider", "ZoomProvider", "ZoomAPI", "SSPMTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ZoomAPITests",
-            dependencies: ["ZoomAPI", "ZoomSimulator", "SSPMCore", "SSPMTestSupport"],
+            dependencies: ["ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMCore", "SSPMTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

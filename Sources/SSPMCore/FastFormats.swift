@@ -1,7 +1,7 @@
 import Foundation
 
 /// Hot-path formatting: lower-case hex of bytes (digests, MACs) and UTC ISO 8601 time stamps of
-/// the form Zoom sends (`2026-11-20T10:00:00Z`, optionally with fractional seconds). Foundation's
+/// the form SaaS APIs send (`2026-11-20T10:00:00Z`, optionally with fractional seconds). Foundation's
 /// `String(format:)` and `ISO8601DateFormatter` cost microseconds per call, and the webhook path
 /// calls them for every event.
 public enum FastFormats {
@@ -36,6 +36,16 @@ public enum FastFormats {
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         func four(_ n: Int64) -> String { String(repeating: "0", count: max(0, 4 - String(n).count)) + "\(n)" }
         return "\(four(year))-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+    }
+
+    /// An ISO 8601 / RFC 3339 time stamp (the fast path first, then Foundation's parser, with and
+    /// without fractional seconds); nil when it is not one.
+    public static func parseTime(_ text: String) -> Date? {
+        if let date = parseUTCTimestamp(text) { return date }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fff]Z`; nil for anything else (callers fall back to a full parser).
@@ -73,4 +83,10 @@ public enum FastFormats {
         let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second) + fraction
         return Date(timeIntervalSince1970: seconds)
     }
+}
+
+/// `YYYY-MM-DD` in UTC.
+public func isoDay(_ date: Date) -> String {
+    let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
+    return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
 }

@@ -1,7 +1,7 @@
 /// A JSON document kept as data.
 ///
-/// Zoom's settings bodies have hundreds of keys that change between releases; OpenSSPM keeps them as
-/// JSON (exactly as Zoom sent them) and reads the paths a control needs, so an unknown key never
+/// SaaS settings bodies have hundreds of keys that change between releases; OpenSSPM keeps them as
+/// JSON (exactly as the provider sent them) and reads the paths a control needs, so an unknown key never
 /// breaks anything and a tenant file round-trips unchanged.
 public enum JSONValue: Sendable, Hashable {
     case null

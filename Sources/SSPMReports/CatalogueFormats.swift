@@ -5,8 +5,8 @@ import Yams
 public enum CatalogueFormat: String, CaseIterable, Sendable { case table, json, markdown }
 
 public enum CatalogueFormatter {
-    public static func render(_ controls: [Control], as format: CatalogueFormat, baseline: Baseline = Baseline()) throws -> String {
-        let metadata = controls.map(\.metadata)
+    public static func render(_ catalogue: RuleCatalogue, as format: CatalogueFormat, baseline: Baseline = Baseline()) throws -> String {
+        let metadata: [ControlMetadata] = catalogue.controls
         switch format {
         case .json:
             let encoder = JSONEncoder()
@@ -36,11 +36,12 @@ public enum CatalogueFormatter {
             }
             return lines.joined(separator: "\n") + "\n"
         case .markdown:
-            return markdown(metadata, baseline: baseline)
+            return markdown(catalogue, baseline: baseline)
         }
     }
 
-    static func markdown(_ metadata: [ControlMetadata], baseline: Baseline) -> String {
+    static func markdown(_ catalogue: RuleCatalogue, baseline: Baseline) -> String {
+        let metadata = catalogue.controls
         var out = """
             # Control catalogue
 
@@ -64,7 +65,7 @@ public enum CatalogueFormatter {
         for m in metadata {
             out += "| [\(m.id)](#\(m.id.lowercased())) | \(ScanFormatter.md(m.title)) | \(m.category.rawValue) | \(m.severity.rawValue) | \(ScanFormatter.fmt(m.maxScore)) | \(m.scoring.rawValue) | \(m.mappings.cis.joined(separator: ", ")) | \(m.mappings.nist.joined(separator: ", ")) | \(m.mappings.iso.joined(separator: ", ")) |\n"
         }
-        for category in ControlCategory.allCases {
+        for category in catalogue.categories {
             let list = metadata.filter { $0.category == category }
             guard !list.isEmpty else { continue }
             out += "\n## \(category.rawValue)\n"
@@ -77,7 +78,10 @@ public enum CatalogueFormatter {
                 out += "- Threats: \(m.threats.joined(separator: ", "))\n"
                 out += "- Scopes: \(m.requiredScopes.isEmpty ? "none (manual)" : m.requiredScopes.joined(separator: ", "))\n"
                 if !m.fieldsRead.isEmpty { out += "- Reads: " + m.fieldsRead.map { "`\($0)`" }.joined(separator: ", ") + "\n" }
-                out += "- Mappings: CIS Zoom v1.0 \(m.mappings.cis.isEmpty ? "—" : m.mappings.cis.joined(separator: ", ")); NIST SP 800-53 rev5 \(m.mappings.nist.joined(separator: ", ")); ISO/IEC 27001:2022 \(m.mappings.iso.joined(separator: ", "))\n"
+                out += "- Mappings: " + catalogue.frameworks.map { framework in
+                    let ids = m.mappings.controls(framework.family)
+                    return "\(framework.name) \(ids.isEmpty && framework.family == .cis ? "—" : ids.joined(separator: ", "))"
+                }.joined(separator: "; ") + "\n"
             }
         }
         return out
@@ -96,11 +100,11 @@ public enum PolicyFiles {
     }
 
     /// A list of control states: `- control_id: ZID-01\n  state: risk_accepted\n  rationale: …\n  expires: 2027-01-31`.
-    public static func states(path: String) throws -> [ControlStateRecord] {
+    public static func states(path: String, catalogue: RuleCatalogue) throws -> [ControlStateRecord] {
         let text = try read(path, what: "control states")
         do {
             let records = try YAMLDecoder().decode([ControlStateRecord].self, from: text)
-            for record in records where Catalogue.control(record.controlID) == nil {
+            for record in records where catalogue.control(record.controlID) == nil {
                 throw PolicyFileError("control states file \(path) names an unknown control \(record.controlID); see `sspm controls`.")
             }
             for record in records where record.state == .riskAccepted && (record.rationale ?? "").isEmpty {

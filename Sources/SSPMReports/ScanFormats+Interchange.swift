@@ -5,7 +5,7 @@ extension ScanFormatter {
     static let productVersion = "0.2.0"
 
     /// OCSF 1.3 Compliance Finding (class_uid 2003), one JSON object per line.
-    public static func ocsf(_ r: ScanResult) throws -> String {
+    public static func ocsf(_ r: ScanResult, catalogue: RuleCatalogue) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let time = Int64(r.scannedAt.timeIntervalSince1970 * 1000)
@@ -29,12 +29,13 @@ extension ScanFormatter {
             }()
             var standards: [String] = []
             var requirements: [String] = []
-            if !f.mappings.cis.isEmpty { standards.append(Framework.cis.rawValue); requirements += f.mappings.cis.map { "CIS \($0)" } }
-            if !f.mappings.nist.isEmpty { standards.append(Framework.nist.rawValue); requirements += f.mappings.nist }
-            if !f.mappings.iso.isEmpty { standards.append(Framework.iso.rawValue); requirements += f.mappings.iso }
-            var resources: [JSONValue] = [["type": "Zoom Account", "uid": .string(r.accountId), "name": .string(r.accountName)]]
-            resources += f.affectedGroups.prefix(100).map { ["type": "Zoom Group", "uid": .string($0.id), "name": .string($0.name)] }
-            resources += f.affectedUsers.prefix(100).map { ["type": "Zoom User", "uid": .string($0.id ?? $0.email), "name": .string($0.email)] }
+            for framework in catalogue.frameworks where !f.mappings.controls(framework.family).isEmpty {
+                standards.append(framework.name)
+                requirements += f.mappings.controls(framework.family).map { framework.family == .cis ? "CIS \($0)" : $0 }
+            }
+            var resources: [JSONValue] = [["type": .string("\(catalogue.vendor) Account"), "uid": .string(r.accountId), "name": .string(r.accountName)]]
+            resources += f.affectedGroups.prefix(100).map { ["type": .string("\(catalogue.vendor) Group"), "uid": .string($0.id), "name": .string($0.name)] }
+            resources += f.affectedUsers.prefix(100).map { ["type": .string("\(catalogue.vendor) User"), "uid": .string($0.id ?? $0.email), "name": .string($0.email)] }
             var event: JSONValue = [
                 "class_uid": 2003, "class_name": "Compliance Finding", "category_uid": 2, "category_name": "Findings",
                 "activity_id": 1, "activity_name": "Create", "type_uid": 200301, "type_name": "Compliance Finding: Create",
@@ -44,7 +45,7 @@ extension ScanFormatter {
                 "message": .string(f.detail),
                 "metadata": ["version": "1.3.0", "product": ["name": "OpenSSPM", "vendor_name": "OpenSSPM", "version": .string(productVersion)]],
                 "finding_info": ["uid": .string("\(r.accountId):\(f.controlId).v\(f.version)"), "title": .string(f.title), "desc": .string(f.detail),
-                                 "types": ["Zoom Posture"], "created_time": .int(time)],
+                                 "types": [.string("\(catalogue.vendor) Posture")], "created_time": .int(time)],
                 "compliance": ["control": .string("\(f.controlId).v\(f.version)"), "standards": .array(standards.map { .string($0) }),
                                "requirements": .array(requirements.map { .string($0) }), "status_id": .int(Int64(statusID)), "status": .string(status),
                                "status_detail": .string(f.detail)],
@@ -68,7 +69,7 @@ extension ScanFormatter {
     }
 
     /// Microsoft Graph shapes: a `secureScore` and the `secureScoreControlProfile` list.
-    public static func graph(_ r: ScanResult) throws -> String {
+    public static func graph(_ r: ScanResult, catalogue: RuleCatalogue) throws -> String {
         let iso = ISO8601DateFormatter()
         let controlScores: [JSONValue] = r.findings.map { f in
             ["controlName": .string(f.controlId), "score": .double(f.score), "controlCategory": .string(f.category.rawValue),
@@ -77,27 +78,28 @@ extension ScanFormatter {
         let secureScore: JSONValue = [
             "id": .string("\(r.accountId)_\(Int64(r.scannedAt.timeIntervalSince1970))"), "azureTenantId": "",
             "activeUserCount": 0, "licensedUserCount": 0, "createdDateTime": .string(iso.string(from: r.scannedAt)),
-            "currentScore": .double(r.score.achieved), "maxScore": .double(r.score.max), "enabledServices": ["Zoom"],
+            "currentScore": .double(r.score.achieved), "maxScore": .double(r.score.max), "enabledServices": [.string(catalogue.vendor)],
             "averageComparativeScores": [], "controlScores": .array(controlScores),
-            "vendorInformation": ["provider": "OpenSSPM", "vendor": "OpenSSPM", "providerVersion": .string(productVersion), "subProvider": "Zoom"],
+            "vendorInformation": ["provider": "OpenSSPM", "vendor": "OpenSSPM", "providerVersion": .string(productVersion), "subProvider": .string(catalogue.vendor)],
         ]
         let profiles: [JSONValue] = r.findings.enumerated().map { index, f in
             var compliance: [JSONValue] = []
-            if !f.mappings.cis.isEmpty { compliance.append(["certificationName": .string(Framework.cis.rawValue), "certificationControls": .array(f.mappings.cis.map { ["name": .string($0), "url": ""] })]) }
-            if !f.mappings.nist.isEmpty { compliance.append(["certificationName": .string(Framework.nist.rawValue), "certificationControls": .array(f.mappings.nist.map { ["name": .string($0), "url": ""] })]) }
-            if !f.mappings.iso.isEmpty { compliance.append(["certificationName": .string(Framework.iso.rawValue), "certificationControls": .array(f.mappings.iso.map { ["name": .string($0), "url": ""] })]) }
+            for framework in catalogue.frameworks where !f.mappings.controls(framework.family).isEmpty {
+                compliance.append(["certificationName": .string(framework.name),
+                                   "certificationControls": .array(f.mappings.controls(framework.family).map { ["name": .string($0), "url": ""] })])
+            }
             let stateUpdates: [JSONValue] = f.state == .toAddress || f.state == .completed ? [] : [[
                 "state": .string(f.state == .riskAccepted ? "Ignored" : f.state == .planned ? "Reviewed" : "ThirdParty"),
                 "comment": .string(f.stateNote ?? ""), "updatedDateTime": .string(iso.string(from: r.scannedAt)),
             ]]
             return [
                 "id": .string(f.controlId), "azureTenantId": "", "title": .string(f.title), "controlCategory": .string(f.category.rawValue),
-                "actionType": "Config", "actionUrl": "https://zoom.us/account/setting", "service": "Zoom", "maxScore": .double(f.maxScore),
+                "actionType": "Config", "actionUrl": .string(catalogue.portalURL), "service": .string(catalogue.vendor), "maxScore": .double(f.maxScore),
                 "rank": .int(Int64(index + 1)), "tier": .string(f.severity >= .high ? "Core" : "Defense in Depth"),
                 "implementationCost": "Low", "userImpact": "Low", "threats": [], "remediation": .string(f.remediation),
                 "remediationImpact": .string(f.portalPath), "complianceInformation": .array(compliance),
                 "controlStateUpdates": .array(stateUpdates), "deprecated": false,
-                "vendorInformation": ["provider": "OpenSSPM", "vendor": "OpenSSPM", "providerVersion": .string(productVersion), "subProvider": "Zoom"],
+                "vendorInformation": ["provider": "OpenSSPM", "vendor": "OpenSSPM", "providerVersion": .string(productVersion), "subProvider": .string(catalogue.vendor)],
             ]
         }
         let body: JSONValue = ["secureScore": secureScore, "secureScoreControlProfiles": .array(profiles)]

@@ -8,14 +8,15 @@ public enum ScanFormat: String, CaseIterable, Sendable {
 }
 
 public enum ScanFormatter {
-    public static func render(_ result: ScanResult, as format: ScanFormat, diff: ScanDiff? = nil, color: Bool = false) throws -> String {
+    /// `catalogue` is the scanned provider's (vendor names, frameworks, portal).
+    public static func render(_ result: ScanResult, as format: ScanFormat, catalogue: RuleCatalogue, diff: ScanDiff? = nil, color: Bool = false) throws -> String {
         switch format {
-        case .table: return table(result, diff: diff, color: color)
+        case .table: return table(result, catalogue: catalogue, diff: diff, color: color)
         case .json: return try json(result, diff: diff)
         case .csv: return try csv(result)
-        case .markdown: return markdown(result, diff: diff)
-        case .ocsf: return try ocsf(result)
-        case .graph: return try graph(result)
+        case .markdown: return markdown(result, catalogue: catalogue, diff: diff)
+        case .ocsf: return try ocsf(result, catalogue: catalogue)
+        case .graph: return try graph(result, catalogue: catalogue)
         }
     }
 
@@ -71,9 +72,9 @@ public enum ScanFormatter {
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 
-    public static func table(_ r: ScanResult, diff: ScanDiff?, color: Bool) -> String {
+    public static func table(_ r: ScanResult, catalogue: RuleCatalogue, diff: ScanDiff?, color: Bool) -> String {
         var lines: [String] = []
-        lines.append("Zoom account \(r.accountName.isEmpty ? r.accountId : "\(r.accountName) (\(r.accountId))") — Secure Score \(fmt(r.score.achieved))/\(fmt(r.score.max)) (\(fmt(r.score.percent))%)")
+        lines.append("\(catalogue.vendor) account \(r.accountName.isEmpty ? r.accountId : "\(r.accountName) (\(r.accountId))") — Secure Score \(fmt(r.score.achieved))/\(fmt(r.score.max)) (\(fmt(r.score.percent))%)")
         lines.append("Baseline: \(r.baseline.name) v\(r.baseline.version); verdicts: " + Verdict.allCases.compactMap { v in r.verdictCounts[v.rawValue].map { "\($0) \(v.rawValue)" } }.joined(separator: ", "))
         for (source, reason) in r.unavailable.sorted(by: { $0.key < $1.key }) { lines.append("Not read: \(source) — \(reason)") }
         lines.append("")
@@ -109,15 +110,15 @@ public enum ScanFormatter {
                 f.controlId, f.title, f.category.rawValue, f.severity.rawValue, f.verdict.rawValue, f.state.rawValue,
                 fmt(f.score), fmt(f.maxScore), f.affectedGroups.map(\.name).joined(separator: "; "),
                 f.affectedUsers.map(\.email).joined(separator: "; "), f.detail, f.remediation, f.portalPath,
-            ].map(ActivityFormatter.spreadsheetSafe))  // group names and details come from Zoom
+            ].map(ActivityFormatter.spreadsheetSafe))  // group names and details come from the provider
         }
         writer.stream.close()
         let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    public static func markdown(_ r: ScanResult, diff: ScanDiff?) -> String {
-        var out = "# Zoom posture: \(r.accountName.isEmpty ? r.accountId : r.accountName)\n\n"
+    public static func markdown(_ r: ScanResult, catalogue: RuleCatalogue, diff: ScanDiff?) -> String {
+        var out = "# \(catalogue.vendor) posture: \(r.accountName.isEmpty ? r.accountId : r.accountName)\n\n"
         out += "Secure Score **\(fmt(r.score.achieved)) / \(fmt(r.score.max)) (\(fmt(r.score.percent))%)**, baseline \(r.baseline.name) v\(r.baseline.version).\n\n"
         out += "| category | score |\n|---|---:|\n"
         for (name, s) in r.categories.sorted(by: { $0.key < $1.key }) { out += "| \(name) | \(fmt(s.achieved))/\(fmt(s.max)) (\(fmt(s.percent))%) |\n" }

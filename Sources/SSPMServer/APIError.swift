@@ -4,6 +4,7 @@ import Logging
 import Hummingbird
 import NIOCore
 import SSPMCore
+import SSPMProvider
 
 /// An error the API answers with: `{"error": {"code", "message", "fix"?, "details"?}}`.
 public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
@@ -37,6 +38,11 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     var sentence: String { message + (fix.map { " " + $0 } ?? "") }
 
     static func badRequest(_ message: String, fix: String? = nil) -> APIError { APIError(.badRequest, "bad_request", message, fix: fix) }
+    /// A provider's refusal, as the API says it.
+    init(_ refusal: ProviderRefusal) {
+        self.init(HTTPResponse.Status(code: refusal.status), refusal.code, refusal.message, fix: refusal.fix)
+    }
+
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) was not found.", fix: "Check the id; list them with GET on the collection.") }
     static let unauthenticated = APIError(.unauthorized, "unauthenticated", "Sign in first.",
                                           fix: "Send a session cookie from POST /api/v1/auth/login, or an API token as 'Authorization: Bearer …'.")
@@ -108,7 +114,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as StoreError {
             switch error {
             case .notFound(let what): return try APIError.notFound(what).response(from: request, context: context)
-            case .duplicateClientID: return try APIError(.conflict, "duplicate_client_id", error.description).response(from: request, context: context)
+            case .duplicateConnector: return try APIError(.conflict, "duplicate_connector", error.description).response(from: request, context: context)
             case .cannotUnseal: return try APIError(.internalServerError, "cannot_unseal", error.description).response(from: request, context: context)
             }
         } catch {

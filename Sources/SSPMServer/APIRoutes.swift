@@ -20,7 +20,7 @@ struct APIRoutes: Sendable {
             RouteSpec(method: .get, path: "/readyz", access: .open, handler: readyz),
             RouteSpec(method: .get, path: "/metrics", access: .open, handler: metrics),
             RouteSpec(method: .get, path: "/openapi.yaml", access: .open, handler: { _, _ in JSONResponse.text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8") }),
-            RouteSpec(method: .post, path: "/webhooks/zoom/{connectorId}", access: .open, handler: webhook),
+            RouteSpec(method: .post, path: "/webhooks/{provider}/{connectorId}", access: .open, handler: webhook),
 
             RouteSpec(method: .get, path: "/api/v1/setup", access: .open, handler: setupStatus),
             RouteSpec(method: .post, path: "/api/v1/setup", access: .open, handler: setup),
@@ -86,8 +86,9 @@ struct APIRoutes: Sendable {
 
     func webhook(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
+        let provider = try context.require("provider")
         let data = try await Body.data(request)
-        switch await intake.handle(connectorID: id, body: data, headers: request.headerDictionary) {
+        switch await intake.handle(provider: provider, connectorID: id, body: data, headers: request.headerDictionary) {
         case .challenge(let body):
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         case .stored:
@@ -192,7 +193,7 @@ struct APIRoutes: Sendable {
     }
 
     func controls(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
-        JSONResponse.make(["items": Catalogue.all.map(\.metadata)])
+        JSONResponse.make(["items": deps.providers.controls])
     }
 
     // MARK: connectors
@@ -203,7 +204,7 @@ struct APIRoutes: Sendable {
         return JSONResponse.make(["items": items])
     }
 
-    struct Created: Codable { var connector: ConnectorView; var validation: ConnectionReport }
+    struct Created: Encodable { var connector: ConnectorView; var validation: ConnectionReport }
 
     func createConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let body = try await Body.decode(CreateConnectorRequest.self, request)
@@ -331,8 +332,8 @@ struct APIRoutes: Sendable {
         var detail: String
     }
 
-    static func recommendation(_ f: Finding) -> Recommendation {
-        Recommendation(controlId: f.controlId, title: f.title, product: "zoom", category: f.category.rawValue, severity: f.severity.rawValue,
+    static func recommendation(_ f: Finding, provider: String) -> Recommendation {
+        Recommendation(controlId: f.controlId, title: f.title, product: provider, category: f.category.rawValue, severity: f.severity.rawValue,
                        verdict: f.verdict.rawValue, state: f.state.rawValue, stateNote: f.stateNote, score: f.score, maxScore: f.maxScore,
                        pointsLeft: f.scored ? ((f.maxScore - f.score) * 100).rounded() / 100 : 0, affectedGroupCount: f.affectedGroups.count,
                        affectedUserCount: f.affectedUsers.count, detail: f.detail)
@@ -341,8 +342,8 @@ struct APIRoutes: Sendable {
     func recommendations(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         let q = request.query
-        let products = try q.list("product", allowed: ["zoom"])
-        let categories = try q.list("category", allowed: ControlCategory.allCases.map(\.rawValue))
+        let products = try q.list("product", allowed: deps.providers.kinds)
+        let categories = try q.list("category", allowed: deps.providers.providers.flatMap(\.catalogue.categories).map(\.rawValue))
         let severities = try q.list("severity", allowed: Severity.allCases.map(\.rawValue))
         let verdicts = try q.list("verdict", allowed: Verdict.allCases.map(\.rawValue))
         let states = try q.list("state", allowed: ControlState.allCases.map(\.rawValue))
@@ -352,7 +353,7 @@ struct APIRoutes: Sendable {
         }
         let r = try await current(id)
         let items = RecommendationSelection(products: products, categories: categories, severities: severities, verdicts: verdicts, states: states, sort: sort)
-            .apply(to: r)
+            .apply(to: r, provider: try await connectors.connector(id).provider)
         return JSONResponse.make(RecommendationList(scannedAt: r.scannedAt, total: items.count, items: items))
     }
 
@@ -375,7 +376,7 @@ struct APIRoutes: Sendable {
         let controlID = try context.require("controlId")
         let r = try await current(id)
         guard let finding = r.findings.first(where: { $0.controlId == controlID }),
-              let metadata = Catalogue.all.first(where: { $0.metadata.id == controlID })?.metadata else {
+              let metadata = try deps.provider(for: try await connectors.connector(id)).catalogue.control(controlID) else {
             throw APIError.notFound("Control \(controlID)")
         }
         let history = try await deps.verdictHistory(connectorID: id, controlID: controlID, limit: 30)
@@ -398,13 +399,14 @@ struct APIRoutes: Sendable {
         try await Self.applyState(deps: deps, connectorID: id, controlID: controlID, body: body, caller: try context.caller)
         let r = try await current(id)
         guard let finding = r.findings.first(where: { $0.controlId == controlID }) else { throw APIError.notFound("Control \(controlID)") }
-        return JSONResponse.make(["recommendation": try JSONValue(encoding: Self.recommendation(finding)), "score": try JSONValue(encoding: r.score)])
+        let provider = try await connectors.connector(id).provider
+        return JSONResponse.make(["recommendation": try JSONValue(encoding: Self.recommendation(finding, provider: provider)), "score": try JSONValue(encoding: r.score)])
     }
 
     /// Checks and records a control state (the API and the web form share it).
     static func applyState(deps: ServerDependencies, connectorID id: String, controlID: String, body: StateRequest, caller: Principal) async throws {
-        guard try await deps.connectors.get(id: id) != nil else { throw APIError.notFound("Connector \(id)") }
-        guard Catalogue.all.contains(where: { $0.metadata.id == controlID }) else { throw APIError.notFound("Control \(controlID)") }
+        guard let connector = try await deps.connectors.get(id: id) else { throw APIError.notFound("Connector \(id)") }
+        guard try deps.provider(for: connector).catalogue.controls.contains(where: { $0.id == controlID }) else { throw APIError.notFound("Control \(controlID)") }
         let settable: [ControlState] = [.toAddress, .planned, .riskAccepted, .resolvedThirdParty, .resolvedAlternate]
         guard let state = ControlState(rawValue: body.state), settable.contains(state) else {
             throw APIError.badRequest("state '\(body.state.prefix(40))' cannot be set.", fix: "Use one of \(settable.map(\.rawValue).joined(separator: ", ")) (completed is set by scans).")
@@ -415,7 +417,7 @@ struct APIRoutes: Sendable {
         }
         var expires: Date?
         if let text = body.expiresAt {
-            expires = ActivityCorrelation.parseTime(text) ?? {
+            expires = FastFormats.parseTime(text) ?? {
                 let f = ISO8601DateFormatter()
                 f.formatOptions = [.withFullDate]
                 return f.date(from: text)
@@ -487,10 +489,10 @@ struct APIRoutes: Sendable {
         if let next = page.nextCursor { extra[HTTPField.Name("X-Next-Cursor")!] = next }
         switch format {
         case "csv":
-            extra[.contentDisposition] = "attachment; filename=\"zoom-activities-\(id.prefix(8)).csv\""
+            extra[.contentDisposition] = "attachment; filename=\"\(c.provider)-activities-\(id.prefix(8)).csv\""
             return JSONResponse.text(try ActivityFormatter.csv(page.items), contentType: "text/csv; charset=utf-8", extra: extra)
         case "ocsf":
-            return JSONResponse.text(ActivityFormatter.ocsfLines(page.items, accountID: c.accountID), contentType: "application/x-ndjson", extra: extra)
+            return JSONResponse.text(ActivityFormatter.ocsfLines(page.items, accountID: try deps.provider(for: c).accountLabel(c.settings)), contentType: "application/x-ndjson", extra: extra)
         default:
             let items = page.items.map { a in
                 let s = ActivityFormatter.summary(a)

@@ -1,44 +1,92 @@
 import Foundation
 import SSPMCore
 import SSPMStorage
-import ZoomAPI
+import SSPMProvider
 
-/// What the API receives to add a connector.
-public struct CreateConnectorRequest: Codable, Sendable {
+/// What the API receives to add a connector: `provider` (the first registered one when absent),
+/// `name`, and the provider's connection fields as strings (`accountId`, `clientId`, … for Zoom).
+public struct CreateConnectorRequest: Decodable, Sendable {
+    public var provider: String?
     public var name: String
-    public var accountId: String
-    public var clientId: String
-    public var clientSecret: String
-    public var webhookSecretToken: String?
-    /// free, pro or business (sets the request pacing; Zoom does not tell an app its plan).
-    public var plan: String?
-    /// Other Zoom hosts: Zoom for Government (https://api.zoomgov.com/v2, https://zoomgov.com/oauth/token), or a simulator.
-    public var apiUrl: String?
-    public var tokenUrl: String?
+    public var fields: [String: String]
+
+    public init(provider: String? = nil, name: String, fields: [String: String]) {
+        self.provider = provider
+        self.name = name
+        self.fields = fields
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        provider = try c.decodeIfPresent(String.self, forKey: AnyKey("provider"))
+        name = try c.decode(String.self, forKey: AnyKey("name"))
+        fields = try ConnectionFieldsDecoding.strings(c, except: ["provider", "name"])
+    }
 }
 
-public struct ReconnectRequest: Codable, Sendable {
-    public var clientSecret: String?
-    public var webhookSecretToken: String?
+/// A reconnect: the provider's secret fields to rotate (`clientSecret`, `webhookSecretToken` for Zoom), all optional.
+public struct ReconnectRequest: Decodable, Sendable {
+    public var fields: [String: String]
+    public init(fields: [String: String] = [:]) { self.fields = fields }
+    public init(from decoder: any Decoder) throws {
+        fields = try ConnectionFieldsDecoding.strings(try decoder.container(keyedBy: AnyKey.self), except: [])
+    }
 }
 
-/// A connector as the API shows it: never a secret, only whether one is set.
-public struct ConnectorView: Codable, Sendable {
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+enum ConnectionFieldsDecoding {
+    /// Every key but `except` as a string; null counts as absent; any other type is a type error.
+    static func strings(_ c: KeyedDecodingContainer<AnyKey>, except: Set<String>) throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for key in c.allKeys where !except.contains(key.stringValue) {
+            if let value = try c.decodeIfPresent(String.self, forKey: key) { fields[key.stringValue] = value }
+        }
+        return fields
+    }
+}
+
+/// A connector as the API shows it: never a secret. The provider's public settings (for Zoom:
+/// `accountId`, `clientId`, `plan`, `apiUrl`, `webhookSecretTokenSet`) appear beside the common fields.
+public struct ConnectorView: Encodable, Sendable {
     public var id: String
+    public var provider: String
     public var name: String
-    public var accountId: String
-    public var clientId: String
-    public var plan: String
     public var status: String
     public var statusDetail: String?
-    public var webhookSecretTokenSet: Bool
     public var webhookUrlPath: String
-    public var apiUrl: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var lastSyncAt: Date?
     public var health: ConnectionReport?
     public var score: ScoreSummary?
+    /// In the provider's order, with labels for pages.
+    public var settings: [(key: String, label: String, value: JSONValue)]
+
+    enum CodingKeys: String, CodingKey { case id, provider, name, status, statusDetail, webhookUrlPath, createdAt, updatedAt, lastSyncAt, health, score }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(provider, forKey: .provider)
+        try c.encode(name, forKey: .name)
+        try c.encode(status, forKey: .status)
+        try c.encodeIfPresent(statusDetail, forKey: .statusDetail)
+        try c.encode(webhookUrlPath, forKey: .webhookUrlPath)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encodeIfPresent(lastSyncAt, forKey: .lastSyncAt)
+        try c.encodeIfPresent(health, forKey: .health)
+        try c.encodeIfPresent(score, forKey: .score)
+        var extra = encoder.container(keyedBy: AnyKey.self)
+        for setting in settings where CodingKeys(stringValue: setting.key) == nil { try extra.encode(setting.value, forKey: AnyKey(setting.key)) }
+    }
 }
 
 /// The connector lifecycle: validate before saving, status changes recorded, disconnect and reconnect.
@@ -54,70 +102,70 @@ public struct ConnectorService: Sendable {
     }
 
     func view(_ c: ConnectorRecord, includeScore: Bool = true) async throws -> ConnectorView {
-        let secrets = try? await deps.connectors.secrets(id: c.id)
-        let endpoints = try await deps.connectors.endpoints(id: c.id)
+        let credentials = try? await deps.connectors.credentials(id: c.id)
         let score = includeScore ? try await deps.scans.history(connectorID: c.id, limit: 1).last?.score : nil
-        return ConnectorView(id: c.id, name: c.name, accountId: c.accountID, clientId: c.clientID, plan: c.plan, status: c.status, statusDetail: c.statusDetail,
-                             webhookSecretTokenSet: secrets?.webhookSecretToken != nil, webhookUrlPath: "/webhooks/zoom/\(c.id)", apiUrl: endpoints.apiURL,
-                             createdAt: c.createdAt, updatedAt: c.updatedAt, lastSyncAt: try await deps.connectors.lastSync(id: c.id),
-                             health: try await deps.connectors.health(id: c.id), score: score)
+        let settings = deps.providers.provider(c.provider)?.publicSettings(c.settings, credentials: credentials) ?? []
+        return ConnectorView(id: c.id, provider: c.provider, name: c.name, status: c.status, statusDetail: c.statusDetail,
+                             webhookUrlPath: "/webhooks/\(c.provider)/\(c.id)", createdAt: c.createdAt, updatedAt: c.updatedAt,
+                             lastSyncAt: try await deps.connectors.lastSync(id: c.id), health: try await deps.connectors.health(id: c.id), score: score,
+                             settings: settings)
     }
 
-    /// A Zoom account ID, client ID or secret: 1 to 512 visible ASCII characters (docs/openapi.yaml's `ZoomCredential`).
-    static func looksLikeCredential(_ value: String) -> Bool {
-        !value.isEmpty && value.utf8.count <= 512 && value.unicodeScalars.allSatisfy { (0x21...0x7e).contains($0.value) }
+    /// The provider a request names (the first registered one when it names none).
+    func provider(named kind: String?) throws -> any Provider {
+        let registry = deps.providers
+        guard let provider = kind.map({ registry.provider($0) }) ?? registry.providers.first else {
+            throw APIError(.unprocessableContent, "unknown_provider",
+                           "The provider '\(String(kind ?? "").prefix(40))' is not one of \(registry.kinds.joined(separator: ", ")).",
+                           fix: "Send one of them as provider; nothing was saved.")
+        }
+        return provider
     }
 
-    static func check(_ request: CreateConnectorRequest, allowedHosts: [String]?) throws {
+    /// Checks the request's common fields and the provider's, then splits them (nothing is sent anywhere yet).
+    func prepare(_ request: CreateConnectorRequest) throws -> (any Provider, PreparedConnection) {
+        let provider = try provider(named: request.provider)
+        for field in provider.connectionFields where field.required && request.fields[field.name] == nil {
+            throw APIError.badRequest("The field '\(field.name)' is missing.", fix: "Add it and send again; nothing was changed.")
+        }
         var problems: [String] = []
-        if isBlank(request.name) { problems.append("name is empty (give the instance a descriptive name, e.g. 'Zoom – production')") }
+        if isBlank(request.name) { problems.append("name is empty (give the instance a descriptive name, e.g. '\(provider.displayName) – production')") }
         if request.name.count > 200 { problems.append("name is longer than 200 characters") }
-        for (field, value) in [("accountId", request.accountId), ("clientId", request.clientId), ("clientSecret", request.clientSecret)] {
-            if value.isEmpty { problems.append("\(field) is empty (copy it from the app's App Credentials page in the Zoom App Marketplace)") }
-            else if !Self.looksLikeCredential(value) {
-                problems.append("\(field) does not look like a Zoom credential (letters, digits and punctuation only, at most 512)")
-            }
+        var prepared: PreparedConnection?
+        do { prepared = try provider.prepare(ConnectionInput(fields: request.fields), context: deps.providerContext) } catch let error as ConnectionInputError {
+            problems += error.problems
         }
-        if let plan = request.plan, ZoomPlan(rawValue: plan) == nil { problems.append("plan '\(plan)' is not one of free, pro, business") }
-        for (field, value) in [("apiUrl", request.apiUrl), ("tokenUrl", request.tokenUrl)] {
-            guard let value else { continue }
-            guard value.hasPrefix("https://") || value.hasPrefix("http://"), let host = URLComponents(string: value)?.host, !host.isEmpty else {
-                problems.append("\(field) '\(value.prefix(100))' is not an http(s) URL")
-                continue
-            }
-            if let allowedHosts, !ZoomHosts.isAllowed(host, trusted: allowedHosts) {
-                problems.append("\(field) names \(host.prefix(100)), which this server does not allow (Zoom's own hosts and --allowed-zoom-hosts \(allowedHosts.joined(separator: ",")) are)")
-            }
-        }
-        if !problems.isEmpty {
+        guard problems.isEmpty, let prepared else {
             throw APIError(.unprocessableContent, "invalid_connector", "The connector cannot be created: " + problems.joined(separator: "; ") + ".",
                            fix: "Correct the fields and send the request again; nothing was saved.")
         }
+        return (provider, prepared)
     }
 
-    /// Validates the credentials against Zoom, then saves: refused (nothing saved) when Zoom refuses
-    /// the credentials; saved as degraded when only some data sources can be read.
+    /// Validates the credentials against the provider, then saves: refused (nothing saved) when it
+    /// refuses the credentials; saved as degraded when only some data sources can be read.
     func create(_ request: CreateConnectorRequest, by actor: Principal) async throws -> (ConnectorView, ConnectionReport) {
-        try Self.check(request, allowedHosts: deps.configuration.allowedZoomHosts)
-        if try await deps.connectors.list().contains(where: { $0.clientID == request.clientId }) {
-            throw APIError(.conflict, "duplicate_client_id", StoreError.duplicateClientID(request.clientId).description)
+        let (provider, prepared) = try prepare(request)
+        if let key = prepared.uniqueKey, try await deps.connectors.list().contains(where: { $0.provider == provider.kind && $0.uniqueKey == key }) {
+            throw APIError(provider.duplicate(uniqueKey: key))
         }
-        let plan = request.plan ?? "pro"
-        let client = try deps.makeClient(accountID: request.accountId, clientID: request.clientId, clientSecret: request.clientSecret, plan: plan,
-                                     apiURL: request.apiUrl, tokenURL: request.tokenUrl)
-        let report = await ZoomConnectionValidator(client: client).validate(now: deps.now())
+        let session = try deps.open(provider, settings: prepared.settings, credentials: prepared.credentials)
+        let report = await session.validate(now: deps.now())
         if report.status == .error {
             throw APIError(.unprocessableContent, "connection_failed", report.headline, fix: report.fix.map { $0 + " Nothing was saved." } ?? "Nothing was saved.",
                            details: try JSONValue(encoding: report))
         }
         let now = deps.now()
-        let record = ConnectorRecord(name: request.name.trimmingCharacters(in: .whitespaces), accountID: request.accountId, clientID: request.clientId, plan: plan,
-                                     status: ConnectorStatus.connecting.rawValue, statusDetail: nil, createdAt: now, updatedAt: now)
-        try await deps.connectors.createForService(record, secrets: ConnectorSecrets(clientSecret: request.clientSecret, webhookSecretToken: request.webhookSecretToken),
-                                                   endpoints: ConnectorEndpoints(apiURL: request.apiUrl, tokenURL: request.tokenUrl), health: report,
-                                                   detail: "Validated (\(report.status.rawValue)); first sync pending.")
+        let record = ConnectorRecord(provider: provider.kind, name: request.name.trimmingCharacters(in: .whitespaces), settings: prepared.settings,
+                                     uniqueKey: prepared.uniqueKey, status: ConnectorStatus.connecting.rawValue, statusDetail: nil, createdAt: now, updatedAt: now)
+        do {
+            try await deps.connectors.createForService(record, credentials: prepared.credentials, health: report,
+                                                       detail: "Validated (\(report.status.rawValue)); first sync pending.")
+        } catch StoreError.duplicateConnector(_, let key) {
+            throw APIError(provider.duplicate(uniqueKey: key))
+        }
         try await deps.auth.audit(actor: actor.actor, action: "connector.create", target: record.id,
-                                  detail: "\(record.name) (account \(record.accountID), client \(record.clientID)): \(report.status.rawValue)", at: now)
+                                  detail: "\(record.name) (\(prepared.summary)): \(report.status.rawValue)", at: now)
         guard let saved = try await deps.connectors.get(id: record.id) else { throw StoreError.notFound("Connector \(record.id)") }
         return (try await view(saved), report)
     }
@@ -130,7 +178,7 @@ public struct ConnectorService: Sendable {
     /// Re-checks the connection now and records the status.
     func validate(_ id: String) async throws -> ConnectionReport {
         let c = try await connector(id)
-        let report = await ZoomConnectionValidator(client: try await deps.client(for: c)).validate(now: deps.now())
+        let report = await try deps.session(for: c).1.validate(now: deps.now())
         if c.status != ConnectorStatus.disconnected.rawValue {
             try await deps.connectors.transition(id: id, to: report.status.rawValue, detail: report.headline, health: report, at: deps.now())
         }
@@ -145,29 +193,31 @@ public struct ConnectorService: Sendable {
         try await deps.auth.audit(actor: actor.actor, action: "connector.disconnect", target: id, detail: nil, at: deps.now())
     }
 
-    /// Refreshes the connection (optionally with a new secret), validates, and resumes syncing.
+    /// Refreshes the connection (optionally with new credentials, validated before they are
+    /// stored), validates, and resumes syncing.
     func reconnect(_ id: String, _ request: ReconnectRequest, by actor: Principal) async throws -> ConnectionReport {
         let c = try await connector(id)
-        if request.clientSecret != nil || request.webhookSecretToken != nil {
-            guard let old = try await deps.connectors.secrets(id: id) else { throw APIError.notFound("Connector \(id)") }
-            if let secret = request.clientSecret, !Self.looksLikeCredential(secret) {
-                throw APIError.badRequest("clientSecret is empty, too long, or has spaces or characters a Zoom secret does not have.",
-                                          fix: "Copy it from the app's App Credentials page; nothing was changed.")
+        let provider = try deps.provider(for: c)
+        var rotated: [String] = []
+        if !request.fields.isEmpty {
+            guard let old = try await deps.connectors.credentials(id: id) else { throw APIError.notFound("Connector \(id)") }
+            let updated: ProviderCredentials
+            do { updated = try provider.rotate(old, with: ConnectionInput(fields: request.fields)) } catch let error as ConnectionInputError {
+                throw APIError.badRequest(error.description.prefix(1).uppercased() + error.description.dropFirst() + ".", fix: "Correct it; nothing was changed.")
             }
-            // Validate the new secret before storing it.
-            let endpoints = try await deps.connectors.endpoints(id: id)
-            let probe = try deps.makeClient(accountID: c.accountID, clientID: c.clientID, clientSecret: request.clientSecret ?? old.clientSecret, plan: c.plan,
-                                        apiURL: endpoints.apiURL, tokenURL: endpoints.tokenURL)
-            let report = await ZoomConnectionValidator(client: probe).validate(now: deps.now())
-            if report.status == .error {
-                throw APIError(.unprocessableContent, "connection_failed", report.headline, fix: (report.fix ?? "") + " The stored secret was not changed.",
-                               details: try JSONValue(encoding: report))
+            rotated = updated.values.keys.filter { updated[$0] != old[$0] }.sorted()
+            if updated != old {
+                // Validate the new credentials before storing them.
+                let report = await try deps.open(provider, settings: c.settings, credentials: updated).validate(now: deps.now())
+                if report.status == .error {
+                    throw APIError(.unprocessableContent, "connection_failed", report.headline, fix: (report.fix ?? "") + " The stored secret was not changed.",
+                                   details: try JSONValue(encoding: report))
+                }
+                try await deps.connectors.updateCredentials(id: id, updated)
+                await intake.invalidate(id)
             }
-            try await deps.connectors.updateSecrets(id: id, ConnectorSecrets(clientSecret: request.clientSecret ?? old.clientSecret,
-                                                                             webhookSecretToken: request.webhookSecretToken))
-            await intake.invalidate(id)
         }
-        let report = await ZoomConnectionValidator(client: try await deps.client(for: c)).validate(now: deps.now())
+        let report = await try deps.session(for: c).1.validate(now: deps.now())
         try await deps.connectors.transition(id: id, to: report.status == .error ? report.status.rawValue : ConnectorStatus.connecting.rawValue,
                                              detail: report.status == .error ? report.headline : "Reconnected (\(report.status.rawValue)); sync pending.", health: report, at: deps.now())
         if report.status != .error {
@@ -175,7 +225,7 @@ public struct ConnectorService: Sendable {
             try await deps.jobs.request(connectorID: id, posture: true, at: deps.now())
         }
         try await deps.auth.audit(actor: actor.actor, action: "connector.reconnect", target: id,
-                                  detail: (request.clientSecret != nil ? "new client secret; " : "") + report.status.rawValue, at: deps.now())
+                                  detail: rotated.map { "new \($0.replacingOccurrences(of: "_", with: " ")); " }.joined() + report.status.rawValue, at: deps.now())
         return report
     }
 
@@ -183,9 +233,8 @@ public struct ConnectorService: Sendable {
         let c = try await connector(id)
         try await deps.connectors.delete(id: id)
         await intake.invalidate(id)
-        try await deps.auth.audit(actor: actor.actor, action: "connector.delete", target: id, detail: "\(c.name) (account \(c.accountID))", at: deps.now())
+        try await deps.auth.audit(actor: actor.actor, action: "connector.delete", target: id, detail: "\(c.name) (\(c.provider))", at: deps.now())
     }
-
     func syncNow(_ id: String, posture: Bool, by actor: Principal) async throws {
         let c = try await connector(id)
         guard c.status != ConnectorStatus.disconnected.rawValue else {

@@ -6,8 +6,14 @@ import SSPMStorage
 extension ServerDependencies {
     /// The latest scan with today's control states applied (a state set since the scan counts now); nil before the first scan.
     func currentScan(connectorID: String) async throws -> ScanResult? {
-        guard let latest = try await scans.latest(connectorID: connectorID) else { return nil }
-        return PostureEngine.rescore(latest, states: try await posture.states(connectorID: connectorID), now: now())
+        guard let connector = try await connectors.get(id: connectorID) else { throw APIError.notFound("Connector \(connectorID)") }
+        return try await currentScan(connector)
+    }
+
+    func currentScan(_ connector: ConnectorRecord) async throws -> ScanResult? {
+        guard let latest = try await scans.latest(connectorID: connector.id) else { return nil }
+        return PostureEngine.rescore(latest, states: try await posture.states(connectorID: connector.id), catalogue: try provider(for: connector).catalogue,
+                                     now: now())
     }
 
     /// One control's verdict in each of the last `limit` scans, oldest first.
@@ -24,7 +30,7 @@ extension ServerDependencies {
 
 /// Which recommended actions to show, and in what order.
 struct RecommendationSelection {
-    /// Zoom is the only product so far: product=zoom keeps everything, another keeps nothing.
+    /// A connector has one provider: product=<its kind> keeps everything, another keeps nothing.
     var products: [String]?
     var categories: [String]?
     var severities: [String]?
@@ -33,12 +39,12 @@ struct RecommendationSelection {
     /// pointsLeft (default), severity, title or controlId.
     var sort: String = "pointsLeft"
 
-    func apply(to r: ScanResult) -> [APIRoutes.Recommendation] {
-        guard products?.contains("zoom") ?? true else { return [] }
+    func apply(to r: ScanResult, provider: String) -> [APIRoutes.Recommendation] {
+        guard products?.contains(provider) ?? true else { return [] }
         var items = r.findings.filter { f in
             (categories?.contains(f.category.rawValue) ?? true) && (severities?.contains(f.severity.rawValue) ?? true)
                 && (verdicts?.contains(f.verdict.rawValue) ?? true) && (states?.contains(f.state.rawValue) ?? true)
-        }.map(APIRoutes.recommendation)
+        }.map { APIRoutes.recommendation($0, provider: provider) }
         let rank = Dictionary(uniqueKeysWithValues: Severity.allCases.enumerated().map { ($1.rawValue, $0) })
         switch sort {
         case "severity": items.sort { (rank[$0.severity] ?? 0, $0.pointsLeft, $1.controlId) > (rank[$1.severity] ?? 0, $1.pointsLeft, $0.controlId) }

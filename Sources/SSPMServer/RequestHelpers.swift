@@ -139,7 +139,7 @@ struct Query {
     /// ISO 8601: a date (2026-11-20) or a date-time (2026-11-20T10:00:00Z).
     func date(_ name: String, endOfDay: Bool = false) throws -> Date? {
         guard let text = string(name) else { return nil }
-        if let date = ActivityCorrelation.parseTime(text) { return date }
+        if let date = FastFormats.parseTime(text) { return date }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
         if let day = formatter.date(from: text) { return endOfDay ? day.addingTimeInterval(86_399.999) : day }

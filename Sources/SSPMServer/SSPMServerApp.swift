@@ -17,8 +17,9 @@ public enum SSPMServerApp {
         try PrivateFiles.directory(configuration.dataDirectory)
         let storage = try SQLStorage(configuration.database, logger: logger)
         do {
-            try await Migrator(storage: storage, logger: logger).migrate()
+            // The key first: a migration may re-seal stored secrets.
             let box = try SecretBox.load(keyFile: configuration.masterKeyPath, logger: logger)
+            try await Migrator(storage: storage, logger: logger, box: box).migrate()
             return ServerDependencies(configuration: configuration, storage: storage, box: box, http: http, logger: logger, now: now)
         } catch {
             try? await storage.shutdown()

@@ -1,7 +1,7 @@
 import Foundation
 import SSPMCore
 import SSPMStorage
-import ZoomAPI
+import SSPMProvider
 
 /// Everything `sspm serve` can be told; defaults suit one process on SQLite.
 public struct ServerConfiguration: Sendable {
@@ -41,9 +41,9 @@ public struct ServerConfiguration: Sendable {
     /// are also capped at `failedSignInAuditCap` entries, the newest kept.
     public var auditRetentionDays: Int = 400
     public var failedSignInAuditCap: Int = 10_000
-    /// When set, connectors may only name these hosts in apiUrl/tokenUrl (Zoom's own hosts are
-    /// always allowed when the list is empty).
-    public var allowedZoomHosts: [String]? = nil
+    /// When set, connectors may only name these hosts besides the vendor's own (`--allowed-hosts`;
+    /// each provider applies it to the URLs its connectors name).
+    public var allowedHosts: [String]? = nil
     /// Connection timeouts (seconds).
     public var timeouts = Timeouts()
 
@@ -64,8 +64,8 @@ public struct ServerConfiguration: Sendable {
     /// Webhook timestamps may be this far from now.
     public var webhookTolerance: TimeInterval = 300
 
-    /// Timeouts, retries and back-offs for Zoom clients (URLs and plan come from each connector).
-    public var zoomClient = ZoomClientConfiguration()
+    /// The providers connectors can use (the executable passes the standard ones).
+    public var providers = ProviderRegistry([])
 
     public init(database: DatabaseLocation, dataDirectory: String) {
         self.database = database

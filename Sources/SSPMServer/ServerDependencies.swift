@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import SSPMCore
+import SSPMProvider
 import SSPMStorage
-import ZoomAPI
 
-/// What handlers and services share: storage and its stores, the HTTP client for Zoom, the clock,
-/// the logger and the metrics. Built once by `SSPMServer.prepare`.
+/// What handlers and services share: storage and its stores, the providers and the HTTP client
+/// they use, the clock, the logger and the metrics. Built once by `SSPMServer.prepare`.
 public struct ServerDependencies: Sendable {
     public let configuration: ServerConfiguration
     public let storage: SQLStorage
@@ -28,6 +28,7 @@ public struct ServerDependencies: Sendable {
     public var jobs: SQLSyncJobStore { SQLSyncJobStore(storage: storage) }
     public var auth: SQLAuthStore { SQLAuthStore(storage: storage) }
     public var posture: SQLPostureStore { SQLPostureStore(storage: storage) }
+    public var providers: ProviderRegistry { configuration.providers }
 
     public init(configuration: ServerConfiguration, storage: SQLStorage, box: SecretBox, http: HTTPClient, logger: Logger,
                 metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }) {
@@ -41,35 +42,35 @@ public struct ServerDependencies: Sendable {
         self.passwords = PasswordWork(cost: configuration.bcryptCost)
     }
 
-    /// A Zoom client for a stored connector (its own token cache and pacer).
-    public func client(for connector: ConnectorRecord) async throws -> ZoomClient {
-        guard let secrets = try await connectors.secrets(id: connector.id) else { throw StoreError.notFound("Connector \(connector.id)") }
-        let endpoints = try await connectors.endpoints(id: connector.id)
-        return try makeClient(accountID: connector.accountID, clientID: connector.clientID, clientSecret: secrets.clientSecret,
-                          plan: connector.plan, apiURL: endpoints.apiURL, tokenURL: endpoints.tokenURL)
+    /// What providers are given: the shared HTTP client, the logger, the clock and the host allow-list.
+    public var providerContext: ProviderContext {
+        ProviderContext(http: http, logger: logger, now: now, allowedHosts: configuration.allowedHosts)
     }
 
-    /// A Zoom client for these credentials and hosts. With `--allowed-zoom-hosts` set, a host that
-    /// is neither Zoom's nor listed is refused here — for new connectors and for those saved before
-    /// the list was set — before any request is made.
-    public func makeClient(accountID: String, clientID: String, clientSecret: String, plan: String, apiURL: String?, tokenURL: String?) throws -> ZoomClient {
-        if let allowed = self.configuration.allowedZoomHosts {
-            for (field, url) in [("apiUrl", apiURL), ("tokenUrl", tokenURL)] {
-                guard let url else { continue }
-                let host = URLComponents(string: url)?.host ?? ""
-                guard ZoomHosts.isAllowed(host, trusted: allowed) else {
-                    throw APIError(.unprocessableContent, "host_not_allowed",
-                                   "The connector's \(field) names \(host.prefix(100)), which this server does not allow (Zoom's own hosts and --allowed-zoom-hosts are).",
-                                   fix: "Delete the connector and add it again with Zoom's hosts, or add the host to --allowed-zoom-hosts; nothing was sent to it.")
-                }
-            }
+    /// The provider of a stored connector (a connector of a provider this build does not have is
+    /// kept, and refused with a clear error).
+    public func provider(for connector: ConnectorRecord) throws -> any Provider {
+        guard let provider = providers.provider(connector.provider) else {
+            throw APIError(.unprocessableContent, "unknown_provider",
+                           "Connector \(connector.id) uses the provider '\(connector.provider.prefix(40))', which this server does not have (it has: \(providers.kinds.joined(separator: ", "))).",
+                           fix: "Run a release that includes it; the connector's data is kept.")
         }
-        var configuration = self.configuration.zoomClient
-        configuration.plan = ZoomPlan(rawValue: plan) ?? .pro
-        configuration.apiURL = apiURL ?? ZoomClientConfiguration().apiURL
-        configuration.tokenURL = tokenURL ?? ZoomClientConfiguration().tokenURL
-        configuration.trustedHosts = self.configuration.allowedZoomHosts ?? []
-        return ZoomClient(credentials: ZoomCredentials(accountID: accountID, clientID: clientID, clientSecret: Secret(clientSecret)),
-                          configuration: configuration, http: http, logger: logger)
+        return provider
+    }
+
+    /// A session against a stored connector's account (its own token cache and pacing).
+    public func session(for connector: ConnectorRecord) async throws -> (any Provider, any ProviderSession) {
+        let provider = try provider(for: connector)
+        guard let credentials = try await connectors.credentials(id: connector.id) else { throw StoreError.notFound("Connector \(connector.id)") }
+        return (provider, try open(provider, settings: connector.settings, credentials: credentials))
+    }
+
+    /// Opens a session; a provider's refusal (a host not allowed) becomes an API error.
+    func open(_ provider: any Provider, settings: JSONValue, credentials: ProviderCredentials) throws -> any ProviderSession {
+        do {
+            return try provider.open(settings: settings, credentials: credentials, context: providerContext)
+        } catch let refusal as ProviderRefusal {
+            throw APIError(refusal)
+        }
     }
 }

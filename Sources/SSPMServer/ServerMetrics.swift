@@ -1,6 +1,6 @@
 import Foundation
 import Prometheus
-import ZoomAPI
+import SSPMProvider
 
 /// The Prometheus metrics `/metrics` exposes. One registry per server (not the global metrics
 /// system), so several servers in one test process do not mix their numbers.
@@ -40,15 +40,15 @@ public final class ServerMetrics: Sendable {
         httpRequests = registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests served"))
     }
 
-    /// Adds one sync's Zoom request counts, by rate-limit category.
-    func record(zoom stats: ZoomClientStats) {
-        for (category, count) in stats.requests where count > 0 {
-            registry.makeCounter(descriptor: Self.name("zoom_requests", "total", "Requests sent to Zoom, by rate-limit category"),
-                                 labels: [("category", category.rawValue)]).increment(by: Int64(count))
+    /// Adds one sync's request counts, by provider and the provider's rate-limit category.
+    func record(_ stats: SessionStats, provider: String) {
+        for (category, count) in stats.byCategory where count > 0 {
+            registry.makeCounter(descriptor: Self.name("provider_requests", "total", "Requests sent to a provider, by rate-limit category"),
+                                 labels: [("provider", provider), ("category", category)]).increment(by: Int64(count))
         }
-        for (category, count) in stats.rateLimited where count > 0 {
-            registry.makeCounter(descriptor: Self.name("zoom_rate_limited", "total", "HTTP 429 answers from Zoom, by rate-limit category"),
-                                 labels: [("category", category.rawValue)]).increment(by: Int64(count))
+        for (category, count) in stats.rateLimitedByCategory where count > 0 {
+            registry.makeCounter(descriptor: Self.name("provider_rate_limited", "total", "HTTP 429 answers from a provider, by rate-limit category"),
+                                 labels: [("provider", provider), ("category", category)]).increment(by: Int64(count))
         }
     }
 

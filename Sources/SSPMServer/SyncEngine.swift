@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import SSPMCore
 import SSPMStorage
-import ZoomAPI
+import SSPMProvider
 
 /// One sync of one connector, under a lease: validate → activities (incremental, checkpointed) and,
 /// when due, the posture read, side by side → evaluate, score, inventory. Progress is written to the job row
@@ -25,14 +25,14 @@ public struct SyncEngine: Sendable {
         init(_ progress: SyncProgress) { self.progress = progress }
         func phase(_ phase: String) { progress.phase = phase }
         func addItems(_ n: Int) { itemsBase += n; progress.items = itemsBase }
-        func update(stats: ZoomClientStats, now: Date, expectedRequests: Int?) {
-            progress.requests = stats.totalRequests
-            progress.rateLimitWaits = stats.pacingWaits
-            progress.rateLimited = stats.total429
+        func update(stats: SessionStats, now: Date, expectedRequests: Int?) {
+            progress.requests = stats.requests
+            progress.rateLimitWaits = stats.rateLimitWaits
+            progress.rateLimited = stats.rateLimited
             progress.updatedAt = now
-            if let expected = expectedRequests, stats.totalRequests > 0, expected > stats.totalRequests {
+            if let expected = expectedRequests, stats.requests > 0, expected > stats.requests {
                 let elapsed = now.timeIntervalSince(progress.startedAt)
-                progress.etaSeconds = (Double(expected - stats.totalRequests) * elapsed / Double(stats.totalRequests)).rounded()
+                progress.etaSeconds = (Double(expected - stats.requests) * elapsed / Double(stats.requests)).rounded()
             } else {
                 progress.etaSeconds = nil
             }
@@ -67,9 +67,9 @@ public struct SyncEngine: Sendable {
         } catch {
             logger.error("Cannot record the sync start", metadata: ["connector": "\(id)", "error": "\(error)"])
         }
-        let client: ZoomClient
-        do { client = try await deps.client(for: connector) } catch {
-            return await finish(job: job, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)", stats: nil, postureRan: false)
+        let client: any ProviderSession
+        do { client = try await deps.session(for: connector).1 } catch {
+            return await finish(job: job, provider: connector.provider, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)", stats: nil, postureRan: false)
         }
 
         // Progress and lease heartbeat.
@@ -95,76 +95,63 @@ public struct SyncEngine: Sendable {
         defer { ticker.cancel() }
 
         // 1. Validate.
-        let report = await ZoomConnectionValidator(client: client).validate(now: deps.now())
+        let report = await client.validate(now: deps.now())
         if report.status == .error {
             try? await deps.connectors.transition(id: id, to: report.status.rawValue, detail: report.headline, health: report, at: deps.now(), unlessDisconnected: true)
             ticker.cancel()
-            return await finish(job: job, owner: owner, runID: runID, board: board, clockStart: clockStart, error: report.headline + (report.fix.map { " " + $0 } ?? ""),
+            return await finish(job: job, provider: connector.provider, owner: owner, runID: runID, board: board, clockStart: clockStart, error: report.headline + (report.fix.map { " " + $0 } ?? ""),
                                 stats: await client.stats(), postureRan: false)
         }
         let healthy = Set(report.sources.filter(\.ok).map(\.source))
         var problems: [String] = []
         do {
-            // 2. Activities and (when due) posture, read concurrently: they use different rate-limit
-            // categories (reports are Heavy; settings, users and groups Light and Medium), so the
-            // sync takes about as long as the slower of the two, not their sum.
+            // 2. Activities and (when due) posture, read concurrently: they usually use different
+            // rate-limit categories (Zoom: reports are Heavy; settings, users and groups Light and
+            // Medium), so the sync takes about as long as the slower of the two, not their sum.
             await board.phase("reading")
             let latest = try await deps.scans.history(connectorID: id, limit: 1)
             let postureDue = job.nextPostureAt <= deps.now() || latest.isEmpty
             let readAt = deps.now()
-            let postureSources = Set(DataSource.allCases).subtracting([.signInReport, .operationLog])
-            async let postureRead: ZoomAccountData? = postureDue
-                ? ZoomAccountReader(client: client, logger: logger).read(from: readAt, to: readAt, sources: postureSources) : nil
-            let sync = ZoomActivitySync(client: client, activities: deps.activities, checkpoints: deps.checkpoints, fingerprint: ActivityFingerprint.make, logger: logger)
-            var streamOK: [String: Bool] = [:]
-            // Each stream on its own, so one failing report does not stop the other.
-            for (stream, source) in [("signin", DataSource.signInReport), ("operation", DataSource.operationLog)] {
-                guard healthy.contains(source) else {
-                    problems.append("\(source.rawValue): skipped (\(report.sources.first { $0.source == source }?.reason ?? "not readable"))")
+            async let postureRead: PostureReading? = postureDue ? client.readPosture(accountName: connector.name, at: readAt) : nil
+            let sync = ActivitySync(activities: deps.activities, checkpoints: deps.checkpoints, logger: logger)
+            var synced: [String] = []
+            // Each stream on its own, so one failing stream does not stop the other.
+            for stream in client.streams {
+                guard healthy.contains(stream.source) else {
+                    problems.append("\(stream.source.rawValue): skipped (\(report.sources.first { $0.source == stream.source }?.reason ?? "not readable"))")
                     continue
                 }
                 if await board.leaseLost { throw LeaseLost() }
                 do {
-                    let outcome = try await sync.run(connectorID: id, now: deps.now(), streams: [stream])
-                    await board.addItems(outcome.fetched[stream] ?? 0)
-                    streamOK[stream] = true
-                } catch let error as ZoomAPIError {
-                    problems.append("\(source.rawValue): \(error.description)")
+                    let outcome = try await sync.run(session: client, stream: stream, connectorID: id, now: deps.now())
+                    await board.addItems(outcome.fetched)
+                    synced.append(stream.id)
+                } catch let error as ProviderError {
+                    problems.append("\(stream.source.rawValue): \(error.description)")
                 }
             }
-            let postureData = await postureRead
+            let reading = await postureRead
 
             // 3. Score the posture.
             var postureRan = false
-            if let data = postureData {
+            if let reading {
                 if await board.leaseLost { throw LeaseLost() }
-                await board.addItems(data.users.count)
+                await board.addItems(reading.items)
                 await board.phase("scoring")
                 let now = readAt
-                var snapshot = data.postureSnapshot(accountID: connector.accountID, accountName: connector.name, capturedAt: now, readSources: postureSources)
-                // The report streams come from the activity store (just synced), over the posture window.
-                let window = ActivityQuery(connectorID: id, from: now.addingTimeInterval(-7 * 86_400), to: deps.now(), limit: 1)
-                for (stream, source) in [("signin", DataSource.signInReport), ("operation", DataSource.operationLog)] where streamOK[stream] == true {
-                    var q = window
+                // Streams synced this run count over the posture window, from the activity store.
+                var streamRows: [String: Int] = [:]
+                for stream in synced {
+                    var q = ActivityQuery(connectorID: id, from: now.addingTimeInterval(-7 * 86_400), to: deps.now(), limit: 1)
                     q.kinds = [stream]
-                    let rows = try await deps.activities.count(query: q)
-                    snapshot.unavailable[source] = nil
-                    if stream == "signin" { snapshot.signInRows = rows } else { snapshot.operationLogRows = rows }
+                    streamRows[stream] = try await deps.activities.count(query: q)
                 }
                 let states = try await deps.posture.states(connectorID: id)
-                let result = PostureEngine.scan(snapshot, baseline: deps.configuration.baseline, states: states, now: now)
+                let result = reading.evaluate(deps.configuration.baseline, states, streamRows, now)
                 try await deps.scans.save(connectorID: id, result)
                 try await deps.posture.rollUp(connectorID: id, day: now)
-                if data.failures[.users] == nil {
-                    let roleNames = Dictionary(data.roles.map { ($0.role.id, $0.role.name ?? $0.role.id) }, uniquingKeysWith: { a, _ in a })
-                    let inventory = (snapshot.users ?? []).map { u in
-                        InventoryUser(id: u.id, email: u.email, displayName: u.displayName, type: u.type, status: u.status, roleID: u.roleID,
-                                      roleName: roleNames[u.roleID] ?? ["0": "Owner", "1": "Admin", "2": "Member"][u.roleID], groupIDs: u.groupIDs,
-                                      loginTypes: u.loginTypes, lastLoginTime: u.lastLoginTime, createdAt: u.createdAt)
-                    }
-                    try await deps.posture.saveInventory(connectorID: id, users: inventory, at: now)
-                }
-                for (source, error) in data.failures { problems.append("\(source.rawValue): \(error.description)") }
+                if let inventory = reading.inventory { try await deps.posture.saveInventory(connectorID: id, users: inventory, at: now) }
+                problems += reading.problems
                 postureRan = true
             }
             ticker.cancel()
@@ -174,20 +161,20 @@ public struct SyncEngine: Sendable {
             try await deps.connectors.transition(id: id, to: status.rawValue, detail: String(detail.prefix(2000)), health: report, at: deps.now(),
                                                  unlessDisconnected: true)
             try await deps.connectors.setLastSync(id: id, at: deps.now())
-            return await finish(job: job, owner: owner, runID: runID, board: board, clockStart: clockStart, error: nil, stats: stats, postureRan: postureRan)
+            return await finish(job: job, provider: connector.provider, owner: owner, runID: runID, board: board, clockStart: clockStart, error: nil, stats: stats, postureRan: postureRan)
         } catch is LeaseLost {
             return Outcome(ok: false, detail: "lease lost")
         } catch {
             ticker.cancel()
             try? await deps.connectors.transition(id: id, to: ConnectorStatus.error.rawValue, detail: "Sync failed: \(String(describing: error).prefix(500))", health: nil, at: deps.now(),
                                                   unlessDisconnected: true)
-            return await finish(job: job, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)", stats: await client.stats(), postureRan: false)
+            return await finish(job: job, provider: connector.provider, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)", stats: await client.stats(), postureRan: false)
         }
     }
 
     /// Records the run, releases the lease and schedules the next one (backing off after failures).
-    func finish(job: SyncJob, owner: String, runID: String, board: Board, clockStart: ContinuousClock.Instant, error: String?,
-                stats: ZoomClientStats?, postureRan: Bool) async -> Outcome {
+    func finish(job: SyncJob, provider: String, owner: String, runID: String, board: Board, clockStart: ContinuousClock.Instant, error: String?,
+                stats: SessionStats?, postureRan: Bool) async -> Outcome {
         let now = deps.now()
         let elapsed = ContinuousClock.now - clockStart
         await board.finish(error: error, now: now)
@@ -198,10 +185,8 @@ public struct SyncEngine: Sendable {
                                     "seconds": .double((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18).rounded(toPlaces: 3)),
                                     "posture": .bool(postureRan)]
         if let stats {
-            deps.metrics.record(zoom: stats)
-            var byCategory: [String: JSONValue] = [:]
-            for (category, count) in stats.requests { byCategory[category.rawValue] = .int(Int64(count)) }
-            statsJSON["byCategory"] = .object(byCategory)
+            deps.metrics.record(stats, provider: provider)
+            statsJSON["byCategory"] = .object(stats.byCategory.mapValues { .int(Int64($0)) })
         }
         deps.metrics.syncRuns.increment()
         deps.metrics.syncSeconds.record(elapsed)

@@ -2,12 +2,12 @@ import Foundation
 import Logging
 import SSPMCore
 import SSPMStorage
-import ZoomAPI
+import SSPMProvider
 
-/// `POST /webhooks/zoom/{connectorId}`: verifies on the raw bytes (challenge, signature,
-/// timestamp window, replay), stores the event durably, and only then lets the handler answer.
-/// Stateless across processes: the replay guard is per process, and a replay that reaches another
-/// process is stored under the same fingerprint, so it changes nothing.
+/// `POST /webhooks/{provider}/{connectorId}`: the provider verifies on the raw bytes (challenge,
+/// signature, timestamp window, replay) and decodes; the events are stored durably, and only then
+/// does the handler answer. Stateless across processes: a replay that reaches another process is
+/// stored under the same fingerprint, so it changes nothing.
 public final class WebhookIntake: Sendable {
     public enum Answer: Sendable, Equatable {
         case challenge(Data)
@@ -18,86 +18,73 @@ public final class WebhookIntake: Sendable {
     let deps: ServerDependencies
     let writer: WebhookWriter
     let secrets = SecretCache()
-    let replays = ReplayGuard()
-
-    /// Events that say nothing about posture (everything else asks for a posture refresh).
-    static let activityOnly: Set<String> = ["user.signed_in", "user.signed_out", "user.presence_status_updated", "user.personal_notes_updated"]
 
     public init(deps: ServerDependencies) {
         self.deps = deps
         self.writer = WebhookWriter(deps: deps)
     }
 
-    public func handle(connectorID: String, body: Data, headers: [String: String]) async -> Answer {
-        let secret: String?
+    public func handle(provider kind: String, connectorID: String, body: Data, headers: [String: String]) async -> Answer {
+        let entry: SecretCache.Entry?
         do {
-            secret = try await secrets.secret(connectorID) { try await self.deps.connectors.webhookSecret(id: $0) }
-        } catch StoreError.notFound {
-            deps.metrics.webhookRejected.increment()
-            return .rejected(status: 404, code: "unknown_connector", message: "No connector \(connectorID): check the Event notification endpoint URL in the Zoom app.")
+            entry = try await secrets.entry(connectorID) { id in
+                guard let c = try await self.deps.connectors.get(id: id), let credentials = try await self.deps.connectors.credentials(id: id) else { return nil }
+                return SecretCache.Entry(provider: c.provider, credentials: credentials)
+            }
         } catch {
             deps.metrics.webhookRejected.increment()
             deps.logger.error("Webhook secret lookup failed", metadata: ["connector": "\(connectorID)", "error": "\(String(describing: error).prefix(200))"])
-            return .rejected(status: 503, code: "unavailable", message: "The webhook secret token cannot be read right now; Zoom will retry.")
+            return .rejected(status: 503, code: "unavailable", message: "The webhook secret token cannot be read right now; the sender will retry.")
         }
-        guard let secret else {
+        // A connector of another provider is as unknown here as a missing one.
+        guard let entry, entry.provider == kind, let provider = deps.providers.provider(kind) else {
             deps.metrics.webhookRejected.increment()
-            return .rejected(status: 409, code: "no_webhook_secret",
-                             message: "This connector has no webhook secret token: add it (POST /api/v1/connectors/\(connectorID)/reconnect with webhookSecretToken) so events can be verified.")
+            return .rejected(status: 404, code: "unknown_connector", message: "No connector \(connectorID): check the Event notification endpoint URL in the app.")
         }
-        let verifier = ZoomWebhookVerifier(secret: secret, tolerance: deps.configuration.webhookTolerance, replays: replays)
-        switch await verifier.handle(body: body, headers: headers, now: deps.now()) {
-        case .challenge(let response):
+        let request = WebhookRequest(connectorID: connectorID, body: body, headers: headers, now: deps.now(), tolerance: deps.configuration.webhookTolerance)
+        switch await provider.webhook(request, credentials: entry.credentials) {
+        case .notConfigured(let message):
+            deps.metrics.webhookRejected.increment()
+            return .rejected(status: 409, code: "no_webhook_secret", message: message)
+        case .reply(let response):
             deps.metrics.webhookChallenges.increment()
             return .challenge(response)
-        case .rejected(let status, let reason):
+        case .rejected(let status, let code, let reason):
             deps.metrics.webhookRejected.increment()
             deps.logger.warning("Webhook rejected", metadata: ["connector": "\(connectorID)", "reason": "\(reason)"])
-            return .rejected(status: status, code: status == 409 ? "replayed" : (status == 400 ? "bad_event" : "bad_signature"), message: "Rejected: \(reason).")
-        case .event(let name, let envelope):
-            let record = Self.activity(connectorID: connectorID, envelope: envelope)
-            let object = envelope.payload?.object
+            return .rejected(status: status, code: code, message: "Rejected: \(reason).")
+        case .events(let events, let postureChanged, let name):
             do {
-                try await writer.submit(WebhookWriter.Item(record: record,
-                                                           correlation: ActivityCorrelation.forWebhook(event: name, email: object?.email, dateTime: object?.dateTime),
-                                                           rawJSON: String(decoding: body, as: UTF8.self), posture: !Self.activityOnly.contains(name)))
+                try await writer.submit(WebhookWriter.Item(events: events.map { var e = $0; e.connectorID = connectorID; return e },
+                                                           rawJSON: String(decoding: body, as: UTF8.self), posture: postureChanged))
             } catch {
                 deps.logger.error("Webhook event not stored", metadata: ["connector": "\(connectorID)", "event": "\(name)", "error": "\(String(describing: error).prefix(200))"])
-                // Not stored, so not acknowledged: Zoom retries.
-                return .rejected(status: 503, code: "not_stored", message: "The event could not be stored; Zoom will retry it.")
+                // Not stored, so not acknowledged: the sender retries.
+                return .rejected(status: 503, code: "not_stored", message: "The event could not be stored; it will be retried.")
             }
             deps.metrics.webhookAccepted.increment()
             return .stored
         }
     }
 
-    static func activity(connectorID: String, envelope: ZoomWebhookEnvelope) -> ActivityRecord {
-        let name = envelope.event
-        let object = envelope.payload?.object
-        let user = envelope.payload?.operator ?? object?.email ?? ""
-        let signIn = name == "user.signed_in" || name == "user.signed_out"
-        var occurred = Date(timeIntervalSince1970: Double(envelope.eventTs ?? 0) / 1000)
-        if signIn, let text = object?.dateTime, let time = ActivityCorrelation.parseTime(text) { occurred = time }
-        // Zoom's retries repeat the body byte for byte: the same fingerprint, stored once. The body
-        // is stored as received (rawJSON); `payload` here only carries the event name.
-        return ActivityRecord(connectorID: connectorID, kind: signIn ? "signin" : "webhook", occurredAt: occurred, user: user, ipAddress: nil,
-                              fingerprint: ActivityFingerprint.make(kind: "webhook", raw: envelope.raw), payload: ["event": .string(name)])
-    }
-
-    /// Forget a connector's cached secret (after reconnect or delete).
+    /// Forget a connector's cached credentials (after reconnect or delete).
     public func invalidate(_ connectorID: String) async { await secrets.invalidate(connectorID) }
 }
 
 /// Webhook secret tokens, cached for a short while (the intake path must not hit the database and
 /// AES-GCM for every event).
 actor SecretCache {
-    private var entries: [String: (secret: String?, at: ContinuousClock.Instant)] = [:]
+    struct Entry: Sendable {
+        var provider: String
+        var credentials: ConnectorCredentials
+    }
+    private var entries: [String: (entry: Entry?, at: ContinuousClock.Instant)] = [:]
 
-    func secret(_ id: String, load: @Sendable (String) async throws -> String?) async throws -> String? {
-        if let entry = entries[id], ContinuousClock.now - entry.at < .seconds(30) { return entry.secret }
-        let secret = try await load(id)
-        entries[id] = (secret, ContinuousClock.now)
-        return secret
+    func entry(_ id: String, load: @Sendable (String) async throws -> Entry?) async throws -> Entry? {
+        if let cached = entries[id], ContinuousClock.now - cached.at < .seconds(30) { return cached.entry }
+        let entry = try await load(id)
+        entries[id] = (entry, ContinuousClock.now)
+        return entry
     }
 
     func invalidate(_ id: String) { entries[id] = nil }
@@ -107,8 +94,7 @@ actor SecretCache {
 /// transaction, and each request returns only after its transaction committed.
 actor WebhookWriter {
     struct Item: Sendable {
-        var record: ActivityRecord
-        var correlation: String?
+        var events: [ActivityEvent]
         var rawJSON: String?
         var posture: Bool
     }
@@ -135,8 +121,10 @@ actor WebhookWriter {
             pending.removeFirst(batch.count)
             let start = ContinuousClock.now
             do {
-                try await deps.activities.insertWebhookEvents(batch.map { ($0.0.record, $0.0.correlation, $0.0.rawJSON) })
-                let posture = Set(batch.filter(\.0.posture).map(\.0.record.connectorID))
+                try await deps.activities.insertWebhookEvents(batch.flatMap { item in
+                    item.0.events.map { (ActivityRecord(event: $0), $0.correlation, item.0.rawJSON) }
+                })
+                let posture = Set(batch.filter(\.0.posture).flatMap { $0.0.events.map(\.connectorID) })
                 if !posture.isEmpty { try await deps.jobs.requestPosture(connectorIDs: posture, at: deps.now()) }
                 deps.metrics.webhookBatchSize.record(Double(batch.count))
                 deps.metrics.webhookWriteSeconds.record(ContinuousClock.now - start)

@@ -280,40 +280,6 @@ public struct ControlStateChange: Sendable, Codable, Hashable {
     }
 }
 
-/// One Zoom user as the inventory shows it.
-public struct InventoryUser: Sendable, Codable, Hashable {
-    public var id: String?
-    public var email: String
-    public var displayName: String
-    public var type: Int
-    public var status: String
-    public var roleID: String
-    public var roleName: String?
-    public var groupIDs: [String]
-    public var loginTypes: [Int]?
-    public var lastLoginTime: Date?
-    public var createdAt: Date?
-
-    enum CodingKeys: String, CodingKey {
-        case id, email, displayName, type, status, roleID = "roleId", roleName, groupIDs = "groupIds", loginTypes, lastLoginTime, createdAt
-    }
-
-    public init(id: String?, email: String, displayName: String, type: Int, status: String, roleID: String, roleName: String?, groupIDs: [String],
-                loginTypes: [Int]?, lastLoginTime: Date?, createdAt: Date?) {
-        self.id = id
-        self.email = email
-        self.displayName = displayName
-        self.type = type
-        self.status = status
-        self.roleID = roleID
-        self.roleName = roleName
-        self.groupIDs = groupIDs
-        self.loginTypes = loginTypes
-        self.lastLoginTime = lastLoginTime
-        self.createdAt = createdAt
-    }
-}
-
 public struct DailyScore: Sendable, Codable, Hashable {
     public var day: String
     public var achieved: Double

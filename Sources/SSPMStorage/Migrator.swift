@@ -7,6 +7,32 @@ import SQLKit
 public struct Migration: Sendable {
     public let id: String
     let statements: @Sendable (_ postgres: Bool) -> [String]
+    /// Work SQL alone cannot do (re-sealing secrets), run after `statements` in the same transaction.
+    let step: (@Sendable (MigrationContext) async throws -> Void)?
+    /// SQLite only: rebuilding a table that others reference needs foreign keys off for the
+    /// transaction (else dropping the old table would cascade); they are checked before commit.
+    let rebuildsReferencedTable: Bool
+
+    init(id: String, rebuildsReferencedTable: Bool = false, step: (@Sendable (MigrationContext) async throws -> Void)? = nil,
+         statements: @escaping @Sendable (_ postgres: Bool) -> [String]) {
+        self.id = id
+        self.statements = statements
+        self.step = step
+        self.rebuildsReferencedTable = rebuildsReferencedTable
+    }
+}
+
+/// What a migration's Swift step gets: the transaction's connection, the dialect and the master key.
+public struct MigrationContext: Sendable {
+    public let db: any SQLDatabase
+    public let postgres: Bool
+    /// Nil when the caller could not load the key (a step that needs it says so).
+    public let box: SecretBox?
+}
+
+public struct MigrationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 public enum Migrations {
@@ -139,16 +165,20 @@ public enum Migrations {
                 "CREATE INDEX audit_log_action_time ON audit_log (action, at)",
             ]
         },
+        Migrations.providers,
     ]
 }
 
 public struct Migrator: Sendable {
     public let storage: SQLStorage
     public let logger: Logger
+    /// The master key, for migrations that re-seal secrets.
+    public let box: SecretBox?
 
-    public init(storage: SQLStorage, logger: Logger) {
+    public init(storage: SQLStorage, logger: Logger, box: SecretBox? = nil) {
         self.storage = storage
         self.logger = logger
+        self.box = box
     }
 
     /// Applies every pending migration; returns the ids applied now.
@@ -166,16 +196,48 @@ public struct Migrator: Sendable {
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
         }
         var applied: [String] = []
+        let box = self.box
         for migration in migrations {
-            let didApply = try await storage.transaction { db in
+            let foreignKeysOff = migration.rebuildsReferencedTable && !postgres
+            let apply: @Sendable (any SQLDatabase) async throws -> Bool = { db in
                 // Several `sspm serve` processes may start at once: one migrates, the others wait and skip.
                 if postgres { try await db.raw("SELECT pg_advisory_xact_lock(7734001)").run() }
                 let done = try await db.raw("SELECT id FROM schema_migrations WHERE id = \(bind: migration.id)").all()
                 guard done.isEmpty else { return false }
                 for statement in migration.statements(postgres) { try await db.raw(SQLQueryString(statement)).run() }
+                try await migration.step?(MigrationContext(db: db, postgres: postgres, box: box))
+                if foreignKeysOff {
+                    let broken = try await db.raw("PRAGMA foreign_key_check").all()
+                    guard broken.isEmpty else { throw MigrationError("\(migration.id) would leave \(broken.count) row(s) pointing at nothing; nothing was changed.") }
+                }
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 try await db.raw("INSERT INTO schema_migrations (id, applied_at) VALUES (\(bind: migration.id), \(bind: now))").run()
                 return true
+            }
+            let didApply: Bool
+            if foreignKeysOff {
+                // SQLite ignores this pragma inside a transaction: set it around it, on the pool's one connection.
+                didApply = try await storage.withSQL { db in
+                    try await db.raw("PRAGMA foreign_keys=OFF").run()
+                    do {
+                        try await db.raw("BEGIN").run()
+                        let applied: Bool
+                        do {
+                            applied = try await apply(db)
+                            try await db.raw("COMMIT").run()
+                        } catch {
+                            try? await db.raw("ROLLBACK").run()
+                            throw error
+                        }
+                        try await db.raw("PRAGMA foreign_keys=ON").run()
+                        return applied
+                    } catch {
+                        try? await db.raw("PRAGMA foreign_keys=ON").run()
+                        throw error
+                    }
+                }
+            } else {
+                didApply = try await storage.transaction(apply)
             }
             if didApply {
                 applied.append(migration.id)

@@ -15,22 +15,24 @@ public struct SQLConnectorStore: ConnectorStore {
         self.box = box
     }
 
-    public func create(_ c: ConnectorRecord, secrets: ConnectorSecrets) async throws {
-        try await create(c, secrets: secrets, then: { _ in })
+    public func create(_ c: ConnectorRecord, credentials: ConnectorCredentials) async throws {
+        try await create(c, credentials: credentials, then: { _ in })
     }
 
-    /// Creates the connector and runs `then` in the same transaction (the service adds its
-    /// endpoints, first status event and sync job there: all of it lands, or none).
-    public func create(_ c: ConnectorRecord, secrets: ConnectorSecrets, then: @Sendable (any SQLDatabase) async throws -> Void) async throws {
-        let secret = try box.seal(secrets.clientSecret)
-        let webhook = try secrets.webhookSecretToken.map { try box.seal($0) }
+    /// Creates the connector and runs `then` in the same transaction (the service adds its first
+    /// status event and sync job there: all of it lands, or none).
+    public func create(_ c: ConnectorRecord, credentials: ConnectorCredentials, then: @Sendable (any SQLDatabase) async throws -> Void) async throws {
+        let sealed = try box.seal(try encodeJSON(credentials.values))
+        let settings = try encodeJSON(c.settings)
         try await storage.transaction { db in
-            let existing = try await db.raw("SELECT id FROM connectors WHERE client_id = \(bind: c.clientID)").all()
-            guard existing.isEmpty else { throw StoreError.duplicateClientID(c.clientID) }
+            if let key = c.uniqueKey {
+                let existing = try await db.raw("SELECT id FROM connectors WHERE provider = \(bind: c.provider) AND unique_key = \(bind: key)").all()
+                guard existing.isEmpty else { throw StoreError.duplicateConnector(provider: c.provider, key: key) }
+            }
             try await db.raw("""
-                INSERT INTO connectors (id, name, account_id, client_id, plan, status, status_detail, client_secret_sealed, webhook_secret_sealed, created_at, updated_at)
-                VALUES (\(bind: c.id), \(bind: c.name), \(bind: c.accountID), \(bind: c.clientID), \(bind: c.plan), \(bind: c.status), \(bind: c.statusDetail),
-                        \(bind: secret), \(bind: webhook), \(bind: millis(c.createdAt)), \(bind: millis(c.updatedAt)))
+                INSERT INTO connectors (id, provider, name, unique_key, settings, credentials_sealed, status, status_detail, created_at, updated_at)
+                VALUES (\(bind: c.id), \(bind: c.provider), \(bind: c.name), \(bind: c.uniqueKey), \(bind: settings), \(bind: sealed), \(bind: c.status),
+                        \(bind: c.statusDetail), \(bind: millis(c.createdAt)), \(bind: millis(c.updatedAt)))
                 """).run()
             try await then(db)
         }
@@ -38,9 +40,10 @@ public struct SQLConnectorStore: ConnectorStore {
 
     static func record(_ row: any SQLRow) throws -> ConnectorRecord {
         ConnectorRecord(
-            id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
-            accountID: try row.decode(column: "account_id", as: String.self), clientID: try row.decode(column: "client_id", as: String.self),
-            plan: try row.decode(column: "plan", as: String.self), status: try row.decode(column: "status", as: String.self),
+            id: try row.decode(column: "id", as: String.self), provider: try row.decode(column: "provider", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            settings: try decodeJSON(JSONValue.self, try row.decode(column: "settings", as: String.self)),
+            uniqueKey: try row.decode(column: "unique_key", as: String?.self), status: try row.decode(column: "status", as: String.self),
             statusDetail: try row.decode(column: "status_detail", as: String?.self),
             createdAt: date(try row.decode(column: "created_at", as: Int64.self)), updatedAt: date(try row.decode(column: "updated_at", as: Int64.self)))
     }
@@ -57,15 +60,29 @@ public struct SQLConnectorStore: ConnectorStore {
         }
     }
 
-    public func secrets(id: String) async throws -> ConnectorSecrets? {
-        let row = try await storage.withSQL { db in
-            try await db.raw("SELECT client_secret_sealed, webhook_secret_sealed FROM connectors WHERE id = \(bind: id)").first().map {
-                (try $0.decode(column: "client_secret_sealed", as: String.self), try $0.decode(column: "webhook_secret_sealed", as: String?.self))
-            }
+    /// The connector's credentials, unsealed; nil when there is no such connector.
+    public func credentials(id: String) async throws -> ConnectorCredentials? {
+        let sealed = try await storage.withSQL { db in
+            try await db.raw("SELECT credentials_sealed FROM connectors WHERE id = \(bind: id)").first()?.decode(column: "credentials_sealed", as: String.self)
         }
-        guard let row else { return nil }
-        return ConnectorSecrets(clientSecret: try box.open(row.0, what: "client secret"),
-                                webhookSecretToken: try row.1.map { try box.open($0, what: "webhook secret token") })
+        guard let sealed else { return nil }
+        return ConnectorCredentials(try decodeJSON([String: String].self, try box.open(sealed, what: "credentials")))
+    }
+
+    /// Replaces the settings (e.g. the demo's simulator moved to another port).
+    public func updateSettings(id: String, _ settings: JSONValue) async throws {
+        let text = try encodeJSON(settings)
+        try await storage.withSQL { db in
+            try await db.raw("UPDATE connectors SET settings = \(bind: text) WHERE id = \(bind: id)").run()
+        }
+    }
+
+    /// Replaces the credentials (e.g. after a secret was rotated).
+    public func updateCredentials(id: String, _ credentials: ConnectorCredentials) async throws {
+        let sealed = try box.seal(try encodeJSON(credentials.values))
+        try await storage.withSQL { db in
+            try await db.raw("UPDATE connectors SET credentials_sealed = \(bind: sealed) WHERE id = \(bind: id)").run()
+        }
     }
 
     public func updateStatus(id: String, status: String, detail: String?, at: Date) async throws {
@@ -75,17 +92,11 @@ public struct SQLConnectorStore: ConnectorStore {
         guard try await get(id: id) != nil else { throw StoreError.notFound("Connector \(id)") }
     }
 
-    /// Tables holding a connector's data, deleted with it.
-    static let dependentTables = ["sync_checkpoints", "activities", "scans", "connector_events", "sync_jobs", "sync_runs", "inventories",
-                                  "score_daily", "control_states", "control_state_changes"]
-
     public func delete(id: String) async throws {
         guard try await get(id: id) != nil else { throw StoreError.notFound("Connector \(id)") }
-        try await storage.transaction { db in
-            // Explicit, so it does not depend on SQLite's foreign-key pragma.
-            for table in Self.dependentTables {
-                try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE connector_id = \(bind: id)").run()
-            }
+        // Every table holding a connector's data references it with ON DELETE CASCADE (SQLite opens
+        // with foreign keys on).
+        try await storage.withSQL { db in
             try await db.raw("DELETE FROM connectors WHERE id = \(bind: id)").run()
         }
     }
@@ -98,7 +109,7 @@ public struct SQLActivityStore: ActivityStore {
 
     /// Sign-in rows carry a correlation key, so a webhook copy of the same sign-in is replaced by the polled row.
     public func insert(_ activities: [ActivityRecord]) async throws {
-        try await insertPolled(activities, correlations: activities.map { $0.kind == "signin" ? ActivityCorrelation.forReportRow($0.payload) : nil })
+        try await insertPolled(activities, correlations: activities.map(\.correlation))
     }
 
     public func count(connectorID: String) async throws -> Int {

@@ -20,15 +20,6 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try 
 
 // MARK: - Connector details the service keeps beside the record
 
-public struct ConnectorEndpoints: Sendable, Hashable {
-    public var apiURL: String?
-    public var tokenURL: String?
-    public init(apiURL: String?, tokenURL: String?) {
-        self.apiURL = apiURL
-        self.tokenURL = tokenURL
-    }
-}
-
 /// A connector status change.
 public struct ConnectorEvent: Sendable, Codable, Hashable {
     public var at: Date
@@ -38,30 +29,6 @@ public struct ConnectorEvent: Sendable, Codable, Hashable {
 }
 
 extension SQLConnectorStore {
-    public func setEndpoints(id: String, _ endpoints: ConnectorEndpoints) async throws {
-        try await storage.withSQL { db in
-            try await db.raw("UPDATE connectors SET api_url = \(bind: endpoints.apiURL), token_url = \(bind: endpoints.tokenURL) WHERE id = \(bind: id)").run()
-        }
-    }
-
-    public func endpoints(id: String) async throws -> ConnectorEndpoints {
-        try await storage.withSQL { db in
-            guard let row = try await db.raw("SELECT api_url, token_url FROM connectors WHERE id = \(bind: id)").first() else {
-                throw StoreError.notFound("Connector \(id)")
-            }
-            return ConnectorEndpoints(apiURL: try row.decode(column: "api_url", as: String?.self), tokenURL: try row.decode(column: "token_url", as: String?.self))
-        }
-    }
-
-    /// Replaces the client secret (and optionally the webhook secret token), e.g. after rotating it in Zoom.
-    public func updateSecrets(id: String, _ secrets: ConnectorSecrets) async throws {
-        let secret = try box.seal(secrets.clientSecret)
-        let webhook = try secrets.webhookSecretToken.map { try box.seal($0) }
-        try await storage.withSQL { db in
-            try await db.raw("UPDATE connectors SET client_secret_sealed = \(bind: secret), webhook_secret_sealed = COALESCE(\(bind: webhook), webhook_secret_sealed) WHERE id = \(bind: id)").run()
-        }
-    }
-
     /// Sets the status and records the change (when it is one) in `connector_events`; one transaction.
     /// Records a status change (and the health report, when given). With `unlessDisconnected`, a
     /// connector an operator disconnected meanwhile stays disconnected (a sync that was running
@@ -93,14 +60,13 @@ extension SQLConnectorStore {
         }
     }
 
-    /// A new connector with everything the service keeps beside it, in one transaction: other
-    /// Zoom hosts, the validation report and first status event, and a sync job due at once.
-    public func createForService(_ c: ConnectorRecord, secrets: ConnectorSecrets, endpoints: ConnectorEndpoints, health: ConnectionReport, detail: String) async throws {
+    /// A new connector with everything the service keeps beside it, in one transaction: the
+    /// validation report and first status event, and a sync job due at once.
+    public func createForService(_ c: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String) async throws {
         let healthJSON = try encodeJSON(health)
-        try await create(c, secrets: secrets) { db in
+        try await create(c, credentials: credentials) { db in
             try await db.raw("""
-                UPDATE connectors SET api_url = \(bind: endpoints.apiURL), token_url = \(bind: endpoints.tokenURL), health = \(bind: healthJSON),
-                    status_detail = \(bind: detail) WHERE id = \(bind: c.id)
+                UPDATE connectors SET health = \(bind: healthJSON), status_detail = \(bind: detail) WHERE id = \(bind: c.id)
                 """).run()
             try await db.raw("""
                 INSERT INTO connector_events (id, connector_id, at, from_status, to_status, detail)
@@ -139,17 +105,6 @@ extension SQLConnectorStore {
         try await storage.withSQL { db in
             try await db.raw("SELECT last_sync_at FROM connectors WHERE id = \(bind: id)").first()?.decode(column: "last_sync_at", as: Int64?.self)
         }.map(date)
-    }
-
-    /// The webhook secret token alone (the intake path reads it often; the caller caches it).
-    public func webhookSecret(id: String) async throws -> String? {
-        let sealed = try await storage.withSQL { db in
-            guard let row = try await db.raw("SELECT webhook_secret_sealed FROM connectors WHERE id = \(bind: id)").first() else {
-                throw StoreError.notFound("Connector \(id)")
-            }
-            return try row.decode(column: "webhook_secret_sealed", as: String?.self)
-        }
-        return try sealed.map { try box.open($0, what: "webhook secret token") }
     }
 }
 

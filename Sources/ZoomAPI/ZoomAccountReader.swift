@@ -2,9 +2,32 @@ import SSPMCore
 import Foundation
 import Logging
 
-/// The data sources OpenSSPM reads from a Zoom account (the core's `DataSource`); each can fail on its
-/// own (a missing scope, a plan without reports) without failing the others.
-public typealias ZoomDataSource = DataSource
+/// The data sources OpenSSPM reads from a Zoom account; each can fail on its own (a missing scope,
+/// a plan without reports) without failing the others. The provider names them to the core by
+/// their raw values.
+public enum ZoomDataSource: String, Sendable, CaseIterable, Hashable {
+    case accountSettings = "account_settings"
+    case lockSettings = "lock_settings"
+    case users
+    case groups
+    case roles
+    case domains
+    case signInReport = "signin_report"
+    case operationLog = "operation_log"
+    case chatChannels = "chat_channels"
+
+    /// The classic scope that grants it (granular equivalents work too).
+    public var scope: String {
+        switch self {
+        case .accountSettings, .lockSettings, .domains: return "account:read:admin"
+        case .users: return "user:read:admin"
+        case .groups: return "group:read:admin"
+        case .roles: return "role:read:admin"
+        case .signInReport, .operationLog: return "report:read:admin"
+        case .chatChannels: return "chat_channel:read:admin"
+        }
+    }
+}
 
 public struct ZoomGroupData: Sendable {
     public var group: ZoomGroup

@@ -89,7 +89,7 @@ enum ProgressBar {
             let json = reply.json
             let runs = json["recentRuns"]?.arrayValue ?? []
             let progress = json["progress"] ?? .object([:])
-            let current = runs.first.flatMap { $0["startedAt"]?.stringValue }.flatMap { ActivityCorrelation.parseTime($0) }
+            let current = runs.first.flatMap { $0["startedAt"]?.stringValue }.flatMap { FastFormats.parseTime($0) }
                 .map { $0.timeIntervalSince1970 >= threshold } ?? false
             if current {
                 let text = line(progress)
@@ -139,7 +139,7 @@ struct ProgressCommand: AsyncParsableCommand {
                 try await http.shutdown()
                 return
             }
-            let since = sync ? requested : (before.json["recentRuns"]?.arrayValue?.first?["startedAt"]?.stringValue.flatMap { ActivityCorrelation.parseTime($0) } ?? Date())
+            let since = sync ? requested : (before.json["recentRuns"]?.arrayValue?.first?["startedAt"]?.stringValue.flatMap { FastFormats.parseTime($0) } ?? Date())
             try await ProgressBar.follow(api: api, connectorID: connector, startedAfter: since)
             try await http.shutdown()
         } catch {

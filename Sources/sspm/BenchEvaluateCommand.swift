@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZoomProvider
 import SSPMCore
 import SSPMReports
 import ZoomSimulator
@@ -21,18 +22,18 @@ struct BenchEvaluateCommand: AsyncParsableCommand {
         var result: ScanResult?
         for _ in 0..<max(1, runs) {
             let start = ContinuousClock.now
-            result = PostureEngine.scan(snapshot)
+            result = ZoomCatalogue.scan(snapshot)
             times.append((ContinuousClock.now - start).secondsDouble)
         }
         times.sort()
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peakMB = Double(usage.ru_maxrss) / 1024  // Linux reports KiB
-        say("sspm bench evaluate: \(users) users, \(groups) groups, \(Catalogue.all.count) controls")
+        say("sspm bench evaluate: \(users) users, \(groups) groups, \(ZoomCatalogue.all.count) controls")
         say("")
         say("| users | groups | controls | snapshot build (s) | evaluate median (s) | evaluate max (s) | peak memory (MB) | score |")
         say("|---:|---:|---:|---:|---:|---:|---:|---:|")
-        say("| \(users) | \(groups) | \(Catalogue.all.count) | \(String(format: "%.2f", build.secondsDouble)) | \(String(format: "%.3f", times[times.count / 2])) | \(String(format: "%.3f", times.last!)) | \(String(format: "%.0f", peakMB)) | \(String(format: "%.1f", result!.score.percent))% |")
+        say("| \(users) | \(groups) | \(ZoomCatalogue.all.count) | \(String(format: "%.2f", build.secondsDouble)) | \(String(format: "%.3f", times[times.count / 2])) | \(String(format: "%.3f", times.last!)) | \(String(format: "%.0f", peakMB)) | \(String(format: "%.1f", result!.score.percent))% |")
     }
 }
 

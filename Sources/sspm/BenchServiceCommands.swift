@@ -1,6 +1,8 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import SSPMProvider
+import ZoomProvider
 import Logging
 import NIOCore
 import SSPMCore
@@ -135,8 +137,9 @@ struct BenchWebhooksCommand: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let bench = try await BenchServer.start(database: databaseUrl, scheduler: false, http: http, logger: logger)
         let secret = "bench-webhook-secret-token"
-        let connector = ConnectorRecord(name: "Bench", accountID: "bench-account", clientID: "bench-client", status: "connected")
-        try await bench.server.deps.connectors.create(connector, secrets: ConnectorSecrets(clientSecret: "unused", webhookSecretToken: secret))
+        let connector = ConnectorRecord(provider: ZoomProvider.kind, name: "Bench", settings: ["account_id": "bench-account", "client_id": "bench-client", "plan": "pro"],
+                                        uniqueKey: "bench-client", status: "connected")
+        try await bench.server.deps.connectors.create(connector, credentials: ConnectorCredentials(["client_secret": "unused", "webhook_secret_token": secret]))
         try await bench.server.deps.jobs.schedule(connectorID: connector.id, at: Date().addingTimeInterval(86_400))
         let url = bench.server.baseURL + "/webhooks/zoom/" + connector.id
 
@@ -222,8 +225,10 @@ struct BenchActivitiesCommand: AsyncParsableCommand {
         if logging.logLevel == "info" { logger.logLevel = .warning }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let bench = try await BenchServer.start(database: databaseUrl, scheduler: false, http: http, logger: logger)
-        let connector = ConnectorRecord(name: "Bench", accountID: "bench-account", clientID: "bench-client-\(UUID().uuidString.prefix(8))", status: "connected")
-        try await bench.server.deps.connectors.create(connector, secrets: ConnectorSecrets(clientSecret: "unused"))
+        let client = "bench-client-\(UUID().uuidString.prefix(8))"
+        let connector = ConnectorRecord(provider: ZoomProvider.kind, name: "Bench", settings: ["account_id": "bench-account", "client_id": .string(client), "plan": "pro"],
+                                        uniqueKey: client, status: "connected")
+        try await bench.server.deps.connectors.create(connector, credentials: ConnectorCredentials(["client_secret": "unused"]))
 
         // 30 days of a 5,000-user account: sign-ins and admin operations.
         let now = Date()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SSPMCore
+import ZoomProvider
 import SSPMReports
 
 struct ControlsCommand: ParsableCommand {
@@ -12,6 +13,6 @@ struct ControlsCommand: ParsableCommand {
         guard let format = CatalogueFormat(rawValue: format) else {
             throw ValidationError("--format must be one of \(CatalogueFormat.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(format)\").")
         }
-        say(try CatalogueFormatter.render(Catalogue.all, as: format), terminator: "")
+        say(try CatalogueFormatter.render(ZoomCatalogue.catalogue, as: format), terminator: "")
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import ZoomProvider
+import SSPMProviders
 import Logging
 import SSPMCore
 import SSPMReports
@@ -47,7 +49,8 @@ struct DemoCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(database: .sqlite(path: (dataDir as NSString).appendingPathComponent("sspm.sqlite")), dataDirectory: dataDir)
         configuration.port = port
         // The demo's Zoom is the simulator on loopback: the only host its connector may use.
-        configuration.allowedZoomHosts = ["127.0.0.1"]
+        configuration.allowedHosts = ["127.0.0.1"]
+        configuration.providers = StandardProviders.registry()
         configuration.pollInterval = 0.5
         let server: RunningServer
         do {
@@ -94,7 +97,11 @@ struct DemoCommand: AsyncParsableCommand {
             id = existingID
             previousScans = try await api.send("GET", "/api/v1/connectors/\(id)/scans").json["items"]?.arrayValue ?? []
             // The simulator may listen on another port than last time.
-            try await server.deps.connectors.setEndpoints(id: id, ConnectorEndpoints(apiURL: simulator.apiURL, tokenURL: simulator.tokenURL))
+            if let record = try await server.deps.connectors.get(id: id), case .object(var settings) = record.settings {
+                settings["api_url"] = .string(simulator.apiURL)
+                settings["token_url"] = .string(simulator.tokenURL)
+                try await server.deps.connectors.updateSettings(id: id, .object(settings))
+            }
             let reconnected = try await api.send("POST", "/api/v1/connectors/\(id)/reconnect")
             guard reconnected.status == 200 else { throw CommandError("Reconnecting the demo connector failed: \(reconnected.errorMessage)") }
             say("Reusing connector \"\(existing["name"]?.stringValue ?? id)\" from \(dataDir).")
@@ -132,7 +139,7 @@ struct DemoCommand: AsyncParsableCommand {
                 diff = (try? decoder.decode(ScanResult.self, from: old.body)).map { ScanDiff(from: $0, to: result) }
             }
             say("")
-            say(try ScanFormatter.render(result, as: .table, diff: diff, color: isatty(1) == 1), terminator: "")
+            say(try ScanFormatter.render(result, as: .table, catalogue: ZoomCatalogue.catalogue, diff: diff, color: isatty(1) == 1), terminator: "")
         }
         let activities = try await server.deps.activities.count(connectorID: id)
         say("")

@@ -18,7 +18,11 @@ struct MigrateCommand: AsyncParsableCommand {
         let storage: SQLStorage
         do { storage = try SQLStorage(location, logger: logger) } catch let error as StorageError { throw CommandError(error.description) }
         do {
-            let applied = try await Migrator(storage: storage, logger: logger).migrate()
+            // The master key, when there is one (a migration may re-seal stored secrets); never created here.
+            let keyFile = (dataDir as NSString).appendingPathComponent("master.key")
+            let hasKey = !(ProcessInfo.processInfo.environment["SSPM_MASTER_KEY"] ?? "").isEmpty || FileManager.default.fileExists(atPath: keyFile)
+            let box = hasKey ? try SecretBox.load(keyFile: keyFile, logger: logger) : nil
+            let applied = try await Migrator(storage: storage, logger: logger, box: box).migrate()
             say(applied.isEmpty ? "\(location): schema is current." : "\(location): applied \(applied.joined(separator: ", ")).")
             try await storage.shutdown()
         } catch {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import ZoomProvider
 import Logging
 import SSPMCore
 import SSPMReports
@@ -61,7 +62,7 @@ struct ScanCommand: AsyncParsableCommand {
         var previous: ScanResult?
         do {
             baselineValue = try baseline.map(PolicyFiles.baseline(path:)) ?? Baseline()
-            stateRecords = try states.map(PolicyFiles.states(path:)) ?? []
+            stateRecords = try states.map { try PolicyFiles.states(path: $0, catalogue: ZoomCatalogue.catalogue) } ?? []
         } catch let error as PolicyFileError {
             throw CommandError(error.description)
         }
@@ -72,10 +73,10 @@ struct ScanCommand: AsyncParsableCommand {
             }
         }
         let snapshot = try await readSnapshot(logger: logger)
-        let result = PostureEngine.scan(snapshot, baseline: baselineValue, states: stateRecords)
+        let result = ZoomCatalogue.scan(snapshot, baseline: baselineValue, states: stateRecords)
         let change = previous.map { ScanDiff(from: $0, to: result) }
         let color = !noColor && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        say(try ScanFormatter.render(result, as: ScanFormat(rawValue: format)!, diff: change, color: color), terminator: "")
+        say(try ScanFormatter.render(result, as: ScanFormat(rawValue: format)!, catalogue: ZoomCatalogue.catalogue, diff: change, color: color), terminator: "")
         if let failOn, let threshold = Severity(rawValue: failOn) {
             let failing = result.findings.filter { $0.verdict == .fail && $0.severity >= threshold && [.toAddress, .planned].contains($0.state) }
             if !failing.isEmpty {

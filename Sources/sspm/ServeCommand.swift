@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import SSPMProviders
 import Logging
 import SSPMCore
 import SSPMReports
@@ -25,8 +26,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Name of this process in leases and sync runs (default: host-pid-random).") var instanceId: String?
     @Flag(help: "Mark the session cookie Secure (when served behind HTTPS).") var secureCookies = false
     @Option(help: "Baseline YAML with control thresholds.") var baseline: String?
-    @Option(help: ArgumentHelp("Comma-separated hosts connectors may use besides Zoom's own (e.g. a proxy or a simulator); when set, any other apiUrl/tokenUrl host is refused. Replies from these hosts may be quoted in errors.", valueName: "hosts"))
-    var allowedZoomHosts: String?
+    @Option(name: [.customLong("allowed-hosts"), .customLong("allowed-zoom-hosts")],
+            help: ArgumentHelp("Comma-separated hosts connectors may use besides the vendors' own (e.g. a proxy or a simulator); when set, any other API or token host is refused. Replies from these hosts may be quoted in errors. (--allowed-zoom-hosts is the earlier name.)", valueName: "hosts"))
+    var allowedHosts: String?
     @Option(help: ArgumentHelp("Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client (for sign-in throttling and the audit log).", valueName: "addresses"))
     var trustedProxy: String?
     @Option(help: "Days the audit log is kept.") var auditRetentionDays: Int = 400
@@ -49,7 +51,8 @@ struct ServerOptions: ParsableArguments {
         func list(_ text: String?) -> [String]? {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         }
-        c.allowedZoomHosts = list(allowedZoomHosts)
+        c.allowedHosts = list(allowedHosts)
+        c.providers = StandardProviders.registry()
         c.trustedProxies = list(trustedProxy) ?? []
         guard auditRetentionDays >= 1 else { throw ValidationError("--audit-retention-days must be at least 1.") }
         c.auditRetentionDays = auditRetentionDays

@@ -1,5 +1,7 @@
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMTestSupport
 import Testing
 @testable import ZoomSimulator
@@ -41,7 +43,7 @@ struct CLITests {
         let r = try Self.run(["controls", "--format", "json"])
         #expect(r.status == 0)
         let list = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [Any]
-        #expect(list.count == Catalogue.all.count)
+        #expect(list.count == ZoomCatalogue.all.count)
     }
 
     @Test("scan a tenant file: --fail-on sets exit code 2, a risk acceptance is applied, a baseline changes a verdict")
@@ -54,7 +56,7 @@ struct CLITests {
         #expect(failing.status == 2)
         #expect(failing.err.contains("ZMT-13"))
         let json = try JSONSerialization.jsonObject(with: Data(failing.out.utf8)) as! [String: Any]
-        #expect((json["findings"] as! [Any]).count == Catalogue.all.count)
+        #expect((json["findings"] as! [Any]).count == ZoomCatalogue.all.count)
 
         let states = try Self.temp("states.yaml", """
             - control_id: ZMT-13

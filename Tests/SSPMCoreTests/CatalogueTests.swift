@@ -1,5 +1,7 @@
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMReports
 import Testing
 @testable import ZoomSimulator
@@ -7,7 +9,7 @@ import Testing
 struct CatalogueTests {
     @Test("at least 60 controls, unique ids, complete metadata, at most 10 points each")
     func integrity() {
-        let all = Catalogue.all.map(\.metadata)
+        let all = ZoomCatalogue.all.map(\.metadata)
         #expect(all.count >= 60)
         #expect(Set(all.map(\.id)).count == all.count)
         for m in all {
@@ -21,7 +23,7 @@ struct CatalogueTests {
 
     @Test("Microsoft's three Zoom recommendations are present with their exact titles")
     func microsoftTitles() {
-        let titles = Set(Catalogue.all.map(\.metadata.title))
+        let titles = Set(ZoomCatalogue.all.map(\.metadata.title))
         #expect(titles.contains("Enable multi-factor authentication (MFA)"))
         #expect(titles.contains("Enable session timeout for web users"))
         #expect(titles.contains("Enforce end to end encryption in all Zoom meetings"))
@@ -31,7 +33,7 @@ struct CatalogueTests {
     @Test("every settings path a control reads exists in Zoom's official schemas")
     func fieldPathsExist() {
         var checked = 0
-        for m in Catalogue.all.map(\.metadata) {
+        for m in ZoomCatalogue.all.map(\.metadata) {
             for field in m.fieldsRead {
                 let parts = field.components(separatedBy: ": ")
                 let path = parts.last!
@@ -56,16 +58,16 @@ struct CatalogueTests {
     func docsCurrent() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent("docs/controls.md").path
-        let expected = try CatalogueFormatter.render(Catalogue.all, as: .markdown)
+        let expected = try CatalogueFormatter.render(ZoomCatalogue.catalogue, as: .markdown)
         let actual = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
         #expect(actual == expected, "docs/controls.md is stale: run `swift run sspm controls --format markdown > docs/controls.md`")
     }
 
     @Test("catalogue JSON carries scopes and versioned ids")
     func json() throws {
-        let text = try CatalogueFormatter.render(Catalogue.all, as: .json)
+        let text = try CatalogueFormatter.render(ZoomCatalogue.catalogue, as: .json)
         let list = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [[String: Any]]
-        #expect(list.count == Catalogue.all.count)
+        #expect(list.count == ZoomCatalogue.all.count)
         let mfa = list.first { $0["id"] as? String == "ZID-01" }!
         #expect(mfa["versionedId"] as? String == "ZID-01.v1")
         #expect((mfa["requiredScopes"] as? [String])?.contains("account:read:admin") == true)
@@ -88,7 +90,7 @@ struct CISMappingTests {
     func cisMappingsExist() throws {
         let known = try Self.cisIDs()
         #expect(known.count >= 150, "could not read the CIS list from Tests/Fixtures/cis-zoom-v1.0.json")
-        for m in Catalogue.all.map(\.metadata) {
+        for m in ZoomCatalogue.all.map(\.metadata) {
             for id in m.mappings.cis {
                 #expect(known.contains(id), "\(m.id) maps to CIS \(id), which the benchmark does not have")
             }

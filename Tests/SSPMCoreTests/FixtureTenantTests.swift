@@ -1,5 +1,7 @@
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMTestSupport
 import Testing
 import ZoomAPI
@@ -107,7 +109,7 @@ struct FixtureTenantTests {
         let now = Date()
         let tenant = Self.acme(now: now)
         let data = try tenant.accountData(from: now.addingTimeInterval(-7 * 86_400), to: now)
-        let result = PostureEngine.scan(data.postureSnapshot(accountID: "acme", accountName: "Acme", capturedAt: now))
+        let result = ZoomCatalogue.scan(data.postureSnapshot(accountID: "acme", accountName: "Acme", capturedAt: now))
         check(result, zid06: .fail)  // login types are in the tenant file: user5 signs in with a Zoom password
     }
 
@@ -119,7 +121,7 @@ struct FixtureTenantTests {
             let client = await f.client()
             let data = await ZoomAccountReader(client: client, logger: f.logger).read(from: now.addingTimeInterval(-6 * 86_400), to: now)
             #expect(data.failures.isEmpty)
-            let result = PostureEngine.scan(data.postureSnapshot(accountID: "acme", capturedAt: now))
+            let result = ZoomCatalogue.scan(data.postureSnapshot(accountID: "acme", capturedAt: now))
             check(result, zid06: .manual)  // GET /users carries no login types
         }
     }
@@ -131,7 +133,7 @@ struct FixtureTenantTests {
         tenant.credentials.scopes.removeAll { $0 == "report:read:admin" }
         try await SimulatorFixture.with(tenant) { f in
             let data = await ZoomAccountReader(client: await f.client(), logger: f.logger).read(from: now, to: now)
-            let result = PostureEngine.scan(data.postureSnapshot(accountID: "acme", capturedAt: now))
+            let result = ZoomCatalogue.scan(data.postureSnapshot(accountID: "acme", capturedAt: now))
             let audit = result.findings.first { $0.controlId == "ZAD-04" }!
             #expect(audit.verdict == .error)
             #expect(audit.detail.contains("report:read:operation_logs:admin"))

@@ -1,22 +1,25 @@
 import Foundation
 import SSPMCore
+import ZoomAPI
+import SSPMProvider
+import ZoomProvider
 import Testing
 
 struct MissingDataTests {
     /// A snapshot where nothing could be read (every scope missing).
     static let nothing = PostureSnapshot(
         accountID: "acct", capturedAt: Fixture.now,
-        unavailable: Dictionary(uniqueKeysWithValues: DataSource.allCases.map { ($0, "missing scope \($0.scope)") }))
+        unavailable: Dictionary(uniqueKeysWithValues: ZoomDataSource.allCases.map { (DataSource($0), "missing scope \($0.scope)") }))
 
-    @Test("when nothing could be read, no control passes; data-driven controls say error and name the scope", arguments: Catalogue.all.map(\.metadata.id))
+    @Test("when nothing could be read, no control passes; data-driven controls say error and name the scope", arguments: ZoomCatalogue.all.map(\.metadata.id))
     func neverPassOnMissingData(_ id: String) {
-        let control = Catalogue.control(id)!
+        let control = ZoomCatalogue.control(id)!
         let e = control.evaluate(Self.nothing, Baseline())
         #expect(e.verdict != .pass, "\(id) passed with no data: \(e.detail)")
         if !control.metadata.dataSources.isEmpty, e.verdict != .notApplicable {
             #expect([.error, .manual].contains(e.verdict), "\(id): \(e.verdict) — \(e.detail)")
             if e.verdict == .error {
-                #expect(control.metadata.dataSources.contains { e.detail.contains($0.scope) }, "\(id) does not name a scope: \(e.detail)")
+                #expect(control.metadata.requiredScopes.contains { e.detail.contains($0) }, "\(id) does not name a scope: \(e.detail)")
             }
         }
     }

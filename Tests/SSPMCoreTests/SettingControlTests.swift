@@ -1,5 +1,7 @@
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import Testing
 
 /// One row per single-setting control, written by hand from Zoom's settings: the path, a compliant

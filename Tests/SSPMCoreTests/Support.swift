@@ -1,5 +1,7 @@
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 @testable import ZoomSimulator
 
 /// Builds snapshots for control tests from the schema-valid default bodies (Zoom's official documents).
@@ -41,6 +43,6 @@ enum Fixture {
     }
 
     static func evaluate(_ id: String, _ snapshot: PostureSnapshot, baseline: Baseline = Baseline()) -> Evaluation {
-        Catalogue.control(id)!.evaluate(snapshot, baseline)
+        ZoomCatalogue.control(id)!.evaluate(snapshot, baseline)
     }
 }

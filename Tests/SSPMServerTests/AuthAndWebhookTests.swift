@@ -1,6 +1,8 @@
 import Foundation
 import Synchronization
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMServer
 import SSPMStorage
 import SSPMTestSupport

@@ -1,5 +1,7 @@
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMServer
 import SSPMStorage
 import SSPMTestSupport
@@ -57,7 +59,7 @@ struct ConnectorLifecycleTests {
             #expect(score.json["frameworks"]?.objectValue?.count == 3)
             let recommendations = try await f.send("GET", "/api/v1/connectors/\(id)/recommendations")
             let items = recommendations.json["items"]!.arrayValue!
-            #expect(items.count == Catalogue.all.count)
+            #expect(items.count == ZoomCatalogue.all.count)
             let left = items.map { $0["pointsLeft"]!.doubleValue! }
             #expect(left == left.sorted(by: >))  // sorted by points left
             let bySeverity = try await f.send("GET", "/api/v1/connectors/\(id)/recommendations?sort=severity").json["items"]!.arrayValue!
@@ -159,7 +161,7 @@ struct ConnectorLifecycleTests {
             #expect((run["stats"]?["rateLimited"]?.intValue ?? 0) > 0)
             #expect(try await f.deps.activities.count(connectorID: id) == ServerFixture.expectedActivities(tenant))
             let metrics = try await f.send("GET", "/metrics", token: .some(nil)).text
-            #expect(metrics.contains("sspm_zoom_rate_limited_total{category="))
+            #expect(metrics.contains("sspm_provider_rate_limited_total{") && metrics.contains("provider=\"zoom\"") && metrics.contains("category=\"Medium\""))
         }
     }
 
@@ -194,7 +196,7 @@ struct ConnectorLifecycleTests {
             // A wrong new secret is refused and the stored one kept.
             let wrong = try await f.send("POST", "/api/v1/connectors/\(id)/reconnect", json: ["clientSecret": "wrong"])
             #expect(wrong.status == 422)
-            #expect(try await f.deps.connectors.secrets(id: id)?.clientSecret == tenant.credentials.clientSecret)
+            #expect(try await f.deps.connectors.credentials(id: id)?["client_secret"] == tenant.credentials.clientSecret)
 
             #expect(try await f.send("DELETE", "/api/v1/connectors/\(id)").status == 204)
             #expect(try await f.send("GET", "/api/v1/connectors/\(id)").status == 404)

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMServer
 import SSPMStorage
 import SSPMTestSupport
@@ -458,7 +460,7 @@ struct HardeningTests {
         // Redirects are not followed: the allowed host cannot send the client elsewhere.
         let elsewhere = try await WebhookReceiver.start(secret: "unused", logger: logs.logger(label: "elsewhere"))
         foreign.respond(with: Array(repeating: 302, count: 50), headers: [("Location", elsewhere.url)])
-        try await ServerFixture.with(tenant, configure: { $0.allowedZoomHosts = ["localhost"] }) { f in
+        try await ServerFixture.with(tenant, configure: { $0.allowedHosts = ["localhost"] }) { f in
             var body = await f.connectorBody()
             body["tokenUrl"] = .string(foreign.url.replacingOccurrences(of: "127.0.0.1", with: "localhost"))
             let reply = try await f.send("POST", "/api/v1/connectors", json: body)
@@ -466,7 +468,7 @@ struct HardeningTests {
             #expect(elsewhere.deliveries.isEmpty, "a redirect was followed to a host that is not allowed")
         }
         await elsewhere.stop()
-        try await ServerFixture.with(tenant, configure: { $0.allowedZoomHosts = ["zoom.example.net"] }) { f in
+        try await ServerFixture.with(tenant, configure: { $0.allowedHosts = ["zoom.example.net"] }) { f in
             let hitsBefore = foreign.deliveries.count
             var body = await f.connectorBody()
             body["tokenUrl"] = .string(foreign.url)
@@ -487,7 +489,7 @@ struct HardeningTests {
             c.runScheduler = false
         }
         let id = try await ServerFixture.with(tenant, configure: same) { f in try await f.createConnector() }
-        try await ServerFixture.with(tenant, configure: { same(&$0); $0.allowedZoomHosts = ["zoom.example.net"] }, createAdmin: false) { f in
+        try await ServerFixture.with(tenant, configure: { same(&$0); $0.allowedHosts = ["zoom.example.net"] }, createAdmin: false) { f in
             let token = try await ServerFixture.makeToken(http: f.http, base: f.base, role: "admin")
             let reply = try await f.send("POST", "/api/v1/connectors/\(id)/validate", token: token)
             #expect(reply.status == 422 && reply.errorCode == "host_not_allowed", "\(reply.status) \(reply.text)")

@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMStorage
 import SSPMTestSupport
 import Testing

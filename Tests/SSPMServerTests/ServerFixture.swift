@@ -1,8 +1,11 @@
 import AsyncHTTPClient
 import Foundation
+import SSPMProviders
 import Logging
 import NIOCore
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMServer
 import SSPMStorage
 import SSPMTestSupport
@@ -41,7 +44,7 @@ struct ServerFixture: Sendable {
         c.pollInterval = 0.1
         c.leaseDuration = 10
         c.bcryptCost = 6
-        c.zoomClient = ZoomClientConfiguration(requestTimeout: .seconds(10), transientBackoff: .milliseconds(20), rateLimitBackoff: .milliseconds(50))
+        c.providers = StandardProviders.registry(zoom: ZoomClientConfiguration(requestTimeout: .seconds(10), transientBackoff: .milliseconds(20), rateLimitBackoff: .milliseconds(50)))
         return c
     }
 

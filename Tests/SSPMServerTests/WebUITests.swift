@@ -1,6 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import SSPMCore
+import ZoomAPI
+import SSPMProvider
+import ZoomProvider
 import SSPMServer
 import SSPMTestSupport
 import Testing
@@ -171,7 +174,7 @@ struct WebUITests {
             let landing = try await admin.get(location)
             #expect(landing.text.contains(#"<span class="n">4</span> Connected"#))
             // Every data source with the scope it needs; the report scope is named missing, with what it disables.
-            for source in DataSource.allCases { #expect(landing.text.contains("<td>\(source.rawValue)</td>")) }
+            for source in ZoomDataSource.allCases.map(DataSource.init) { #expect(landing.text.contains("<td>\(source.rawValue)</td>")) }
             #expect(landing.text.contains("<code>report:read:admin</code> <span class=\"bad\">missing</span>"))
             #expect(landing.text.contains("<code>user:read:admin</code> <span class=\"ok\">granted</span>"))
             #expect(landing.text.contains("Controls that cannot be evaluated until this is fixed:"))
@@ -194,10 +197,10 @@ struct WebUITests {
             // Manage: a wrong new secret is refused and the stored one kept; disconnect, reconnect; delete only with the name typed.
             let page = try await admin.get("/connectors/\(id)")
             let csrf = try #require(Browser.csrf(page.text))
-            let secretBefore = try await f.deps.connectors.secrets(id: id)?.clientSecret
+            let secretBefore = try await f.deps.connectors.credentials(id: id)?["client_secret"]
             let wrong = try await admin.post("/connectors/\(id)/reconnect", [("csrf", csrf), ("clientSecret", "rotated-but-wrong")])
             #expect(wrong.status == 422 && wrong.text.contains("The stored secret was not changed"))
-            #expect(try await f.deps.connectors.secrets(id: id)?.clientSecret == secretBefore)
+            #expect(try await f.deps.connectors.credentials(id: id)?["client_secret"] == secretBefore)
             #expect(try await admin.post("/connectors/\(id)/disconnect", [("csrf", csrf)]).status == 303)
             let paused = try await admin.get("/connectors/\(id)")
             #expect(paused.text.contains("status-disconnected") && paused.text.contains(">Reconnect</button>") && !paused.text.contains("Disconnect (stop"))

@@ -1,5 +1,7 @@
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMStorage
 import SSPMTestSupport
 import Testing
@@ -17,10 +19,23 @@ struct ActivitySyncTests {
         try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
             try await SimulatorFixture.with(tenant) { f in
                 let connectors = SQLConnectorStore(storage: storage, box: SecretBox(key: .init(size: .bits256)))
-                try await connectors.create(ConnectorRecord(id: "c1", name: "Acme", accountID: tenant.accountID, clientID: tenant.credentials.clientID),
-                                            secrets: .init(clientSecret: tenant.credentials.clientSecret))
-                let sync = ZoomActivitySync(client: await f.client(), activities: SQLActivityStore(storage: storage),
-                                            checkpoints: SQLCheckpointStore(storage: storage), fingerprint: ActivityFingerprint.make, logger: f.logger)
+                let record = ConnectorRecord.zoom(id: "c1", name: "Acme", accountID: tenant.accountID, clientID: tenant.credentials.clientID,
+                                                  plan: tenant.plan.rawValue, apiURL: f.simulator.apiURL, tokenURL: f.simulator.tokenURL)
+                let credentials = ConnectorCredentials.zoom(clientSecret: tenant.credentials.clientSecret)
+                try await connectors.create(record, credentials: credentials)
+                // The provider's session returns events; the provider-neutral sync stores them and moves the checkpoints.
+                let session = try ZoomProvider().open(settings: record.settings, credentials: credentials,
+                                                      context: ProviderContext(http: f.http, logger: f.logger, allowedHosts: ["127.0.0.1"]))
+                let activities = SQLActivityStore(storage: storage)
+                let sync = ActivitySync(activities: activities, checkpoints: SQLCheckpointStore(storage: storage), logger: f.logger)
+                struct Pass { var storedTotal: Int; var windowStart: [String: Date] }
+                @Sendable func run(now: Date, afterStore: @Sendable (String) throws -> Void = { _ in }) async throws -> Pass {
+                    var starts: [String: Date] = [:]
+                    for stream in session.streams {
+                        starts[stream.id] = try await sync.run(session: session, stream: stream, connectorID: "c1", now: now, afterStore: afterStore).windowStart
+                    }
+                    return Pass(storedTotal: try await activities.count(connectorID: "c1"), windowStart: starts)
+                }
                 let now = Date()
                 // Expected by hand from the tenant: rows at or after the start of the first day of the 7-day window.
                 var calendar = Calendar(identifier: .gregorian)
@@ -32,9 +47,9 @@ struct ActivitySyncTests {
 
                 // First run crashes after storing sign-ins, before moving the checkpoint.
                 await #expect(throws: Crash.self) {
-                    _ = try await sync.run(connectorID: "c1", now: now) { stream in if stream == "signin" { throw Crash() } }
+                    _ = try await run(now: now) { stream in if stream == "signin" { throw Crash() } }
                 }
-                let first = try await sync.run(connectorID: "c1", now: now)
+                let first = try await run(now: now)
                 #expect(first.storedTotal == expected)
                 let stored = try await SQLActivityStore(storage: storage).list(connectorID: "c1", from: nil, to: nil, user: nil, limit: 10_000)
                 #expect(stored.contains { $0.kind == "signin" && $0.payload["ip_address"] != nil && $0.ipAddress != nil })
@@ -43,10 +58,10 @@ struct ActivitySyncTests {
                 let email = tenant.users.first { $0["status"]?.stringValue == "active" && $0["id"] != nil }!["email"]!.stringValue!
                 #expect(await f.engine.recordSignIn(email: email))
                 #expect(await f.engine.recordSignIn(email: email, signOut: true))
-                let second = try await sync.run(connectorID: "c1", now: Date())
+                let second = try await run(now: Date())
                 #expect(second.storedTotal == expected + 2)
                 #expect(second.windowStart["signin"]! > now.addingTimeInterval(-20 * 60))
-                let third = try await sync.run(connectorID: "c1", now: Date())
+                let third = try await run(now: Date())
                 #expect(third.storedTotal == expected + 2)  // nothing new, nothing doubled
             }
         }

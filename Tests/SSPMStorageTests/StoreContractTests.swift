@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMStorage
 import SSPMTestSupport
 import Testing
@@ -22,25 +24,25 @@ struct StoreContractTests {
     func connectors(_ backend: Backend) async throws {
         try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
             let store = SQLConnectorStore(storage: storage, box: Self.box)
-            let a = ConnectorRecord(name: "Acme production", accountID: "acct-1", clientID: "client-1")
-            try await store.create(a, secrets: ConnectorSecrets(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
+            let a = ConnectorRecord.zoom(name: "Acme production", accountID: "acct-1", clientID: "client-1")
+            try await store.create(a, credentials: .zoom(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
             #expect(try await store.list().map(\.id) == [a.id])
             #expect(try await store.get(id: a.id)?.name == "Acme production")
-            #expect(try await store.secrets(id: a.id) == ConnectorSecrets(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
+            #expect(try await store.credentials(id: a.id) == ConnectorCredentials.zoom(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
             // At rest the secret is sealed, not stored in clear.
             let raw = try await storage.withSQL { db in
-                try await db.raw("SELECT client_secret_sealed, webhook_secret_sealed FROM connectors").first().map {
-                    (try $0.decode(column: "client_secret_sealed", as: String.self), try $0.decode(column: "webhook_secret_sealed", as: String.self))
+                try await db.raw("SELECT credentials_sealed, settings FROM connectors").first().map {
+                    (try $0.decode(column: "credentials_sealed", as: String.self), try $0.decode(column: "settings", as: String.self))
                 }
             }
-            #expect(raw?.0.hasPrefix("v1:") == true && raw?.0.contains("s3cret") == false)
-            #expect(raw?.1.contains("wh-token") == false)
+            #expect(raw?.0.hasPrefix("v1:") == true && raw?.0.contains("s3cret") == false && raw?.0.contains("wh-token") == false)
+            #expect(raw?.1.contains("client-1") == true && raw?.1.contains("s3cret") == false)
             // Another master key cannot open it.
             let other = SQLConnectorStore(storage: storage, box: SecretBox(key: .init(size: .bits256)))
-            await #expect(throws: StoreError.cannotUnseal("client secret")) { _ = try await other.secrets(id: a.id) }
+            await #expect(throws: StoreError.cannotUnseal("credentials")) { _ = try await other.credentials(id: a.id) }
 
-            await #expect(throws: StoreError.duplicateClientID("client-1")) {
-                try await store.create(ConnectorRecord(name: "Again", accountID: "acct-1", clientID: "client-1"), secrets: .init(clientSecret: "x"))
+            await #expect(throws: StoreError.duplicateConnector(provider: "zoom", key: "client-1")) {
+                try await store.create(ConnectorRecord.zoom(name: "Again", accountID: "acct-1", clientID: "client-1"), credentials: .zoom(clientSecret: "x"))
             }
             try await store.updateStatus(id: a.id, status: "degraded", detail: "signin_report: missing scope report:read:admin", at: Date())
             #expect(try await store.get(id: a.id)?.status == "degraded")
@@ -54,8 +56,8 @@ struct StoreContractTests {
     func activities(_ backend: Backend) async throws {
         try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
             let connectors = SQLConnectorStore(storage: storage, box: Self.box)
-            let c = ConnectorRecord(name: "A", accountID: "a", clientID: "c-act")
-            try await connectors.create(c, secrets: .init(clientSecret: "x"))
+            let c = ConnectorRecord.zoom(name: "A", accountID: "a", clientID: "c-act")
+            try await connectors.create(c, credentials: .zoom(clientSecret: "x"))
             let store = SQLActivityStore(storage: storage)
             let base = Date(timeIntervalSince1970: 1_790_000_000)
             func row(_ n: Int) -> ActivityRecord {
@@ -78,7 +80,7 @@ struct StoreContractTests {
     @Test("checkpoints: absent, set, moved forward, per stream", arguments: Backend.available)
     func checkpoints(_ backend: Backend) async throws {
         try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
-            try await SQLConnectorStore(storage: storage, box: Self.box).create(ConnectorRecord(id: "cp", name: "C", accountID: "a", clientID: "c-cp"), secrets: .init(clientSecret: "x"))
+            try await SQLConnectorStore(storage: storage, box: Self.box).create(ConnectorRecord.zoom(id: "cp", name: "C", accountID: "a", clientID: "c-cp"), credentials: .zoom(clientSecret: "x"))
             let store = SQLCheckpointStore(storage: storage)
             #expect(try await store.checkpoint(connectorID: "cp", stream: "signin") == nil)
             let t1 = Date(timeIntervalSince1970: 1_790_000_000)
@@ -93,21 +95,21 @@ struct StoreContractTests {
     func scans(_ backend: Backend) async throws {
         try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
             let connectors = SQLConnectorStore(storage: storage, box: Self.box)
-            let c = ConnectorRecord(name: "S", accountID: "s", clientID: "c-scan")
-            try await connectors.create(c, secrets: .init(clientSecret: "x"))
+            let c = ConnectorRecord.zoom(name: "S", accountID: "s", clientID: "c-scan")
+            try await connectors.create(c, credentials: .zoom(clientSecret: "x"))
             let store = SQLScanStore(storage: storage)
             let snapshot = PostureSnapshot(accountID: "s", capturedAt: Date(timeIntervalSince1970: 1_790_000_000), unavailable: [:])
             for day in 0..<3 {
                 var snap = snapshot
                 snap.capturedAt = snapshot.capturedAt.addingTimeInterval(Double(day) * 86_400)
-                try await store.save(connectorID: c.id, PostureEngine.scan(snap))
+                try await store.save(connectorID: c.id, ZoomCatalogue.scan(snap))
             }
             let history = try await store.history(connectorID: c.id, limit: 10)
             #expect(history.count == 3)
             #expect(history.map(\.scannedAt) == history.map(\.scannedAt).sorted())
             let latest = try #require(try await store.latest(connectorID: c.id))
             #expect(latest.scannedAt == snapshot.capturedAt.addingTimeInterval(2 * 86_400))
-            #expect(latest.findings.count == Catalogue.all.count)
+            #expect(latest.findings.count == ZoomCatalogue.all.count)
         }
     }
 
@@ -119,8 +121,8 @@ struct StoreContractTests {
             let t0 = Date(timeIntervalSince1970: 1_790_000_000)
             var ids: [String] = []
             for index in 0..<8 {
-                let c = ConnectorRecord(name: "L\(index)", accountID: "a\(index)", clientID: "c-lease-\(index)")
-                try await connectors.create(c, secrets: .init(clientSecret: "x"))
+                let c = ConnectorRecord.zoom(name: "L\(index)", accountID: "a\(index)", clientID: "c-lease-\(index)")
+                try await connectors.create(c, credentials: .zoom(clientSecret: "x"))
                 try await jobs.schedule(connectorID: c.id, at: t0.addingTimeInterval(Double(index)))
                 ids.append(c.id)
             }

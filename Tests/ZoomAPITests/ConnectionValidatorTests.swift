@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMTestSupport
 import Testing
 import ZoomAPI
@@ -17,7 +19,7 @@ struct ConnectionValidatorTests {
         try await SimulatorFixture.with(Self.tenant()) { f in
             let report = await ZoomConnectionValidator(client: await f.client()).validate()
             #expect(report.status == .connected)
-            #expect(report.sources.count == DataSource.allCases.count && report.sources.allSatisfy(\.ok))
+            #expect(report.sources.count == ZoomDataSource.allCases.count && report.sources.allSatisfy(\.ok))
             #expect(report.disabledControls.isEmpty)
             #expect(report.grantedScopes.contains("report:read:admin"))
         }

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMTestSupport
 import Testing
 import ZoomAPI

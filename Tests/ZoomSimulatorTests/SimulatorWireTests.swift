@@ -1,5 +1,7 @@
 import Foundation
 import SSPMCore
+import SSPMProvider
+import ZoomProvider
 import SSPMTestSupport
 import Testing
 import ZoomAPI

@@ -11,9 +11,9 @@ public struct SourceHealth: Codable, Sendable, Hashable {
     public var ok: Bool
     /// Why not, in words a person can act on.
     public var reason: String?
-    /// Scopes Zoom said are missing.
+    /// Scopes the provider said are missing.
     public var missingScopes: [String]
-    /// Zoom refused with a rate limit (it reads again once the limit resets).
+    /// The provider refused with a rate limit (it reads again once the limit resets).
     public var rateLimited: Bool?
 
     public init(source: DataSource, ok: Bool, reason: String? = nil, missingScopes: [String] = [], rateLimited: Bool? = nil) {
@@ -36,39 +36,39 @@ public struct ConnectionReport: Codable, Sendable {
     public var disabledControls: [String]
     public var checkedAt: Date
 
-    public init(status: ConnectorStatus, headline: String, fix: String?, grantedScopes: [String], sources: [SourceHealth], checkedAt: Date) {
+    public init(status: ConnectorStatus, headline: String, fix: String?, grantedScopes: [String], sources: [SourceHealth], checkedAt: Date,
+                catalogue: RuleCatalogue) {
         self.status = status
         self.headline = headline
         self.fix = fix
         self.grantedScopes = grantedScopes
         self.sources = sources
         self.checkedAt = checkedAt
-        let failing = Set(sources.filter { !$0.ok }.map(\.source))
-        self.disabledControls = Catalogue.all.map(\.metadata).filter { !Set($0.dataSources).isDisjoint(with: failing) }.map(\.id)
+        self.disabledControls = catalogue.disabledControls(failing: Set(sources.filter { !$0.ok }.map(\.source)))
     }
 
     /// Status from per-source health when the credentials work.
-    public static func assess(sources: [SourceHealth], grantedScopes: [String], checkedAt: Date) -> ConnectionReport {
+    public static func assess(sources: [SourceHealth], grantedScopes: [String], checkedAt: Date, catalogue: RuleCatalogue) -> ConnectionReport {
         let failing = sources.filter { !$0.ok }
         if failing.isEmpty {
             return ConnectionReport(status: .connected, headline: "Connected: all \(sources.count) data sources can be read.", fix: nil,
-                                    grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt)
+                                    grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt, catalogue: catalogue)
         }
         let missing = Array(Set(failing.flatMap(\.missingScopes))).sorted()
         let fix = missing.isEmpty
             ? failing.compactMap(\.reason).first
-            : "Add the scope(s) \(missing.joined(separator: ", ")) to the Server-to-Server OAuth app (Zoom App Marketplace → your app → Scopes), then reconnect."
+            : "Add the scope(s) \(missing.joined(separator: ", ")) to \(catalogue.grantAdvice), then reconnect."
         let status: ConnectorStatus = failing.count == sources.count ? .error : .degraded
         if failing.allSatisfy({ $0.rateLimited == true }) {
             return ConnectionReport(
                 status: status,
-                headline: "Rate limited: Zoom refuses requests for \(failing.map(\.source.rawValue).joined(separator: ", ")) until its limit resets.",
+                headline: "Rate limited: \(catalogue.vendor) refuses requests for \(failing.map(\.source.rawValue).joined(separator: ", ")) until its limit resets.",
                 fix: (failing.compactMap(\.reason).first ?? "") + " Nothing is lost: the next sync after the reset catches up from the checkpoints.",
-                grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt)
+                grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt, catalogue: catalogue)
         }
         return ConnectionReport(
             status: status,
             headline: "\(status == .error ? "No" : "\(sources.count - failing.count) of \(sources.count)") data sources can be read; failing: \(failing.map(\.source.rawValue).joined(separator: ", ")).",
-            fix: fix, grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt)
+            fix: fix, grantedScopes: grantedScopes, sources: sources, checkedAt: checkedAt, catalogue: catalogue)
     }
 }

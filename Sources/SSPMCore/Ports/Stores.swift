@@ -1,25 +1,29 @@
 import Foundation
 
-/// A connected Zoom account (secrets are kept apart, sealed by the store).
-public struct ConnectorRecord: Sendable, Hashable, Codable {
+/// A connected SaaS account. What the provider needs to reach it is in `settings` (JSON, shown)
+/// and in its credentials (sealed by the store, apart from the record).
+public struct ConnectorRecord: Sendable, Hashable {
     public var id: String
+    /// The provider kind (`connectors.provider`).
+    public var provider: String
     public var name: String
-    public var accountID: String
-    public var clientID: String
-    public var plan: String
+    /// Provider-specific settings (account, hosts, plan …), never a secret.
+    public var settings: JSONValue
+    /// "The same app twice", by the provider's rule; unique per provider.
+    public var uniqueKey: String?
     /// connecting, connected, degraded, error, disconnected
     public var status: String
     public var statusDetail: String?
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: String = UUID().uuidString.lowercased(), name: String, accountID: String, clientID: String, plan: String = "pro",
+    public init(id: String = UUID().uuidString.lowercased(), provider: String, name: String, settings: JSONValue, uniqueKey: String?,
                 status: String = "connecting", statusDetail: String? = nil, createdAt: Date = Date(), updatedAt: Date = Date()) {
         self.id = id
+        self.provider = provider
         self.name = name
-        self.accountID = accountID
-        self.clientID = clientID
-        self.plan = plan
+        self.settings = settings
+        self.uniqueKey = uniqueKey
         self.status = status
         self.statusDetail = statusDetail
         self.createdAt = createdAt
@@ -27,15 +31,16 @@ public struct ConnectorRecord: Sendable, Hashable, Codable {
     }
 }
 
-/// A connector's secrets in clear text (only in memory).
-public struct ConnectorSecrets: Sendable, Hashable, CustomStringConvertible {
-    public var clientSecret: String
-    public var webhookSecretToken: String?
-    public init(clientSecret: String, webhookSecretToken: String? = nil) {
-        self.clientSecret = clientSecret
-        self.webhookSecretToken = webhookSecretToken
+/// A connector's credentials in clear text, in memory only; sealed by the store as one blob.
+public struct ConnectorCredentials: Sendable, Hashable, Codable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var values: [String: String]
+    public init(_ values: [String: String]) { self.values = values }
+    public subscript(_ name: String) -> String? {
+        get { values[name] }
+        set { values[name] = newValue }
     }
-    public var description: String { "ConnectorSecrets([REDACTED])" }
+    public var description: String { "ConnectorCredentials([REDACTED])" }
+    public var debugDescription: String { description }
 }
 
 /// One activity (a sign-in report row, an operation-log row or a webhook event).
@@ -49,8 +54,12 @@ public struct ActivityRecord: Sendable, Hashable {
     /// Identifies the activity across overlapping fetches (report rows have no ids).
     public var fingerprint: String
     public var payload: JSONValue
+    /// Joins records of one event that arrive in different shapes (set by the provider).
+    public var correlation: String?
 
-    public init(connectorID: String, kind: String, occurredAt: Date, user: String, ipAddress: String? = nil, fingerprint: String, payload: JSONValue) {
+    public init(connectorID: String, kind: String, occurredAt: Date, user: String, ipAddress: String? = nil, fingerprint: String, payload: JSONValue,
+                correlation: String? = nil) {
+        self.correlation = correlation
         self.connectorID = connectorID
         self.kind = kind
         self.occurredAt = occurredAt
@@ -61,17 +70,25 @@ public struct ActivityRecord: Sendable, Hashable {
     }
 }
 
+extension ActivityRecord {
+    /// The stored shape of a normalised event.
+    public init(event: ActivityEvent) {
+        self.init(connectorID: event.connectorID, kind: event.stream, occurredAt: event.occurredAt, user: event.actor, ipAddress: event.ipAddress,
+                  fingerprint: event.fingerprint, payload: event.raw, correlation: event.correlation)
+    }
+}
+
 public enum StoreError: Error, Equatable, CustomStringConvertible {
-    /// Another connector already uses this client ID.
-    case duplicateClientID(String)
+    /// Another connector of this provider has this unique key (the provider words the message).
+    case duplicateConnector(provider: String, key: String)
     case notFound(String)
     /// A sealed secret could not be opened (wrong master key, or tampering).
     case cannotUnseal(String)
 
     public var description: String {
         switch self {
-        case .duplicateClientID(let id):
-            return "A connector with client ID \(id) already exists. Zoom may revoke the first connector's token when two share credentials (\"Bad credentials\"): create a separate Server-to-Server OAuth app for each connector."
+        case .duplicateConnector(let provider, let key):
+            return "A \(provider) connector with the key \(key) already exists."
         case .notFound(let what): return "\(what) was not found."
         case .cannotUnseal(let what): return "The stored \(what) cannot be decrypted: the master key differs from the one it was sealed with (check SSPM_MASTER_KEY or the key file)."
         }
@@ -79,10 +96,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 }
 
 public protocol ConnectorStore: Sendable {
-    func create(_ connector: ConnectorRecord, secrets: ConnectorSecrets) async throws
+    func create(_ connector: ConnectorRecord, credentials: ConnectorCredentials) async throws
     func list() async throws -> [ConnectorRecord]
     func get(id: String) async throws -> ConnectorRecord?
-    func secrets(id: String) async throws -> ConnectorSecrets?
+    func credentials(id: String) async throws -> ConnectorCredentials?
     func updateStatus(id: String, status: String, detail: String?, at: Date) async throws
     func delete(id: String) async throws
 }

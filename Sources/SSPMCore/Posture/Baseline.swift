@@ -15,7 +15,7 @@ public struct Baseline: Codable, Sendable, Hashable {
     public var maxSSOBypassUsers = 2
     /// ZID-14: Owner + Admin members allowed.
     public var maxAdmins = 10
-    /// ZID-16: a licensed user idle longer than this is flagged (Zoom's last_login_time has a 3-day buffer).
+    /// ZID-16: a licensed user idle longer than this is flagged (the provider's last sign-in time may lag by days).
     public var inactiveDays = 90
     /// ZRC-06: cloud recordings must be deleted automatically within this many days.
     public var recordingRetentionMaxDays = 120

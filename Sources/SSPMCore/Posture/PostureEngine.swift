@@ -82,12 +82,12 @@ public struct ScanResult: Codable, Sendable {
 }
 
 public enum PostureEngine {
-    /// Evaluates every control (pure: no I/O).
-    public static func scan(
-        _ snapshot: PostureSnapshot, baseline: Baseline = Baseline(), states: [ControlStateRecord] = [],
-        controls: [Control] = Catalogue.all, now: Date? = nil
+    /// Evaluates every control (pure: no I/O). The catalogue gives the categories and frameworks
+    /// scored; `controls` may be any of the provider's controls (or a test's own).
+    public static func scan<Snapshot: PostureSubject>(
+        _ snapshot: Snapshot, controls: [Control<Snapshot>], catalogue: RuleCatalogue, baseline: Baseline = Baseline(),
+        states: [ControlStateRecord] = [], now: Date
     ) -> ScanResult {
-        let now = now ?? snapshot.capturedAt
         let stateByControl = Dictionary(states.map { ($0.controlID, $0) }, uniquingKeysWith: { _, last in last })
         var findings: [Finding] = []
         findings.reserveCapacity(controls.count)
@@ -97,14 +97,14 @@ public enum PostureEngine {
             let record = stateByControl[m.id] ?? stateByControl[m.versionedID]
             findings.append(finding(m, evaluation, record: record, now: now))
         }
-        return summarize(snapshot: snapshot, baseline: baseline, findings: findings, now: now)
+        return summarize(snapshot: snapshot, catalogue: catalogue, baseline: baseline, findings: findings, now: now)
     }
 
-    /// Applies control states to a stored scan without re-reading Zoom (a state set after the scan,
-    /// or an expiry that has passed): each finding is re-scored from its stored verdict and coverage.
-    public static func rescore(_ result: ScanResult, states: [ControlStateRecord], controls: [Control] = Catalogue.all, now: Date) -> ScanResult {
+    /// Applies control states to a stored scan without re-reading the provider (a state set after the
+    /// scan, or an expiry that has passed): each finding is re-scored from its stored verdict and coverage.
+    public static func rescore(_ result: ScanResult, states: [ControlStateRecord], catalogue: RuleCatalogue, now: Date) -> ScanResult {
         let stateByControl = Dictionary(states.map { ($0.controlID, $0) }, uniquingKeysWith: { _, last in last })
-        let metadata = Dictionary(controls.map { ($0.metadata.id, $0.metadata) }, uniquingKeysWith: { first, _ in first })
+        let metadata = Dictionary(catalogue.controls.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var updated = result
         updated.findings = result.findings.map { old in
             let record = stateByControl[old.controlId]
@@ -118,9 +118,9 @@ public enum PostureEngine {
         }
         updated.score = sum(updated.findings)
         for key in result.categories.keys { updated.categories[key] = sum(updated.findings.filter { $0.category.rawValue == key }) }
-        updated.frameworks[Framework.cis.rawValue] = sum(updated.findings.filter { !$0.mappings.cis.isEmpty })
-        updated.frameworks[Framework.nist.rawValue] = sum(updated.findings.filter { !$0.mappings.nist.isEmpty })
-        updated.frameworks[Framework.iso.rawValue] = sum(updated.findings.filter { !$0.mappings.iso.isEmpty })
+        for framework in catalogue.frameworks {
+            updated.frameworks[framework.name] = sum(updated.findings.filter { !$0.mappings.controls(framework.family).isEmpty })
+        }
         return updated
     }
 
@@ -157,20 +157,20 @@ public enum PostureEngine {
             affectedGroups: e.affectedGroups, affectedUsers: e.affectedUsers, requiredScopes: m.requiredScopes, mappings: m.mappings)
     }
 
-    static func summarize(snapshot: PostureSnapshot, baseline: Baseline, findings: [Finding], now: Date) -> ScanResult {
+    static func summarize(snapshot: some PostureSubject, catalogue: RuleCatalogue, baseline: Baseline, findings: [Finding], now: Date) -> ScanResult {
         func sum(_ list: [Finding]) -> ScoreSummary {
             let counted = list.filter(\.scored)
             return ScoreSummary(achieved: counted.reduce(0) { $0 + $1.score }, max: counted.reduce(0) { $0 + $1.maxScore })
         }
         var categories: [String: ScoreSummary] = [:]
-        for category in ControlCategory.allCases {
+        for category in catalogue.categories {
             let list = findings.filter { $0.category == category }
             if !list.isEmpty { categories[category.rawValue] = sum(list) }
         }
         var frameworks: [String: ScoreSummary] = [:]
-        frameworks[Framework.cis.rawValue] = sum(findings.filter { !$0.mappings.cis.isEmpty })
-        frameworks[Framework.nist.rawValue] = sum(findings.filter { !$0.mappings.nist.isEmpty })
-        frameworks[Framework.iso.rawValue] = sum(findings.filter { !$0.mappings.iso.isEmpty })
+        for framework in catalogue.frameworks {
+            frameworks[framework.name] = sum(findings.filter { !$0.mappings.controls(framework.family).isEmpty })
+        }
         var counts: [String: Int] = [:]
         for finding in findings { counts[finding.verdict.rawValue, default: 0] += 1 }
         var unavailable: [String: String] = [:]

@@ -12,38 +12,36 @@ public enum Severity: String, Codable, Sendable, CaseIterable, Comparable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }
 
-public enum ControlCategory: String, Codable, Sendable, CaseIterable {
-    case identity = "Identity & access"
-    case meetings = "Meetings"
-    case recording = "Recording"
-    case chat = "Team Chat"
-    case admin = "Admin & logging"
+/// A group of controls (its display name). Each provider's rule catalogue lists its categories in
+/// the order they are shown.
+public struct ControlCategory: RawRepresentable, Codable, Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
 }
 
 public enum Effort: String, Codable, Sendable { case low, moderate, high }
 
-/// Where a control's data comes from (matches the connector's data sources).
-public enum DataSource: String, Codable, Sendable, CaseIterable, Hashable {
-    case accountSettings = "account_settings"
-    case lockSettings = "lock_settings"
-    case users
-    case groups
-    case roles
-    case domains
-    case signInReport = "signin_report"
-    case operationLog = "operation_log"
-    case chatChannels = "chat_channels"
+/// Where a control's data comes from, named by the provider (e.g. `users`, `signin_report`). Its
+/// scopes are in the provider's `RuleCatalogue.dataSources`.
+public struct DataSource: RawRepresentable, Codable, Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+    /// `signin_report` → `signin report`, for sentences.
+    public var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+}
 
-    /// The classic scope that grants it (granular equivalents work too).
-    public var scope: String {
-        switch self {
-        case .accountSettings, .lockSettings, .domains: return "account:read:admin"
-        case .users: return "user:read:admin"
-        case .groups: return "group:read:admin"
-        case .roles: return "role:read:admin"
-        case .signInReport, .operationLog: return "report:read:admin"
-        case .chatChannels: return "chat_channel:read:admin"
-        }
+/// A data source and the permission(s) that grant reading it.
+public struct DataSourceInfo: Sendable, Hashable {
+    public var source: DataSource
+    /// Scopes or permissions, in the provider's own names (any one grants it).
+    public var scopes: [String]
+    public init(_ source: DataSource, scopes: [String]) {
+        self.source = source
+        self.scopes = scopes
     }
 }
 
@@ -55,9 +53,9 @@ public enum ScoringMethod: String, Codable, Sendable {
     case proportional
 }
 
-/// Mappings to compliance frameworks.
+/// Mappings to compliance frameworks, by family.
 public struct FrameworkMappings: Codable, Sendable, Hashable {
-    /// CIS Zoom Benchmark v1.0 recommendation numbers.
+    /// Recommendation numbers of the provider's CIS benchmark.
     public var cis: [String]
     /// NIST SP 800-53 rev5 controls.
     public var nist: [String]
@@ -68,12 +66,30 @@ public struct FrameworkMappings: Codable, Sendable, Hashable {
         self.nist = nist
         self.iso = iso
     }
+
+    public func controls(_ family: Framework.Family) -> [String] {
+        switch family {
+        case .cis: return cis
+        case .nist: return nist
+        case .iso: return iso
+        }
+    }
 }
 
-public enum Framework: String, Codable, Sendable, CaseIterable {
-    case cis = "CIS Zoom v1.0"
-    case nist = "NIST SP 800-53 rev5"
-    case iso = "ISO/IEC 27001:2022"
+/// A compliance framework a catalogue maps to: its name (a score is kept per name) and the family
+/// of `FrameworkMappings` that holds its control numbers.
+public struct Framework: Sendable, Hashable {
+    public enum Family: String, Sendable, Hashable { case cis, nist, iso }
+    public var name: String
+    public var family: Family
+    public init(name: String, family: Family) {
+        self.name = name
+        self.family = family
+    }
+    public var rawValue: String { name }
+
+    public static let nist = Framework(name: "NIST SP 800-53 rev5", family: .nist)
+    public static let iso = Framework(name: "ISO/IEC 27001:2022", family: .iso)
 }
 
 /// The static description of a control: what it checks, why, and how to fix it.
@@ -83,7 +99,7 @@ public struct ControlMetadata: Codable, Sendable, Hashable {
     public var title: String
     public var rationale: String
     public var remediation: String
-    /// Where to change it in the Zoom web portal.
+    /// Where to change it in the provider's admin portal.
     public var portalPath: String
     public var severity: Severity
     public var maxScore: Double
@@ -93,13 +109,39 @@ public struct ControlMetadata: Codable, Sendable, Hashable {
     public var implementationCost: Effort
     public var scoring: ScoringMethod
     public var dataSources: [DataSource]
-    /// Zoom API fields read, as `endpoint: path`.
+    /// The provider's API fields read, as `endpoint: path`.
     public var fieldsRead: [String]
     public var mappings: FrameworkMappings
+    /// Scopes the control needs (set by the provider's catalogue from its data sources; not encoded).
+    public var requiredScopes: [String] = []
 
-    /// Scopes the control needs (classic names).
-    public var requiredScopes: [String] { Array(Set(dataSources.map(\.scope))).sorted() }
-    /// `ZID-01.v1`
+    enum CodingKeys: String, CodingKey {
+        case id, version, title, rationale, remediation, portalPath, severity, maxScore, category, threats, userImpact, implementationCost
+        case scoring, dataSources, fieldsRead, mappings
+    }
+
+    public init(id: String, version: Int, title: String, rationale: String, remediation: String, portalPath: String, severity: Severity,
+                maxScore: Double, category: ControlCategory, threats: [String], userImpact: Effort, implementationCost: Effort,
+                scoring: ScoringMethod, dataSources: [DataSource], fieldsRead: [String], mappings: FrameworkMappings, requiredScopes: [String]) {
+        self.id = id
+        self.version = version
+        self.title = title
+        self.rationale = rationale
+        self.remediation = remediation
+        self.portalPath = portalPath
+        self.severity = severity
+        self.maxScore = maxScore
+        self.category = category
+        self.threats = threats
+        self.userImpact = userImpact
+        self.implementationCost = implementationCost
+        self.scoring = scoring
+        self.dataSources = dataSources
+        self.fieldsRead = fieldsRead
+        self.mappings = mappings
+        self.requiredScopes = requiredScopes
+    }
+    /// `ABC-01.v1`
     public var versionedID: String { "\(id).v\(version)" }
 }
 
@@ -149,12 +191,12 @@ public struct Evaluation: Sendable, Hashable {
     }
 }
 
-/// A control: its metadata and a pure evaluation.
-public struct Control: Sendable {
+/// A control: its metadata and a pure evaluation over a provider's snapshot.
+public struct Control<Snapshot: Sendable>: Sendable {
     public let metadata: ControlMetadata
-    public let evaluate: @Sendable (PostureSnapshot, Baseline) -> Evaluation
+    public let evaluate: @Sendable (Snapshot, Baseline) -> Evaluation
 
-    public init(_ metadata: ControlMetadata, evaluate: @escaping @Sendable (PostureSnapshot, Baseline) -> Evaluation) {
+    public init(_ metadata: ControlMetadata, evaluate: @escaping @Sendable (Snapshot, Baseline) -> Evaluation) {
         self.metadata = metadata
         self.evaluate = evaluate
     }

@@ -92,18 +92,22 @@ paths:
             application/yaml:
               schema: {type: object, required: [openapi, paths]}
         "405": {$ref: "#/components/responses/MethodNotAllowed"}
-  /webhooks/zoom/{connectorId}:
+  /webhooks/{provider}/{connectorId}:
     post:
       tags: [webhooks]
-      summary: Zoom event notification endpoint
+      summary: Event notification endpoint of a connector (Zoom's is /webhooks/zoom/{connectorId})
       description: |
-        Set it as the Event notification endpoint URL of the connector's Zoom app. The signature
+        A connector's `webhookUrlPath`. Each provider verifies its own events; a connector of another
+        provider is unknown here (404). For Zoom (`provider` = `zoom`, the URL Zoom apps in the field
+        are configured with): set it as the Event notification endpoint URL of the connector's Zoom
+        app. The signature
         (`x-zm-signature: v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)`) is checked on the raw
         bytes with the connector's webhook secret token, the timestamp must be within 5 minutes, a
         request seen before is refused. `endpoint.url_validation` is answered with the encrypted token;
         other events are stored durably before the 204.
       security: []
       parameters:
+        - {name: provider, in: path, required: true, schema: {type: string, examples: [zoom]}}
         - $ref: "#/components/parameters/connectorId"
         - {name: x-zm-signature, in: header, required: true, schema: {type: string, pattern: "^v0=[0-9a-f]{64}$"}}
         - {name: x-zm-request-timestamp, in: header, required: true, schema: {type: string, pattern: "^[0-9]+$"}}

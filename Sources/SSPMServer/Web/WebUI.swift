@@ -271,7 +271,7 @@ struct WebUI: Sendable {
             let view = try await connectors.view(c)
             let sources = view.health?.sources ?? []
             rows.append([
-                "id": c.id, "name": c.name, "accountId": c.accountID, "status": c.status, "statusDetail": c.statusDetail ?? "",
+                "id": c.id, "name": c.name, "accountId": (try? deps.provider(for: c).accountLabel(c.settings)) ?? "", "status": c.status, "statusDetail": c.statusDetail ?? "",
                 "score": view.score.map { "\(Self.number($0.percent))%" } ?? "—", "lastSync": Self.date(view.lastSyncAt),
                 "sourcesOK": sources.filter(\.ok).count, "sourcesTotal": sources.count,
                 "failing": sources.filter { !$0.ok }.map { "\($0.source.rawValue): \($0.reason ?? "not readable")" },
@@ -285,17 +285,21 @@ struct WebUI: Sendable {
     func createConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let (principal, form): (Principal, [String: String])
         switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
-        func optional(_ key: String) -> String? { (form[key] ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? nil : form[key]!.trimmingCharacters(in: .whitespaces) }
-        let body = CreateConnectorRequest(name: form["name"] ?? "", accountId: form["accountId"]?.trimmingCharacters(in: .whitespaces) ?? "",
-                                          clientId: form["clientId"]?.trimmingCharacters(in: .whitespaces) ?? "", clientSecret: form["clientSecret"] ?? "",
-                                          webhookSecretToken: optional("webhookSecretToken"), plan: optional("plan"), apiUrl: optional("apiUrl"), tokenUrl: optional("tokenUrl"))
+        // The provider's fields as a browser posts them: required ones as typed (trimmed, secrets as
+        // pasted), optional ones absent when blank.
+        let provider = try connectors.provider(named: form["provider"])
+        var fields: [String: String] = [:]
+        for field in provider.connectionFields {
+            let value = field.secret ? (form[field.name] ?? "") : (form[field.name] ?? "").trimmingCharacters(in: .whitespaces)
+            if field.required || !value.trimmingCharacters(in: .whitespaces).isEmpty { fields[field.name] = value }
+        }
+        let body = CreateConnectorRequest(provider: provider.kind, name: form["name"] ?? "", fields: fields)
         do {
             let (view, _) = try await connectors.create(body, by: principal)
             return Self.redirect("/connectors/\(view.id)?connected=1")
         } catch let error as APIError {
             var kept = form
-            kept["clientSecret"] = nil
-            kept["webhookSecretToken"] = nil
+            for field in provider.connectionFields where field.secret { kept[field.name] = nil }
             let report = error.details.flatMap { try? Self.reportDecoder.decode(ConnectionReport.self, from: JSONEncoder().encode($0)) }
             return renderConnect(principal: principal, step: report == nil ? 2 : 3, form: kept, report: report,
                                  problem: error.sentence, status: error.status)
@@ -320,12 +324,13 @@ struct WebUI: Sendable {
     }()
 
     /// Each data source of a connection check with the scope it needs, for `source_health`.
-    static func health(_ report: ConnectionReport?) -> [String: Any] {
+    static func health(_ report: ConnectionReport?, catalogue: RuleCatalogue) -> [String: Any] {
         guard let report else { return ["sources": [[String: Any]]()] }
         var values: [String: Any] = [
             "sources": report.sources.map { h -> [String: Any] in
-                ["source": h.source.rawValue, "scope": h.source.scope, "ok": h.ok, "reason": h.reason ?? "",
-                 "granted": report.grantedScopes.contains(h.source.scope), "missing": !h.missingScopes.isEmpty]
+                let scopes = catalogue.scopes(for: h.source)
+                return ["source": h.source.rawValue, "scope": scopes.joined(separator: " or "), "ok": h.ok, "reason": h.reason ?? "",
+                        "granted": scopes.contains(where: report.grantedScopes.contains), "missing": !h.missingScopes.isEmpty]
             },
             "headline": report.headline, "checkedAt": date(report.checkedAt),
         ]
@@ -364,7 +369,9 @@ struct WebUI: Sendable {
             "plans": [("pro", "Pro"), ("business", "Business or higher"), ("free", "Free")].map { ["value": $0.0, "label": $0.1, "selected": $0.0 == plan] },
             "customHosts": !(form["apiUrl"] ?? "").isEmpty || !(form["tokenUrl"] ?? "").isEmpty,
         ]) { a, _ in a }
-        if let report { values["report"] = Self.health(report).merging(["healthCaption": "What Zoom answered, per data source"]) { a, _ in a } }
+        if let report, let provider = try? connectors.provider(named: form["provider"]) {
+            values["report"] = Self.health(report, catalogue: provider.catalogue).merging(["healthCaption": "What \(provider.displayName) answered, per data source"]) { a, _ in a }
+        }
         if let problem { values["problem"] = problem }
         return page("connect", values, principal: principal, title: "Connect an app", status: status)
     }
@@ -402,7 +409,7 @@ struct WebUI: Sendable {
                                "trendSVG": TrendChart.svg(daily.map { ($0.day, $0.percent) })]
         }
         let health = view.health
-        values.merge(Self.health(health)) { a, _ in a }
+        values.merge(Self.health(health, catalogue: try deps.provider(for: record).catalogue)) { a, _ in a }
         values["healthCaption"] = "Each data source and the scope it needs"
         if let health { values["health"] = ["headline": health.headline, "checkedAt": Self.date(health.checkedAt)] }
         if let fix = health?.fix { values["fix"] = fix }
@@ -423,8 +430,10 @@ struct WebUI: Sendable {
                     return errorPage(APIError(.unprocessableContent, "nothing_to_save", "Nothing was saved: both fields were empty.",
                                               fix: "Go back and paste the new client secret, the webhook secret token, or both."), principal: principal)
                 }
-                let report = try await connectors.reconnect(id, ReconnectRequest(clientSecret: optional("clientSecret"), webhookSecretToken: optional("webhookSecretToken")),
-                                                            by: principal)
+                let provider = try deps.provider(for: try await connectors.connector(id))
+                var fields: [String: String] = [:]
+                for field in provider.connectionFields where field.secret { fields[field.name] = optional(field.name) }
+                let report = try await connectors.reconnect(id, ReconnectRequest(fields: fields), by: principal)
                 if report.status == .error { return errorPage(APIError(.unprocessableContent, "connection_failed", report.headline, fix: report.fix), principal: principal) }
             case "disconnect": try await connectors.disconnect(id, by: principal)
             case "delete":
@@ -464,16 +473,17 @@ struct WebUI: Sendable {
         let category = q.string("category"), severity = q.string("severity"), verdict = q.string("verdict"), state = q.string("state")
         let product = q.string("product")
         let sort = q.string("sort") ?? "pointsLeft"
+        let provider = try deps.provider(for: record)
         let items = RecommendationSelection(products: product.map { [$0] }, categories: category.map { [$0] }, severities: severity.map { [$0] },
-                                            verdicts: verdict.map { [$0] }, states: state.map { [$0] }, sort: sort).apply(to: r)
+                                            verdicts: verdict.map { [$0] }, states: state.map { [$0] }, sort: sort).apply(to: r, provider: provider.kind)
         let rows: [[String: Any]] = items.map {
             ["connectorId": id, "controlId": $0.controlId, "title": $0.title, "category": $0.category, "severity": $0.severity, "verdict": $0.verdict,
              "state": $0.state, "pointsLeft": Self.number($0.pointsLeft)]
         }
         let values: [String: Any] = [
             "connectorId": id, "connectorName": record.name, "items": rows, "total": rows.count,
-            "products": [["value": "zoom", "label": "Zoom", "selected": product == "zoom"]],
-            "categories": Self.options(ControlCategory.allCases.map(\.rawValue), selected: category),
+            "products": [["value": provider.kind, "label": provider.displayName, "selected": product == provider.kind]],
+            "categories": Self.options(provider.catalogue.categories.map(\.rawValue), selected: category),
             "severities": Self.options(Severity.allCases.reversed().map(\.rawValue), selected: severity),
             "verdicts": Self.options(Verdict.allCases.map(\.rawValue), selected: verdict),
             "states": Self.options(ControlState.allCases.map(\.rawValue), selected: state),
@@ -499,7 +509,7 @@ struct WebUI: Sendable {
         guard let record = try await deps.connectors.get(id: id), let r = try await deps.currentScan(connectorID: id) else {
             return errorPage(APIError.notFound("Connector \(id) or its scan"), principal: principal)
         }
-        guard let f = r.findings.first(where: { $0.controlId == controlID }), let m = Catalogue.all.first(where: { $0.metadata.id == controlID })?.metadata else {
+        guard let f = r.findings.first(where: { $0.controlId == controlID }), let m = try deps.provider(for: record).catalogue.control(controlID) else {
             return errorPage(APIError.notFound("Control \(controlID)"), principal: principal)
         }
         // Newest first on the page.

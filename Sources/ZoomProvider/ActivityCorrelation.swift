@@ -1,4 +1,5 @@
 import Foundation
+import SSPMCore
 
 /// Webhook sign-in events and polled sign-in report rows describe the same event in different
 /// shapes; this key (address, second, sign in/out) joins them so the activity log keeps one.
@@ -28,11 +29,5 @@ public enum ActivityCorrelation {
         return signIn(email: email, time: time, signOut: event == "user.signed_out")
     }
 
-    public static func parseTime(_ text: String) -> Date? {
-        if let date = FastFormats.parseUTCTimestamp(text) { return date }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
+    public static func parseTime(_ text: String) -> Date? { FastFormats.parseTime(text) }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import SSPMCore
 
 private let rec = "Settings → Recording"
 private let chatPortal = "Settings → Team Chat"
 
-extension Catalogue {
-    static let recordingControls: [Control] = [
-        Control(meta("ZRC-01", "Local recording follows policy", .recording, .medium, max: 3,
+extension ZoomCatalogue {
+    static let recordingControls: [ZoomControl] = [
+        ZoomControl(meta("ZRC-01", "Local recording follows policy", .recording, .medium, max: 3,
             rationale: "Local recordings land on personal devices, outside retention and access controls; some baselines forbid them.",
             remediation: "If your baseline forbids it, turn off \"Local recording\" and lock it; prefer cloud recording with access controls.",
             portal: "\(rec) → Local recording", threats: ["dataExfiltration", "dataSpillage"],
@@ -71,7 +72,7 @@ extension Catalogue {
                     SettingRule("recording.allow_recovery_deleted_cloud_recordings", expect: { _ in "on" }) { v, _ in v.isTrue }]),
     ]
 
-    static let chatControls: [Control] = [
+    static let chatControls: [ZoomControl] = [
         settingControl("ZCH-01", "Restrict adding external chat contacts", .chat, .medium, max: 3,
             rationale: "Open external contacts let anyone reach employees directly with phishing and file lures.",
             remediation: "Limit \"Allow users to add contacts\" to the same organization (option 2), or to specified domains or users.",
@@ -99,7 +100,7 @@ extension Catalogue {
             portal: "\(chatPortal) → Animated GIF images", threats: ["dataSpillage"],
             cis: ["2.1.1.3"], nist: ["AC-20"], iso: ["A.5.23"],
             rule: SettingRule("chat.search_and_send_animated_gif_images.enable", expect: { _ in "off" }) { v, _ in v.isFalse }),
-        Control(meta("ZCH-05", "Third-party chat archiving matches policy", .chat, .low, max: 1,
+        ZoomControl(meta("ZCH-05", "Third-party chat archiving matches policy", .chat, .low, max: 1,
             rationale: "Archiving to a third party is required by some regulators and forbidden by others; it must be a decision, not a default.",
             remediation: "Confirm the archiving service and turn \"Send data to third-party archiving service\" on or off to match your retention policy.",
             portal: "\(chatPortal) → Communications Content Storage Location", threats: ["dataExfiltration"],
@@ -114,7 +115,7 @@ extension Catalogue {
             portal: "\(chatPortal) → Chat retention", threats: ["dataSpillage"],
             nist: ["SI-12"], iso: ["A.8.10"],
             rule: SettingRule("chat.set_retention_period_in_cloud.enable", expect: { _ in "on" }) { v, _ in v.isTrue }),
-        Control(meta("ZCH-07", "No channels admit external members", .chat, .medium, max: 3,
+        ZoomControl(meta("ZCH-07", "No channels admit external members", .chat, .medium, max: 3,
             rationale: "Channels open to external users spill internal discussion to other companies.",
             remediation: "In each listed channel set \"Who can add external users\" to nobody, or approve the channel explicitly.",
             portal: "Team Chat → channel → Settings", threats: ["dataSpillage", "dataExfiltration"], scoring: .binary, sources: [.chatChannels],
@@ -126,7 +127,7 @@ extension Catalogue {
             return Evaluation(.fail, "\(open.count) of \(channels.count) public channels admit external users: \(open.map(\.name).joined(separator: ", ")).",
                               affectedGroups: open.map { AffectedGroup(id: $0.id, name: "#\($0.name)", members: 0, value: "allow_to_add_external_users=\($0.allowExternalUsers ?? 0)") })
         },
-        Control(meta("ZCH-08", "Use advanced chat encryption", .chat, .medium, max: 2,
+        ZoomControl(meta("ZCH-08", "Use advanced chat encryption", .chat, .medium, max: 2,
             rationale: "Advanced chat encryption keeps message keys on devices.",
             remediation: "Turn on \"Advanced chat encryption\" in Team Chat settings.",
             portal: "\(chatPortal) → Advanced chat encryption", threats: ["dataExfiltration"],
@@ -135,22 +136,22 @@ extension Catalogue {
         },
     ]
 
-    static let adminControls: [Control] = [
-        Control(meta("ZAD-01", "Marketplace apps need admin pre-approval", .admin, .high, max: 3,
+    static let adminControls: [ZoomControl] = [
+        ZoomControl(meta("ZAD-01", "Marketplace apps need admin pre-approval", .admin, .high, max: 3,
             rationale: "Apps added by users can read meetings, chats and recordings with the user's consent alone.",
             remediation: "Turn on \"Require admin pre-approval\" for Marketplace apps and review the approved list.",
             portal: "Zoom App Marketplace → Manage → Permissions", threats: ["dataExfiltration", "accountBreach"], sources: [], fields: [],
             nist: ["CM-7(5)", "CM-11"], iso: ["A.5.23"])) { _, _ in
             Evaluation(.manual, "Not read yet (needs the Marketplace apps API); check Zoom App Marketplace → Manage → Permissions.")
         },
-        Control(meta("ZAD-02", "Installed apps with broad scopes are reviewed", .admin, .medium, max: 2,
+        ZoomControl(meta("ZAD-02", "Installed apps with broad scopes are reviewed", .admin, .medium, max: 2,
             rationale: "Apps with admin-level scopes are as powerful as an admin.",
             remediation: "Review Zoom App Marketplace → Manage → Added Apps and remove apps that are not approved.",
             portal: "Zoom App Marketplace → Manage → Added Apps", threats: ["dataExfiltration"], sources: [], fields: [],
             nist: ["CM-8", "SA-9"], iso: ["A.5.23"])) { _, _ in
             Evaluation(.manual, "Not read yet (needs the Marketplace apps API); review Zoom App Marketplace → Manage → Added Apps.")
         },
-        Control(meta("ZAD-03", "Trusted domains are explicit, not wildcards", .admin, .medium, max: 2,
+        ZoomControl(meta("ZAD-03", "Trusted domains are explicit, not wildcards", .admin, .medium, max: 2,
             rationale: "A wildcard trusted domain treats everyone as internal.",
             remediation: "Replace wildcard entries in the trusted domains list with explicit domains.",
             portal: "Admin → Account Management → Account Profile → Trusted domains", threats: ["spoofing"], scoring: .binary, sources: [.domains],
@@ -160,7 +161,7 @@ extension Catalogue {
             if wild.isEmpty { return Evaluation(.pass, "\(domains.count) trusted domain(s), none a wildcard.") }
             return Evaluation(.fail, "Wildcard trusted domain(s): \(wild.joined(separator: ", ")).")
         },
-        Control(meta("ZAD-04", "Admin activity is logged and readable", .admin, .medium, max: 3,
+        ZoomControl(meta("ZAD-04", "Admin activity is logged and readable", .admin, .medium, max: 3,
             rationale: "Without the operation log there is no record of who changed security settings.",
             remediation: "Give the app the report:read:admin scope and the owner's role the Admin Activity Logs privilege (Pro plan or higher).",
             portal: "Admin → Account Management → Reports → Operation Logs", threats: ["maliciousInsider"], scoring: .binary, sources: [.operationLog],
@@ -169,7 +170,7 @@ extension Catalogue {
             if rows > 0 { return Evaluation(.pass, "The operation log is readable: \(rows) admin operations in the scan window.") }
             return Evaluation(.warn, "The operation log is readable but empty in the scan window; an empty log cannot prove it is kept.")
         },
-        Control(meta("ZAD-05", "Sign-in activity is logged and readable", .admin, .medium, max: 3,
+        ZoomControl(meta("ZAD-05", "Sign-in activity is logged and readable", .admin, .medium, max: 3,
             rationale: "Sign-in history is how account takeovers are found.",
             remediation: "Give the app the report:read:admin scope and the owner's role the Sign In/Sign Out report privilege (Pro plan or higher).",
             portal: "Admin → Account Management → Reports → Sign In/Sign Out", threats: ["accountBreach"], scoring: .binary, sources: [.signInReport],
@@ -178,7 +179,7 @@ extension Catalogue {
             if rows > 0 { return Evaluation(.pass, "The sign-in report is readable: \(rows) events in the scan window.") }
             return Evaluation(.warn, "The sign-in report is readable but empty in the scan window.")
         },
-        Control(meta("ZAD-06", "Cloud-storage integrations are approved", .admin, .info, max: 1,
+        ZoomControl(meta("ZAD-06", "Cloud-storage integrations are approved", .admin, .info, max: 1,
             rationale: "Box, Dropbox, Google Drive and OneDrive integrations move meeting content to other clouds.",
             remediation: "Turn off the integrations your data policy does not approve.",
             portal: "Settings → Meeting → Integration", threats: ["dataExfiltration"], scoring: .binary, sources: [.accountSettings],

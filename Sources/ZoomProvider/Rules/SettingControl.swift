@@ -1,4 +1,5 @@
 import Foundation
+import SSPMCore
 
 extension JSONValue {
     /// A short rendering for findings: `true`, `30`, `"all"`.
@@ -112,9 +113,9 @@ public struct SettingRule: Sendable {
     }
 }
 
-extension Control {
+extension Control where Snapshot == PostureSnapshot {
     /// A control decided by one setting rule.
-    public static func setting(_ metadata: ControlMetadata, _ rule: SettingRule) -> Control {
-        Control(metadata) { snapshot, baseline in rule.evaluate(snapshot, baseline) }
+    public static func setting(_ metadata: ControlMetadata, _ rule: SettingRule) -> ZoomControl {
+        ZoomControl(metadata) { snapshot, baseline in rule.evaluate(snapshot, baseline) }
     }
 }

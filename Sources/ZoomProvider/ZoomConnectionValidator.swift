@@ -1,5 +1,6 @@
 import Foundation
 import SSPMCore
+import ZoomAPI
 
 /// Validates a connection before it is saved and when it is refreshed: the token, the granted
 /// scopes, and one cheap request per data source.
@@ -14,13 +15,14 @@ public struct ZoomConnectionValidator: Sendable {
             scopes = try await client.grantedScopes()
         } catch let error as ZoomAPIError {
             return ConnectionReport(status: .error, headline: Self.headline(error), fix: error.description,
-                                    grantedScopes: [], sources: DataSource.allCases.map { SourceHealth(source: $0, ok: false, reason: "not checked: no token") },
-                                    checkedAt: now)
+                                    grantedScopes: [], sources: ZoomDataSource.allCases.map { SourceHealth(source: DataSource($0), ok: false, reason: "not checked: no token") },
+                                    checkedAt: now, catalogue: ZoomCatalogue.catalogue)
         } catch {
-            return ConnectionReport(status: .error, headline: "The connection check failed.", fix: "\(error)", grantedScopes: [], sources: [], checkedAt: now)
+            return ConnectionReport(status: .error, headline: "The connection check failed.", fix: "\(error)", grantedScopes: [], sources: [], checkedAt: now,
+                                    catalogue: ZoomCatalogue.catalogue)
         }
         let day = ReportWindows.day(now, { var c = Calendar(identifier: .gregorian); c.timeZone = TimeZone(identifier: "UTC")!; return c }())
-        let probes: [(DataSource, ZoomOperation, [String: String], [(String, String)])] = [
+        let probes: [(ZoomDataSource, ZoomOperation, [String: String], [(String, String)])] = [
             (.accountSettings, .getAccountSettings, ["accountId": "me"], [("option", "security")]),
             (.lockSettings, .getAccountLockSettings, ["accountId": "me"], []),
             (.users, .listUsers, [:], [("page_size", "1")]),
@@ -37,24 +39,24 @@ public struct ZoomConnectionValidator: Sendable {
                 group.addTask {
                     do {
                         _ = try await client.sendJSON(operation, path: path, query: query)
-                        return SourceHealth(source: source, ok: true)
+                        return SourceHealth(source: DataSource(source), ok: true)
                     } catch let error as ZoomAPIError {
                         if case .missingScopes(let missing) = error.kind {
-                            return SourceHealth(source: source, ok: false, reason: "missing scope \(missing.joined(separator: ", "))", missingScopes: missing)
+                            return SourceHealth(source: DataSource(source), ok: false, reason: "missing scope \(missing.joined(separator: ", "))", missingScopes: missing)
                         }
                         if case .rateLimited = error.kind {
-                            return SourceHealth(source: source, ok: false, reason: error.description, rateLimited: true)
+                            return SourceHealth(source: DataSource(source), ok: false, reason: error.description, rateLimited: true)
                         }
-                        return SourceHealth(source: source, ok: false, reason: error.description)
+                        return SourceHealth(source: DataSource(source), ok: false, reason: error.description)
                     } catch {
-                        return SourceHealth(source: source, ok: false, reason: "\(error)")
+                        return SourceHealth(source: DataSource(source), ok: false, reason: "\(error)")
                     }
                 }
             }
             for await result in group { health[result.source] = result }
         }
-        let ordered = DataSource.allCases.compactMap { health[$0] }
-        return ConnectionReport.assess(sources: ordered, grantedScopes: scopes.sorted(), checkedAt: now)
+        let ordered = ZoomDataSource.allCases.compactMap { health[DataSource($0)] }
+        return ConnectionReport.assess(sources: ordered, grantedScopes: scopes.sorted(), checkedAt: now, catalogue: ZoomCatalogue.catalogue)
     }
 
     static func headline(_ error: ZoomAPIError) -> String {

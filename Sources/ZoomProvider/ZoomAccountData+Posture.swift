@@ -1,5 +1,6 @@
 import Foundation
 import SSPMCore
+import ZoomAPI
 
 extension ZoomAccountData {
     /// The posture engine's view of what was read (Zoom types stay in this module).
@@ -16,10 +17,10 @@ extension ZoomAccountData {
             case .notPermitted(let message): reason = "not permitted: \(message)"
             default: reason = error.description
             }
-            unavailable[source] = reason
+            unavailable[DataSource(source)] = reason
         }
-        for source in ZoomDataSource.allCases where !readSources.contains(source) && unavailable[source] == nil {
-            unavailable[source] = "not read in this scan"
+        for source in ZoomDataSource.allCases where !readSources.contains(source) && unavailable[DataSource(source)] == nil {
+            unavailable[DataSource(source)] = "not read in this scan"
         }
 
         let postureUsers: [PostureSnapshot.User]? = failed(.users) ? nil : users.map { user in

@@ -1,11 +1,12 @@
 import Foundation
+import SSPMCore
 
 private let sec = "Admin → Advanced → Security"
 
-extension Catalogue {
-    static let identityControls: [Control] = [
+extension ZoomCatalogue {
+    static let identityControls: [ZoomControl] = [
         // ZID-01 — Microsoft's recommendation, title verbatim.
-        Control(meta("ZID-01", "Enable multi-factor authentication (MFA)", .identity, .critical, max: 10,
+        ZoomControl(meta("ZID-01", "Enable multi-factor authentication (MFA)", .identity, .critical, max: 10,
             rationale: "Passwords alone are phished, guessed and reused. Two-factor authentication for every user stops most account takeovers.",
             remediation: "Turn on \"Sign in with Two-Factor Authentication\" and choose \"All users in your account\".",
             portal: "\(sec) → Sign in with Two-Factor Authentication", threats: ["accountBreach", "phishingOrWhaling", "passwordCracking"],
@@ -46,7 +47,7 @@ extension Catalogue {
             }
         },
 
-        Control(meta("ZID-02", "Require two-factor authentication for every admin", .identity, .high, max: 8,
+        ZoomControl(meta("ZID-02", "Require two-factor authentication for every admin", .identity, .high, max: 8,
             rationale: "Owners and admins can change every setting and read every recording; when 2FA is not required for all users it must at least cover them.",
             remediation: "Require two-factor authentication for all users, or at least for the Owner and Admin roles (and any custom role with admin privileges).",
             portal: "\(sec) → Sign in with Two-Factor Authentication → Users with specific roles", threats: ["accountBreach", "elevationOfPrivilege"],
@@ -76,7 +77,7 @@ extension Catalogue {
         },
 
         // ZID-03 — Microsoft's recommendation, title verbatim.
-        Control(meta("ZID-03", "Enable session timeout for web users", .identity, .high, max: 8,
+        ZoomControl(meta("ZID-03", "Enable session timeout for web users", .identity, .high, max: 8,
             rationale: "A browser left signed in to the Zoom web portal gives whoever sits down next the user's (or an admin's) account.",
             remediation: "Turn on \"Automatically sign users out after a specified time\" for the web and pick at most the baseline's minutes.",
             portal: "\(sec) → Automatically sign users out after a specified time (web)", threats: ["accountBreach", "maliciousInsider"],
@@ -86,7 +87,7 @@ extension Catalogue {
             timeoutEvaluation(snapshot, path: "security.sign_again_period_for_inactivity_on_web", max: baseline.webSessionTimeoutMaxMinutes, what: "web")
         },
 
-        Control(meta("ZID-04", "Enable session timeout for desktop and mobile clients", .identity, .medium, max: 5,
+        ZoomControl(meta("ZID-04", "Enable session timeout for desktop and mobile clients", .identity, .medium, max: 5,
             rationale: "An unattended, signed-in Zoom client exposes chats, recordings and the contact directory.",
             remediation: "Turn on \"Automatically sign users out after a specified time\" for the Zoom client and pick at most the baseline's minutes.",
             portal: "\(sec) → Automatically sign users out after a specified time (client)", threats: ["accountBreach", "maliciousInsider"],
@@ -96,7 +97,7 @@ extension Catalogue {
             timeoutEvaluation(snapshot, path: "security.sign_again_period_for_inactivity_on_client", max: baseline.clientSessionTimeoutMaxMinutes, what: "client")
         },
 
-        Control(meta("ZID-05", "Enforce single sign-on for the company's domains", .identity, .high, max: 8,
+        ZoomControl(meta("ZID-05", "Enforce single sign-on for the company's domains", .identity, .high, max: 8,
             rationale: "With SSO enforced, joiners, leavers, MFA and conditional access are governed by the identity provider, not by Zoom passwords.",
             remediation: "Enable SSO, turn on \"Require users to sign in with SSO\" for your associated domains and keep the bypass list to break-glass accounts.",
             portal: "Admin → Advanced → Single Sign-On, and \(sec) → Allow users to sign in with SSO", threats: ["accountBreach", "passwordCracking"],
@@ -117,7 +118,7 @@ extension Catalogue {
             return Evaluation(.pass, "SSO is required for the associated domains; \(bypass.count) bypass account(s).")
         },
 
-        Control(meta("ZID-06", "All active users sign in with single sign-on", .identity, .high, max: 6,
+        ZoomControl(meta("ZID-06", "All active users sign in with single sign-on", .identity, .high, max: 6,
             rationale: "Users who sign in with a Zoom password or a social account are outside the identity provider's MFA, conditional access and offboarding.",
             remediation: "Move the remaining users to SSO (Admin → User Management → Users → Edit → login type) and require SSO for your domains.",
             portal: "Admin → User Management → Users", threats: ["accountBreach", "passwordCracking"],
@@ -138,7 +139,7 @@ extension Catalogue {
                               coverage: Double(active.count - nonSSO.count) / Double(active.count))
         },
 
-        Control(meta("ZID-07", "No users sign in with personal social accounts", .identity, .high, max: 5,
+        ZoomControl(meta("ZID-07", "No users sign in with personal social accounts", .identity, .high, max: 5,
             rationale: "Facebook, Google and Apple sign-in put account recovery and MFA in a consumer account the company does not control.",
             remediation: "Turn off social sign-in methods (Admin → Advanced → Security → Sign-in methods) and move affected users to SSO or work e-mail.",
             portal: "\(sec) → Sign-in methods", threats: ["accountBreach", "phishingOrWhaling"],
@@ -197,7 +198,7 @@ extension Catalogue {
             fields: ["security.hide_billing_info"], cis: ["3.1.1.3.3"], nist: ["AC-6"], iso: ["A.8.3"]),
             SettingRule("security.hide_billing_info", expect: { _ in "on" }) { value, _ in value.isTrue }),
 
-        Control(meta("ZID-14", "Keep the number of admins small", .identity, .medium, max: 5,
+        ZoomControl(meta("ZID-14", "Keep the number of admins small", .identity, .medium, max: 5,
             rationale: "Every Owner or Admin is a full-account takeover path; fewer, named admins are easier to protect and review.",
             remediation: "Review Admin → User Management → Roles → Admin and move users who do not need it back to Member.",
             portal: "Admin → User Management → Roles", threats: ["elevationOfPrivilege", "accountBreach"], impact: .low, cost: .low, scoring: .binary,
@@ -210,7 +211,7 @@ extension Catalogue {
                               affectedUsers: admins.map { AffectedUser(id: $0.id, email: $0.email, reason: $0.roleID == "0" ? "Owner" : "Admin") })
         },
 
-        Control(meta("ZID-15", "All managed domains are verified", .identity, .medium, max: 3,
+        ZoomControl(meta("ZID-15", "All managed domains are verified", .identity, .medium, max: 3,
             rationale: "Only verified associated domains let Zoom bring users of your domains under your account and SSO.",
             remediation: "Finish verification for each pending domain (Admin → Account Management → Account Profile → Associated Domains).",
             portal: "Admin → Account Management → Account Profile → Associated Domains", threats: ["spoofing", "accountBreach"], scoring: .binary,
@@ -222,7 +223,7 @@ extension Catalogue {
             return Evaluation(.warn, "\(pending.count) of \(domains.count) managed domains are not verified: \(pending.map { "\($0.domain) (\($0.status))" }.joined(separator: ", ")).")
         },
 
-        Control(meta("ZID-16", "No long-inactive licensed users", .identity, .low, max: 3,
+        ZoomControl(meta("ZID-16", "No long-inactive licensed users", .identity, .low, max: 3,
             rationale: "Dormant licensed accounts are unmonitored takeover targets and often belong to leavers.",
             remediation: "Deactivate or unlicense users with no sign-in within the baseline's days (Admin → User Management → Users).",
             portal: "Admin → User Management → Users", threats: ["accountBreach", "maliciousInsider"], sources: [.users],
@@ -250,9 +251,4 @@ func timeoutEvaluation(_ snapshot: PostureSnapshot, path: String, max: Int, what
     if minutes <= 0 { return Evaluation(.fail, "Idle \(what) sessions are never signed out (\(path) is 0).") }
     if Int(minutes) > max { return Evaluation(.fail, "Idle \(what) sessions are signed out after \(Int(minutes)) minutes; the baseline allows at most \(max).") }
     return Evaluation(.pass, "Idle \(what) sessions are signed out after \(Int(minutes)) minutes (baseline: at most \(max)).")
-}
-
-func isoDay(_ date: Date) -> String {
-    let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-    return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SSPMCore
 
 /// How bad a verdict is, for combining several checks into one control.
 extension Verdict {
@@ -38,8 +39,8 @@ func settingsControl(
     _ id: String, _ title: String, _ category: ControlCategory, _ severity: Severity, max: Double,
     rationale: String, remediation: String, portal: String, threats: [String], impact: Effort = .low, cost: Effort = .low,
     cis: [String] = [], nist: [String], iso: [String], rules: [SettingRule]
-) -> Control {
-    Control(
+) -> ZoomControl {
+    ZoomControl(
         meta(id, title, category, severity, max: max, rationale: rationale, remediation: remediation, portal: portal, threats: threats,
              impact: impact, cost: cost, fields: rules.flatMap { settingFields($0) }, cis: cis, nist: nist, iso: iso),
         evaluate: SettingRule.all(rules))

@@ -1,8 +1,10 @@
 import Foundation
+import SSPMCore
+import ZoomAPI
 
 /// Everything the posture engine knows about one Zoom account at one moment. Built by an adapter
 /// (the Zoom reader, or a tenant file); `nil` parts were not read, and `unavailable` says why.
-public struct PostureSnapshot: Sendable {
+public struct PostureSnapshot: PostureSubject {
     public struct User: Sendable, Hashable {
         public var id: String?
         public var email: String
@@ -127,6 +129,7 @@ public struct PostureSnapshot: Sendable {
     /// Why `source` is missing, for an `error` verdict.
     public func missing(_ source: DataSource) -> String {
         let reason = unavailable[source] ?? "not read"
-        return "The \(source.rawValue.replacingOccurrences(of: "_", with: " ")) could not be read (\(reason)); it needs the scope \(source.scope)."
+        let scope = ZoomDataSource(rawValue: source.rawValue)?.scope ?? "?"
+        return "The \(source.words) could not be read (\(reason)); it needs the scope \(scope)."
     }
 }

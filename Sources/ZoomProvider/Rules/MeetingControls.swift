@@ -1,4 +1,5 @@
 import Foundation
+import SSPMCore
 
 private let mtg = "Settings → Meeting"
 private let zoomBombing = ["meetingDisruption", "dataSpillage"]
@@ -19,8 +20,8 @@ let criticalMeetingSettings: [(path: String, value: JSONValue)] = [
     ("recording.auto_delete_cmr", true),
 ]
 
-extension Catalogue {
-    static let meetingControls: [Control] = [
+extension ZoomCatalogue {
+    static let meetingControls: [ZoomControl] = [
         // ZMT-01 — Microsoft's recommendation, title verbatim. `in_meeting.e2e_encryption` is a different setting (ZMT-02).
         settingsControl("ZMT-01", "Enforce end to end encryption in all Zoom meetings", .meetings, .high, max: 8,
             rationale: "With end-to-end encryption the keys stay on participants' devices: not even Zoom can read the meeting.",
@@ -92,7 +93,7 @@ extension Catalogue {
             remediation: "Turn on \"Only authenticated users can join meetings from Web client\" and lock it.",
             portal: "\(mtg) → Security → Only authenticated users can join meetings from Web client", threats: zoomBombing,
             cis: ["1.1.1.11"], nist: ["IA-8"], iso: ["A.8.5"], rule: .equals("meeting_security.only_authenticated_can_join_from_webclient", true)),
-        Control(meta("ZMT-12", "Passcode embedded in the join link follows policy", .meetings, .medium, max: 3,
+        ZoomControl(meta("ZMT-12", "Passcode embedded in the join link follows policy", .meetings, .medium, max: 3,
             rationale: "An embedded passcode lets anyone holding a forwarded link in; CIS accepts it for convenience, stricter baselines do not.",
             remediation: "If your baseline forbids it, turn off \"Embed passcode in invite link for one-click join\" and lock it.",
             portal: "\(mtg) → Security → Embed passcode in invite link for one-click join", threats: zoomBombing, scoring: .proportional,
@@ -165,7 +166,7 @@ extension Catalogue {
             portal: "\(mtg) → In Meeting (Advanced) → Identify guest participants", threats: ["dataSpillage"],
             cis: ["1.1.4.10"], nist: ["AC-14"], iso: ["A.5.14"], rule: .equals("in_meeting.alert_guest_join", true)),
 
-        Control(meta("ZMT-24", "Lock the security-critical meeting settings", .meetings, .high, max: 5,
+        ZoomControl(meta("ZMT-24", "Lock the security-critical meeting settings", .meetings, .high, max: 5,
             rationale: "An unlocked setting can be switched off by any group admin or user; locks make the baseline stick.",
             remediation: "Lock each listed setting at the account level (the lock icon next to it in Settings).",
             portal: "\(mtg) (lock icons)", threats: ["maliciousInsider"], scoring: .binary, sources: [.accountSettings, .lockSettings],
@@ -177,7 +178,7 @@ extension Catalogue {
                               "\(unlocked.count) of \(criticalMeetingSettings.count) security-critical settings are not locked: \(unlocked.joined(separator: ", ")).")
         },
 
-        Control(meta("ZMT-25", "No group relaxes the account's meeting security", .meetings, .high, max: 6,
+        ZoomControl(meta("ZMT-25", "No group relaxes the account's meeting security", .meetings, .high, max: 6,
             rationale: "Group settings override the account's; one relaxed group undoes the baseline for all its members.",
             remediation: "Open each listed group (Admin → User Management → Groups → group → Settings) and restore the account value, or lock it at the account.",
             portal: "Admin → User Management → Groups → (group) → Settings", threats: zoomBombing + ["maliciousInsider"],

@@ -1,0 +1,11 @@
+import SSPMProvider
+import ZoomAPI
+import ZoomProvider
+
+/// The providers this build ships: one line per provider. The server, the demo and the tests
+/// start from this list (a test may add its own provider beside them).
+public enum StandardProviders {
+    public static func registry(zoom: ZoomClientConfiguration = ZoomClientConfiguration(), adding extra: [any Provider] = []) -> ProviderRegistry {
+        ProviderRegistry([ZoomProvider(client: zoom)] + extra)
+    }
+}

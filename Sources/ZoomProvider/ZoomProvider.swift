@@ -1,0 +1,238 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import SSPMCore
+import SSPMProvider
+import ZoomAPI
+
+/// Zoom as an OpenSSPM provider: a Server-to-Server OAuth app per connector, its posture read
+/// (`ZoomAccountReader`), the sign-in and operation-log reports as activity streams, and webhooks
+/// signed with the app's secret token.
+public struct ZoomProvider: Provider {
+    public static let kind = "zoom"
+    public var kind: String { Self.kind }
+    public var displayName: String { "Zoom" }
+    public var catalogue: RuleCatalogue { ZoomCatalogue.catalogue }
+
+    /// Timeouts, retries and back-offs for every connector's client (hosts and plan come from each connector).
+    public var client: ZoomClientConfiguration
+    /// Signatures already seen (per process): a captured webhook cannot be replayed.
+    let replays = ReplayGuard()
+
+    public init(client: ZoomClientConfiguration = ZoomClientConfiguration()) {
+        self.client = client
+    }
+
+    public var connectionFields: [ConnectionField] {
+        let where_ = "the app's App Credentials page in the Zoom App Marketplace"
+        return [
+            ConnectionField(name: "accountId", label: "Account ID", help: "From \(where_)."),
+            ConnectionField(name: "clientId", label: "Client ID", help: "From \(where_)."),
+            ConnectionField(name: "clientSecret", label: "Client secret", help: "From \(where_); sealed, never shown again.", secret: true),
+            ConnectionField(name: "webhookSecretToken", label: "Webhook secret token",
+                            help: "Optional: from the app's Feature page (Event Subscriptions), so events can be verified.", secret: true, required: false),
+            ConnectionField(name: "plan", label: "Plan", help: "Sets the request pacing (Zoom does not tell an app its plan).", required: false,
+                            advanced: true, choices: ZoomPlan.allCases.map(\.rawValue)),
+            ConnectionField(name: "apiUrl", label: "API URL", help: "Other Zoom hosts: Zoom for Government (https://api.zoomgov.com/v2), or a simulator.",
+                            required: false, advanced: true),
+            ConnectionField(name: "tokenUrl", label: "Token URL", help: "Zoom for Government: https://zoomgov.com/oauth/token.", required: false, advanced: true),
+        ]
+    }
+
+    /// A Zoom account ID, client ID or secret: 1 to 512 visible ASCII characters (docs/openapi.yaml's `ZoomCredential`).
+    static func looksLikeCredential(_ value: String) -> Bool {
+        !value.isEmpty && value.utf8.count <= 512 && value.unicodeScalars.allSatisfy { (0x21...0x7e).contains($0.value) }
+    }
+
+    public func prepare(_ input: ConnectionInput, context: ProviderContext) throws -> PreparedConnection {
+        var problems: [String] = []
+        var values: [String: String] = [:]
+        for field in ["accountId", "clientId", "clientSecret"] {
+            let value = input[field] ?? ""
+            if value.isEmpty { problems.append("\(field) is empty (copy it from the app's App Credentials page in the Zoom App Marketplace)") }
+            else if !Self.looksLikeCredential(value) {
+                problems.append("\(field) does not look like a Zoom credential (letters, digits and punctuation only, at most 512)")
+            }
+            values[field] = value
+        }
+        if let plan = input["plan"], ZoomPlan(rawValue: plan) == nil { problems.append("plan '\(plan)' is not one of free, pro, business") }
+        for field in ["apiUrl", "tokenUrl"] {
+            guard let value = input[field] else { continue }
+            guard value.hasPrefix("https://") || value.hasPrefix("http://"), let host = URLComponents(string: value)?.host, !host.isEmpty else {
+                problems.append("\(field) '\(value.prefix(100))' is not an http(s) URL")
+                continue
+            }
+            if let allowed = context.allowedHosts, !ZoomHosts.isAllowed(host, trusted: allowed) {
+                problems.append("\(field) names \(host.prefix(100)), which this server does not allow (Zoom's own hosts and --allowed-zoom-hosts \(allowed.joined(separator: ",")) are)")
+            }
+        }
+        if !problems.isEmpty { throw ConnectionInputError(problems) }
+        var settings: [String: JSONValue] = ["account_id": .string(values["accountId"]!), "client_id": .string(values["clientId"]!),
+                                             "plan": .string(input["plan"] ?? ZoomPlan.pro.rawValue)]
+        if let api = input["apiUrl"] { settings["api_url"] = .string(api) }
+        if let token = input["tokenUrl"] { settings["token_url"] = .string(token) }
+        var credentials = ProviderCredentials(["client_secret": values["clientSecret"]!])
+        if let webhook = input["webhookSecretToken"] { credentials["webhook_secret_token"] = webhook }
+        return PreparedConnection(settings: .object(settings), credentials: credentials, uniqueKey: values["clientId"],
+                                  summary: "account \(values["accountId"]!), client \(values["clientId"]!)")
+    }
+
+    public func rotate(_ credentials: ProviderCredentials, with input: ConnectionInput) throws -> ProviderCredentials {
+        var updated = credentials
+        if let secret = input["clientSecret"] {
+            guard Self.looksLikeCredential(secret) else {
+                throw ConnectionInputError(["clientSecret is empty, too long, or has spaces or characters a Zoom secret does not have"])
+            }
+            updated["client_secret"] = secret
+        }
+        if let token = input["webhookSecretToken"] { updated["webhook_secret_token"] = token }
+        return updated
+    }
+
+    /// The connector's settings, typed.
+    struct Settings {
+        var accountID: String
+        var clientID: String
+        var plan: String
+        var apiURL: String?
+        var tokenURL: String?
+        init(_ json: JSONValue) {
+            accountID = json["account_id"]?.stringValue ?? ""
+            clientID = json["client_id"]?.stringValue ?? ""
+            plan = json["plan"]?.stringValue ?? ZoomPlan.pro.rawValue
+            apiURL = json["api_url"]?.stringValue
+            tokenURL = json["token_url"]?.stringValue
+        }
+    }
+
+    public func open(settings json: JSONValue, credentials: ProviderCredentials, context: ProviderContext) throws -> any ProviderSession {
+        ZoomSession(client: try makeClient(settings: Settings(json), credentials: credentials, context: context), settings: Settings(json),
+                    logger: context.logger)
+    }
+
+    /// A Zoom client for these settings. With `--allowed-zoom-hosts` set, a host that is neither
+    /// Zoom's nor listed is refused here — for new connectors and for those saved before the list
+    /// was set — before any request is made.
+    func makeClient(settings: Settings, credentials: ProviderCredentials, context: ProviderContext) throws -> ZoomClient {
+        if let allowed = context.allowedHosts {
+            for (field, url) in [("apiUrl", settings.apiURL), ("tokenUrl", settings.tokenURL)] {
+                guard let url else { continue }
+                let host = URLComponents(string: url)?.host ?? ""
+                guard ZoomHosts.isAllowed(host, trusted: allowed) else {
+                    throw ProviderRefusal(status: 422, code: "host_not_allowed",
+                                          message: "The connector's \(field) names \(host.prefix(100)), which this server does not allow (Zoom's own hosts and --allowed-zoom-hosts are).",
+                                          fix: "Delete the connector and add it again with Zoom's hosts, or add the host to --allowed-zoom-hosts; nothing was sent to it.")
+                }
+            }
+        }
+        var configuration = client
+        configuration.plan = ZoomPlan(rawValue: settings.plan) ?? .pro
+        configuration.apiURL = settings.apiURL ?? ZoomClientConfiguration().apiURL
+        configuration.tokenURL = settings.tokenURL ?? ZoomClientConfiguration().tokenURL
+        configuration.trustedHosts = context.allowedHosts ?? []
+        return ZoomClient(credentials: ZoomCredentials(accountID: settings.accountID, clientID: settings.clientID,
+                                                       clientSecret: Secret(credentials["client_secret"] ?? "")),
+                          configuration: configuration, http: context.http, logger: context.logger)
+    }
+
+    public func publicSettings(_ json: JSONValue, credentials: ProviderCredentials?) -> [(key: String, label: String, value: JSONValue)] {
+        let s = Settings(json)
+        var out: [(key: String, label: String, value: JSONValue)] = [
+            ("accountId", "Account ID", .string(s.accountID)), ("clientId", "Client ID", .string(s.clientID)), ("plan", "Plan", .string(s.plan)),
+        ]
+        if let api = s.apiURL { out.append(("apiUrl", "API URL", .string(api))) }
+        if let credentials { out.append(("webhookSecretTokenSet", "Webhook secret token set", .bool(credentials["webhook_secret_token"] != nil))) }
+        return out
+    }
+
+    public func accountLabel(_ settings: JSONValue) -> String { Settings(settings).accountID }
+
+    public func duplicate(uniqueKey: String) -> ProviderRefusal {
+        ProviderRefusal(status: 409, code: "duplicate_client_id", message: "A connector with client ID \(uniqueKey) already exists. Zoom may revoke the first connector's token when two share credentials (\"Bad credentials\"): create a separate Server-to-Server OAuth app for each connector.")
+    }
+
+    /// Events that say nothing about posture (everything else asks for a posture refresh).
+    static let activityOnly: Set<String> = ["user.signed_in", "user.signed_out", "user.presence_status_updated", "user.personal_notes_updated"]
+
+    public func webhook(_ request: WebhookRequest, credentials: ProviderCredentials) async -> WebhookVerdict {
+        guard let secret = credentials["webhook_secret_token"] else {
+            return .notConfigured("This connector has no webhook secret token: add it (POST /api/v1/connectors/\(request.connectorID)/reconnect with webhookSecretToken) so events can be verified.")
+        }
+        let verifier = ZoomWebhookVerifier(secret: secret, tolerance: request.tolerance, replays: replays)
+        switch await verifier.handle(body: request.body, headers: request.headers, now: request.now) {
+        case .challenge(let response):
+            return .reply(response)
+        case .rejected(let status, let reason):
+            return .rejected(status: status, code: status == 409 ? "replayed" : (status == 400 ? "bad_event" : "bad_signature"), reason: reason)
+        case .event(let name, let envelope):
+            return .events([ZoomActivityMapping.event(envelope)], postureChanged: !Self.activityOnly.contains(name), name: name)
+        }
+    }
+}
+
+/// One connected Zoom account.
+struct ZoomSession: ProviderSession {
+    let client: ZoomClient
+    let settings: ZoomProvider.Settings
+    let logger: Logger
+
+    static let signIn = ActivityStreamInfo(id: "signin", source: .signInReport)
+    static let operation = ActivityStreamInfo(id: "operation", source: .operationLog)
+
+    var streams: [ActivityStreamInfo] { [Self.signIn, Self.operation] }
+
+    func validate(now: Date) async -> ConnectionReport {
+        await ZoomConnectionValidator(client: client).validate(now: now)
+    }
+
+    func pull(_ stream: ActivityStreamInfo, from: Date, to: Date) async throws -> [ActivityEvent] {
+        do {
+            if stream.id == Self.signIn.id {
+                return try await client.listReport(.reportSignInActivities, RawActivityPage.self, from: from, to: to).map { ZoomActivityMapping.signIn($0.value) }
+            }
+            return try await client.listReport(.reportOperationLogs, RawOperationPage.self, from: from, to: to).map { ZoomActivityMapping.operation($0.value) }
+        } catch let error as ZoomAPIError {
+            throw ProviderError(error.description)
+        }
+    }
+
+    func readPosture(accountName: String, at readAt: Date) async -> PostureReading {
+        let sources = Set(ZoomDataSource.allCases).subtracting([.signInReport, .operationLog])
+        let data = await ZoomAccountReader(client: client, logger: logger).read(from: readAt, to: readAt, sources: sources)
+        let snapshot = data.postureSnapshot(accountID: settings.accountID, accountName: accountName, capturedAt: readAt, readSources: sources)
+        var inventory: [InventoryUser]?
+        if data.failures[.users] == nil {
+            let roleNames = Dictionary(data.roles.map { ($0.role.id, $0.role.name ?? $0.role.id) }, uniquingKeysWith: { a, _ in a })
+            inventory = (snapshot.users ?? []).map { u in
+                InventoryUser(id: u.id, email: u.email, displayName: u.displayName, type: u.type, status: u.status, roleID: u.roleID,
+                              roleName: roleNames[u.roleID] ?? ["0": "Owner", "1": "Admin", "2": "Member"][u.roleID], groupIDs: u.groupIDs,
+                              loginTypes: u.loginTypes, lastLoginTime: u.lastLoginTime, createdAt: u.createdAt)
+            }
+        }
+        let problems = data.failures.map { "\($0.key.rawValue): \($0.value.description)" }
+        return PostureReading(evaluate: { baseline, states, streamRows, now in
+            var snapshot = snapshot
+            // The report streams come from the activity store (just synced), over the posture window.
+            if let rows = streamRows[Self.signIn.id] {
+                snapshot.signInRows = rows
+                snapshot.unavailable[.signInReport] = nil
+            }
+            if let rows = streamRows[Self.operation.id] {
+                snapshot.operationLogRows = rows
+                snapshot.unavailable[.operationLog] = nil
+            }
+            return ZoomCatalogue.scan(snapshot, baseline: baseline, states: states, now: now)
+        }, inventory: inventory, problems: problems, items: data.users.count)
+    }
+
+    func stats() async -> SessionStats {
+        let zoom = await client.stats()
+        var stats = SessionStats()
+        stats.requests = zoom.totalRequests
+        stats.rateLimitWaits = zoom.pacingWaits
+        stats.rateLimited = zoom.total429
+        for (category, count) in zoom.requests { stats.byCategory[category.rawValue] = count }
+        for (category, count) in zoom.rateLimited { stats.rateLimitedByCategory[category.rawValue] = count }
+        return stats
+    }
+}
