@@ -990,9 +990,13 @@ components:
       description: As on the app's App Credentials page (visible ASCII, no spaces).
     Connector:
       type: object
-      required: [id, name, accountId, clientId, plan, status, webhookSecretTokenSet, webhookUrlPath, createdAt, updatedAt]
+      description: |
+        The common fields, and beside them the provider's public settings. For Zoom (`provider`
+        `zoom`): accountId, clientId, plan, apiUrl (when set) and webhookSecretTokenSet.
+      required: [id, provider, name, status, webhookUrlPath, createdAt, updatedAt]
       properties:
         id: {type: string}
+        provider: {type: string, examples: [zoom]}
         name: {type: string}
         accountId: {type: string}
         clientId: {type: string}
