@@ -162,7 +162,7 @@ public struct SyncEngine: Sendable {
                                       roleName: roleNames[u.roleID] ?? ["0": "Owner", "1": "Admin", "2": "Member"][u.roleID], groupIDs: u.groupIDs,
                                       loginTypes: u.loginTypes, lastLoginTime: u.lastLoginTime, createdAt: u.createdAt)
                     }
-                    try await deps.posture.saveInventory(connectorID: id, users: inventory, at: now)
+                    try await deps.inventory.save(connectorID: id, users: inventory, at: now)
                 }
                 for (source, error) in data.failures { problems.append("\(source.rawValue): \(error.description)") }
                 postureRan = true
