@@ -111,11 +111,10 @@ public struct SQLAuthStore: Sendable {
         try await storage.withSQL { db in try await db.raw("SELECT * FROM operators ORDER BY created_at, email").all().map(Self.op) }
     }
 
+    /// Deletes the operator; their sessions and API tokens go with them (`ON DELETE CASCADE`).
     public func deleteOperator(id: String) async throws -> Bool {
         try await storage.transaction { db in
             guard try await db.raw("SELECT id FROM operators WHERE id = \(bind: id)").first() != nil else { return false }
-            try await db.raw("DELETE FROM sessions WHERE operator_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM api_tokens WHERE operator_id = \(bind: id)").run()
             try await db.raw("DELETE FROM operators WHERE id = \(bind: id)").run()
             return true
         }
