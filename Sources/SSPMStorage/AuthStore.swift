@@ -49,6 +49,15 @@ public struct AuditEntry: Sendable, Codable, Hashable {
     public var action: String
     public var target: String?
     public var detail: String?
+
+    public init(id: String, at: Date, actor: String, action: String, target: String? = nil, detail: String? = nil) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.detail = detail
+    }
 }
 
 /// SHA-256 of a bearer secret (session or API token): what is stored; the secret itself never is.

@@ -18,6 +18,13 @@ public struct ConnectorEvent: Sendable, Codable, Hashable {
     public var fromStatus: String?
     public var toStatus: String
     public var detail: String?
+
+    public init(at: Date, fromStatus: String? = nil, toStatus: String, detail: String? = nil) {
+        self.at = at
+        self.fromStatus = fromStatus
+        self.toStatus = toStatus
+        self.detail = detail
+    }
 }
 
 /// Connectors in SQL (`connectors`, and their status history `connector_events`); secrets sealed

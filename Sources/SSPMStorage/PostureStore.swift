@@ -15,6 +15,16 @@ public struct ControlStateChange: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case controlID = "controlId", fromState, toState, rationale, expiresAt, by, at
     }
+
+    public init(controlID: String, fromState: String? = nil, toState: String, rationale: String? = nil, expiresAt: Date? = nil, by: String? = nil, at: Date) {
+        self.controlID = controlID
+        self.fromState = fromState
+        self.toState = toState
+        self.rationale = rationale
+        self.expiresAt = expiresAt
+        self.by = by
+        self.at = at
+    }
 }
 
 /// A day's score: the day's last scan, and how many scans the day had.
@@ -24,6 +34,14 @@ public struct DailyScore: Sendable, Codable, Hashable {
     public var max: Double
     public var percent: Double
     public var scans: Int
+
+    public init(day: String, achieved: Double, max: Double, percent: Double, scans: Int) {
+        self.day = day
+        self.achieved = achieved
+        self.max = max
+        self.percent = percent
+        self.scans = scans
+    }
 }
 
 /// What an operator decides about controls (`control_states`, with their history in

@@ -9,6 +9,14 @@ public struct ScanSummary: Sendable, Codable, Hashable {
     public var achieved: Double
     public var max: Double
     public var percent: Double
+
+    public init(id: String, scannedAt: Date, achieved: Double, max: Double, percent: Double) {
+        self.id = id
+        self.scannedAt = scannedAt
+        self.achieved = achieved
+        self.max = max
+        self.percent = percent
+    }
 }
 
 /// Scans in SQL (`scans`: the score history, each with its full result JSON). The only store that

@@ -11,6 +11,16 @@ public struct SyncJob: Sendable, Hashable {
     public var nextPostureAt: Date
     public var paused: Bool
     public var failures: Int
+
+    public init(connectorID: String, leaseOwner: String? = nil, leaseExpiresAt: Date? = nil, nextActivityAt: Date, nextPostureAt: Date, paused: Bool, failures: Int) {
+        self.connectorID = connectorID
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.nextActivityAt = nextActivityAt
+        self.nextPostureAt = nextPostureAt
+        self.paused = paused
+        self.failures = failures
+    }
 }
 
 /// Live progress of a sync, as the API and the CLI bar show it.

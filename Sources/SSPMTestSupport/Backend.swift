@@ -45,12 +45,12 @@ public enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible
         }
     }
 
-    /// A fresh, migrated database.
-    public func withStorage<T: Sendable>(_ body: (SQLStorage) async throws -> T) async throws -> T {
+    /// A fresh database with `migrations` applied (by default all: the current schema).
+    public func withStorage<T: Sendable>(migrations: [Migration] = Migrations.all, _ body: (SQLStorage) async throws -> T) async throws -> T {
         let logger = LogCapture().logger(label: "store")
         let storage = try SQLStorage(try await freshLocation(), logger: logger)
         do {
-            try await Migrator(storage: storage, logger: logger).migrate()
+            try await Migrator(storage: storage, logger: logger).migrate(migrations)
             let result = try await body(storage)
             try await storage.shutdown()
             return result
