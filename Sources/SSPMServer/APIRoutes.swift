@@ -312,7 +312,7 @@ struct APIRoutes: Sendable {
         _ = try await connectors.connector(id)
         let days = try request.query.int("days", default: 90, range: 1...3660)
         return JSONResponse.make(HistoryResponse(daily: try await deps.posture.daily(connectorID: id, days: days),
-                                                 scans: Array(try await deps.posture.scans(connectorID: id, limit: 100).reversed())))
+                                                 scans: Array(try await deps.scans.summaries(connectorID: id, limit: 100).reversed())))
     }
 
     struct Recommendation: Codable {
@@ -454,7 +454,7 @@ struct APIRoutes: Sendable {
         let role = q.string("role")
         let offset = try q.int("offset", default: 0, range: 0...10_000_000)
         let limit = try q.int("limit", default: 100, range: 1...1000)
-        guard let inventory = try await deps.posture.inventory(connectorID: id) else {
+        guard let inventory = try await deps.inventory.latest(connectorID: id) else {
             return JSONResponse.make(UsersResponse(capturedAt: nil, total: 0, items: []))
         }
         let matching = UserSelection(search: search, status: status, role: role).apply(to: inventory.users)
@@ -508,14 +508,14 @@ struct APIRoutes: Sendable {
     func scans(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         _ = try await connectors.connector(id)
-        return JSONResponse.make(["items": try await deps.posture.scans(connectorID: id, limit: try request.query.int("limit", default: 100, range: 1...5000))])
+        return JSONResponse.make(["items": try await deps.scans.summaries(connectorID: id, limit: try request.query.int("limit", default: 100, range: 1...5000))])
     }
 
     func scan(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         let scanID = try context.require("scanId")
         _ = try await connectors.connector(id)
-        guard let result = try await deps.posture.scan(connectorID: id, id: scanID) else { throw APIError.notFound("Scan \(scanID)") }
+        guard let result = try await deps.scans.scan(connectorID: id, id: scanID) else { throw APIError.notFound("Scan \(scanID)") }
         return JSONResponse.make(result)
     }
 
@@ -523,18 +523,18 @@ struct APIRoutes: Sendable {
         let id = try context.require("connectorId")
         let scanID = try context.require("scanId")
         _ = try await connectors.connector(id)
-        guard let to = try await deps.posture.scan(connectorID: id, id: scanID) else { throw APIError.notFound("Scan \(scanID)") }
+        guard let to = try await deps.scans.scan(connectorID: id, id: scanID) else { throw APIError.notFound("Scan \(scanID)") }
         let againstID: String
         if let given = request.query.string("against") {
             againstID = given
         } else {
-            let list = try await deps.posture.scans(connectorID: id, limit: 5000)
+            let list = try await deps.scans.summaries(connectorID: id, limit: 5000)
             guard let index = list.firstIndex(where: { $0.id == scanID }), index + 1 < list.count else {
                 throw APIError(.notFound, "no_previous_scan", "Scan \(scanID) is the first one: there is nothing to compare it with.", fix: "Pass against=<scanId>.")
             }
             againstID = list[index + 1].id
         }
-        guard let from = try await deps.posture.scan(connectorID: id, id: againstID) else { throw APIError.notFound("Scan \(againstID)") }
+        guard let from = try await deps.scans.scan(connectorID: id, id: againstID) else { throw APIError.notFound("Scan \(againstID)") }
         return JSONResponse.make(DiffResponse(from: againstID, to: scanID, diff: ScanDiff(from: from, to: to)))
     }
 

@@ -19,8 +19,8 @@ extension ServerDependencies {
     /// One control's verdict in each of the last `limit` scans, oldest first.
     func verdictHistory(connectorID: String, controlID: String, limit: Int) async throws -> [APIRoutes.VerdictPoint] {
         var history: [APIRoutes.VerdictPoint] = []
-        for summary in try await posture.scans(connectorID: connectorID, limit: limit).reversed() {
-            if let old = try await posture.scan(connectorID: connectorID, id: summary.id), let f = old.findings.first(where: { $0.controlId == controlID }) {
+        for summary in try await scans.summaries(connectorID: connectorID, limit: limit).reversed() {
+            if let old = try await scans.scan(connectorID: connectorID, id: summary.id), let f = old.findings.first(where: { $0.controlId == controlID }) {
                 history.append(APIRoutes.VerdictPoint(scanId: summary.id, scannedAt: summary.scannedAt, verdict: f.verdict.rawValue, score: f.score))
             }
         }

@@ -29,6 +29,7 @@ public struct ServerDependencies: Sendable {
     public var auth: SQLAuthStore { SQLAuthStore(storage: storage) }
     public var posture: SQLPostureStore { SQLPostureStore(storage: storage) }
     public var providers: ProviderRegistry { configuration.providers }
+    public var inventory: SQLInventoryStore { SQLInventoryStore(storage: storage) }
 
     public init(configuration: ServerConfiguration, storage: SQLStorage, box: SecretBox, http: HTTPClient, logger: Logger,
                 metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }) {

@@ -150,7 +150,7 @@ public struct SyncEngine: Sendable {
                 let result = reading.evaluate(deps.configuration.baseline, states, streamRows, now)
                 try await deps.scans.save(connectorID: id, result)
                 try await deps.posture.rollUp(connectorID: id, day: now)
-                if let inventory = reading.inventory { try await deps.posture.saveInventory(connectorID: id, users: inventory, at: now) }
+                if let inventory = reading.inventory { try await deps.inventory.save(connectorID: id, users: inventory, at: now) }
                 problems += reading.problems
                 postureRan = true
             }

@@ -45,8 +45,7 @@ public enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible
         }
     }
 
-    /// A fresh, migrated database.
-    /// A fresh database, migrated (by default all the way; `migrations` to stop at an earlier release).
+    /// A fresh database with `migrations` applied (by default all: the current schema).
     public func withStorage<T: Sendable>(migrations: [Migration] = Migrations.all, _ body: (SQLStorage) async throws -> T) async throws -> T {
         let logger = LogCapture().logger(label: "store")
         let storage = try SQLStorage(try await freshLocation(), logger: logger)

@@ -91,7 +91,7 @@ struct StoreContractTests {
         }
     }
 
-    @Test("scans: score history oldest first, latest result round-trips", arguments: Backend.available)
+    @Test("scans: score history oldest first, summaries newest first, latest and one scan round-trip, the daily roll-up reads them", arguments: Backend.available)
     func scans(_ backend: Backend) async throws {
         try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
             let connectors = SQLConnectorStore(storage: storage, box: Self.box)
@@ -110,6 +110,14 @@ struct StoreContractTests {
             let latest = try #require(try await store.latest(connectorID: c.id))
             #expect(latest.scannedAt == snapshot.capturedAt.addingTimeInterval(2 * 86_400))
             #expect(latest.findings.count == ZoomCatalogue.all.count)
+            // Lists newest first; one scan by id; the day's roll-up reads the day's scans through the scan store.
+            let summaries = try await store.summaries(connectorID: c.id, limit: 10)
+            #expect(summaries.map(\.scannedAt) == history.map(\.scannedAt).reversed())
+            #expect(try await store.scan(connectorID: c.id, id: summaries[0].id)?.scannedAt == latest.scannedAt)
+            #expect(try await store.scan(connectorID: "other", id: summaries[0].id) == nil)
+            let posture = SQLPostureStore(storage: storage)
+            try await posture.rollUp(connectorID: c.id, day: latest.scannedAt)
+            #expect(try await posture.daily(connectorID: c.id, days: 7).map(\.percent) == [summaries[0].percent])
         }
     }
 

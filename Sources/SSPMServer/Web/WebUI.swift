@@ -600,7 +600,7 @@ struct WebUI: Sendable {
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
         let typed = request.query.string("q")
         let offset = (try? request.query.int("offset", default: 0, range: 0...10_000_000)) ?? 0
-        let inventory = try await deps.posture.inventory(connectorID: id)
+        let inventory = try await deps.inventory.latest(connectorID: id)
         let all = UserSelection(search: typed).apply(to: inventory?.users ?? [])
         let active = (inventory?.users ?? []).filter { $0.status == "active" }
         let known = active.filter { $0.loginTypes != nil }
@@ -651,7 +651,7 @@ extension WebUI {
         switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
-        let list = try await deps.posture.scans(connectorID: id, limit: 200)
+        let list = try await deps.scans.summaries(connectorID: id, limit: 200)
         let toID = request.query.string("to") ?? list.first?.id
         let fromID = request.query.string("from") ?? (list.count > 1 ? list[1].id : nil)
         func label(_ s: ScanSummary) -> String { "\(Self.date(s.scannedAt)) (\(Self.number(s.percent))%)" }
@@ -662,7 +662,7 @@ extension WebUI {
             "toOptions": list.map { ["value": $0.id, "label": label($0), "selected": $0.id == toID] },
         ]
         if let fromID, let toID, fromID != toID,
-           let from = try await deps.posture.scan(connectorID: id, id: fromID), let to = try await deps.posture.scan(connectorID: id, id: toID) {
+           let from = try await deps.scans.scan(connectorID: id, id: fromID), let to = try await deps.scans.scan(connectorID: id, id: toID) {
             let diff = ScanDiff(from: from, to: to)
             values["diff"] = [
                 "fromLabel": Self.date(from.scannedAt), "toLabel": Self.date(to.scannedAt), "count": diff.changes.count,

@@ -49,6 +49,15 @@ public struct AuditEntry: Sendable, Codable, Hashable {
     public var action: String
     public var target: String?
     public var detail: String?
+
+    public init(id: String, at: Date, actor: String, action: String, target: String? = nil, detail: String? = nil) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.detail = detail
+    }
 }
 
 /// SHA-256 of a bearer secret (session or API token): what is stored; the secret itself never is.
@@ -72,6 +81,8 @@ public struct LoginFailureCounts: Sendable, Equatable {
     public var clientOldest: Date?
 }
 
+/// Who may sign in and how (`operators`, `sessions`, `api_tokens`), the sign-in throttle
+/// (`login_failures`) and the audit log (`audit_log`).
 public struct SQLAuthStore: Sendable {
     let storage: SQLStorage
     public init(storage: SQLStorage) { self.storage = storage }
@@ -109,11 +120,10 @@ public struct SQLAuthStore: Sendable {
         try await storage.withSQL { db in try await db.raw("SELECT * FROM operators ORDER BY created_at, email").all().map(Self.op) }
     }
 
+    /// Deletes the operator; their sessions and API tokens go with them (`ON DELETE CASCADE`).
     public func deleteOperator(id: String) async throws -> Bool {
         try await storage.transaction { db in
             guard try await db.raw("SELECT id FROM operators WHERE id = \(bind: id)").first() != nil else { return false }
-            try await db.raw("DELETE FROM sessions WHERE operator_id = \(bind: id)").run()
-            try await db.raw("DELETE FROM api_tokens WHERE operator_id = \(bind: id)").run()
             try await db.raw("DELETE FROM operators WHERE id = \(bind: id)").run()
             return true
         }
@@ -261,162 +271,5 @@ public struct SQLAuthStore: Sendable {
                            target: try $0.decode(column: "target", as: String?.self), detail: try $0.decode(column: "detail", as: String?.self))
             }
         }
-    }
-}
-
-// MARK: - Posture data the service keeps: control states, inventories, daily score
-
-public struct ControlStateChange: Sendable, Codable, Hashable {
-    public var controlID: String
-    public var fromState: String?
-    public var toState: String
-    public var rationale: String?
-    public var expiresAt: Date?
-    public var by: String?
-    public var at: Date
-
-    enum CodingKeys: String, CodingKey {
-        case controlID = "controlId", fromState, toState, rationale, expiresAt, by, at
-    }
-}
-
-public struct DailyScore: Sendable, Codable, Hashable {
-    public var day: String
-    public var achieved: Double
-    public var max: Double
-    public var percent: Double
-    public var scans: Int
-}
-
-public struct ScanSummary: Sendable, Codable, Hashable {
-    public var id: String
-    public var scannedAt: Date
-    public var achieved: Double
-    public var max: Double
-    public var percent: Double
-}
-
-public struct SQLPostureStore: Sendable {
-    let storage: SQLStorage
-    public init(storage: SQLStorage) { self.storage = storage }
-
-    public func states(connectorID: String) async throws -> [ControlStateRecord] {
-        try await storage.withSQL { db in
-            try await db.raw("SELECT * FROM control_states WHERE connector_id = \(bind: connectorID) ORDER BY control_id").all().compactMap { row in
-                guard let state = ControlState(rawValue: try row.decode(column: "state", as: String.self)) else { return nil }
-                return ControlStateRecord(controlID: try row.decode(column: "control_id", as: String.self), state: state,
-                                          rationale: try row.decode(column: "rationale", as: String?.self),
-                                          expires: try row.decode(column: "expires_at", as: Int64?.self).map(date), by: try row.decode(column: "set_by", as: String?.self))
-            }
-        }
-    }
-
-    /// Sets (or with `to_address`, clears) a control's state and records the change; one transaction.
-    public func setState(connectorID: String, _ record: ControlStateRecord, at: Date) async throws {
-        try await storage.transaction { db in
-            let old = try await db.raw("SELECT state FROM control_states WHERE connector_id = \(bind: connectorID) AND control_id = \(bind: record.controlID)")
-                .first()?.decode(column: "state", as: String.self)
-            if record.state == .toAddress {
-                try await db.raw("DELETE FROM control_states WHERE connector_id = \(bind: connectorID) AND control_id = \(bind: record.controlID)").run()
-            } else {
-                try await db.raw("""
-                    INSERT INTO control_states (connector_id, control_id, state, rationale, expires_at, set_by, updated_at)
-                    VALUES (\(bind: connectorID), \(bind: record.controlID), \(bind: record.state.rawValue), \(bind: record.rationale), \(bind: record.expires.map(millis)), \(bind: record.by), \(bind: millis(at)))
-                    ON CONFLICT (connector_id, control_id) DO UPDATE SET state = excluded.state, rationale = excluded.rationale, expires_at = excluded.expires_at,
-                        set_by = excluded.set_by, updated_at = excluded.updated_at
-                    """).run()
-            }
-            try await db.raw("""
-                INSERT INTO control_state_changes (id, connector_id, control_id, from_state, to_state, rationale, expires_at, set_by, at)
-                VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: connectorID), \(bind: record.controlID), \(bind: old ?? ControlState.toAddress.rawValue),
-                        \(bind: record.state.rawValue), \(bind: record.rationale), \(bind: record.expires.map(millis)), \(bind: record.by), \(bind: millis(at)))
-                """).run()
-        }
-    }
-
-    public func stateChanges(connectorID: String, controlID: String? = nil, limit: Int = 500) async throws -> [ControlStateChange] {
-        var query = SQLQueryString("SELECT * FROM control_state_changes WHERE connector_id = \(bind: connectorID)")
-        if let controlID { query += " AND control_id = \(bind: controlID)" }
-        query += " ORDER BY at DESC, id LIMIT \(literal: max(1, min(limit, 5000)))"
-        let final = query
-        return try await storage.withSQL { db in
-            try await db.raw(final).all().map {
-                ControlStateChange(controlID: try $0.decode(column: "control_id", as: String.self), fromState: try $0.decode(column: "from_state", as: String?.self),
-                                   toState: try $0.decode(column: "to_state", as: String.self), rationale: try $0.decode(column: "rationale", as: String?.self),
-                                   expiresAt: try $0.decode(column: "expires_at", as: Int64?.self).map(date), by: try $0.decode(column: "set_by", as: String?.self),
-                                   at: date(try $0.decode(column: "at", as: Int64.self)))
-            }
-        }
-    }
-
-    public func saveInventory(connectorID: String, users: [InventoryUser], at: Date) async throws {
-        let text = try encodeJSON(users)
-        try await storage.withSQL { db in
-            try await db.raw("""
-                INSERT INTO inventories (connector_id, captured_at, users) VALUES (\(bind: connectorID), \(bind: millis(at)), \(bind: text))
-                ON CONFLICT (connector_id) DO UPDATE SET captured_at = excluded.captured_at, users = excluded.users
-                """).run()
-        }
-    }
-
-    public func inventory(connectorID: String) async throws -> (capturedAt: Date, users: [InventoryUser])? {
-        let row = try await storage.withSQL { db in
-            try await db.raw("SELECT captured_at, users FROM inventories WHERE connector_id = \(bind: connectorID)").first().map {
-                (try $0.decode(column: "captured_at", as: Int64.self), try $0.decode(column: "users", as: String.self))
-            }
-        }
-        guard let row else { return nil }
-        return (date(row.0), try decodeJSON([InventoryUser].self, row.1))
-    }
-
-    /// Recomputes the day's roll-up from the day's scans (the last scan of the day is the day's score).
-    public func rollUp(connectorID: String, day: Date) async throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let start = calendar.startOfDay(for: day)
-        let end = start.addingTimeInterval(86_400)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        let key = formatter.string(from: start)
-        try await storage.transaction { db in
-            let rows = try await db.raw("""
-                SELECT achieved, max_score, percent FROM scans WHERE connector_id = \(bind: connectorID) AND scanned_at >= \(bind: millis(start)) AND scanned_at < \(bind: millis(end))
-                ORDER BY scanned_at DESC
-                """).all()
-            guard let last = rows.first else { return }
-            try await db.raw("""
-                INSERT INTO score_daily (connector_id, day, achieved, max_score, percent, scans)
-                VALUES (\(bind: connectorID), \(bind: key), \(bind: try last.decode(column: "achieved", as: Double.self)), \(bind: try last.decode(column: "max_score", as: Double.self)),
-                        \(bind: try last.decode(column: "percent", as: Double.self)), \(bind: rows.count))
-                ON CONFLICT (connector_id, day) DO UPDATE SET achieved = excluded.achieved, max_score = excluded.max_score, percent = excluded.percent, scans = excluded.scans
-                """).run()
-        }
-    }
-
-    public func daily(connectorID: String, days: Int) async throws -> [DailyScore] {
-        try await storage.withSQL { db in
-            try await db.raw("SELECT * FROM score_daily WHERE connector_id = \(bind: connectorID) ORDER BY day DESC LIMIT \(literal: max(1, min(days, 3660)))").all().map {
-                DailyScore(day: try $0.decode(column: "day", as: String.self), achieved: try $0.decode(column: "achieved", as: Double.self),
-                           max: try $0.decode(column: "max_score", as: Double.self), percent: try $0.decode(column: "percent", as: Double.self),
-                           scans: try $0.decode(column: "scans", as: Int.self))
-            }.reversed()
-        }
-    }
-
-    public func scans(connectorID: String, limit: Int) async throws -> [ScanSummary] {
-        try await storage.withSQL { db in
-            try await db.raw("SELECT id, scanned_at, achieved, max_score, percent FROM scans WHERE connector_id = \(bind: connectorID) ORDER BY scanned_at DESC LIMIT \(literal: max(1, min(limit, 5000)))").all().map {
-                ScanSummary(id: try $0.decode(column: "id", as: String.self), scannedAt: date(try $0.decode(column: "scanned_at", as: Int64.self)),
-                            achieved: try $0.decode(column: "achieved", as: Double.self), max: try $0.decode(column: "max_score", as: Double.self),
-                            percent: try $0.decode(column: "percent", as: Double.self))
-            }
-        }
-    }
-
-    public func scan(connectorID: String, id: String) async throws -> ScanResult? {
-        let text = try await storage.withSQL { db in
-            try await db.raw("SELECT result FROM scans WHERE connector_id = \(bind: connectorID) AND id = \(bind: id)").first()?.decode(column: "result", as: String.self)
-        }
-        return try text.map { try decodeJSON(ScanResult.self, $0) }
     }
 }

@@ -8,7 +8,7 @@ extension Migrations {
     /// become one sealed credentials blob; "the same app twice" is `(provider, unique_key)`.
     /// Existing rows are Zoom's. SQLite cannot drop a UNIQUE column, so the table is rebuilt (with
     /// foreign keys off for the transaction, checked before commit); PostgreSQL alters it in place.
-    static let providers = Migration(id: "0005_providers", rebuildsReferencedTable: true, step: moveConnectors) { postgres in
+    static let m0005Providers = Migration(id: "0005_providers", rebuildsReferencedTable: true, step: moveConnectors) { postgres in
         if postgres {
             return [
                 "ALTER TABLE connectors ADD COLUMN provider TEXT NOT NULL DEFAULT 'zoom'",
