@@ -9,6 +9,9 @@ public struct CreateConnectorRequest: Decodable, Sendable {
     public var provider: String?
     public var name: String
     public var fields: [String: String]
+    /// Keys whose value was not a string (refused when they are the provider's fields; other
+    /// unknown members are ignored, as for every other request body).
+    var notStrings: Set<String> = []
 
     public init(provider: String? = nil, name: String, fields: [String: String]) {
         self.provider = provider
@@ -20,16 +23,17 @@ public struct CreateConnectorRequest: Decodable, Sendable {
         let c = try decoder.container(keyedBy: AnyKey.self)
         provider = try c.decodeIfPresent(String.self, forKey: AnyKey("provider"))
         name = try c.decode(String.self, forKey: AnyKey("name"))
-        fields = try ConnectionFieldsDecoding.strings(c, except: ["provider", "name"])
+        (fields, notStrings) = try ConnectionFieldsDecoding.strings(c, except: ["provider", "name"])
     }
 }
 
 /// A reconnect: the provider's secret fields to rotate (`clientSecret`, `webhookSecretToken` for Zoom), all optional.
 public struct ReconnectRequest: Decodable, Sendable {
     public var fields: [String: String]
+    var notStrings: Set<String> = []
     public init(fields: [String: String] = [:]) { self.fields = fields }
     public init(from decoder: any Decoder) throws {
-        fields = try ConnectionFieldsDecoding.strings(try decoder.container(keyedBy: AnyKey.self), except: [])
+        (fields, notStrings) = try ConnectionFieldsDecoding.strings(try decoder.container(keyedBy: AnyKey.self), except: [])
     }
 }
 
@@ -42,13 +46,23 @@ struct AnyKey: CodingKey {
 }
 
 enum ConnectionFieldsDecoding {
-    /// Every key but `except` as a string; null counts as absent; any other type is a type error.
-    static func strings(_ c: KeyedDecodingContainer<AnyKey>, except: Set<String>) throws -> [String: String] {
+    /// Every key but `except` whose value is a string (null counts as absent), and the keys whose
+    /// value is something else: whether that is an error depends on the provider's fields.
+    static func strings(_ c: KeyedDecodingContainer<AnyKey>, except: Set<String>) throws -> ([String: String], Set<String>) {
         var fields: [String: String] = [:]
+        var others = Set<String>()
         for key in c.allKeys where !except.contains(key.stringValue) {
-            if let value = try c.decodeIfPresent(String.self, forKey: key) { fields[key.stringValue] = value }
+            if try c.decodeNil(forKey: key) { continue }
+            if let value = try? c.decode(String.self, forKey: key) { fields[key.stringValue] = value } else { others.insert(key.stringValue) }
         }
-        return fields
+        return (fields, others)
+    }
+
+    /// A 400 when one of the provider's fields came as something other than a string.
+    static func checkTypes(_ notStrings: Set<String>, fields: [ConnectionField]) throws {
+        if let field = fields.first(where: { notStrings.contains($0.name) }) {
+            throw APIError.badRequest("The field '\(field.name)' has the wrong type: expected a string.", fix: "Correct it and send again; nothing was changed.")
+        }
     }
 }
 
@@ -125,6 +139,7 @@ public struct ConnectorService: Sendable {
     /// Checks the request's common fields and the provider's, then splits them (nothing is sent anywhere yet).
     func prepare(_ request: CreateConnectorRequest) throws -> (any Provider, PreparedConnection) {
         let provider = try provider(named: request.provider)
+        try ConnectionFieldsDecoding.checkTypes(request.notStrings, fields: provider.connectionFields)
         for field in provider.connectionFields where field.required && request.fields[field.name] == nil {
             throw APIError.badRequest("The field '\(field.name)' is missing.", fix: "Add it and send again; nothing was changed.")
         }
@@ -198,6 +213,10 @@ public struct ConnectorService: Sendable {
     func reconnect(_ id: String, _ request: ReconnectRequest, by actor: Principal) async throws -> ConnectionReport {
         let c = try await connector(id)
         let provider = try deps.provider(for: c)
+        try ConnectionFieldsDecoding.checkTypes(request.notStrings, fields: provider.connectionFields)
+        // Only the provider's secret fields can be rotated here; anything else is ignored.
+        let secretNames = Set(provider.connectionFields.filter(\.secret).map(\.name))
+        let request = ReconnectRequest(fields: request.fields.filter { secretNames.contains($0.key) })
         var rotated: [String] = []
         if !request.fields.isEmpty {
             guard let old = try await deps.connectors.credentials(id: id) else { throw APIError.notFound("Connector \(id)") }

@@ -550,6 +550,29 @@ struct HardeningTests {
         }
     }
 
+    @Test("connector bodies: members that are not the provider's fields are ignored whatever their type; a provider field that is not a string is a 400")
+    func connectorBodyMembers() async throws {
+        let tenant = TenantGenerator(users: 8, groups: 1, days: 1, seed: 41).generate()
+        try await ServerFixture.with(tenant) { f in
+            var body = await f.connectorBody()
+            body["note"] = ["nested": [1, 2]]
+            body["extra"] = .bool(true)
+            let created = try await f.send("POST", "/api/v1/connectors", json: body)
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created.json["connector"]?["id"]?.stringValue)
+            // Schema-valid extras on a reconnect change nothing and are not refused (schemathesis ST202).
+            let extras = try await f.send("POST", "/api/v1/connectors/\(id)/reconnect", json: ["x": ["y": 1], "z": [false]])
+            #expect(extras.status == 200, "\(extras.text)")
+            // A provider field of the wrong type is named.
+            let wrong = try await f.send("POST", "/api/v1/connectors/\(id)/reconnect", json: ["clientSecret": ["nested": true]])
+            #expect(wrong.status == 400 && wrong.text.contains("clientSecret"), "\(wrong.text)")
+            var bad = await f.connectorBody()
+            bad["clientId"] = .int(5)
+            let refused = try await f.send("POST", "/api/v1/connectors", json: bad)
+            #expect(refused.status == 400 && refused.text.contains("clientId"), "\(refused.text)")
+        }
+    }
+
     @Test("a port that is taken: the server says so at once, naming the port and the flag")
     func portInUse() async throws {
         let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 214).generate()
