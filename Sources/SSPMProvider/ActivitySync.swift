@@ -27,13 +27,13 @@ public struct ActivitySync: Sendable {
 
     /// One incremental pass of `stream`; `afterStore` is a test hook called between storing and
     /// moving the checkpoint (throwing there simulates a crash).
-    public func run(session: any ProviderSession, stream: ActivityStreamInfo, connectorID: String, now: Date,
+    public func run(session: any ProviderSession, stream: ActivityStreamInfo, connectorID: String, mappingVersion: Int, now: Date,
                     afterStore: @Sendable (String) throws -> Void = { _ in }) async throws -> Outcome {
         let last = try await checkpoints.checkpoint(connectorID: connectorID, stream: stream.id)
         let from = last.map { $0.addingTimeInterval(-overlap) } ?? now.addingTimeInterval(-backfill)
         var events = try await session.pull(stream, from: from, to: now)
         for index in events.indices { events[index].connectorID = connectorID }
-        try await activities.insert(events.map(ActivityRecord.init(event:)))
+        try await activities.insert(events, mappingVersion: mappingVersion)
         try afterStore(stream.id)
         try await checkpoints.setCheckpoint(connectorID: connectorID, stream: stream.id, to: now)
         logger.info("Activity sync", metadata: ["connector": "\(connectorID)", "stream": "\(stream.id)", "rows": "\(events.count)"])

@@ -36,6 +36,13 @@ public protocol Provider: Sendable {
     /// The refusal (409) for "this app is already connected" (`PreparedConnection.uniqueKey` taken).
     func duplicate(uniqueKey: String) -> ProviderRefusal
 
+    /// The version of its activity mapping; raise it when the mapping changes, and stored rows
+    /// mapped by an older one are re-mapped from their payload (`remap`).
+    var activityMappingVersion: Int { get }
+    /// The normalised event of a stored record (`payload` as stored: a report row's JSON or a
+    /// webhook's body); nil when it cannot be mapped. Identity, time and correlation stay as stored.
+    func remap(stream: String, source: String, payload: Data) -> ActivityEvent?
+
     /// Verifies one webhook request on its raw bytes and decodes it. Must not throw: every refusal
     /// is an answer with a status the vendor understands.
     func webhook(_ request: WebhookRequest, credentials: ProviderCredentials) async -> WebhookVerdict

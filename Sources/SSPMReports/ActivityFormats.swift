@@ -12,19 +12,9 @@ public enum ActivityFormatter {
         public var detail: String
     }
 
-    public static func summary(_ a: ActivityRecord) -> Summary {
-        let p = a.payload
-        if let event = p["event"]?.stringValue {  // a webhook body
-            let object = p["payload"]?["object"]
-            let target = object?["email"]?.stringValue ?? object?["name"]?.stringValue ?? object?["id"]?.stringValue ?? ""
-            return Summary(action: event, target: target, detail: object.map { compact($0) } ?? "")
-        }
-        if a.kind == "signin" {
-            let client = [p["client_type"]?.stringValue, p["version"]?.stringValue].compactMap { $0 }.joined(separator: " ")
-            return Summary(action: p["type"]?.stringValue ?? "Sign in", target: a.user, detail: client)
-        }
-        return Summary(action: [p["category_type"]?.stringValue, p["action"]?.stringValue].compactMap { $0 }.joined(separator: " "),
-                       target: p["category_type"]?.stringValue ?? "", detail: p["operation_detail"]?.stringValue ?? "")
+    /// From the normalised event alone: its action, its target, and its detail (or its client).
+    public static func summary(_ a: ActivityEvent) -> Summary {
+        Summary(action: a.action ?? "", target: a.target ?? "", detail: a.detail ?? a.client ?? "")
     }
 
     static func compact(_ value: JSONValue) -> String {
@@ -37,19 +27,19 @@ public enum ActivityFormatter {
 
     public static let csvHeader = ["time", "kind", "user", "ipAddress", "action", "target", "detail", "fingerprint"]
 
-    /// Text from Zoom may start like a spreadsheet formula (`=HYPERLINK(…)`); opened in Excel or
+    /// Text from a provider may start like a spreadsheet formula (`=HYPERLINK(…)`); opened in Excel or
     /// Sheets it would run. Such a cell gets a leading apostrophe, as OWASP advises for CSV exports.
     public static func spreadsheetSafe(_ cell: String) -> String {
         guard let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return cell }
         return "'" + cell
     }
 
-    public static func csv(_ items: [ActivityRecord], header: Bool = true) throws -> String {
+    public static func csv(_ items: [ActivityEvent], header: Bool = true) throws -> String {
         let writer = try CSVWriter(stream: .toMemory())
         if header { try writer.write(row: csvHeader) }
         for a in items {
             let s = summary(a)
-            try writer.write(row: [isoString(a.occurredAt), a.kind, a.user, a.ipAddress ?? "", s.action, s.target, s.detail, a.fingerprint].map(spreadsheetSafe))
+            try writer.write(row: [isoString(a.occurredAt), a.stream, a.actor, a.ipAddress ?? "", s.action, s.target, s.detail, a.fingerprint].map(spreadsheetSafe))
         }
         writer.stream.close()
         let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
@@ -57,32 +47,34 @@ public enum ActivityFormatter {
         return text.isEmpty ? "" : text + "\n"
     }
 
-    public static func ocsf(_ a: ActivityRecord, accountID: String) -> JSONValue {
+    /// `catalogue` names the vendor (product, service) of the connector the events came from.
+    public static func ocsf(_ a: ActivityEvent, accountID: String, catalogue: RuleCatalogue) -> JSONValue {
         let s = summary(a)
         let time = JSONValue.int(Int64((a.occurredAt.timeIntervalSince1970 * 1000).rounded()))
         let metadata: JSONValue = ["version": "1.3.0", "uid": .string(a.fingerprint), "original_time": .string(isoString(a.occurredAt)),
-                                   "product": ["name": "Zoom", "vendor_name": "Zoom Video Communications", "feature": ["name": .string(a.kind)]],
+                                   "product": ["name": .string(catalogue.vendor), "vendor_name": .string(catalogue.vendorCompany), "feature": ["name": .string(a.stream)]],
                                    "tenant_uid": .string(accountID)]
-        let actorUser: JSONValue = ["email_addr": .string(a.user), "name": .string(a.user), "type_id": 1, "type": "User"]
+        let actorUser: JSONValue = ["email_addr": .string(a.actor), "name": .string(a.actor), "type_id": 1, "type": "User"]
         var event: JSONValue
-        if a.kind == "signin" {
+        if a.stream == "signin" {
             let signOut = s.action.lowercased().contains("out")
             let activity: (Int64, String) = signOut ? (2, "Logoff") : (1, "Logon")
             event = ["class_uid": 3002, "class_name": "Authentication", "category_uid": 3, "category_name": "Identity & Access Management",
                      "activity_id": .int(activity.0), "activity_name": .string(activity.1), "type_uid": .int(300200 + activity.0),
                      "type_name": .string("Authentication: \(activity.1)"), "user": actorUser, "status_id": 1, "status": "Success",
-                     "service": ["name": "Zoom"]]
+                     "service": ["name": .string(catalogue.vendor)]]
             if let ip = a.ipAddress { event["src_endpoint"] = ["ip": .string(ip)] }
-            if !s.detail.isEmpty { event["http_request"] = ["user_agent": .string(s.detail)] }
+            if let client = a.client, !client.isEmpty { event["http_request"] = ["user_agent": .string(client)] }
+            if a.outcome == .failure { event["status_id"] = 2; event["status"] = "Failure" }
         } else {
             let lowered = s.action.lowercased()
-            let userChange = a.payload["category_type"]?.stringValue?.lowercased() == "user" || lowered.hasPrefix("user.")
+            let userChange = a.category?.lowercased() == "user"
             if userChange {
                 let activity: (Int64, String) = lowered.contains("add") || lowered.contains("created") ? (1, "Create")
                     : lowered.contains("activated") && !lowered.contains("deactivated") ? (2, "Enable")
                     : lowered.contains("deactivat") || lowered.contains("disable") ? (5, "Disable")
                     : lowered.contains("delete") ? (6, "Delete") : (99, "Other")
-                let target = s.target.isEmpty ? a.user : s.target
+                let target = s.target.isEmpty || s.target.lowercased() == "user" ? a.actor : s.target
                 event = ["class_uid": 3001, "class_name": "Account Change", "category_uid": 3, "category_name": "Identity & Access Management",
                          "activity_id": .int(activity.0), "activity_name": .string(activity.1), "type_uid": .int(300100 + activity.0),
                          "type_name": .string("Account Change: \(activity.1)"),
@@ -95,7 +87,7 @@ public enum ActivityFormatter {
                 event = ["class_uid": 3004, "class_name": "Entity Management", "category_uid": 3, "category_name": "Identity & Access Management",
                          "activity_id": .int(activity.0), "activity_name": .string(activity.1), "type_uid": .int(300400 + activity.0),
                          "type_name": .string("Entity Management: \(activity.1)"),
-                         "entity": ["name": .string(s.target.isEmpty ? s.action : s.target), "type": .string(s.target.isEmpty ? "Zoom" : s.target)],
+                         "entity": ["name": .string(s.target.isEmpty ? s.action : s.target), "type": .string(a.category ?? catalogue.vendor)],
                          "actor": ["user": actorUser], "status_id": 1, "status": "Success"]
             }
             if !s.detail.isEmpty { event["message"] = .string(String(s.detail.prefix(2000))) }
@@ -104,12 +96,12 @@ public enum ActivityFormatter {
         event["severity_id"] = 1
         event["severity"] = "Informational"
         event["metadata"] = metadata
-        event["unmapped"] = ["zoom": a.payload]
+        event["unmapped"] = .object([a.provider: a.raw])
         return event
     }
 
     /// One JSON object per line.
-    public static func ocsfLines(_ items: [ActivityRecord], accountID: String) -> String {
-        items.map { compact(ocsf($0, accountID: accountID)) + "\n" }.joined()
+    public static func ocsfLines(_ items: [ActivityEvent], accountID: String, catalogue: RuleCatalogue) -> String {
+        items.map { compact(ocsf($0, accountID: accountID, catalogue: catalogue)) + "\n" }.joined()
     }
 }

@@ -461,16 +461,43 @@ struct APIRoutes: Sendable {
         return JSONResponse.make(UsersResponse(capturedAt: inventory.capturedAt, total: matching.count, items: Array(matching.dropFirst(offset).prefix(limit))))
     }
 
+    /// One event of the activity log: `kind` is its stream, `user` its actor; the normalised
+    /// fields (category, action, target, outcome, client, detail) and the record as received.
     struct ActivityItem: Codable {
         var time: Date
         var kind: String
         var user: String
         var ipAddress: String?
+        var category: String?
         var action: String
         var target: String
+        var outcome: String
+        var client: String?
         var detail: String
         var fingerprint: String
         var raw: JSONValue
+
+        init(_ a: ActivityEvent) {
+            let s = ActivityFormatter.summary(a)
+            self.init(time: a.occurredAt, kind: a.stream, user: a.actor, ipAddress: a.ipAddress, category: a.category, action: s.action, target: s.target,
+                      outcome: a.outcome.rawValue, client: a.client, detail: s.detail, fingerprint: a.fingerprint, raw: a.raw)
+        }
+
+        init(time: Date, kind: String, user: String, ipAddress: String?, category: String?, action: String, target: String, outcome: String,
+             client: String?, detail: String, fingerprint: String, raw: JSONValue) {
+            self.time = time
+            self.kind = kind
+            self.user = user
+            self.ipAddress = ipAddress
+            self.category = category
+            self.action = action
+            self.target = target
+            self.outcome = outcome
+            self.client = client
+            self.detail = detail
+            self.fingerprint = fingerprint
+            self.raw = raw
+        }
     }
 
     struct ActivityList: Codable { var items: [ActivityItem]; var nextCursor: String? }
@@ -492,13 +519,11 @@ struct APIRoutes: Sendable {
             extra[.contentDisposition] = "attachment; filename=\"\(c.provider)-activities-\(id.prefix(8)).csv\""
             return JSONResponse.text(try ActivityFormatter.csv(page.items), contentType: "text/csv; charset=utf-8", extra: extra)
         case "ocsf":
-            return JSONResponse.text(ActivityFormatter.ocsfLines(page.items, accountID: try deps.provider(for: c).accountLabel(c.settings)), contentType: "application/x-ndjson", extra: extra)
+            let provider = try deps.provider(for: c)
+            return JSONResponse.text(ActivityFormatter.ocsfLines(page.items, accountID: provider.accountLabel(c.settings), catalogue: provider.catalogue),
+                                     contentType: "application/x-ndjson", extra: extra)
         default:
-            let items = page.items.map { a in
-                let s = ActivityFormatter.summary(a)
-                return ActivityItem(time: a.occurredAt, kind: a.kind, user: a.user, ipAddress: a.ipAddress, action: s.action, target: s.target, detail: s.detail,
-                                    fingerprint: a.fingerprint, raw: a.payload)
-            }
+            let items = page.items.map(ActivityItem.init)
             var response = JSONResponse.make(ActivityList(items: items, nextCursor: page.nextCursor))
             for field in extra { response.headers.append(field) }
             return response

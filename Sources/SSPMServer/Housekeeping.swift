@@ -3,7 +3,8 @@ import Logging
 import ServiceLifecycle
 import SSPMStorage
 
-/// Keeps what unauthenticated requests can write bounded: sign-in failures past the window (and
+/// Maps stored activities that an older provider mapping wrote (`ActivityRemapper`), and keeps
+/// what unauthenticated requests can write bounded: sign-in failures past the window (and
 /// past a cap), failed sign-in audit entries past `failedSignInAuditCap`, audit entries past
 /// `auditRetentionDays`, expired sessions. Runs at start and every `interval`; also warms bcrypt's
 /// stand-in hash so the first unknown address is not slower than a known one.
@@ -17,6 +18,9 @@ public struct Housekeeping: Service {
         _ = try? await deps.passwords.verify(randomToken(bytes: 8), hash: nil)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await prune()
+            do { try await ActivityRemapper(deps: deps).run() } catch {
+                deps.logger.warning("Housekeeping could not map stored activities", metadata: ["error": "\(String(describing: error).prefix(200))"])
+            }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }

@@ -67,8 +67,9 @@ public struct SyncEngine: Sendable {
         } catch {
             logger.error("Cannot record the sync start", metadata: ["connector": "\(id)", "error": "\(error)"])
         }
+        let provider: any Provider
         let client: any ProviderSession
-        do { client = try await deps.session(for: connector).1 } catch {
+        do { (provider, client) = try await deps.session(for: connector) } catch {
             return await finish(job: job, provider: connector.provider, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)", stats: nil, postureRan: false)
         }
 
@@ -123,7 +124,7 @@ public struct SyncEngine: Sendable {
                 }
                 if await board.leaseLost { throw LeaseLost() }
                 do {
-                    let outcome = try await sync.run(session: client, stream: stream, connectorID: id, now: deps.now())
+                    let outcome = try await sync.run(session: client, stream: stream, connectorID: id, mappingVersion: provider.activityMappingVersion, now: deps.now())
                     await board.addItems(outcome.fetched)
                     synced.append(stream.id)
                 } catch let error as ProviderError {

@@ -56,7 +56,8 @@ public final class WebhookIntake: Sendable {
         case .events(let events, let postureChanged, let name):
             do {
                 try await writer.submit(WebhookWriter.Item(events: events.map { var e = $0; e.connectorID = connectorID; return e },
-                                                           rawJSON: String(decoding: body, as: UTF8.self), posture: postureChanged))
+                                                           rawJSON: String(decoding: body, as: UTF8.self), posture: postureChanged,
+                                                           mappingVersion: provider.activityMappingVersion))
             } catch {
                 deps.logger.error("Webhook event not stored", metadata: ["connector": "\(connectorID)", "event": "\(name)", "error": "\(String(describing: error).prefix(200))"])
                 // Not stored, so not acknowledged: the sender retries.
@@ -97,6 +98,7 @@ actor WebhookWriter {
         var events: [ActivityEvent]
         var rawJSON: String?
         var posture: Bool
+        var mappingVersion: Int
     }
 
     let deps: ServerDependencies
@@ -122,7 +124,7 @@ actor WebhookWriter {
             let start = ContinuousClock.now
             do {
                 try await deps.activities.insertWebhookEvents(batch.flatMap { item in
-                    item.0.events.map { (ActivityRecord(event: $0), $0.correlation, item.0.rawJSON) }
+                    item.0.events.map { (event: $0, rawJSON: item.0.rawJSON, mappingVersion: item.0.mappingVersion) }
                 })
                 let posture = Set(batch.filter(\.0.posture).flatMap { $0.0.events.map(\.connectorID) })
                 if !posture.isEmpty { try await deps.jobs.requestPosture(connectorIDs: posture, at: deps.now()) }

@@ -27,7 +27,7 @@ public struct ActivityQuery: Sendable {
 }
 
 public struct ActivityPage: Sendable {
-    public var items: [ActivityRecord]
+    public var items: [ActivityEvent]
     public var nextCursor: String?
 }
 
@@ -35,14 +35,18 @@ public struct InvalidCursor: Error, CustomStringConvertible {
     public var description: String { "The cursor is not one this server issued: start again without it (cursors come from nextCursor or the X-Next-Cursor header)." }
 }
 
-/// Activities in SQL (`activities`), de-duplicated by (connector, fingerprint).
+/// Activities in SQL (`activities`), de-duplicated by (connector, fingerprint). Each row holds the
+/// normalised event (provider, stream, category, action, actor, target, outcome, IP, client,
+/// detail, time, correlation) in columns rules can filter on, the record as received (`payload`),
+/// where it came from (`source`: poll or webhook), and the provider's mapping version that filled
+/// the columns (`mapping_version`; NULL: written before 0006 and not mapped yet).
 public struct SQLActivityStore: ActivityStore {
     let storage: SQLStorage
     public init(storage: SQLStorage) { self.storage = storage }
 
-    /// Sign-in rows carry a correlation key, so a webhook copy of the same sign-in is replaced by the polled row.
-    public func insert(_ activities: [ActivityRecord]) async throws {
-        try await insertPolled(activities, correlations: activities.map(\.correlation))
+    /// Polled events; those carrying a correlation key replace a webhook copy of the same event.
+    public func insert(_ events: [ActivityEvent], mappingVersion: Int) async throws {
+        try await insertPolled(events, mappingVersion: mappingVersion)
     }
 
     public func count(connectorID: String) async throws -> Int {
@@ -51,14 +55,14 @@ public struct SQLActivityStore: ActivityStore {
         }
     }
 
-    public func list(connectorID: String, from: Date?, to: Date?, user: String?, limit: Int) async throws -> [ActivityRecord] {
-        var query = SQLQueryString("SELECT * FROM activities WHERE connector_id = \(bind: connectorID)")
+    public func list(connectorID: String, from: Date?, to: Date?, user: String?, limit: Int) async throws -> [ActivityEvent] {
+        var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM activities WHERE connector_id = \(bind: connectorID)")
         if let from { query += " AND occurred_at >= \(bind: millis(from))" }
         if let to { query += " AND occurred_at <= \(bind: millis(to))" }
-        if let user { query += " AND user_email = \(bind: user)" }
+        if let user { query += " AND actor = \(bind: user)" }
         query += " ORDER BY occurred_at DESC, fingerprint LIMIT \(literal: max(1, min(limit, 10_000)))"
         let finalQuery = query
-        return try await storage.withSQL { db in try await db.raw(finalQuery).all().map(Self.record) }
+        return try await storage.withSQL { db in try await db.raw(finalQuery).all().map(Self.event) }
     }
 
     // MARK: Queries with a cursor, webhook events
@@ -72,30 +76,30 @@ public struct SQLActivityStore: ActivityStore {
         return (time, fingerprint)
     }
 
-    static func encodeCursor(_ record: ActivityRecord) -> String {
-        Data("\(millis(record.occurredAt)):\(record.fingerprint)".utf8).base64EncodedString()
+    static func encodeCursor(_ event: ActivityEvent) -> String {
+        Data("\(millis(event.occurredAt)):\(event.fingerprint)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    static func record(_ row: any SQLRow) throws -> ActivityRecord {
-        ActivityRecord(
-            connectorID: try row.decode(column: "connector_id", as: String.self), kind: try row.decode(column: "kind", as: String.self),
-            occurredAt: date(try row.decode(column: "occurred_at", as: Int64.self)), user: try row.decode(column: "user_email", as: String.self),
-            ipAddress: try row.decode(column: "ip_address", as: String?.self), fingerprint: try row.decode(column: "fingerprint", as: String.self),
-            payload: try JSONDecoder().decode(JSONValue.self, from: Data(try row.decode(column: "payload", as: String.self).utf8)),
-            correlation: try row.decode(column: "correlation", as: String?.self))
+    /// The columns an event is read from.
+    static let columns = "connector_id, provider, stream, category, action, actor, target, outcome, ip_address, client, detail, occurred_at, correlation, fingerprint, payload"
+
+    static func event(_ row: any SQLRow) throws -> ActivityEvent {
+        ActivityEvent(
+            connectorID: try row.decode(column: "connector_id", as: String.self), provider: try row.decode(column: "provider", as: String.self),
+            stream: try row.decode(column: "stream", as: String.self), category: try row.decode(column: "category", as: String?.self),
+            action: try row.decode(column: "action", as: String?.self), actor: try row.decode(column: "actor", as: String.self),
+            target: try row.decode(column: "target", as: String?.self),
+            outcome: ActivityEvent.Outcome(rawValue: try row.decode(column: "outcome", as: String?.self) ?? "") ?? .unknown,
+            ipAddress: try row.decode(column: "ip_address", as: String?.self), client: try row.decode(column: "client", as: String?.self),
+            detail: try row.decode(column: "detail", as: String?.self), occurredAt: date(try row.decode(column: "occurred_at", as: Int64.self)),
+            correlation: try row.decode(column: "correlation", as: String?.self), fingerprint: try row.decode(column: "fingerprint", as: String.self),
+            raw: try JSONDecoder().decode(JSONValue.self, from: Data(try row.decode(column: "payload", as: String.self).utf8)))
     }
 
     static func filters(_ q: ActivityQuery, into query: inout SQLQueryString) {
-        if let kinds = q.kinds, !kinds.isEmpty {
-            query += " AND kind IN ("
-            for (index, kind) in kinds.enumerated() {
-                if index > 0 { query.appendLiteral(", ") }
-                query += "\(bind: kind)"
-            }
-            query.appendLiteral(")")
-        }
-        if let user = q.user { query += " AND user_email = \(bind: user)" }
+        if let kinds = q.kinds, !kinds.isEmpty { query += " AND stream IN (\(binds: kinds))" }
+        if let user = q.user { query += " AND actor = \(bind: user)" }
         if let ip = q.ipAddress { query += " AND ip_address = \(bind: ip)" }
         if let from = q.from { query += " AND occurred_at >= \(bind: millis(from))" }
         if let to = q.to { query += " AND occurred_at <= \(bind: millis(to))" }
@@ -112,7 +116,7 @@ public struct SQLActivityStore: ActivityStore {
     /// Newest first, keyset pagination on (occurred_at, fingerprint).
     public func query(_ q: ActivityQuery) async throws -> ActivityPage {
         let limit = max(1, min(q.limit, 5000))
-        var query = SQLQueryString("SELECT connector_id, kind, occurred_at, user_email, ip_address, fingerprint, payload, correlation FROM activities WHERE connector_id = \(bind: q.connectorID)")
+        var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM activities WHERE connector_id = \(bind: q.connectorID)")
         Self.filters(q, into: &query)
         if let cursor = q.cursor {
             let (time, fingerprint) = try Self.decodeCursor(cursor)
@@ -120,7 +124,7 @@ public struct SQLActivityStore: ActivityStore {
         }
         query += " ORDER BY occurred_at DESC, fingerprint DESC LIMIT \(literal: limit + 1)"
         let finalQuery = query
-        var items = try await storage.withSQL { db in try await db.raw(finalQuery).all().map(Self.record) }
+        var items = try await storage.withSQL { db in try await db.raw(finalQuery).all().map(Self.event) }
         var next: String?
         if items.count > limit {
             items.removeLast()
@@ -129,29 +133,50 @@ public struct SQLActivityStore: ActivityStore {
         return ActivityPage(items: items, nextCursor: next)
     }
 
-    /// Stores polled rows with correlation keys: a webhook-sourced row with the same key is replaced
-    /// by the (richer) polled row.
-    public func insertPolled(_ activities: [ActivityRecord], correlations: [String?]) async throws {
-        guard !activities.isEmpty else { return }
-        let rows = try zip(activities, correlations).map { ($0, $1, try encodeJSON($0.payload)) }
+    // MARK: Writing
+
+    /// One row to write: the event, its payload text, where it came from.
+    struct Row {
+        var event: ActivityEvent
+        var payload: String
+        var source: String
+        var mappingVersion: Int
+    }
+
+    /// The written columns, in the order `values` binds them.
+    static let insertColumns = "connector_id, fingerprint, provider, stream, category, action, actor, target, outcome, ip_address, client, detail, occurred_at, payload, source, correlation, mapping_version"
+
+    /// `(…), (…)` for `rows`: the one builder of multi-row VALUES lists for this table.
+    static func values(_ rows: ArraySlice<Row>) -> SQLQueryString {
+        var query = SQLQueryString("")
+        for (index, row) in rows.enumerated() {
+            let e = row.event
+            if index > 0 { query.appendLiteral(", ") }
+            query += """
+                (\(bind: e.connectorID), \(bind: e.fingerprint), \(bind: e.provider), \(bind: e.stream), \(bind: e.category), \(bind: e.action), \(bind: e.actor), \
+                \(bind: e.target), \(bind: e.outcome.rawValue), \(bind: e.ipAddress), \(bind: e.client), \(bind: e.detail), \(bind: millis(e.occurredAt)), \
+                \(bind: row.payload), \(bind: row.source), \(bind: e.correlation), \(bind: row.mappingVersion))
+                """
+        }
+        return query
+    }
+
+    /// Chunks of at most 200 rows (well under SQLite's and PostgreSQL's bind limits).
+    static func chunks(_ rows: [Row]) -> [ArraySlice<Row>] {
+        stride(from: 0, to: rows.count, by: 200).map { rows[$0..<min($0 + 200, rows.count)] }
+    }
+
+    /// Stores polled events: an event with a correlation key replaces a webhook-sourced row with
+    /// the same key (the polled row is the richer one).
+    func insertPolled(_ events: [ActivityEvent], mappingVersion: Int) async throws {
+        guard !events.isEmpty else { return }
+        let rows = try events.map { Row(event: $0, payload: try encodeJSON($0.raw), source: "poll", mappingVersion: mappingVersion) }
         try await storage.transaction { db in
-            for chunk in stride(from: 0, to: rows.count, by: 200).map({ Array(rows[$0..<min($0 + 200, rows.count)]) }) {
-                var query = SQLQueryString("INSERT INTO activities (connector_id, fingerprint, kind, occurred_at, user_email, ip_address, payload, source, correlation) VALUES ")
-                for (index, (a, correlation, payload)) in chunk.enumerated() {
-                    if index > 0 { query.appendLiteral(", ") }
-                    query += "(\(bind: a.connectorID), \(bind: a.fingerprint), \(bind: a.kind), \(bind: millis(a.occurredAt)), \(bind: a.user), \(bind: a.ipAddress), \(bind: payload), 'poll', \(bind: correlation))"
-                }
-                query.appendLiteral(" ON CONFLICT DO NOTHING")
-                try await db.raw(query).run()
-                let keys = chunk.compactMap(\.1)
-                if !keys.isEmpty, let connector = chunk.first?.0.connectorID {
-                    var delete = SQLQueryString("DELETE FROM activities WHERE connector_id = \(bind: connector) AND source = 'webhook' AND correlation IN (")
-                    for (index, key) in keys.enumerated() {
-                        if index > 0 { delete.appendLiteral(", ") }
-                        delete += "\(bind: key)"
-                    }
-                    delete.appendLiteral(")")
-                    try await db.raw(delete).run()
+            for chunk in Self.chunks(rows) {
+                try await db.raw("INSERT INTO activities (\(unsafeRaw: Self.insertColumns)) VALUES \(Self.values(chunk)) ON CONFLICT DO NOTHING").run()
+                let keys = chunk.compactMap(\.event.correlation)
+                if !keys.isEmpty, let connector = chunk.first?.event.connectorID {
+                    try await db.raw("DELETE FROM activities WHERE connector_id = \(bind: connector) AND source = 'webhook' AND correlation IN (\(binds: keys))").run()
                 }
             }
         }
@@ -160,37 +185,70 @@ public struct SQLActivityStore: ActivityStore {
     /// Stores webhook events (one transaction for the batch). An event whose correlation key is
     /// already held by a stored row, or whose fingerprint is stored, is skipped. Multi-row
     /// statements: the batch is a handful of round trips, not one per event.
-    /// `rawJSON` is the payload as received (already valid JSON), stored as is.
-    public func insertWebhookEvents(_ events: [(record: ActivityRecord, correlation: String?, rawJSON: String?)]) async throws {
+    /// `rawJSON` is the body as received (already valid JSON), stored as is.
+    public func insertWebhookEvents(_ events: [(event: ActivityEvent, rawJSON: String?, mappingVersion: Int)]) async throws {
         guard !events.isEmpty else { return }
-        let rows = try events.map { ($0.record, $0.correlation, try $0.rawJSON ?? encodeJSON($0.record.payload)) }
+        let rows = try events.map { Row(event: $0.event, payload: try $0.rawJSON ?? encodeJSON($0.event.raw), source: "webhook", mappingVersion: $0.mappingVersion) }
         try await storage.transaction { db in
-            for chunk in stride(from: 0, to: rows.count, by: 200).map({ Array(rows[$0..<min($0 + 200, rows.count)]) }) {
-                let plain = chunk.filter { $0.1 == nil }
+            for chunk in Self.chunks(rows) {
+                let plain = chunk.filter { $0.event.correlation == nil }
                 if !plain.isEmpty {
-                    var query = SQLQueryString("INSERT INTO activities (connector_id, fingerprint, kind, occurred_at, user_email, ip_address, payload, source) VALUES ")
-                    for (index, (a, _, payload)) in plain.enumerated() {
-                        if index > 0 { query.appendLiteral(", ") }
-                        query += "(\(bind: a.connectorID), \(bind: a.fingerprint), \(bind: a.kind), \(bind: millis(a.occurredAt)), \(bind: a.user), \(bind: a.ipAddress), \(bind: payload), 'webhook')"
-                    }
-                    query.appendLiteral(" ON CONFLICT DO NOTHING")
-                    try await db.raw(query).run()
+                    try await db.raw("INSERT INTO activities (\(unsafeRaw: Self.insertColumns)) VALUES \(Self.values(plain[...])) ON CONFLICT DO NOTHING").run()
                 }
-                let correlated = chunk.filter { $0.1 != nil }
+                let correlated = chunk.filter { $0.event.correlation != nil }
                 if !correlated.isEmpty {
                     // WITH … INSERT … SELECT works on both SQLite and PostgreSQL; the WHERE also keeps SQLite's parser clear of ON CONFLICT.
-                    var query = SQLQueryString("WITH v (connector_id, fingerprint, kind, occurred_at, user_email, payload, correlation) AS (VALUES ")
-                    for (index, (a, correlation, payload)) in correlated.enumerated() {
-                        if index > 0 { query.appendLiteral(", ") }
-                        query += "(\(bind: a.connectorID), \(bind: a.fingerprint), \(bind: a.kind), \(bind: millis(a.occurredAt)), \(bind: a.user), \(bind: payload), \(bind: correlation))"
-                    }
-                    query.appendLiteral("""
-                        ) INSERT INTO activities (connector_id, fingerprint, kind, occurred_at, user_email, payload, source, correlation)
-                        SELECT v.connector_id, v.fingerprint, v.kind, v.occurred_at, v.user_email, v.payload, 'webhook', v.correlation FROM v
+                    try await db.raw("""
+                        WITH v (\(unsafeRaw: Self.insertColumns)) AS (VALUES \(Self.values(correlated[...])))
+                        INSERT INTO activities (\(unsafeRaw: Self.insertColumns))
+                        SELECT \(unsafeRaw: Self.insertColumns.split(separator: ",").map { "v." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")) FROM v
                         WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.connector_id = v.connector_id AND a.correlation = v.correlation)
                         ON CONFLICT DO NOTHING
-                        """)
-                    try await db.raw(query).run()
+                        """).run()
+                }
+            }
+        }
+    }
+
+    // MARK: Mapping older rows
+
+    /// A stored record the provider has not mapped at `version` yet.
+    public struct Unmapped: Sendable {
+        public var connectorID: String
+        public var fingerprint: String
+        public var stream: String
+        public var source: String
+        public var payload: String
+    }
+
+    /// Up to `limit` rows of `provider` whose mapping is older than `version` (or absent).
+    public func unmapped(provider: String, version: Int, limit: Int) async throws -> [Unmapped] {
+        try await storage.withSQL { db in
+            try await db.raw("""
+                SELECT connector_id, fingerprint, stream, source, payload FROM activities
+                WHERE provider = \(bind: provider) AND (mapping_version IS NULL OR mapping_version < \(bind: version)) LIMIT \(literal: max(1, min(limit, 5000)))
+                """).all().map {
+                    Unmapped(connectorID: try $0.decode(column: "connector_id", as: String.self), fingerprint: try $0.decode(column: "fingerprint", as: String.self),
+                             stream: try $0.decode(column: "stream", as: String.self), source: try $0.decode(column: "source", as: String.self),
+                             payload: try $0.decode(column: "payload", as: String.self))
+                }
+        }
+    }
+
+    /// Writes the normalised columns of stored rows (their identity, time, payload and correlation
+    /// stay as stored); `nil` marks a row the provider cannot map, so it is not offered again.
+    public func remap(_ updates: [(Unmapped, ActivityEvent?)], version: Int) async throws {
+        guard !updates.isEmpty else { return }
+        try await storage.transaction { db in
+            for (row, event) in updates {
+                if let e = event {
+                    try await db.raw("""
+                        UPDATE activities SET category = \(bind: e.category), action = \(bind: e.action), target = \(bind: e.target), outcome = \(bind: e.outcome.rawValue),
+                            client = \(bind: e.client), detail = \(bind: e.detail), mapping_version = \(bind: version)
+                        WHERE connector_id = \(bind: row.connectorID) AND fingerprint = \(bind: row.fingerprint)
+                        """).run()
+                } else {
+                    try await db.raw("UPDATE activities SET mapping_version = \(bind: version) WHERE connector_id = \(bind: row.connectorID) AND fingerprint = \(bind: row.fingerprint)").run()
                 }
             }
         }

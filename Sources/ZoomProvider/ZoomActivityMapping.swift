@@ -11,41 +11,70 @@ import ZoomAPI
 /// - webhooks: `event`, `event_ts`, `payload.operator`, `payload.object`.
 /// Fingerprints are those the service has always stored, so re-fetched rows stay no-ops across upgrades.
 public enum ZoomActivityMapping {
+    /// Raised when the mapping below changes: stored rows are re-mapped from their payload.
+    public static let version = 1
+
     public static func signIn(_ row: JSONValue) -> ActivityEvent {
         let email = row["email"]?.stringValue ?? ""
-        let type = row["type"]?.stringValue
-        let client = [row["client_type"]?.stringValue, row["version"]?.stringValue].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        let client = [row["client_type"]?.stringValue, row["version"]?.stringValue].compactMap { $0 }.joined(separator: " ")
         return ActivityEvent(
-            provider: ZoomProvider.kind, stream: "signin", category: "authentication", action: type, actor: email, target: email.isEmpty ? nil : email,
-            outcome: .success, ipAddress: row["ip_address"]?.stringValue, client: client.isEmpty ? nil : client,
+            provider: ZoomProvider.kind, stream: "signin", category: "authentication", action: row["type"]?.stringValue ?? "Sign in", actor: email,
+            target: email.isEmpty ? nil : email, outcome: .success, ipAddress: row["ip_address"]?.stringValue, client: client.isEmpty ? nil : client,
             occurredAt: time(row["time"]), correlation: ActivityCorrelation.forReportRow(row),
             fingerprint: ActivityFingerprint.make(kind: "signin", row), raw: row)
     }
 
+    /// The target is the first e-mail address in the detail (`Update User  a@b.c - …`), else the
+    /// category (what the operation was done to: `User`, `Account`, `Role`).
     public static func operation(_ row: JSONValue) -> ActivityEvent {
         let detail = row["operation_detail"]?.stringValue
+        let category = row["category_type"]?.stringValue
         return ActivityEvent(
-            provider: ZoomProvider.kind, stream: "operation", category: row["category_type"]?.stringValue, action: row["action"]?.stringValue,
-            actor: row["operator"]?.stringValue ?? "", target: detail.flatMap(target(inDetail:)), outcome: .success, detail: detail,
+            provider: ZoomProvider.kind, stream: "operation", category: category, action: row["action"]?.stringValue,
+            actor: row["operator"]?.stringValue ?? "", target: detail.flatMap(target(inDetail:)) ?? category, outcome: .success, detail: detail,
             occurredAt: time(row["time"]), fingerprint: ActivityFingerprint.make(kind: "operation", row), raw: row)
     }
 
-    /// A verified webhook; its body is stored as received (`raw` holds the event name only: the
-    /// store keeps the bytes).
+    /// A verified webhook. Its body is stored as received (the store keeps the bytes); `raw` here
+    /// is the parsed body.
     public static func event(_ envelope: ZoomWebhookEnvelope) -> ActivityEvent {
         let name = envelope.event
-        let object = envelope.payload?.object
+        let body = (try? JSONDecoder().decode(JSONValue.self, from: envelope.raw)) ?? ["event": .string(name)]
+        let object = body["payload"]?["object"]
         let signIn = name == "user.signed_in" || name == "user.signed_out"
         var occurred = Date(timeIntervalSince1970: Double(envelope.eventTs ?? 0) / 1000)
-        if signIn, let text = object?.dateTime, let time = FastFormats.parseTime(text) { occurred = time }
-        let category = name.split(separator: ".").first.map(String.init)
+        let dateTime = object?["date_time"]?.stringValue
+        if signIn, let text = dateTime, let time = FastFormats.parseTime(text) { occurred = time }
+        let email = object?["email"]?.stringValue
         // Zoom's retries repeat the body byte for byte: the same fingerprint, stored once.
         return ActivityEvent(
-            provider: ZoomProvider.kind, stream: signIn ? "signin" : "webhook", category: signIn ? "authentication" : category, action: name,
-            actor: envelope.payload?.operator ?? object?.email ?? "", target: object?.email ?? object?.id,
-            outcome: signIn ? .success : .unknown, occurredAt: occurred,
-            correlation: ActivityCorrelation.forWebhook(event: name, email: object?.email, dateTime: object?.dateTime),
-            fingerprint: ActivityFingerprint.make(kind: "webhook", raw: envelope.raw), raw: ["event": .string(name)])
+            provider: ZoomProvider.kind, stream: signIn ? "signin" : "webhook", category: name.split(separator: ".").first.map(String.init), action: name,
+            actor: envelope.payload?.operator ?? email ?? "", target: email ?? object?["name"]?.stringValue ?? object?["id"]?.stringValue,
+            outcome: signIn ? .success : .unknown, client: signIn ? object?["client_type"]?.stringValue : nil,
+            detail: object.map(compact), occurredAt: occurred,
+            correlation: ActivityCorrelation.forWebhook(event: name, email: email, dateTime: dateTime),
+            fingerprint: ActivityFingerprint.make(kind: "webhook", raw: envelope.raw), raw: body)
+    }
+
+    /// A stored record mapped again (`source` "webhook": a body as received; else a report row).
+    public static func remap(stream: String, source: String, payload: Data) -> ActivityEvent? {
+        if source == "webhook" {
+            guard var envelope = try? JSONDecoder().decode(ZoomWebhookEnvelope.self, from: payload) else { return nil }
+            envelope.raw = payload
+            return event(envelope)
+        }
+        guard let row = try? JSONDecoder().decode(JSONValue.self, from: payload) else { return nil }
+        switch stream {
+        case "signin": return signIn(row)
+        case "operation": return operation(row)
+        default: return nil
+        }
+    }
+
+    static func compact(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? ""
     }
 
     static func time(_ value: JSONValue?) -> Date {

@@ -151,6 +151,12 @@ public struct ZoomProvider: Provider {
         ProviderRefusal(status: 409, code: "duplicate_client_id", message: "A connector with client ID \(uniqueKey) already exists. Zoom may revoke the first connector's token when two share credentials (\"Bad credentials\"): create a separate Server-to-Server OAuth app for each connector.")
     }
 
+    public var activityMappingVersion: Int { ZoomActivityMapping.version }
+
+    public func remap(stream: String, source: String, payload: Data) -> ActivityEvent? {
+        ZoomActivityMapping.remap(stream: stream, source: source, payload: payload)
+    }
+
     /// Events that say nothing about posture (everything else asks for a posture refresh).
     static let activityOnly: Set<String> = ["user.signed_in", "user.signed_out", "user.presence_status_updated", "user.personal_notes_updated"]
 

@@ -237,28 +237,26 @@ struct BenchActivitiesCommand: AsyncParsableCommand {
         var generator = SystemRandomNumberGenerator()
         let batch = 5000
         for offset in stride(from: 0, to: events, by: batch) {
-            var records: [ActivityRecord] = []
+            var records: [ActivityEvent] = []
             records.reserveCapacity(batch)
             for i in offset..<min(offset + batch, events) {
                 let time = now.addingTimeInterval(-Double(UInt64.random(in: 0..<(30 * 86_400_000), using: &generator)) / 1000)
                 let user = "user\(i % 5000)@contoso.example.com"
-                let payload: JSONValue
-                let kind: String
-                var ip: String?
+                // Rows as Zoom's reports send them, mapped by the provider as the sync maps them.
+                var event: ActivityEvent
                 if i % 10 < 8 {
-                    kind = "signin"
-                    ip = "203.0.\(i % 7).\(i % 250)"
-                    payload = ["email": .string(user), "time": .string(iso.string(from: time)), "type": i % 2 == 0 ? "Sign in" : "Sign out",
-                               "ip_address": .string(ip!), "client_type": "Browser", "version": "6.2.5.57813", "n": .int(Int64(i))]
+                    event = ZoomActivityMapping.signIn([
+                        "email": .string(user), "time": .string(iso.string(from: time)), "type": i % 2 == 0 ? "Sign in" : "Sign out",
+                        "ip_address": .string("203.0.\(i % 7).\(i % 250)"), "client_type": "Browser", "version": "6.2.5.57813", "n": .int(Int64(i))])
                 } else {
-                    kind = "operation"
-                    payload = ["time": .string(iso.string(from: time)), "operator": .string(user), "category_type": "user", "action": "Update",
-                               "operation_detail": .string("Update User - someone\(i)@contoso.example.com: User Type from Basic to Licensed")]
+                    event = ZoomActivityMapping.operation([
+                        "time": .string(iso.string(from: time)), "operator": .string(user), "category_type": "user", "action": "Update",
+                        "operation_detail": .string("Update User - someone\(i)@contoso.example.com: User Type from Basic to Licensed")])
                 }
-                records.append(ActivityRecord(connectorID: connector.id, kind: kind, occurredAt: time, user: user, ipAddress: ip,
-                                              fingerprint: ActivityFingerprint.make(kind: kind, payload), payload: payload))
+                event.connectorID = connector.id
+                records.append(event)
             }
-            try await bench.server.deps.activities.insert(records)
+            try await bench.server.deps.activities.insert(records, mappingVersion: ZoomActivityMapping.version)
         }
         let load = (ContinuousClock.now - loadStart).seconds
         let stored = try await bench.server.deps.activities.count(connectorID: connector.id)

@@ -10,8 +10,9 @@ struct ActivityCSVTests {
     @Test("CSV export: Zoom text that starts like a spreadsheet formula is neutralised with a leading apostrophe; other text is unchanged")
     func formulasNeutralised() throws {
         let payload: JSONValue = ["email": "ann@example.com", "type": "Sign in", "client_type": "=HYPERLINK(\"http://evil.example\",\"x\")", "version": "5.17"]
-        let record = ActivityRecord(connectorID: "c", kind: "signin", occurredAt: Date(timeIntervalSince1970: 1_790_000_000), user: "@ann",
-                                    ipAddress: "192.0.2.7", fingerprint: ActivityFingerprint.make(kind: "signin", payload), payload: payload)
+        var record = ZoomActivityMapping.signIn(payload)
+        record.actor = "@ann"
+        record.ipAddress = "192.0.2.7"
         let csv = try ActivityFormatter.csv([record])
         let row = csv.split(separator: "\n")[1]
         #expect(row.contains(#""'=HYPERLINK(""http://evil.example"",""x"") 5.17""#))

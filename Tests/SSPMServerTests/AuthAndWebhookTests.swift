@@ -181,10 +181,10 @@ struct WebhookIntakeTests {
             let email = tenant.users.first { $0["status"]?.stringValue == "active" && $0["id"] != nil }!["email"]!.stringValue!
             #expect(await f.sim.engine.recordSignIn(email: email))
             // Delivered and stored as a sign-in from the webhook.
-            var webhookRows: [ActivityRecord] = []
+            var webhookRows: [ActivityEvent] = []
             for _ in 0..<100 {
                 webhookRows = try await f.deps.activities.query(ActivityQuery(connectorID: id, kinds: ["signin"], user: email, limit: 50)).items
-                    .filter { $0.payload["event"] != nil }
+                    .filter { $0.raw["event"] != nil }
                 if !webhookRows.isEmpty { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -195,7 +195,7 @@ struct WebhookIntakeTests {
             try await f.waitForSync(id, runsAtLeast: 2)
             #expect(try await f.deps.activities.count(connectorID: id) == before + 1)
             let rows = try await f.deps.activities.query(ActivityQuery(connectorID: id, kinds: ["signin"], user: email, limit: 500)).items
-            #expect(rows.filter { $0.payload["event"] != nil }.isEmpty)
+            #expect(rows.filter { $0.raw["event"] != nil }.isEmpty)
             #expect(rows.contains { $0.ipAddress == "198.51.100.7" })
         }
     }

@@ -32,7 +32,7 @@ struct ActivitySyncTests {
                 @Sendable func run(now: Date, afterStore: @Sendable (String) throws -> Void = { _ in }) async throws -> Pass {
                     var starts: [String: Date] = [:]
                     for stream in session.streams {
-                        starts[stream.id] = try await sync.run(session: session, stream: stream, connectorID: "c1", now: now, afterStore: afterStore).windowStart
+                        starts[stream.id] = try await sync.run(session: session, stream: stream, connectorID: "c1", mappingVersion: ZoomActivityMapping.version, now: now, afterStore: afterStore).windowStart
                     }
                     return Pass(storedTotal: try await activities.count(connectorID: "c1"), windowStart: starts)
                 }
@@ -52,7 +52,11 @@ struct ActivitySyncTests {
                 let first = try await run(now: now)
                 #expect(first.storedTotal == expected)
                 let stored = try await SQLActivityStore(storage: storage).list(connectorID: "c1", from: nil, to: nil, user: nil, limit: 10_000)
-                #expect(stored.contains { $0.kind == "signin" && $0.payload["ip_address"] != nil && $0.ipAddress != nil })
+                // Stored normalised: sign-ins with their address and client, operations with their category and action.
+                let signIns = stored.filter { $0.stream == "signin" }
+                #expect(!signIns.isEmpty && signIns.allSatisfy { $0.provider == "zoom" && $0.category == "authentication" && $0.outcome == .success })
+                #expect(signIns.contains { $0.raw["ip_address"] != nil && $0.ipAddress != nil && $0.client != nil })
+                #expect(stored.filter { $0.stream == "operation" }.allSatisfy { $0.action != nil && $0.category != nil && $0.detail != nil })
 
                 // New activity arrives; the next pass fetches from the checkpoint minus the overlap and stores only the new rows.
                 let email = tenant.users.first { $0["status"]?.stringValue == "active" && $0["id"] != nil }!["email"]!.stringValue!

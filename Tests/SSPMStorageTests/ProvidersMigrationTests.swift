@@ -38,7 +38,7 @@ struct ProvidersMigrationTests {
             // Without the key the step refuses (nothing changed), with it the migration applies.
             await #expect(throws: MigrationError.self) { try await Migrator(storage: storage, logger: logs.logger(label: "m")).migrate() }
             #expect(try await Migrator(storage: storage, logger: logs.logger(label: "m")).applied().contains("0005_providers") == false)
-            #expect(try await Migrator(storage: storage, logger: logs.logger(label: "m"), box: Self.box).migrate() == ["0005_providers"])
+            #expect(try await Migrator(storage: storage, logger: logs.logger(label: "m"), box: Self.box).migrate().first == "0005_providers")
 
             let store = SQLConnectorStore(storage: storage, box: Self.box)
             let c1 = try #require(try await store.get(id: "c1"))

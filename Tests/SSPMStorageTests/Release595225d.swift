@@ -68,8 +68,20 @@ struct ReleaseData: Sendable {
         var events: [ConnectorEvent]  // newest first, as the store lists them
     }
 
+    /// An activity row in the release's columns (`kind`, `user_email`, …).
+    struct ReleaseActivity: Sendable, Hashable {
+        var connectorID: String
+        var kind: String
+        var occurredAt: Date
+        var user: String
+        var ipAddress: String?
+        var fingerprint: String
+        var payload: JSONValue
+        var correlation: String?
+    }
+
     struct Activity: Sendable {
-        var record: ActivityRecord
+        var record: ReleaseActivity
         var source: String
         var correlation: String?
         /// The payload column's text: a webhook's body as received, a report row's canonical JSON.
@@ -160,8 +172,8 @@ struct ReleaseData: Sendable {
         ]
 
         func polled(_ connectorID: String, kind: String, user: String, ip: String?, _ payload: JSONValue) -> Activity {
-            let record = ActivityRecord(connectorID: connectorID, kind: kind, occurredAt: iso.date(from: payload["time"]!.stringValue!)!, user: user, ipAddress: ip,
-                                        fingerprint: ActivityFingerprint.make(kind: kind, payload), payload: payload)
+            let record = ReleaseActivity(connectorID: connectorID, kind: kind, occurredAt: iso.date(from: payload["time"]!.stringValue!)!, user: user, ipAddress: ip,
+                                         fingerprint: ActivityFingerprint.make(kind: kind, payload), payload: payload)
             var stored = record
             stored.correlation = kind == "signin" ? ActivityCorrelation.forReportRow(payload) : nil
             return Activity(record: stored, source: "poll", correlation: stored.correlation,
@@ -169,8 +181,8 @@ struct ReleaseData: Sendable {
         }
         func webhook(_ connectorID: String, kind: String, user: String, time: Date, body: String) -> Activity {
             let payload = try! JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))
-            let record = ActivityRecord(connectorID: connectorID, kind: kind, occurredAt: time, user: user, ipAddress: nil,
-                                        fingerprint: ActivityFingerprint.make(kind: "webhook", raw: Data(body.utf8)), payload: payload)
+            let record = ReleaseActivity(connectorID: connectorID, kind: kind, occurredAt: time, user: user, ipAddress: nil,
+                                         fingerprint: ActivityFingerprint.make(kind: "webhook", raw: Data(body.utf8)), payload: payload)
             var stored = record
             stored.correlation = ActivityCorrelation.forWebhook(payload)
             return Activity(record: stored, source: "webhook", correlation: stored.correlation, payloadText: body)

@@ -60,20 +60,24 @@ struct StoreContractTests {
             try await connectors.create(c, credentials: .zoom(clientSecret: "x"))
             let store = SQLActivityStore(storage: storage)
             let base = Date(timeIntervalSince1970: 1_790_000_000)
-            func row(_ n: Int) -> ActivityRecord {
+            @Sendable func row(_ n: Int) -> ActivityEvent {
                 let payload: JSONValue = ["email": .string("u\(n % 3)@example.com"), "time": .string("t\(n)"), "type": "Sign in", "ip_address": "192.0.2.1"]
-                return ActivityRecord(connectorID: c.id, kind: "signin", occurredAt: base.addingTimeInterval(Double(n) * 60), user: "u\(n % 3)@example.com",
-                                      ipAddress: "192.0.2.1", fingerprint: ActivityFingerprint.make(kind: "signin", payload), payload: payload)
+                return ActivityEvent(connectorID: c.id, provider: "test", stream: "signin", category: "authentication", action: "Sign in",
+                                     actor: "u\(n % 3)@example.com", target: "t\(n % 5)", outcome: n % 7 == 0 ? .failure : .success, ipAddress: "192.0.2.1",
+                                     client: "Browser \(n)", detail: n % 2 == 0 ? "even" : nil, occurredAt: base.addingTimeInterval(Double(n) * 60),
+                                     fingerprint: ActivityFingerprint.make(kind: "signin", payload), raw: payload)
             }
-            try await store.insert((0..<500).map(row))
-            try await store.insert((400..<700).map(row))  // overlap 400..<500
+            try await store.insert((0..<500).map(row), mappingVersion: 1)
+            try await store.insert((400..<700).map(row), mappingVersion: 1)  // overlap 400..<500
+            // Every normalised field reads back as written.
+            #expect(Set(try await store.list(connectorID: c.id, from: nil, to: nil, user: nil, limit: 10_000)) == Set((0..<700).map(row)))
             #expect(try await store.count(connectorID: c.id) == 700)
             let recent = try await store.list(connectorID: c.id, from: base.addingTimeInterval(600 * 60), to: nil, user: nil, limit: 1000)
             #expect(recent.count == 100)
             #expect(recent.first?.occurredAt == base.addingTimeInterval(699 * 60))
             let oneUser = try await store.list(connectorID: c.id, from: nil, to: nil, user: "u1@example.com", limit: 10_000)
             #expect(oneUser.count == (0..<700).filter { $0 % 3 == 1 }.count)
-            #expect(oneUser.first?.payload["type"] == "Sign in")
+            #expect(oneUser.first?.raw["type"] == "Sign in")
         }
     }
 

@@ -151,13 +151,35 @@ struct UpgradeTests {
         }
     }
 
+    /// 0006: the columns are renamed and the normalised ones added; the server's remapper fills
+    /// them from the stored payload through the provider's mapping (done here as it does it). Every
+    /// stored row then reads as the provider maps its record, with its stored identity, time,
+    /// actor, address and correlation.
     static func assertUpgradedActivities(_ data: ReleaseData, _ store: SQLActivityStore) async throws {
+        #expect(try await store.unmapped(provider: "zoom", version: ZoomActivityMapping.version, limit: 100).count == data.activities.count)
+        let rows = try await store.unmapped(provider: "zoom", version: ZoomActivityMapping.version, limit: 100)
+        try await store.remap(rows.map { ($0, ZoomActivityMapping.remap(stream: $0.stream, source: $0.source, payload: Data($0.payload.utf8))) },
+                              version: ZoomActivityMapping.version)
+        #expect(try await store.unmapped(provider: "zoom", version: ZoomActivityMapping.version, limit: 100).isEmpty)
+        func expected(_ a: ReleaseData.Activity) -> ActivityEvent {
+            let r = a.record
+            var e = ZoomActivityMapping.remap(stream: r.kind, source: a.source, payload: Data(a.payloadText.utf8))!
+            e.connectorID = r.connectorID
+            e.actor = r.user
+            e.ipAddress = r.ipAddress
+            e.occurredAt = r.occurredAt
+            e.correlation = r.correlation
+            e.fingerprint = r.fingerprint
+            e.raw = r.payload
+            return e
+        }
         for connectorID in data.connectors.map(\.record.id) {
-            let expected = data.activities.filter { $0.record.connectorID == connectorID }.map(\.record)
-            #expect(try await store.count(connectorID: connectorID) == expected.count)
+            let mine = data.activities.filter { $0.record.connectorID == connectorID }
+            #expect(try await store.count(connectorID: connectorID) == mine.count)
             let page = try await store.query(ActivityQuery(connectorID: connectorID, limit: 5000))
-            #expect(Set(page.items) == Set(expected), "activities of \(connectorID): kinds, times, users, addresses, fingerprints and payloads as written")
-            #expect(page.items.map(\.occurredAt) == expected.map(\.occurredAt).sorted(by: >))
+            #expect(Set(page.items) == Set(mine.map(expected)), "activities of \(connectorID): streams, times, actors, addresses, fingerprints, payloads and the mapped fields")
+            #expect(page.items.allSatisfy { $0.action != nil && $0.category != nil }, "every row was mapped")
+            #expect(page.items.map(\.occurredAt) == mine.map(\.record.occurredAt).sorted(by: >))
         }
         // Source and correlation are not read back by the API; what they decide is: a polled sign-in
         // replaces the webhook copy that shares its correlation, and never a polled row.
@@ -168,13 +190,13 @@ struct UpgradeTests {
             let sameSignIn: JSONValue = ["email": .string(r.user), "time": .string(iso.string(from: r.occurredAt)),
                                          "type": signOut ? "Sign out" : "Sign in", "ip_address": "192.0.2.99", "note": "a later poll of the same sign-in"]
             // The provider's mapping gives the polled row its correlation, as the sync stores it.
-            var polled = ActivityRecord(event: ZoomActivityMapping.signIn(sameSignIn))
+            var polled = ZoomActivityMapping.signIn(sameSignIn)
             polled.connectorID = r.connectorID
-            #expect(ActivityCorrelation.forReportRow(sameSignIn) == a.correlation)
-            try await store.insert([polled])
+            #expect(polled.correlation == a.correlation)
+            try await store.insert([polled], mappingVersion: ZoomActivityMapping.version)
             let rows = try await store.query(ActivityQuery(connectorID: r.connectorID, limit: 5000)).items
             #expect(rows.contains(polled))
-            #expect(rows.contains(r) == (a.source == "poll"), "the \(a.source) row \(r.fingerprint) kept its source and correlation")
+            #expect(rows.contains { $0.fingerprint == r.fingerprint } == (a.source == "poll"), "the \(a.source) row \(r.fingerprint) kept its source and correlation")
         }
     }
 }

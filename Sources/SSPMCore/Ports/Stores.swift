@@ -43,41 +43,6 @@ public struct ConnectorCredentials: Sendable, Hashable, Codable, CustomStringCon
     public var debugDescription: String { description }
 }
 
-/// One activity (a sign-in report row, an operation-log row or a webhook event).
-public struct ActivityRecord: Sendable, Hashable {
-    public var connectorID: String
-    /// `signin`, `operation` or `webhook`.
-    public var kind: String
-    public var occurredAt: Date
-    public var user: String
-    public var ipAddress: String?
-    /// Identifies the activity across overlapping fetches (report rows have no ids).
-    public var fingerprint: String
-    public var payload: JSONValue
-    /// Joins records of one event that arrive in different shapes (set by the provider).
-    public var correlation: String?
-
-    public init(connectorID: String, kind: String, occurredAt: Date, user: String, ipAddress: String? = nil, fingerprint: String, payload: JSONValue,
-                correlation: String? = nil) {
-        self.correlation = correlation
-        self.connectorID = connectorID
-        self.kind = kind
-        self.occurredAt = occurredAt
-        self.user = user
-        self.ipAddress = ipAddress
-        self.fingerprint = fingerprint
-        self.payload = payload
-    }
-}
-
-extension ActivityRecord {
-    /// The stored shape of a normalised event.
-    public init(event: ActivityEvent) {
-        self.init(connectorID: event.connectorID, kind: event.stream, occurredAt: event.occurredAt, user: event.actor, ipAddress: event.ipAddress,
-                  fingerprint: event.fingerprint, payload: event.raw, correlation: event.correlation)
-    }
-}
-
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// Another connector of this provider has this unique key (the provider words the message).
     case duplicateConnector(provider: String, key: String)
@@ -105,11 +70,12 @@ public protocol ConnectorStore: Sendable {
 }
 
 public protocol ActivityStore: Sendable {
-    /// Stores activities; ones whose fingerprint is already stored for the connector are skipped.
-    func insert(_ activities: [ActivityRecord]) async throws
+    /// Stores polled events (mapped by the provider's mapping `mappingVersion`); ones whose
+    /// fingerprint is already stored for the connector are skipped.
+    func insert(_ events: [ActivityEvent], mappingVersion: Int) async throws
     func count(connectorID: String) async throws -> Int
     /// Newest first.
-    func list(connectorID: String, from: Date?, to: Date?, user: String?, limit: Int) async throws -> [ActivityRecord]
+    func list(connectorID: String, from: Date?, to: Date?, user: String?, limit: Int) async throws -> [ActivityEvent]
 }
 
 public protocol ScanStore: Sendable {

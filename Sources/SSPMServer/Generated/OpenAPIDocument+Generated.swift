@@ -1194,17 +1194,25 @@ components:
         createdAt: {type: string, format: date-time}
     Activity:
       type: object
-      required: [time, kind, user, action, target, detail, fingerprint, raw]
+      description: |
+        One normalised event: `kind` is its stream, `user` its actor. For Zoom operations `category` is
+        the operation log's category_type, `action` its action, `detail` its operation_detail and
+        `target` the first e-mail address in it (else the category); for sign-ins `action` is Sign in /
+        Sign out and `client` the client type and version.
+      required: [time, kind, user, action, target, outcome, detail, fingerprint, raw]
       properties:
         time: {type: string, format: date-time}
         kind: {type: string, enum: [signin, operation, webhook]}
         user: {type: string}
         ipAddress: {type: string}
+        category: {type: string}
         action: {type: string}
         target: {type: string}
+        outcome: {type: string, enum: [success, failure, unknown]}
+        client: {type: string}
         detail: {type: string}
         fingerprint: {type: string}
-        raw: {type: object, description: The Zoom report row or webhook body as received.}
+        raw: {type: object, description: The provider's report row or webhook body as received.}
 
 """#
 }

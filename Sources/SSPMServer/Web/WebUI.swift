@@ -581,7 +581,7 @@ struct WebUI: Sendable {
         for key in ["type", "user", "ip", "from", "to"] { if let value = q.string(key) { filters.append("\(key)=\(Self.urlEncode(value))") } }
         let items: [[String: Any]] = pageResult.items.map { a in
             let s = ActivityFormatter.summary(a)
-            return ["time": Self.date(a.occurredAt), "kind": a.kind, "user": a.user, "ip": a.ipAddress ?? "", "action": s.action, "detail": s.detail]
+            return ["time": Self.date(a.occurredAt), "kind": a.stream, "user": a.actor, "ip": a.ipAddress ?? "", "action": s.action, "detail": s.detail]
         }
         let values: [String: Any] = [
             "connectorId": id, "connectorName": record.name, "items": items,

@@ -9,5 +9,6 @@ public enum Migrations {
         m0003Service,
         m0004SigninThrottle,
         m0005Providers,
+        m0006ActivityEvents,
     ]
 }
