@@ -18,10 +18,15 @@ public struct Housekeeping: Service {
         _ = try? await deps.passwords.verify(randomToken(bytes: 8), hash: nil)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await prune()
-            do { try await ActivityRemapper(deps: deps).run() } catch {
-                deps.logger.warning("Housekeeping could not map stored activities", metadata: ["error": "\(String(describing: error).prefix(200))"])
-            }
+            await remapActivities()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// Maps stored activities again where their provider's mapping is newer than the one that wrote them.
+    public func remapActivities() async {
+        do { try await ActivityRemapper(deps: deps).run() } catch {
+            deps.logger.warning("Housekeeping could not map stored activities", metadata: ["error": "\(String(describing: error).prefix(200))"])
         }
     }
 

@@ -573,6 +573,28 @@ struct HardeningTests {
         }
     }
 
+    @Test("activities written by an older mapping are mapped again from their payload by the server's housekeeping, through the provider")
+    func remapsOlderActivities() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 43).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            // A row as an older release left it: its record, but no category, action or target.
+            let row: JSONValue = ["time": "2026-11-30T10:00:00Z", "operator": "admin@example.com", "category_type": "User", "action": "Delete",
+                                  "operation_detail": "Delete User  gone@example.com"]
+            var old = ZoomActivityMapping.operation(row)
+            old.connectorID = id
+            old.category = nil
+            old.action = nil
+            old.target = nil
+            try await f.deps.activities.insert([old], mappingVersion: 0)
+            await Housekeeping(deps: f.deps).remapActivities()
+            let stored = try await f.deps.activities.list(connectorID: id, from: nil, to: nil, user: "admin@example.com", limit: 10)
+            let mapped = try #require(stored.first { $0.fingerprint == old.fingerprint })
+            #expect(mapped.category == "User" && mapped.action == "Delete" && mapped.target == "gone@example.com", "\(mapped)")
+            #expect(try await f.deps.activities.unmapped(provider: "zoom", version: ZoomActivityMapping.version, limit: 10).isEmpty)
+        }
+    }
+
     @Test("a port that is taken: the server says so at once, naming the port and the flag")
     func portInUse() async throws {
         let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 214).generate()
