@@ -28,13 +28,18 @@ extension ZoomAccountData {
                 type: user.type ?? 1, status: user.status ?? "active", roleID: user.roleId ?? "2", groupIDs: user.groupIds ?? [],
                 loginTypes: user.loginTypes, lastLoginTime: date(user.lastLoginTime), createdAt: date(user.userCreatedAt ?? user.createdAt))
         }
+        // Memberships come from the users (`group_ids`, `role_id`): unknown when the users were not read,
+        // and then the group's size is the one its listing gives.
+        let membersKnown = !failed(.users)
         let postureGroups: [PostureSnapshot.Group]? = failed(.groups) ? nil : groups.map { group in
-            PostureSnapshot.Group(id: group.group.id, name: group.group.name ?? group.group.id, memberIDs: group.members.compactMap(\.id),
-                                  settings: group.settings, lockSettings: group.lockSettings)
+            let known = membersKnown && group.membersKnown
+            return PostureSnapshot.Group(id: group.group.id, name: group.group.name ?? group.group.id, memberIDs: known ? group.members.compactMap(\.id) : [],
+                                         settings: group.settings, lockSettings: group.lockSettings,
+                                         memberCount: known ? nil : group.group.totalMembers ?? 0)
         }
         let postureRoles: [PostureSnapshot.Role]? = failed(.roles) ? nil : roles.map { role in
-            let members = role.membersListed ? role.members.compactMap(\.id) : users.filter { $0.roleId == role.role.id }.compactMap(\.id)
-            return PostureSnapshot.Role(id: role.role.id, name: role.role.name ?? role.role.id, memberIDs: members)
+            PostureSnapshot.Role(id: role.role.id, name: role.role.name ?? role.role.id,
+                                 memberIDs: membersKnown && role.membersKnown ? role.members.compactMap(\.id) : [])
         }
         return PostureSnapshot(
             accountID: accountID, accountName: accountName, capturedAt: capturedAt,
