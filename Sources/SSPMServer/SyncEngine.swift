@@ -202,6 +202,9 @@ public struct SyncEngine: Sendable {
             var byCategory: [String: JSONValue] = [:]
             for (category, count) in stats.requests { byCategory[category.rawValue] = .int(Int64(count)) }
             statsJSON["byCategory"] = .object(byCategory)
+            var byOperation: [String: JSONValue] = [:]
+            for (operation, count) in stats.requestsByOperation { byOperation[operation.endpoint] = .int(Int64(count)) }
+            statsJSON["byOperation"] = .object(byOperation)
         }
         deps.metrics.syncRuns.increment()
         deps.metrics.syncSeconds.record(elapsed)
