@@ -5,7 +5,8 @@ extension ZoomAccountData {
     /// The posture engine's view of what was read (Zoom types stay in this module).
     public func postureSnapshot(accountID: String, accountName: String = "", capturedAt: Date = Date(), readSources: Set<ZoomDataSource> = Set(ZoomDataSource.allCases)) -> PostureSnapshot {
         let iso = ISO8601DateFormatter()
-        func date(_ text: String?) -> Date? { text.flatMap { iso.date(from: $0) } }
+        // Two time stamps per user: ISO8601DateFormatter alone spent about 2 s on 10,000 users.
+        func date(_ text: String?) -> Date? { text.flatMap { FastFormats.parseUTCTimestamp($0) ?? iso.date(from: $0) } }
         func failed(_ source: ZoomDataSource) -> Bool { failures[source] != nil || !readSources.contains(source) }
 
         var unavailable: [DataSource: String] = [:]
