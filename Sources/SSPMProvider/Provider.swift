@@ -154,6 +154,8 @@ public struct SessionStats: Sendable, Equatable {
     public var byCategory: [String: Int] = [:]
     /// 429s by category.
     public var rateLimitedByCategory: [String: Int] = [:]
+    /// Requests by endpoint (`GET /users`), so a reader sees what each costs.
+    public var byOperation: [String: Int] = [:]
     public init() {}
 }
 

@@ -188,6 +188,7 @@ public struct SyncEngine: Sendable {
         if let stats {
             deps.metrics.record(stats, provider: provider)
             statsJSON["byCategory"] = .object(stats.byCategory.mapValues { .int(Int64($0)) })
+            statsJSON["byOperation"] = .object(stats.byOperation.mapValues { .int(Int64($0)) })
         }
         deps.metrics.syncRuns.increment()
         deps.metrics.syncSeconds.record(elapsed)

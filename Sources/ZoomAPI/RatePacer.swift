@@ -52,9 +52,12 @@ public actor RatePacer {
     public func waitSummary() -> (count: Int, total: Duration) { (waits, totalWait) }
 }
 
-/// What a client did: requests and 429s per category, retries.
+/// What a client did: requests and 429s per category, requests per operation, retries.
 public struct ZoomClientStats: Sendable, Equatable {
     public var requests: [RateLimitCategory: Int] = [:]
+    /// Requests per operation (`GET /users`, …), every attempt counted as in `requests`; an
+    /// operation's category is `operation.category`, so these add up to `requests` per category.
+    public var requestsByOperation: [ZoomOperation: Int] = [:]
     public var rateLimited: [RateLimitCategory: Int] = [:]
     public var serverErrors = 0
     public var transientRetries = 0
@@ -71,7 +74,10 @@ public struct ZoomClientStats: Sendable, Equatable {
 
 actor StatsRecorder {
     var stats = ZoomClientStats()
-    func request(_ c: RateLimitCategory) { stats.requests[c, default: 0] += 1 }
+    func request(_ operation: ZoomOperation) {
+        stats.requests[operation.category, default: 0] += 1
+        stats.requestsByOperation[operation, default: 0] += 1
+    }
     func rateLimited(_ c: RateLimitCategory) { stats.rateLimited[c, default: 0] += 1 }
     func serverError() { stats.serverErrors += 1 }
     func transientRetry() { stats.transientRetries += 1 }

@@ -34,12 +34,16 @@ public struct ZoomGroupData: Sendable {
     /// Group settings in the tenant-file convention: the full body plus `meeting_security`.
     public var settings: JSONValue
     public var lockSettings: JSONValue
+    /// The users whose `group_ids` name this group (`GET /users` carries them, so the reader sends no
+    /// `/groups/{groupId}/members` listing). Empty, with `membersKnown` false, when the users were not read.
     public var members: [ZoomMember]
-    public init(group: ZoomGroup, settings: JSONValue, lockSettings: JSONValue, members: [ZoomMember]) {
+    public var membersKnown: Bool
+    public init(group: ZoomGroup, settings: JSONValue, lockSettings: JSONValue, members: [ZoomMember], membersKnown: Bool = true) {
         self.group = group
         self.settings = settings
         self.lockSettings = lockSettings
         self.members = members
+        self.membersKnown = membersKnown
     }
 }
 
@@ -47,13 +51,14 @@ public struct ZoomRoleData: Sendable {
     /// Zoom's built-in Member role.
     public static let memberRoleID = "2"
     public var role: ZoomRole
+    /// The users whose `role_id` is this role's id (no `/roles/{roleId}/members` listing is sent).
+    /// Empty, with `membersKnown` false, when the users were not read.
     public var members: [ZoomMember]
-    /// False for the Member role, whose members are the users with `role_id` "2".
-    public var membersListed: Bool
-    public init(role: ZoomRole, members: [ZoomMember], membersListed: Bool) {
+    public var membersKnown: Bool
+    public init(role: ZoomRole, members: [ZoomMember], membersKnown: Bool = true) {
         self.role = role
         self.members = members
-        self.membersListed = membersListed
+        self.membersKnown = membersKnown
     }
 }
 
@@ -75,10 +80,39 @@ public struct ZoomAccountData: Sendable {
     /// Data sources that could not be read, with why.
     public var failures: [ZoomDataSource: ZoomAPIError] = [:]
     public init() {}
+
+    /// Fills each group's and role's members from `users` (their `group_ids` and `role_id`), or,
+    /// when the users were not read (`users` nil), marks the memberships unknown.
+    public mutating func assignMembers(from users: [ZoomUser]?) {
+        guard let users else {
+            for index in groups.indices { groups[index].members = []; groups[index].membersKnown = false }
+            for index in roles.indices { roles[index].members = []; roles[index].membersKnown = false }
+            return
+        }
+        var byGroup: [String: [ZoomMember]] = [:]
+        var byRole: [String: [ZoomMember]] = [:]
+        for user in users {
+            // Pending users have no id yet, and Zoom lists only users with one as members.
+            guard let id = user.id else { continue }
+            let member = ZoomMember(id: id, email: user.email, firstName: user.firstName, lastName: user.lastName, type: user.type)
+            for groupID in Set(user.groupIds ?? []) { byGroup[groupID, default: []].append(member) }
+            if let roleID = user.roleId { byRole[roleID, default: []].append(member) }
+        }
+        for index in groups.indices {
+            groups[index].members = byGroup[groups[index].group.id] ?? []
+            groups[index].membersKnown = true
+        }
+        for index in roles.indices {
+            roles[index].members = byRole[roles[index].role.id] ?? []
+            roles[index].membersKnown = true
+        }
+    }
 }
 
 /// Reads a whole account: categories run concurrently, and inside a category up to
 /// `concurrencyPerCategory` requests are in flight, all paced by the client's `RatePacer`.
+/// It reads only what it cannot derive: group and role memberships come from the users'
+/// `group_ids` and `role_id` in `GET /users`, not from one member listing per group and role.
 public struct ZoomAccountReader: Sendable {
     public let client: ZoomClient
     public let logger: Logger
@@ -132,6 +166,7 @@ public struct ZoomAccountReader: Sendable {
                 }
             }
         }
+        data.assignMembers(from: sources.contains(.users) && data.failures[.users] == nil ? data.users : nil)
         return data
     }
 
@@ -207,21 +242,14 @@ public struct ZoomAccountReader: Sendable {
             let path = ["groupId": group.id]
             async let settings = settingsDocument(.getGroupSettings, path: path, options: ["meeting_security"])
             async let locks = settingsDocument(.getGroupLockSettings, path: path, options: ["meeting_security"])
-            async let members = client.listAll(.listGroupMembers, ZoomMembersPage.self, path: path)
-            return ZoomGroupData(group: group, settings: try await settings, lockSettings: try await locks, members: try await members)
+            // Members come from the users' `group_ids` once both are read (`assignMembers`).
+            return ZoomGroupData(group: group, settings: try await settings, lockSettings: try await locks, members: [], membersKnown: false)
         }
     }
 
-    /// Roles with their members. The built-in Member role ("2") holds nearly every user; listing it
-    /// would be a long chain of pages that only repeats the users' `role_id`, so its members are
-    /// left empty here (`membersListed` false) and derived from the users by whoever needs them.
+    /// The roles; their members come from the users' `role_id` once both are read (`assignMembers`).
     func roles() async throws -> [ZoomRoleData] {
-        let roles = try await client.listAll(.listRoles, ZoomRolesPage.self)
-        return try await boundedMap(roles, width: client.configuration.concurrencyPerCategory) { role in
-            guard role.id != ZoomRoleData.memberRoleID else { return ZoomRoleData(role: role, members: [], membersListed: false) }
-            let members = try await client.listAll(.listRoleMembers, ZoomMembersPage.self, path: ["roleId": role.id])
-            return ZoomRoleData(role: role, members: members, membersListed: true)
-        }
+        try await client.listAll(.listRoles, ZoomRolesPage.self).map { ZoomRoleData(role: $0, members: [], membersKnown: false) }
     }
 
     func domains() async throws -> Part {

@@ -89,7 +89,7 @@ public final class ZoomClient: Sendable {
         _ operation: ZoomOperation, path: [String: String], query: [(String, String)], body: JSONValue?,
         decode: @Sendable (ByteBuffer) throws -> T
     ) async throws -> T {
-        let name = "\(operation.method.rawValue) \(operation.path)"
+        let name = operation.endpoint
         let category = operation.category
         let target = url(for: operation, path: path, query: query)
         let host = URLComponents(string: target)?.host ?? configuration.apiURL
@@ -125,7 +125,7 @@ public final class ZoomClient: Sendable {
                 }
             }
             try await pacer.acquire(category)
-            await recorder.request(category)
+            await recorder.request(operation)
             var request = HTTPClientRequest(url: target)
             request.method = HTTPMethod(rawValue: operation.method.rawValue)
             request.headers.add(name: "Authorization", value: "Bearer \(token.value.value)")

@@ -35,6 +35,9 @@ public struct ZoomOperation: Sendable, Hashable {
         self.pageSizeMax = pageSizeMax
     }
 
+    /// `GET /users`: the method and the path template, as errors, logs and request counts name it.
+    public var endpoint: String { "\(method.rawValue) \(path)" }
+
     /// Any one of these scopes grants the operation.
     public var acceptedScopes: Set<String> { Set(classicScopes).union(granularScopes) }
 

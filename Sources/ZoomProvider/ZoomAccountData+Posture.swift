@@ -6,7 +6,8 @@ extension ZoomAccountData {
     /// The posture engine's view of what was read (Zoom types stay in this module).
     public func postureSnapshot(accountID: String, accountName: String = "", capturedAt: Date = Date(), readSources: Set<ZoomDataSource> = Set(ZoomDataSource.allCases)) -> PostureSnapshot {
         let iso = ISO8601DateFormatter()
-        func date(_ text: String?) -> Date? { text.flatMap { iso.date(from: $0) } }
+        // Two time stamps per user: ISO8601DateFormatter alone spent about 2 s on 10,000 users.
+        func date(_ text: String?) -> Date? { text.flatMap { FastFormats.parseUTCTimestamp($0) ?? iso.date(from: $0) } }
         func failed(_ source: ZoomDataSource) -> Bool { failures[source] != nil || !readSources.contains(source) }
 
         var unavailable: [DataSource: String] = [:]
@@ -29,13 +30,18 @@ extension ZoomAccountData {
                 type: user.type ?? 1, status: user.status ?? "active", roleID: user.roleId ?? "2", groupIDs: user.groupIds ?? [],
                 loginTypes: user.loginTypes, lastLoginTime: date(user.lastLoginTime), createdAt: date(user.userCreatedAt ?? user.createdAt))
         }
+        // Memberships come from the users (`group_ids`, `role_id`): unknown when the users were not read,
+        // and then the group's size is the one its listing gives.
+        let membersKnown = !failed(.users)
         let postureGroups: [PostureSnapshot.Group]? = failed(.groups) ? nil : groups.map { group in
-            PostureSnapshot.Group(id: group.group.id, name: group.group.name ?? group.group.id, memberIDs: group.members.compactMap(\.id),
-                                  settings: group.settings, lockSettings: group.lockSettings)
+            let known = membersKnown && group.membersKnown
+            return PostureSnapshot.Group(id: group.group.id, name: group.group.name ?? group.group.id, memberIDs: known ? group.members.compactMap(\.id) : [],
+                                         settings: group.settings, lockSettings: group.lockSettings,
+                                         memberCount: known ? nil : group.group.totalMembers ?? 0)
         }
         let postureRoles: [PostureSnapshot.Role]? = failed(.roles) ? nil : roles.map { role in
-            let members = role.membersListed ? role.members.compactMap(\.id) : users.filter { $0.roleId == role.role.id }.compactMap(\.id)
-            return PostureSnapshot.Role(id: role.role.id, name: role.role.name ?? role.role.id, memberIDs: members)
+            PostureSnapshot.Role(id: role.role.id, name: role.role.name ?? role.role.id,
+                                 memberIDs: membersKnown && role.membersKnown ? role.members.compactMap(\.id) : [])
         }
         return PostureSnapshot(
             accountID: accountID, accountName: accountName, capturedAt: capturedAt,

@@ -239,6 +239,7 @@ struct ZoomSession: ProviderSession {
         stats.rateLimited = zoom.total429
         for (category, count) in zoom.requests { stats.byCategory[category.rawValue] = count }
         for (category, count) in zoom.rateLimited { stats.rateLimitedByCategory[category.rawValue] = count }
+        for (operation, count) in zoom.requestsByOperation { stats.byOperation[operation.endpoint] = count }
         return stats
     }
 }

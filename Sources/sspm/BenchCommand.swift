@@ -73,8 +73,30 @@ struct BenchSyncCommand: AsyncParsableCommand {
         say("|---:|---:|---:|---:|---:|---:|")
         let ratio = bound > 0 ? wall / bound : 0
         say("| \(String(format: "%.2f", wall)) | \(String(format: "%.2f", bound)) | \(String(format: "%.3f", ratio)) | \(stats.total429) | \(served.issued429.values.reduce(0, +)) | \(stats.transientRetries) |")
+        sayRequestsPerEndpoint(stats.requestsByOperation, plan: plan)
         if !data.failures.isEmpty { throw ExitCode(1) }
     }
 
     func formatRate(_ rate: Double) -> String { rate >= 1 ? String(format: "%.0f", rate) : String(format: "%.3f", rate) }
+}
+
+/// Prints the "requests per endpoint" table: each operation's requests, the seconds they take at their
+/// category's documented rate, and their share of that category's lower bound (its requests ÷ rate).
+func sayRequestsPerEndpoint(_ counts: [ZoomOperation: Int], plan: ZoomPlan) {
+    var perCategory: [RateLimitCategory: Int] = [:]
+    for (operation, requests) in counts { perCategory[operation.category, default: 0] += requests }
+    let order = Dictionary(uniqueKeysWithValues: RateLimitCategory.allCases.enumerated().map { ($1, $0) })
+    let rows = counts.filter { $0.value > 0 }.sorted { a, b in
+        (order[a.key.category]!, -a.value, a.key.endpoint) < (order[b.key.category]!, -b.value, b.key.endpoint)
+    }
+    say("")
+    say("requests per endpoint:")
+    say("")
+    say("| endpoint | category | requests | at the rate (s) | share of its category's lower bound |")
+    say("|---|---|---:|---:|---:|")
+    for (operation, requests) in rows {
+        let seconds = Double(requests) / plan.limit(operation.category).perSecond
+        let share = Double(requests) / Double(max(perCategory[operation.category] ?? requests, 1))
+        say("| \(operation.endpoint) | \(operation.category.rawValue) | \(requests) | \(String(format: "%.2f", seconds)) | \(String(format: "%.1f", share * 100)) % |")
+    }
 }

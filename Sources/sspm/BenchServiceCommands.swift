@@ -107,6 +107,12 @@ struct BenchFirstSyncCommand: AsyncParsableCommand {
         say("| create → synced (s) | sync run (s) | lower bound (s) | ratio (run / bound) | 429s received | 429s sent by simulator |")
         say("|---:|---:|---:|---:|---:|---:|")
         say("| \(String(format: "%.2f", wall)) | \(String(format: "%.2f", runSeconds)) | \(String(format: "%.2f", bound)) | \(String(format: "%.3f", bound > 0 ? runSeconds / bound : 0)) | \(run["stats"]?["rateLimited"]?.intValue ?? 0) | \(served.issued429.values.reduce(0, +)) |")
+        var perOperation: [ZoomOperation: Int] = [:]
+        for (endpoint, count) in run["stats"]?["byOperation"]?.objectValue ?? [:] {
+            guard let operation = ZoomOperation.all.first(where: { $0.endpoint == endpoint }) else { continue }
+            perOperation[operation] = Int(count.intValue ?? 0)
+        }
+        sayRequestsPerEndpoint(perOperation, plan: zoomPlan)
         if run["outcome"]?.stringValue != "ok" || activities != Self.expected(tenant) { throw ExitCode(1) }
     }
 

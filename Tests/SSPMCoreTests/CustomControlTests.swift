@@ -133,5 +133,15 @@ struct CustomControlTests {
         let accountOff = Fixture.evaluate("ZMT-25", Fixture.snapshot(settings: ["meeting_security.waiting_room": false],
                                                                       locks: ["meeting_security.waiting_room": false], groups: [relaxed]))
         #expect(accountOff.affectedGroups.allSatisfy { !$0.value.contains("waiting_room") })
+        // Memberships unknown (users not read): the same verdict, the group's own size.
+        var unknown = relaxed
+        unknown.memberIDs = []
+        unknown.memberCount = 4
+        var snapshot = Fixture.snapshot(settings: ["meeting_security.waiting_room": true], locks: ["meeting_security.waiting_room": false], groups: [unknown])
+        snapshot.users = nil
+        let withoutUsers = Fixture.evaluate("ZMT-25", snapshot)
+        #expect(withoutUsers.verdict == .fail)
+        #expect(withoutUsers.affectedGroups.first?.members == 4)
+        #expect(withoutUsers.detail.contains("with 4 member(s)"))
     }
 }

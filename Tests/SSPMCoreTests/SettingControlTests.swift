@@ -93,6 +93,20 @@ struct SettingControlTests {
         }
     }
 
+    @Test("when the memberships are unknown (users not read), the group keeps its size and coverage is unknown", arguments: settingCases.filter(\.groupScoped))
+    func groupOverrideWithoutMemberships(_ c: SettingCase) {
+        var group = Fixture.group(settings: [c.path: c.bad])
+        group.memberIDs = []
+        group.memberCount = 4
+        var snapshot = Fixture.snapshot(settings: [c.path: c.good], locks: locks(c, false), groups: [group])
+        snapshot.users = nil
+        let e = Fixture.evaluate(c.id, snapshot)
+        #expect(e.verdict == .warn)
+        #expect(e.affectedGroups.first?.members == 4)
+        #expect(e.detail.contains("with 4 member(s)"))
+        #expect(e.coverage == nil)
+    }
+
     @Test("settings that could not be read give error naming the scope, never pass", arguments: settingCases)
     func missingData(_ c: SettingCase) {
         let e = Fixture.evaluate(c.id, Fixture.snapshot(removeSettings: true))

@@ -56,7 +56,8 @@ struct ZoomClientTests {
             #expect(data.groups.count == tenant.groups.count)
             for group in data.groups {
                 let source = tenant.groups.first { $0["id"]?.stringValue == group.group.id }!
-                #expect(group.members.compactMap(\.id) == source["members"]!.arrayValue!.compactMap(\.stringValue))
+                #expect(group.membersKnown)
+                #expect(group.members.compactMap(\.id).sorted() == source["members"]!.arrayValue!.compactMap(\.stringValue).sorted())
                 #expect(group.settings["meeting_security"] == source["settings"]!["meeting_security"])
                 #expect(group.settings["in_meeting"] == source["settings"]!["in_meeting"])
             }
@@ -66,12 +67,8 @@ struct ZoomClientTests {
             #expect(data.roles.count == tenant.roles.count)
             for role in data.roles {
                 let source = tenant.roles.first { $0["id"]?.stringValue == role.role.id }!["members"]!.arrayValue!.compactMap(\.stringValue)
-                if role.membersListed {
-                    #expect(role.members.compactMap(\.id) == source)
-                } else {
-                    #expect(role.role.id == "2")
-                    #expect(Set(data.users.filter { $0.roleId == "2" && $0.id != nil }.compactMap(\.id)) == Set(source))
-                }
+                #expect(role.membersKnown)
+                #expect(role.members.compactMap(\.id).sorted() == source.sorted())
             }
             #expect(data.activityLogs.count == tenant.activityLogs.count)
             #expect(data.operationLogs.count == tenant.operationLogs.count)
@@ -80,6 +77,96 @@ struct ZoomClientTests {
             let stats = await client.stats()
             #expect(stats.total429 == 0)
             #expect(stats.tokenFetches == 1)
+        }
+    }
+
+    @Test("the reader lists no group or role members: memberships come from GET /users, and the counts per endpoint add up")
+    func membershipsFromUsers() async throws {
+        let tenant = Self.tenant(users: 400, groups: 8, days: 2)
+        try await SimulatorFixture.with(tenant) { fixture in
+            let client = await fixture.client()
+            let now = Date()
+            let data = await ZoomAccountReader(client: client, logger: fixture.logger).read(from: now.addingTimeInterval(-86_400), to: now)
+            #expect(data.failures.isEmpty)
+
+            // Neither the simulator nor the client saw a member listing.
+            let served = await fixture.engine.requestsByOperation()
+            let stats = await client.stats()
+            for operation in [ZoomOperation.listGroupMembers, .listRoleMembers] {
+                #expect(served[operation, default: 0] == 0, "the simulator served \(operation.endpoint)")
+                #expect(stats.requestsByOperation[operation, default: 0] == 0, "the client sent \(operation.endpoint)")
+            }
+            #expect(served[.listUsers, default: 0] > 0 && served[.listGroups, default: 0] == 1 && served[.listRoles, default: 0] == 1)
+
+            // The memberships are still exactly the tenant's, and the snapshot carries them.
+            let snapshot = data.postureSnapshot(accountID: "a", capturedAt: now)
+            #expect(data.groups.count == tenant.groups.count && data.roles.count == tenant.roles.count)
+            for group in tenant.groups {
+                let id = group["id"]!.stringValue!
+                let expected = Set(group["members"]!.arrayValue!.compactMap(\.stringValue))
+                let read = snapshot.groups!.first { $0.id == id }!
+                #expect(Set(read.memberIDs) == expected && read.memberIDs.count == expected.count && read.memberCount == expected.count)
+            }
+            for role in tenant.roles {
+                let id = role["id"]!.stringValue!
+                let expected = Set(role["members"]!.arrayValue!.compactMap(\.stringValue))
+                let read = snapshot.roles!.first { $0.id == id }!
+                #expect(Set(read.memberIDs) == expected && read.memberIDs.count == expected.count)
+            }
+
+            // Per endpoint: the same counts the simulator saw, adding up to each category and to the total.
+            #expect(stats.requestsByOperation == served)
+            var perCategory: [RateLimitCategory: Int] = [:]
+            for (operation, count) in stats.requestsByOperation { perCategory[operation.category, default: 0] += count }
+            #expect(perCategory == stats.requests)
+            #expect(stats.requestsByOperation.values.reduce(0, +) == stats.totalRequests)
+        }
+    }
+
+    @Test("without user:read:admin the memberships are unknown, yet every verdict and group size is what it was with them")
+    func membershipsWithoutUsers() async throws {
+        let tenant = Self.tenant(users: 300, groups: 6, days: 1)
+        var withoutUsers = tenant
+        withoutUsers.credentials.scopes.removeAll { $0 == "user:read:admin" || $0 == "user:write:admin" }
+        let now = Date()
+        func read(_ tenant: Tenant) async throws -> ZoomAccountData {
+            try await SimulatorFixture.with(tenant) { fixture in
+                await ZoomAccountReader(client: await fixture.client(), logger: fixture.logger).read(from: now, to: now)
+            }
+        }
+        let full = try await read(tenant)
+        let partial = try await read(withoutUsers)
+        #expect(partial.failures[.users] != nil && partial.failures[.groups] == nil && partial.failures[.roles] == nil)
+        #expect(full.failures.isEmpty)
+        #expect(partial.groups.allSatisfy { !$0.membersKnown && $0.members.isEmpty })
+        #expect(partial.roles.allSatisfy { !$0.membersKnown && $0.members.isEmpty })
+
+        let unknown = partial.postureSnapshot(accountID: "a", capturedAt: now)
+        #expect(unknown.users == nil && unknown.groups != nil)
+        for group in unknown.groups! {
+            let source = tenant.groups.first { $0["id"]?.stringValue == group.id }!
+            #expect(group.memberIDs.isEmpty)
+            #expect(group.memberCount == source["members"]!.arrayValue!.count)
+        }
+        // What the scan said before, when the member listings gave the memberships but the users were unreadable.
+        var listed = full.postureSnapshot(accountID: "a", capturedAt: now)
+        listed.users = nil
+        listed.unavailable[.users] = unknown.unavailable[.users]
+        let before = ZoomCatalogue.scan(listed, now: now)
+        let after = ZoomCatalogue.scan(unknown, now: now)
+        #expect(before.findings.count == after.findings.count)
+        var compared = 0
+        for old in before.findings {
+            guard let new = after.findings.first(where: { $0.controlId == old.controlId }) else { Issue.record("\(old.controlId) missing"); continue }
+            #expect(new.verdict == old.verdict, "\(old.controlId): \(old.verdict.rawValue) → \(new.verdict.rawValue): \(new.detail)")
+            #expect(new.affectedGroups == old.affectedGroups, "\(old.controlId)")
+            #expect(new.score == old.score, "\(old.controlId)")
+            if !old.affectedGroups.isEmpty { compared += 1 }
+        }
+        #expect(compared > 0)
+        // Controls that need the users, memberships included, are errors or unknown, never a pass on missing data.
+        for id in ["ZID-14", "ZID-16"] {
+            #expect(after.findings.first { $0.controlId == id }?.verdict == .error, "\(id)")
         }
     }
 

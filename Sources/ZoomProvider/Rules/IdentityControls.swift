@@ -30,7 +30,7 @@ extension ZoomCatalogue {
                 let covered = Set(groups.filter { ids.contains($0.id) }.flatMap(\.memberIDs))
                 let uncovered = active.filter { !covered.contains($0.id!) }
                 return Evaluation(.warn, "Two-factor authentication is required only for \(ids.count) group(s); \(uncovered.count) of \(active.count) active users are not covered.",
-                                  affectedGroups: groups.filter { !ids.contains($0.id) }.map { AffectedGroup(id: $0.id, name: $0.name, members: $0.memberIDs.count, value: "not required") },
+                                  affectedGroups: groups.filter { !ids.contains($0.id) }.map { AffectedGroup(id: $0.id, name: $0.name, members: $0.memberCount, value: "not required") },
                                   affectedUsers: uncovered.map { AffectedUser(id: $0.id, email: $0.email, reason: "not in a group that requires 2FA") },
                                   coverage: active.isEmpty ? 0 : Double(active.count - uncovered.count) / Double(active.count))
             case "role":
@@ -202,7 +202,7 @@ extension ZoomCatalogue {
             rationale: "Every Owner or Admin is a full-account takeover path; fewer, named admins are easier to protect and review.",
             remediation: "Review Admin → User Management → Roles → Admin and move users who do not need it back to Member.",
             portal: "Admin → User Management → Roles", threats: ["elevationOfPrivilege", "accountBreach"], impact: .low, cost: .low, scoring: .binary,
-            sources: [.users, .roles], fields: ["GET /users: role_id", "GET /roles/{roleId}/members"],
+            sources: [.users, .roles], fields: ["GET /users: role_id"],
             nist: ["AC-6(5)", "AC-2"], iso: ["A.8.2", "A.5.18"])) { snapshot, baseline in
             guard snapshot.users != nil else { return Evaluation(.error, snapshot.missing(.users)) }
             let admins = (snapshot.users ?? []).filter { ["0", "1"].contains($0.roleID) && $0.status != "pending" }

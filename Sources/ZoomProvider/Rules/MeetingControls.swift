@@ -197,14 +197,16 @@ extension ZoomCatalogue {
                     return accountMeetsBaseline && value != setting.value && !lockedAtAccount
                 }
                 if !relaxed.isEmpty {
-                    affected.append(AffectedGroup(id: group.id, name: group.name, members: group.memberIDs.count, value: relaxed.map(\.path).joined(separator: ", ")))
+                    affected.append(AffectedGroup(id: group.id, name: group.name, members: group.memberCount, value: relaxed.map(\.path).joined(separator: ", ")))
                     members.formUnion(group.memberIDs)
                 }
             }
             let active = snapshot.activeUserIDs
             let coverage = active.isEmpty ? nil : 1 - Double(members.filter(active.contains).count) / Double(active.count)
             if affected.isEmpty { return Evaluation(.pass, "No group sets a weaker value for the \(criticalMeetingSettings.count) security-critical settings.", coverage: 1) }
-            return Evaluation(.fail, "\(affected.count) group(s) with \(members.count) member(s) relax security-critical settings.", affectedGroups: affected, coverage: coverage)
+            // Distinct members; when the memberships are unknown (no ids), the groups' own counts.
+            let memberTotal = members.isEmpty ? affected.reduce(0) { $0 + $1.members } : members.count
+            return Evaluation(.fail, "\(affected.count) group(s) with \(memberTotal) member(s) relax security-critical settings.", affectedGroups: affected, coverage: coverage)
         },
     ]
 }

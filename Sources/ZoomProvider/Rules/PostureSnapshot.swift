@@ -36,14 +36,19 @@ public struct PostureSnapshot: PostureSubject {
     public struct Group: Sendable, Hashable {
         public var id: String
         public var name: String
+        /// Member user ids; empty when the memberships are unknown (the users could not be read).
         public var memberIDs: [String]
+        /// How many members the group has: `memberIDs.count`, or, when the memberships are unknown,
+        /// the count Zoom's group listing gives (`total_members`).
+        public var memberCount: Int
         /// Settings in the tenant-file convention (full body + `meeting_security` + authentication bodies); nil when not read.
         public var settings: JSONValue?
         public var lockSettings: JSONValue?
-        public init(id: String, name: String, memberIDs: [String], settings: JSONValue?, lockSettings: JSONValue?) {
+        public init(id: String, name: String, memberIDs: [String], settings: JSONValue?, lockSettings: JSONValue?, memberCount: Int? = nil) {
             self.id = id
             self.name = name
             self.memberIDs = memberIDs
+            self.memberCount = memberCount ?? memberIDs.count
             self.settings = settings
             self.lockSettings = lockSettings
         }
@@ -52,7 +57,7 @@ public struct PostureSnapshot: PostureSubject {
     public struct Role: Sendable, Hashable {
         public var id: String
         public var name: String
-        /// Member user ids (for the built-in Member role, derived from users' role_id).
+        /// Member user ids (users whose role_id is this role); empty when the users could not be read.
         public var memberIDs: [String]
         public init(id: String, name: String, memberIDs: [String]) {
             self.id = id

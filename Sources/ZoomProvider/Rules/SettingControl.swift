@@ -63,7 +63,7 @@ public struct SettingRule: Sendable {
             for group in groups {
                 guard let groupValue = group.settings?.value(at: path), !groupValue.isNull else { continue }
                 let groupOK = isCompliant(groupValue, baseline)
-                let affected = AffectedGroup(id: group.id, name: group.name, members: group.memberIDs.count, value: groupValue.brief)
+                let affected = AffectedGroup(id: group.id, name: group.name, members: group.memberCount, value: groupValue.brief)
                 if accountOK, !groupOK {
                     breaking.append(affected)
                     breakingMembers.formUnion(group.memberIDs)
@@ -89,7 +89,7 @@ public struct SettingRule: Sendable {
             // Every group that keeps a non-compliant value (its own or the account's) is affected.
             let fixingIDs = Set(fixing.map(\.id))
             let affected = (snapshot.groups ?? []).filter { !fixingIDs.contains($0.id) }.map { group in
-                AffectedGroup(id: group.id, name: group.name, members: group.memberIDs.count,
+                AffectedGroup(id: group.id, name: group.name, members: group.memberCount,
                               value: (group.settings?.value(at: path) ?? value).brief)
             }
             return Evaluation(.fail, detail, affectedGroups: affected, coverage: coverage ?? 0)

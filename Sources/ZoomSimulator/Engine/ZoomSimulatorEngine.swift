@@ -35,6 +35,7 @@ public actor ZoomSimulatorEngine {
     var groupIndexByID: [String: Int] = [:]
     var webhooks: WebhookDispatcher?
     var requestCount = 0
+    var operationCounts: [ZoomOperation: Int] = [:]
 
     /// Page tokens expire this long after issue (Zoom: 15 minutes).
     public static let pageTokenLifetime: TimeInterval = 15 * 60
@@ -92,6 +93,9 @@ public actor ZoomSimulatorEngine {
     }
 
     public func resetRateLimitCounters() { limiter.resetCounters() }
+
+    /// `/v2` requests received per operation (every one that matched a route, refused or not).
+    public func requestsByOperation() -> [ZoomOperation: Int] { operationCounts }
 
     var latency: Int { faults.latencyMilliseconds }
 
@@ -184,6 +188,7 @@ public actor ZoomSimulatorEngine {
         guard let (operation, parameters) = Self.route(method: request.method, path: path) else {
             return SimResponse.error(404, code: 2300, "This API endpoint is not recognized.")
         }
+        operationCounts[operation, default: 0] += 1
         var headers: [(String, String)] = [("X-RateLimit-Category", operation.category.rawValue)]
         func finish(_ response: SimResponse) -> SimResponse {
             var response = response

@@ -26,7 +26,7 @@ extension Tenant {
             let members = (role["members"]?.arrayValue ?? []).compactMap(\.stringValue).map {
                 ZoomMember(id: $0)
             }
-            return ZoomRoleData(role: try decode(role, as: ZoomRole.self), members: members, membersListed: true)
+            return ZoomRoleData(role: try decode(role, as: ZoomRole.self), members: members)
         }
         data.managedDomains = try decode(managedDomains ?? ["domains": [], "total_records": 0], as: ZoomManagedDomains.self)
         data.trustedDomains = try decode(trustedDomains ?? ["trusted_domains": []], as: ZoomTrustedDomains.self)
