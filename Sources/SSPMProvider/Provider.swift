@@ -19,6 +19,8 @@ public protocol Provider: Sendable {
     var catalogue: RuleCatalogue { get }
     /// What an administrator fills in to connect an account, in order (the web form is built from it).
     var connectionFields: [ConnectionField] { get }
+    /// What to do at the vendor before filling them in (the web form's first paragraph).
+    var connectionGuide: String { get }
 
     /// Checks what an administrator sent and splits it into settings (stored as JSON, shown) and
     /// credentials (sealed, never shown). Throws `ConnectionInputError` listing every problem.
@@ -49,7 +51,7 @@ public protocol Provider: Sendable {
 }
 
 /// One field of the connection form.
-public struct ConnectionField: Sendable, Hashable {
+public struct ConnectionField: Sendable {
     public var name: String
     public var label: String
     public var help: String
@@ -58,10 +60,13 @@ public struct ConnectionField: Sendable, Hashable {
     public var required: Bool
     /// Shown under "advanced" (other hosts, plan…).
     public var advanced: Bool
-    /// Allowed values, when it is a choice.
-    public var choices: [String]
+    /// Allowed values with their labels, when it is a choice (the first is the default).
+    public var choices: [(value: String, label: String)]
+    /// An example shown in the empty field.
+    public var placeholder: String
     public init(name: String, label: String, help: String, secret: Bool = false, required: Bool = true, advanced: Bool = false,
-                choices: [String] = []) {
+                choices: [(value: String, label: String)] = [], placeholder: String = "") {
+        self.placeholder = placeholder
         self.name = name
         self.label = label
         self.help = help

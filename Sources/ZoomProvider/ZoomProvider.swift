@@ -24,19 +24,23 @@ public struct ZoomProvider: Provider {
     }
 
     public var connectionFields: [ConnectionField] {
-        let where_ = "the app's App Credentials page in the Zoom App Marketplace"
-        return [
-            ConnectionField(name: "accountId", label: "Account ID", help: "From \(where_)."),
-            ConnectionField(name: "clientId", label: "Client ID", help: "From \(where_)."),
-            ConnectionField(name: "clientSecret", label: "Client secret", help: "From \(where_); sealed, never shown again.", secret: true),
-            ConnectionField(name: "webhookSecretToken", label: "Webhook secret token",
-                            help: "Optional: from the app's Feature page (Event Subscriptions), so events can be verified.", secret: true, required: false),
-            ConnectionField(name: "plan", label: "Plan", help: "Sets the request pacing (Zoom does not tell an app its plan).", required: false,
-                            advanced: true, choices: ZoomPlan.allCases.map(\.rawValue)),
-            ConnectionField(name: "apiUrl", label: "API URL", help: "Other Zoom hosts: Zoom for Government (https://api.zoomgov.com/v2), or a simulator.",
-                            required: false, advanced: true),
-            ConnectionField(name: "tokenUrl", label: "Token URL", help: "Zoom for Government: https://zoomgov.com/oauth/token.", required: false, advanced: true),
+        [
+            ConnectionField(name: "accountId", label: "Account ID", help: ""),
+            ConnectionField(name: "clientId", label: "Client ID", help: ""),
+            ConnectionField(name: "clientSecret", label: "Client secret", help: "", secret: true),
+            ConnectionField(name: "webhookSecretToken", label: "Webhook secret token (optional: Feature → Event Subscriptions)", help: "",
+                            secret: true, required: false),
+            ConnectionField(name: "plan", label: "Zoom plan (sets the request pace: Zoom does not tell an app its plan)", help: "", required: false,
+                            choices: [("pro", "Pro"), ("business", "Business or higher"), ("free", "Free")]),
+            ConnectionField(name: "apiUrl", label: "API URL", help: "", required: false, advanced: true, placeholder: "https://api.zoom.us/v2"),
+            ConnectionField(name: "tokenUrl", label: "Token URL", help: "", required: false, advanced: true, placeholder: "https://zoom.us/oauth/token"),
         ]
+    }
+
+    public var connectionGuide: String {
+        "In the Zoom App Marketplace, create a Server-to-Server OAuth app (Develop → Build App), add the scopes "
+            + ZoomCatalogue.catalogue.dataSources.flatMap(\.scopes).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", ")
+            + ", activate it, and copy its App Credentials here. The connection is checked against Zoom before anything is saved."
     }
 
     /// A Zoom account ID, client ID or secret: 1 to 512 visible ASCII characters (docs/openapi.yaml's `ZoomCredential`).

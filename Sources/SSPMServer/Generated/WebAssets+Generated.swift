@@ -29,13 +29,18 @@ enum WebAssets {
         "connect": ##"""
 {{> layout_header}}
 <p class="crumbs"><a href="/connectors">App connectors</a> › Connect an app</p>
-<h1>Connect an app → Zoom</h1>
+<h1>Connect an app → {{providerName}}</h1>
 {{> connect_steps}}
 {{#stepName}}
 <form method="get" action="/connectors/new/credentials" class="card narrow">
-  <p>Give this Zoom account a name your team will recognise in alerts and reports.</p>
+  {{#choosesProvider}}
+  <label for="provider">App</label>
+  <select id="provider" name="provider">{{#providers}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/providers}}</select>
+  {{/choosesProvider}}
+  {{^choosesProvider}}<input type="hidden" name="provider" value="{{providerKind}}">{{/choosesProvider}}
+  <p>Give this account a name your team will recognise in alerts and reports.</p>
   <label for="name">Instance name</label>
-  <input id="name" name="name" required maxlength="200" placeholder="Zoom – production" value="{{form.name}}" autofocus>
+  <input id="name" name="name" required maxlength="200" placeholder="{{providerName}} – production" value="{{form.name}}" autofocus>
   <button type="submit">Next: credentials</button>
 </form>
 {{/stepName}}
@@ -43,22 +48,15 @@ enum WebAssets {
 <form method="post" action="/connectors" class="card">
   <input type="hidden" name="csrf" value="{{csrf}}">
   <input type="hidden" name="name" value="{{form.name}}">
-  <p>Instance <strong>{{form.name}}</strong> · <a href="/connectors/new?name={{form.nameQuery}}">change</a></p>
-  <p>In the Zoom App Marketplace, create a <strong>Server-to-Server OAuth</strong> app (Develop → Build App), add the scopes user:read:admin, account:read:admin, group:read:admin, role:read:admin, report:read:admin and chat_channel:read:admin, activate it, and copy its App Credentials here. The connection is checked against Zoom before anything is saved.</p>
-  <label for="accountId">Account ID</label>
-  <input id="accountId" name="accountId" required value="{{form.accountId}}" autocomplete="off" spellcheck="false">
-  <label for="clientId">Client ID</label>
-  <input id="clientId" name="clientId" required value="{{form.clientId}}" autocomplete="off" spellcheck="false">
-  <label for="clientSecret">Client secret</label>
-  <input id="clientSecret" name="clientSecret" type="password" required autocomplete="off">
-  <label for="webhookSecretToken">Webhook secret token (optional: Feature → Event Subscriptions)</label>
-  <input id="webhookSecretToken" name="webhookSecretToken" type="password" autocomplete="off">
-  <label for="plan">Zoom plan (sets the request pace: Zoom does not tell an app its plan)</label>
-  <select id="plan" name="plan">{{#plans}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/plans}}</select>
-  <details{{#customHosts}} open{{/customHosts}}><summary>Other Zoom hosts (Zoom for Government, a simulator)</summary>
-    <label for="apiUrl">API URL</label><input id="apiUrl" name="apiUrl" value="{{form.apiUrl}}" placeholder="https://api.zoom.us/v2">
-    <label for="tokenUrl">Token URL</label><input id="tokenUrl" name="tokenUrl" value="{{form.tokenUrl}}" placeholder="https://zoom.us/oauth/token">
+  <input type="hidden" name="provider" value="{{providerKind}}">
+  <p>Instance <strong>{{form.name}}</strong> · <a href="/connectors/new?name={{form.nameQuery}}&amp;provider={{providerKind}}">change</a></p>
+  <p>{{guide}}</p>
+  {{#fields}}{{> connect_field}}{{/fields}}
+  {{#hasAdvanced}}
+  <details{{#advancedOpen}} open{{/advancedOpen}}><summary>Other hosts (a government cloud, a simulator)</summary>
+    {{#advancedFields}}{{> connect_field}}{{/advancedFields}}
   </details>
+  {{/hasAdvanced}}
   <button type="submit">Validate and connect</button>
 </form>
 {{#report}}
@@ -69,6 +67,13 @@ enum WebAssets {
 {{/report}}
 {{/stepCredentials}}
 {{> layout_footer}}
+
+"""##,
+        "connect_field": ##"""
+<label for="{{name}}">{{label}}</label>
+{{#isChoice}}<select id="{{name}}" name="{{name}}">{{#choices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/choices}}</select>{{/isChoice}}
+{{^isChoice}}<input id="{{name}}" name="{{name}}"{{#secret}} type="password"{{/secret}}{{#required}} required{{/required}}{{^secret}} value="{{value}}"{{/secret}}{{#placeholder}} placeholder="{{placeholder}}"{{/placeholder}} autocomplete="off" spellcheck="false">{{/isChoice}}
+{{#help}}<small>{{help}}</small>{{/help}}
 
 """##,
         "connect_steps": ##"""

@@ -4,6 +4,7 @@ import Hummingbird
 import Mustache
 import NIOCore
 import SSPMCore
+import SSPMProvider
 import SSPMReports
 import SSPMStorage
 
@@ -342,19 +343,27 @@ struct WebUI: Sendable {
     func connectName(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
         switch try await adminPage(context) { case .stop(let r): return r; case .ok(let p): principal = p }
-        return renderConnect(principal: principal, step: 1, form: ["name": request.query.string("name") ?? ""], report: nil, problem: nil, status: .ok)
+        var form = ["name": request.query.string("name") ?? ""]
+        form["provider"] = request.query.string("provider")
+        return renderConnect(principal: principal, step: 1, form: form, report: nil, problem: nil, status: .ok)
     }
 
     func connectCredentials(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
         switch try await adminPage(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let name = (request.query.string("name") ?? "").trimmingCharacters(in: .whitespaces)
+        var form = ["name": name]
+        form["provider"] = request.query.string("provider")
+        guard let provider = try? connectors.provider(named: form["provider"]) else {
+            form["provider"] = nil
+            return renderConnect(principal: principal, step: 1, form: form, report: nil, problem: "Choose one of the apps listed.", status: .unprocessableContent)
+        }
         guard !name.isEmpty, name.count <= 200 else {
-            return renderConnect(principal: principal, step: 1, form: ["name": name], report: nil,
-                                 problem: name.isEmpty ? "Give the instance a name, e.g. “Zoom – production”." : "The name is longer than 200 characters: shorten it.",
+            return renderConnect(principal: principal, step: 1, form: form, report: nil,
+                                 problem: name.isEmpty ? "Give the instance a name, e.g. “\(provider.displayName) – production”." : "The name is longer than 200 characters: shorten it.",
                                  status: .unprocessableContent)
         }
-        return renderConnect(principal: principal, step: 2, form: ["name": name], report: nil, problem: nil, status: .ok)
+        return renderConnect(principal: principal, step: 2, form: form, report: nil, problem: nil, status: .ok)
     }
 
     /// Steps 1–3 of connecting an app: the name, then the credentials (again, with the check's
@@ -363,13 +372,34 @@ struct WebUI: Sendable {
                        status: HTTPResponse.Status) -> Response {
         var shown = form
         shown["nameQuery"] = Self.urlEncode(form["name"] ?? "")
-        let plan = form["plan"] ?? "pro"
+        // The provider's own fields: the form is built from its description, never a secret written back.
+        let registry = deps.providers
+        let chosen = (try? connectors.provider(named: form["provider"])) ?? registry.providers.first
+        func field(_ f: ConnectionField) -> [String: Any] {
+            let value: String = f.secret ? "" : (form[f.name] ?? "")
+            var choices: [[String: Any]] = []
+            for (index, c) in f.choices.enumerated() {
+                let selected: Bool = form[f.name].map { $0 == c.value } ?? (index == 0)
+                choices.append(["value": c.value, "label": c.label, "selected": selected])
+            }
+            var out: [String: Any] = ["name": f.name, "label": f.label, "help": f.help, "required": f.required, "secret": f.secret]
+            out["value"] = value
+            out["placeholder"] = f.placeholder
+            out["isChoice"] = !f.choices.isEmpty
+            out["choices"] = choices
+            return out
+        }
+        let fields = chosen?.connectionFields ?? []
         var values: [String: Any] = Self.steps(step).merging([
             "form": shown, "stepName": step == 1, "stepCredentials": step >= 2,
-            "plans": [("pro", "Pro"), ("business", "Business or higher"), ("free", "Free")].map { ["value": $0.0, "label": $0.1, "selected": $0.0 == plan] },
-            "customHosts": !(form["apiUrl"] ?? "").isEmpty || !(form["tokenUrl"] ?? "").isEmpty,
+            "providerName": chosen?.displayName ?? "", "providerKind": chosen?.kind ?? "", "guide": chosen?.connectionGuide ?? "",
+            "choosesProvider": registry.providers.count > 1,
+            "providers": registry.providers.map { p -> [String: Any] in ["value": p.kind, "label": p.displayName, "selected": p.kind == chosen?.kind] },
+            "fields": fields.filter { !$0.advanced }.map(field), "advancedFields": fields.filter(\.advanced).map(field),
+            "hasAdvanced": fields.contains(where: \.advanced),
+            "advancedOpen": fields.contains { $0.advanced && !(form[$0.name] ?? "").isEmpty },
         ]) { a, _ in a }
-        if let report, let provider = try? connectors.provider(named: form["provider"]) {
+        if let report, let provider = chosen {
             values["report"] = Self.health(report, catalogue: provider.catalogue).merging(["healthCaption": "What \(provider.displayName) answered, per data source"]) { a, _ in a }
         }
         if let problem { values["problem"] = problem }
