@@ -185,7 +185,8 @@ let package = Package(
         .testTarget(
             name: "SSPMServerTests",
             dependencies: [
-                "SSPMServer", "SSPMStorage", "SSPMCore", "SSPMProvider", "SSPMProviders", "ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMTestSupport",
+                "SSPMServer", "SSPMStorage", "SSPMCore", "SSPMProvider", "SSPMProviders", "SSPMRuntime", "ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
