@@ -965,8 +965,13 @@ components:
         detail: {type: string}
     CreateConnector:
       type: object
+      description: |
+        `provider` picks the SaaS (the first one this server has when absent); the other members are
+        that provider's connection fields, as strings. This build has one provider, `zoom`, whose
+        fields are below. Members that are not the provider's fields are ignored.
       required: [name, accountId, clientId, clientSecret]
       properties:
+        provider: {type: string, enum: [zoom], default: zoom}
         name: {type: string, minLength: 1, maxLength: 200, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]", description: Not blank.}
         accountId: {$ref: "#/components/schemas/ZoomCredential"}
         clientId: {$ref: "#/components/schemas/ZoomCredential"}
