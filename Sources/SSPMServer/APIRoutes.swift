@@ -11,6 +11,7 @@ struct APIRoutes: Sendable {
     let deps: ServerDependencies
     let auth: AuthService
     let connectors: ConnectorService
+    let posture: PostureService
     let intake: WebhookIntake
     let ready: ReadinessFlag
 
@@ -278,14 +279,14 @@ struct APIRoutes: Sendable {
 
     // MARK: posture
 
-    /// The latest scan with today's control states applied (a state set since the scan counts now).
-    func current(_ id: String) async throws -> ScanResult {
-        _ = try await connectors.connector(id)
-        guard let scan = try await deps.currentScan(connectorID: id) else {
-            throw APIError(.notFound, "no_scan", "This connector has not been scanned yet.", fix: "Wait for the first sync (GET …/progress) or start one with POST …/sync.")
-        }
+    /// The connector's current scan (today's control states applied), or 404 before the first one.
+    func current(_ connector: ConnectorRecord) async throws -> ScanResult {
+        guard let scan = try await posture.currentScan(connector) else { throw Self.noScan }
         return scan
     }
+
+    static let noScan = APIError(.notFound, "no_scan", "This connector has not been scanned yet.",
+                                 fix: "Wait for the first sync (GET …/progress) or start one with POST …/sync.")
 
     struct ScoreResponse: Codable {
         var connectorId: String
@@ -300,7 +301,7 @@ struct APIRoutes: Sendable {
 
     func score(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
-        let r = try await current(id)
+        let r = try await current(try await connectors.connector(id))
         return JSONResponse.make(ScoreResponse(connectorId: id, scannedAt: r.scannedAt, score: r.score, categories: r.categories, frameworks: r.frameworks,
                                                verdictCounts: r.verdictCounts, unavailable: r.unavailable, baseline: "\(r.baseline.name) v\(r.baseline.version)"))
     }
@@ -315,30 +316,6 @@ struct APIRoutes: Sendable {
                                                  scans: Array(try await deps.scans.summaries(connectorID: id, limit: 100).reversed())))
     }
 
-    struct Recommendation: Codable {
-        var controlId: String
-        var title: String
-        var product: String
-        var category: String
-        var severity: String
-        var verdict: String
-        var state: String
-        var stateNote: String?
-        var score: Double
-        var maxScore: Double
-        var pointsLeft: Double
-        var affectedGroupCount: Int
-        var affectedUserCount: Int
-        var detail: String
-    }
-
-    static func recommendation(_ f: Finding, provider: String) -> Recommendation {
-        Recommendation(controlId: f.controlId, title: f.title, product: provider, category: f.category.rawValue, severity: f.severity.rawValue,
-                       verdict: f.verdict.rawValue, state: f.state.rawValue, stateNote: f.stateNote, score: f.score, maxScore: f.maxScore,
-                       pointsLeft: f.scored ? ((f.maxScore - f.score) * 100).rounded() / 100 : 0, affectedGroupCount: f.affectedGroups.count,
-                       affectedUserCount: f.affectedUsers.count, detail: f.detail)
-    }
-
     func recommendations(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         let q = request.query
@@ -348,44 +325,21 @@ struct APIRoutes: Sendable {
         let verdicts = try q.list("verdict", allowed: Verdict.allCases.map(\.rawValue))
         let states = try q.list("state", allowed: ControlState.allCases.map(\.rawValue))
         let sort = q.string("sort") ?? "pointsLeft"
-        guard ["pointsLeft", "severity", "title", "controlId"].contains(sort) else {
+        guard RecommendationSelection.sorts.contains(sort) else {
             throw APIError.badRequest("sort=\(sort.prefix(40)) is not known.", fix: "Use pointsLeft, severity, title or controlId.")
         }
-        let r = try await current(id)
-        let items = RecommendationSelection(products: products, categories: categories, severities: severities, verdicts: verdicts, states: states, sort: sort)
-            .apply(to: r, provider: try await connectors.connector(id).provider)
-        return JSONResponse.make(RecommendationList(scannedAt: r.scannedAt, total: items.count, items: items))
+        let selection = RecommendationSelection(products: products, categories: categories, severities: severities, verdicts: verdicts, states: states, sort: sort)
+        guard let list = try await posture.recommendations(try await connectors.connector(id), selection) else { throw Self.noScan }
+        return JSONResponse.make(list)
     }
-
-    struct RecommendationList: Codable { var scannedAt: Date; var total: Int; var items: [Recommendation] }
-
-    struct RecommendationDetail: Codable {
-        var finding: Finding
-        var rationale: String
-        var threats: [String]
-        var userImpact: String
-        var implementationCost: String
-        var stateChanges: [ControlStateChange]
-        var history: [VerdictPoint]
-    }
-
-    struct VerdictPoint: Codable { var scanId: String; var scannedAt: Date; var verdict: String; var score: Double }
 
     func recommendation(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
-        let id = try context.require("connectorId")
+        let connector = try await connectors.connector(try context.require("connectorId"))
         let controlID = try context.require("controlId")
-        let r = try await current(id)
-        guard let finding = r.findings.first(where: { $0.controlId == controlID }),
-              let metadata = try deps.provider(for: try await connectors.connector(id)).catalogue.control(controlID) else {
-            throw APIError.notFound("Control \(controlID)")
-        }
-        let history = try await deps.verdictHistory(connectorID: id, controlID: controlID, limit: 30)
-        return JSONResponse.make(RecommendationDetail(
-            finding: finding, rationale: metadata.rationale, threats: metadata.threats, userImpact: metadata.userImpact.rawValue,
-            implementationCost: metadata.implementationCost.rawValue,
-            stateChanges: try await deps.posture.stateChanges(connectorID: id, controlID: controlID), history: history))
+        return JSONResponse.make(try await posture.detail(controlID, of: connector, in: try await current(connector), historyLimit: 30))
     }
 
+    /// PUT …/state's body.
     struct StateRequest: Codable {
         var state: String
         var rationale: String?
@@ -396,42 +350,12 @@ struct APIRoutes: Sendable {
         let id = try context.require("connectorId")
         let controlID = try context.require("controlId")
         let body = try await Body.decode(StateRequest.self, request)
-        try await Self.applyState(deps: deps, connectorID: id, controlID: controlID, body: body, caller: try context.caller)
-        let r = try await current(id)
+        let connector = try await connectors.connector(id)
+        try await posture.setState(connector: connector, controlID: controlID, state: body.state, rationale: body.rationale, expires: body.expiresAt,
+                                   by: try context.caller)
+        let r = try await current(connector)
         guard let finding = r.findings.first(where: { $0.controlId == controlID }) else { throw APIError.notFound("Control \(controlID)") }
-        let provider = try await connectors.connector(id).provider
-        return JSONResponse.make(["recommendation": try JSONValue(encoding: Self.recommendation(finding, provider: provider)), "score": try JSONValue(encoding: r.score)])
-    }
-
-    /// Checks and records a control state (the API and the web form share it).
-    static func applyState(deps: ServerDependencies, connectorID id: String, controlID: String, body: StateRequest, caller: Principal) async throws {
-        guard let connector = try await deps.connectors.get(id: id) else { throw APIError.notFound("Connector \(id)") }
-        guard try deps.provider(for: connector).catalogue.controls.contains(where: { $0.id == controlID }) else { throw APIError.notFound("Control \(controlID)") }
-        let settable: [ControlState] = [.toAddress, .planned, .riskAccepted, .resolvedThirdParty, .resolvedAlternate]
-        guard let state = ControlState(rawValue: body.state), settable.contains(state) else {
-            throw APIError.badRequest("state '\(body.state.prefix(40))' cannot be set.", fix: "Use one of \(settable.map(\.rawValue).joined(separator: ", ")) (completed is set by scans).")
-        }
-        let rationale = body.rationale?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if state != .toAddress, state != .planned, isBlank(rationale ?? "") {
-            throw APIError.badRequest("A rationale is required for \(state.rawValue).", fix: "Say why (e.g. the compensating control or who accepted the risk); auditors read it.")
-        }
-        var expires: Date?
-        if let text = body.expiresAt {
-            expires = FastFormats.parseTime(text) ?? {
-                let f = ISO8601DateFormatter()
-                f.formatOptions = [.withFullDate]
-                return f.date(from: text)
-            }()
-            guard let e = expires else { throw APIError.badRequest("expiresAt '\(text.prefix(40))' is not an ISO 8601 date.", fix: "Use 2027-03-31 or 2027-03-31T00:00:00Z.") }
-            guard e > deps.now() else { throw APIError.badRequest("expiresAt is in the past.", fix: "Give a future date, or leave it out for no expiry.") }
-        }
-        if state == .riskAccepted, expires == nil {
-            throw APIError.badRequest("Accepting a risk needs an expiry date (expiresAt).", fix: "Pick when to look at it again, e.g. in 90 days.")
-        }
-        let record = ControlStateRecord(controlID: controlID, state: state, rationale: rationale, expires: expires, by: caller.email)
-        try await deps.posture.setState(connectorID: id, record, at: deps.now())
-        try await deps.auth.audit(actor: caller.actor, action: "control.state", target: "\(id)/\(controlID)",
-                                  detail: "\(state.rawValue)" + (expires.map { " until \(FastFormats.utcTimestamp($0))" } ?? ""), at: deps.now())
+        return JSONResponse.make(["recommendation": try JSONValue(encoding: posture.recommendation(finding, of: connector)), "score": try JSONValue(encoding: r.score)])
     }
 
     func stateChanges(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {

@@ -42,8 +42,8 @@ public enum SSPMServerApp {
     /// The routes, in the order the router gets them (tests compare them with docs/openapi.yaml).
     public static func routes(_ deps: ServerDependencies) -> [RouteSpec] { Surfaces(deps, ready: ReadinessFlag()).api.all }
 
-    /// Everything the router serves, built once: one webhook intake and one connector service,
-    /// shared by the API and the web pages.
+    /// Everything the router serves, built once: one webhook intake, one connector service and
+    /// one posture service, shared by the API and the web pages.
     struct Surfaces {
         let api: APIRoutes
         let web: WebUI
@@ -53,8 +53,9 @@ public enum SSPMServerApp {
             let auth = AuthService(deps: deps)
             let intake = WebhookIntake(deps: deps)
             let connectors = ConnectorService(deps: deps, intake: intake)
-            api = APIRoutes(deps: deps, auth: auth, connectors: connectors, intake: intake, ready: ready)
-            web = WebUI(deps: deps, auth: auth, connectors: connectors)
+            let posture = PostureService(deps: deps)
+            api = APIRoutes(deps: deps, auth: auth, connectors: connectors, posture: posture, intake: intake, ready: ready)
+            web = WebUI(deps: deps, auth: auth, connectors: connectors, posture: posture)
             gate = APIGate(auth: auth)
         }
 

@@ -276,4 +276,68 @@ struct WebUITests {
             #expect(try await anonymous.post("/setup", [("email", "x@example.com"), ("password", "another-long-password")]).headers.value("location") == "/login")
         }
     }
+
+    @Test("one posture rule for the API and the page: the same refused state change gets the same status and words through both; a state set through the page shows in the API's detail, list and audit log")
+    func stateRuleShared() async throws {
+        let tenant = TenantGenerator(users: 20, groups: 1, days: 1, seed: 93).generate()
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            let admin = Browser(f)
+            try await admin.login(ServerFixture.adminEmail, ServerFixture.adminPassword)
+            let control = "ZID-01"
+            let path = "/connectors/\(id)/recommendations/\(control)"
+            let token = try #require(Browser.csrf(try await admin.get(path).text))
+            let future = ISO8601DateFormatter.string(from: Date().addingTimeInterval(45 * 86_400), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+
+            // Each refusal: (state, rationale, expiresAt), the words it must contain.
+            let refusals: [(String, String?, String?, String)] = [
+                ("risk_accepted", nil, future, "A rationale is required for risk_accepted."),
+                ("resolved_alternate", "   ", nil, "A rationale is required for resolved_alternate."),
+                ("risk_accepted", "Legacy rooms", "2001-01-01", "expiresAt is in the past."),
+                ("risk_accepted", "Legacy rooms", "next spring", "is not an ISO 8601 date."),
+                ("risk_accepted", "Legacy rooms", nil, "needs an expiry date"),
+                ("completed", nil, nil, "cannot be set."),
+            ]
+            for (state, rationale, expires, words) in refusals {
+                var json: JSONValue = ["state": .string(state)]
+                if let rationale { json["rationale"] = .string(rationale) }
+                if let expires { json["expiresAt"] = .string(expires) }
+                let api = try await f.send("PUT", "/api/v1\(path)/state", json: json)
+                let message = try #require(api.json["error"]?["message"]?.stringValue), fix = try #require(api.json["error"]?["fix"]?.stringValue)
+                #expect(api.status == 400 && message.contains(words), "API: \(state) \(api.text)")
+
+                var fields = [("csrf", token), ("state", state)]
+                if let rationale { fields.append(("rationale", rationale)) }
+                if let expires { fields.append(("expiresAt", expires)) }
+                let page = try await admin.post("\(path)/state", fields)
+                #expect(page.status == api.status, "page: \(state) \(page.status)")
+                #expect(page.text.contains(Self.escaped(message + " " + fix)), "page: \(state) does not say \(message) \(fix)")
+            }
+            #expect(try await f.deps.posture.stateChanges(connectorID: id, controlID: control).isEmpty)
+            #expect(try await f.send("GET", "/api/v1/audit").json["items"]?.arrayValue?.contains { $0["action"]?.stringValue == "control.state" } == false)
+
+            // Accepted through the page: the API's detail, its list and the audit log show it.
+            let accepted = try await admin.post("\(path)/state", [("csrf", token), ("state", "risk_accepted"), ("rationale", "  Town halls until the new rooms  "),
+                                                                   ("expiresAt", future)])
+            #expect(accepted.status == 303 && accepted.headers.value("location") == path)
+            let detail = try await f.send("GET", "/api/v1\(path)").json
+            #expect(detail["finding"]?["state"]?.stringValue == "risk_accepted")
+            let change = try #require(detail["stateChanges"]?.arrayValue?.first)
+            #expect(change["toState"]?.stringValue == "risk_accepted" && change["rationale"]?.stringValue == "Town halls until the new rooms")
+            #expect(change["by"]?.stringValue == ServerFixture.adminEmail && change["expiresAt"]?.stringValue?.hasPrefix(future) == true)
+            let listed = try await f.send("GET", "/api/v1/connectors/\(id)/recommendations?state=risk_accepted").json["items"]?.arrayValue ?? []
+            #expect(listed.map { $0["controlId"]?.stringValue } == [control])
+            let audit = try await f.send("GET", "/api/v1/audit").json["items"]?.arrayValue ?? []
+            let entry = try #require(audit.first { $0["action"]?.stringValue == "control.state" })
+            #expect(entry["actor"]?.stringValue == ServerFixture.adminEmail && entry["target"]?.stringValue == "\(id)/\(control)")
+            #expect(entry["detail"]?.stringValue == "risk_accepted until \(future)T00:00:00Z")
+        }
+    }
+
+    /// Text as the pages escape it.
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+    }
 }

@@ -14,12 +14,14 @@ struct WebUI: Sendable {
     let deps: ServerDependencies
     let auth: AuthService
     let connectors: ConnectorService
+    let posture: PostureService
     let library: MustacheLibrary
 
-    init(deps: ServerDependencies, auth: AuthService, connectors: ConnectorService) {
+    init(deps: ServerDependencies, auth: AuthService, connectors: ConnectorService, posture: PostureService) {
         self.deps = deps
         self.auth = auth
         self.connectors = connectors
+        self.posture = posture
         var library = MustacheLibrary()
         for (name, text) in WebAssets.templates {
             // The templates are compiled into the binary and parsed by a test; a broken one is a build defect.
@@ -418,7 +420,7 @@ struct WebUI: Sendable {
         if request.query.string("connected") != nil {
             values["justConnected"] = Self.steps(4)
         }
-        let scan = try await deps.currentScan(connectorID: id)
+        let scan = try await posture.currentScan(record)
         if let progress = try await deps.jobs.progress(connectorID: id) {
             var shown: [String: Any] = ["phase": progress.phase, "items": progress.items, "requests": progress.requests, "rateLimitWaits": progress.rateLimitWaits,
                                         "running": !progress.finished, "phaseStep": ["validating": 1, "reading": 2, "scoring": 3][progress.phase] ?? 4]
@@ -496,17 +498,17 @@ struct WebUI: Sendable {
         switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
-        guard let r = try await deps.currentScan(connectorID: id) else {
-            return errorPage(APIError(.notFound, "no_scan", "This connector has not been scanned yet.", fix: "Wait for the first sync."), principal: principal)
-        }
         let q = request.query
         let category = q.string("category"), severity = q.string("severity"), verdict = q.string("verdict"), state = q.string("state")
         let product = q.string("product")
         let sort = q.string("sort") ?? "pointsLeft"
+        let selection = RecommendationSelection(products: product.map { [$0] }, categories: category.map { [$0] }, severities: severity.map { [$0] },
+                                                verdicts: verdict.map { [$0] }, states: state.map { [$0] }, sort: sort)
+        guard let list = try await posture.recommendations(record, selection) else {
+            return errorPage(APIError(.notFound, "no_scan", "This connector has not been scanned yet.", fix: "Wait for the first sync."), principal: principal)
+        }
         let provider = try deps.provider(for: record)
-        let items = RecommendationSelection(products: product.map { [$0] }, categories: category.map { [$0] }, severities: severity.map { [$0] },
-                                            verdicts: verdict.map { [$0] }, states: state.map { [$0] }, sort: sort).apply(to: r, provider: provider.kind)
-        let rows: [[String: Any]] = items.map {
+        let rows: [[String: Any]] = list.items.map {
             ["connectorId": id, "controlId": $0.controlId, "title": $0.title, "category": $0.category, "severity": $0.severity, "verdict": $0.verdict,
              "state": $0.state, "pointsLeft": Self.number($0.pointsLeft)]
         }
@@ -522,31 +524,38 @@ struct WebUI: Sendable {
         return page("recommendations", values, principal: principal, title: "Recommended actions")
     }
 
-    /// The states an admin can set on the action's page (`completed` is the verdict's, not a choice).
-    static let stateChoices = [("to_address", "To address"), ("planned", "Planned"), ("risk_accepted", "Risk accepted (needs a rationale and an expiry)"),
-                               ("resolved_third_party", "Resolved through a third party"), ("resolved_alternate", "Resolved through an alternate mitigation")]
+    /// The states an admin can set on the action's page (the service's settable ones; `completed` is the verdict's, not a choice).
+    static let stateChoices = PostureService.settableStates.map { ($0.rawValue, stateLabels[$0] ?? $0.rawValue) }
+    static let stateLabels: [ControlState: String] = [
+        .toAddress: "To address", .planned: "Planned", .riskAccepted: "Risk accepted (needs a rationale and an expiry)",
+        .resolvedThirdParty: "Resolved through a third party", .resolvedAlternate: "Resolved through an alternate mitigation",
+    ]
 
     func recommendation(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let principal: Principal
         switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
-        return try await renderRecommendation(request, context, principal: principal, problem: nil, flash: nil)
+        let record = try await deps.connectors.get(id: try context.require("connectorId"))
+        return try await renderRecommendation(request, context, record: record, principal: principal, problem: nil, flash: nil)
     }
 
-    func renderRecommendation(_ request: Request, _ context: SSPMRequestContext, principal: Principal, problem: String?, flash: String?, form: [String: String] = [:],
-                              status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// An action's page for `record` (the connector row the request read; nil when there is none).
+    func renderRecommendation(_ request: Request, _ context: SSPMRequestContext, record: ConnectorRecord?, principal: Principal, problem: String?, flash: String?,
+                              form: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
         let id = try context.require("connectorId")
         let controlID = try context.require("controlId")
-        guard let record = try await deps.connectors.get(id: id), let r = try await deps.currentScan(connectorID: id) else {
+        guard let record, let r = try await posture.currentScan(record) else {
             return errorPage(APIError.notFound("Connector \(id) or its scan"), principal: principal)
         }
-        guard let f = r.findings.first(where: { $0.controlId == controlID }), let m = try deps.provider(for: record).catalogue.control(controlID) else {
-            return errorPage(APIError.notFound("Control \(controlID)"), principal: principal)
+        let detail: PostureService.RecommendationDetail
+        do { detail = try await posture.detail(controlID, of: record, in: r, historyLimit: 10) } catch let error as APIError {
+            return errorPage(error, principal: principal)
         }
+        let f = detail.finding
         // Newest first on the page.
-        let history: [[String: Any]] = try await deps.verdictHistory(connectorID: id, controlID: controlID, limit: 10).reversed().map {
+        let history: [[String: Any]] = detail.history.reversed().map {
             ["scannedAt": Self.date($0.scannedAt), "verdict": $0.verdict, "score": Self.number($0.score)]
         }
-        let changes: [[String: Any]] = try await deps.posture.stateChanges(connectorID: id, controlID: controlID).map {
+        let changes: [[String: Any]] = detail.stateChanges.map {
             ["at": Self.date($0.at), "fromState": $0.fromState ?? "", "toState": $0.toState, "by": $0.by ?? "", "rationale": $0.rationale as Any,
              "expiresAt": $0.expiresAt.map { Self.date($0) } as Any]
         }
@@ -558,10 +567,10 @@ struct WebUI: Sendable {
                   "affectedGroups": f.affectedGroups.map { ["name": "\($0.name)"] }] as [String: Any],
             "users": f.affectedUsers.prefix(200).map { ["email": $0.email] }, "moreUsers": f.affectedUsers.count > 200 ? f.affectedUsers.count - 200 : 0,
             "hasGroups": !f.affectedGroups.isEmpty, "hasUsers": !f.affectedUsers.isEmpty,
-            "rationale": m.rationale, "threats": m.threats.joined(separator: ", "), "hasThreats": !m.threats.isEmpty,
+            "rationale": detail.rationale, "threats": detail.threats.joined(separator: ", "), "hasThreats": !detail.threats.isEmpty,
             "stateOptions": Self.stateChoices.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (form["state"] ?? f.state.rawValue)] },
             "form": ["rationale": form["rationale"] ?? "", "expiresAt": form["expiresAt"] ?? ""],
-            "userImpact": m.userImpact.rawValue, "implementationCost": m.implementationCost.rawValue, "history": history, "changes": changes,
+            "userImpact": detail.userImpact, "implementationCost": detail.implementationCost, "history": history, "changes": changes,
         ]
         if values["moreUsers"] as? Int == 0 { values["moreUsers"] = nil }
         if let problem { values["problem"] = problem }
@@ -574,15 +583,15 @@ struct WebUI: Sendable {
         switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
         let id = try context.require("connectorId")
         let controlID = try context.require("controlId")
-        var body: JSONValue = ["state": .string(form["state"] ?? "")]
-        if let rationale = form["rationale"], !rationale.isEmpty { body["rationale"] = .string(rationale) }
-        if let expires = form["expiresAt"], !expires.isEmpty { body["expiresAt"] = .string(expires) }
+        let record = try await deps.connectors.get(id: id)
+        // A browser sends a field left blank as empty: that is no rationale, no expiry.
+        func typed(_ key: String) -> String? { (form[key] ?? "").isEmpty ? nil : form[key] }
         do {
-            try await APIRoutes.applyState(deps: deps, connectorID: id, controlID: controlID, body: Body.decode(APIRoutes.StateRequest.self, data: try JSONEncoder().encode(body)),
-                                           caller: principal)
+            guard let record else { throw APIError.notFound("Connector \(id)") }
+            try await posture.setState(connector: record, controlID: controlID, state: form["state"] ?? "", rationale: typed("rationale"), expires: typed("expiresAt"),
+                                       by: principal)
         } catch let error as APIError {
-            return try await renderRecommendation(request, context, principal: principal, problem: error.sentence, flash: nil,
-                                                  form: form,
+            return try await renderRecommendation(request, context, record: record, principal: principal, problem: error.sentence, flash: nil, form: form,
                                                   status: error.status)
         }
         return Self.redirect("/connectors/\(id)/recommendations/\(controlID)")
@@ -639,7 +648,7 @@ struct WebUI: Sendable {
         let types = [1: "Basic", 2: "Licensed", 4: "Unassigned", 99: "None"]
         // Two-factor coverage comes from the MFA control's verdict: the account requires 2FA for all,
         // for some groups or roles (those outside are its affected users), or for nobody.
-        let mfa = try await deps.currentScan(connectorID: id)?.findings.first { $0.controlId == "ZID-01" }
+        let mfa = try await posture.currentScan(record)?.findings.first { $0.controlId == "ZID-01" }
         let uncovered = Set(mfa?.affectedUsers.map(\.email) ?? [])
         func twoFactor(_ u: InventoryUser) -> String {
             guard u.status == "active", let mfa else { return "—" }
