@@ -64,10 +64,12 @@ public struct ServerConfiguration: Sendable {
     /// Webhook timestamps may be this far from now.
     public var webhookTolerance: TimeInterval = 300
 
-    /// The providers connectors can use (the executable passes the standard ones).
-    public var providers = ProviderRegistry([])
+    /// The providers connectors can use (the executable passes the standard ones). Required at
+    /// init: a server without them would refuse every connector and webhook.
+    public var providers: ProviderRegistry
 
-    public init(database: DatabaseLocation, dataDirectory: String) {
+    public init(database: DatabaseLocation, dataDirectory: String, providers: ProviderRegistry) {
+        self.providers = providers
         self.database = database
         self.dataDirectory = dataDirectory
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import SSPMProviders
 import SSPMProvider
 import ZoomProvider
 import Logging
@@ -24,7 +25,8 @@ struct BenchServer {
 
     static func start(database: String?, scheduler: Bool, http: HTTPClient, logger: Logger) async throws -> BenchServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-bench-\(UUID().uuidString)").path
-        var configuration = ServerConfiguration(database: database.map(DatabaseLocation.parse) ?? .sqlite(path: directory + "/sspm.sqlite"), dataDirectory: directory)
+        var configuration = ServerConfiguration(database: database.map(DatabaseLocation.parse) ?? .sqlite(path: directory + "/sspm.sqlite"), dataDirectory: directory,
+                                                providers: StandardProviders.registry())
         configuration.port = 0
         configuration.runScheduler = scheduler
         configuration.pollInterval = 0.1

@@ -46,11 +46,11 @@ struct DemoCommand: AsyncParsableCommand {
             try? await http.shutdown()
             throw CommandError("The simulated Zoom cannot start: \(error)")
         }
-        var configuration = ServerConfiguration(database: .sqlite(path: (dataDir as NSString).appendingPathComponent("sspm.sqlite")), dataDirectory: dataDir)
+        var configuration = ServerConfiguration(database: .sqlite(path: (dataDir as NSString).appendingPathComponent("sspm.sqlite")), dataDirectory: dataDir,
+                                                providers: StandardProviders.registry())
         configuration.port = port
         // The demo's Zoom is the simulator on loopback: the only host its connector may use.
         configuration.allowedHosts = ["127.0.0.1"]
-        configuration.providers = StandardProviders.registry()
         configuration.pollInterval = 0.5
         let server: RunningServer
         do {

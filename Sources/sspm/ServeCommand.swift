@@ -35,7 +35,7 @@ struct ServerOptions: ParsableArguments {
 
     func configuration() throws -> ServerConfiguration {
         let url = databaseUrl ?? ProcessInfo.processInfo.environment["SSPM_DATABASE_URL"] ?? (dataDir as NSString).appendingPathComponent("sspm.sqlite")
-        var c = ServerConfiguration(database: DatabaseLocation.parse(url), dataDirectory: dataDir)
+        var c = ServerConfiguration(database: DatabaseLocation.parse(url), dataDirectory: dataDir, providers: StandardProviders.registry())
         c.host = host
         c.port = port
         guard activityInterval > 0, postureInterval > 0, leaseSeconds >= 5, concurrency >= 1 else {
@@ -52,7 +52,6 @@ struct ServerOptions: ParsableArguments {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         }
         c.allowedHosts = list(allowedHosts)
-        c.providers = StandardProviders.registry()
         c.trustedProxies = list(trustedProxy) ?? []
         guard auditRetentionDays >= 1 else { throw ValidationError("--audit-retention-days must be at least 1.") }
         c.auditRetentionDays = auditRetentionDays

@@ -39,7 +39,8 @@ struct ServerFixture: Sendable {
     var deps: ServerDependencies { server.deps }
 
     static func configuration(_ location: DatabaseLocation) -> ServerConfiguration {
-        var c = ServerConfiguration(database: location, dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("sspm-srv-\(UUID().uuidString)").path)
+        var c = ServerConfiguration(database: location, dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("sspm-srv-\(UUID().uuidString)").path,
+                                    providers: StandardProviders.registry())
         c.port = 0
         c.pollInterval = 0.1
         c.leaseDuration = 10
