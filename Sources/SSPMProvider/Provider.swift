@@ -38,6 +38,12 @@ public protocol Provider: Sendable {
     /// The refusal (409) for "this app is already connected" (`PreparedConnection.uniqueKey` taken).
     func duplicate(uniqueKey: String) -> ProviderRefusal
 
+    /// How its directory's codes read (`InventoryUser.type`, `InventoryUser.loginTypes`).
+    func userTypeName(_ code: Int) -> String
+    func signInMethodName(_ code: Int) -> String
+    /// The sign-in method that means single sign-on, if the directory says.
+    var singleSignOnMethod: Int? { get }
+
     /// The version of its activity mapping; raise it when the mapping changes, and stored rows
     /// mapped by an older one are re-mapped from their payload (`remap`).
     var activityMappingVersion: Int { get }

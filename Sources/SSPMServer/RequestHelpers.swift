@@ -165,7 +165,7 @@ struct Query {
 
 extension Query {
     /// The activity filters, read one way for the API, its CSV/OCSF exports and the web page:
-    /// `type` (list), `user` (an e-mail address, case-insensitive: Zoom reports them in lower case),
+    /// `type` (list), `user` (an e-mail address, case-insensitive: providers report them in lower case),
     /// `ip`, `from`/`to` (a date or a date-time), `cursor`, `limit`.
     func activityQuery(connectorID: String, defaultLimit: Int) throws -> ActivityQuery {
         let query = ActivityQuery(connectorID: connectorID, kinds: try list("type", allowed: ["signin", "operation", "webhook"]),

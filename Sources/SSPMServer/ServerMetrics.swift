@@ -24,7 +24,7 @@ public final class ServerMetrics: Sendable {
     }
 
     public init() {
-        webhookAccepted = registry.makeCounter(descriptor: Self.name("webhook_events_accepted", "total", "Zoom webhook events verified and stored"))
+        webhookAccepted = registry.makeCounter(descriptor: Self.name("webhook_events_accepted", "total", "Provider webhook events verified and stored"))
         webhookRejected = registry.makeCounter(descriptor: Self.name("webhook_requests_rejected", "total", "Webhook requests refused (bad signature, stale, replayed, unknown connector)"))
         webhookChallenges = registry.makeCounter(descriptor: Self.name("webhook_url_validations", "total", "endpoint.url_validation challenges answered"))
         webhookBatchSize = registry.makeValueHistogram(descriptor: Self.name("webhook_write_batch", "events", "Events stored per durable write (group commit)"),

@@ -155,6 +155,14 @@ public struct ZoomProvider: Provider {
         ProviderRefusal(status: 409, code: "duplicate_client_id", message: "A connector with client ID \(uniqueKey) already exists. Zoom may revoke the first connector's token when two share credentials (\"Bad credentials\"): create a separate Server-to-Server OAuth app for each connector.")
     }
 
+    /// `GET /users` `type`: 1 Basic, 2 Licensed, 4 Unassigned, 99 None.
+    public func userTypeName(_ code: Int) -> String { [1: "Basic", 2: "Licensed", 4: "Unassigned", 99: "None"][code] ?? "\(code)" }
+    /// `login_types`: 0 Facebook, 1 Google, 24 Apple, 27 Microsoft, 100 Zoom, 101 SSO.
+    public func signInMethodName(_ code: Int) -> String {
+        [0: "Facebook", 1: "Google", 24: "Apple", 27: "Microsoft", 100: "Zoom", 101: "SSO"][code] ?? "\(code)"
+    }
+    public var singleSignOnMethod: Int? { 101 }
+
     public var activityMappingVersion: Int { ZoomActivityMapping.version }
 
     public func remap(stream: String, source: String, payload: Data) -> ActivityEvent? {

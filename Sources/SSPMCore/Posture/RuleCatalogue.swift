@@ -19,9 +19,13 @@ public struct RuleCatalogue: Sendable {
     /// Where an administrator grants a missing scope, for the connection check's fix
     /// ("Add the scope(s) … to <grantAdvice>, then reconnect.").
     public var grantAdvice: String
+    /// The control whose affected users are those without multi-factor authentication (the users
+    /// page shows each user's MFA from it); nil when the catalogue has none.
+    public var mfaControlID: String?
 
     public init(provider: String, vendor: String, vendorCompany: String, portalURL: String, categories: [ControlCategory], frameworks: [Framework],
-                dataSources: [DataSourceInfo], controls: [ControlMetadata], grantAdvice: String) {
+                dataSources: [DataSourceInfo], controls: [ControlMetadata], grantAdvice: String, mfaControlID: String? = nil) {
+        self.mfaControlID = mfaControlID
         self.provider = provider
         self.vendor = vendor
         self.vendorCompany = vendorCompany
@@ -72,7 +76,7 @@ public struct RuleSet<Snapshot: PostureSubject>: Sendable {
         var catalogue = catalogue
         catalogue = RuleCatalogue(provider: catalogue.provider, vendor: catalogue.vendor, vendorCompany: catalogue.vendorCompany, portalURL: catalogue.portalURL,
                                   categories: catalogue.categories, frameworks: catalogue.frameworks, dataSources: catalogue.dataSources,
-                                  controls: controls.map(\.metadata), grantAdvice: catalogue.grantAdvice)
+                                  controls: controls.map(\.metadata), grantAdvice: catalogue.grantAdvice, mfaControlID: catalogue.mfaControlID)
         self.catalogue = catalogue
         // The controls carry the catalogue's metadata (with scopes filled in).
         let metadata = Dictionary(catalogue.controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

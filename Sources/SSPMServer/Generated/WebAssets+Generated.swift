@@ -77,7 +77,7 @@ enum WebAssets {
 
 """##,
         "connect_steps": ##"""
-<ol class="steps" aria-label="Connect an app → Zoom">
+<ol class="steps" aria-label="Connect an app → {{providerName}}">
   {{#steps}}<li class="step-{{state}}"{{#current}} aria-current="step"{{/current}}><span class="n">{{n}}</span> {{label}}</li>{{/steps}}
 </ol>
 
@@ -127,7 +127,7 @@ enum WebAssets {
   {{#health}}<p>{{headline}} <small>Checked {{checkedAt}}.</small></p>{{/health}}
   {{> source_health}}
   {{#fix}}<p class="problem">{{.}}</p>{{/fix}}
-  <p><small>Webhook endpoint: <code>{{connector.webhookUrlPath}}</code> (set it in the Zoom app's Event Subscriptions).</small></p>
+  <p><small>Webhook endpoint: <code>{{connector.webhookUrlPath}}</code> (set it as the event notification endpoint of the {{providerName}} app).</small></p>
 </section>
 {{#isAdmin}}
 <section class="card actions">
@@ -137,15 +137,15 @@ enum WebAssets {
   {{^disconnected}}<form method="post" action="/connectors/{{connector.id}}/disconnect"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Disconnect (stop syncing, keep the data)</button></form>{{/disconnected}}
 </section>
 <section class="card">
-  <h2>New client secret</h2>
+  <h2>New secret</h2>
   <form method="post" action="/connectors/{{connector.id}}/reconnect" class="narrow">
     <input type="hidden" name="csrf" value="{{csrf}}">
     <input type="hidden" name="rotate" value="1">
-    <p>After regenerating the secret in the Zoom App Marketplace (or to add a webhook secret token): it is checked against Zoom before it replaces the stored one.</p>
-    <label for="newSecret">Client secret</label>
-    <input id="newSecret" name="clientSecret" type="password" autocomplete="off">
-    <label for="newWebhookToken">Webhook secret token (optional)</label>
-    <input id="newWebhookToken" name="webhookSecretToken" type="password" autocomplete="off">
+    <p>After regenerating a secret at {{providerName}} (or to add one): it is checked against {{providerName}} before it replaces the stored one.</p>
+    {{#secretFields}}
+    <label for="new-{{name}}">{{label}}</label>
+    <input id="new-{{name}}" name="{{name}}" type="password" autocomplete="off">
+    {{/secretFields}}
     <button type="submit">Check and save</button>
   </form>
 </section>
@@ -166,10 +166,10 @@ enum WebAssets {
         "connectors": ##"""
 {{> layout_header}}
 <h1>App connectors</h1>
-{{^connectors}}<p>No Zoom account is connected yet.{{^isAdmin}} An admin can connect one.{{/isAdmin}}</p>{{/connectors}}
+{{^connectors}}<p>No account is connected yet.{{^isAdmin}} An admin can connect one.{{/isAdmin}}</p>{{/connectors}}
 {{#hasConnectors}}
 <div class="scroll"><table>
-  <caption>Connected Zoom accounts</caption>
+  <caption>Connected accounts</caption>
   <thead><tr><th scope="col">Instance</th><th scope="col">Status</th><th scope="col">Secure Score</th><th scope="col">Last sync</th><th scope="col">Data sources</th></tr></thead>
   <tbody>
   {{#connectors}}
@@ -185,7 +185,7 @@ enum WebAssets {
 </table></div>
 {{/hasConnectors}}
 {{#isAdmin}}
-<p><a class="button" href="/connectors/new">Connect an app → Zoom</a></p>
+<p><a class="button" href="/connectors/new">Connect an app</a></p>
 {{/isAdmin}}
 {{> layout_footer}}
 
@@ -295,7 +295,7 @@ enum WebAssets {
 <p><span class="sev sev-{{f.severity}}">{{f.severity}}</span> · {{f.category}} · verdict <strong>{{f.verdict}}</strong> · state <strong>{{f.state}}</strong>{{#f.stateNote}} ({{.}}){{/f.stateNote}} · {{f.score}} of {{f.maxScore}} points</p>
 <section class="card"><h2>What was found</h2><p>{{f.detail}}</p></section>
 <section class="card"><h2>Why it matters</h2><p>{{rationale}}</p>{{#hasThreats}}<p>Threats: {{threats}}</p>{{/hasThreats}}<p>User impact: {{userImpact}} · implementation cost: {{implementationCost}}</p></section>
-<section class="card"><h2>How to fix it</h2><p>{{f.remediation}}</p><p>Zoom web portal: <strong>{{f.portalPath}}</strong></p></section>
+<section class="card"><h2>How to fix it</h2><p>{{f.remediation}}</p><p>{{providerName}} admin portal: <strong>{{f.portalPath}}</strong></p></section>
 {{#hasGroups}}<section class="card"><h2>Affected groups</h2><ul>{{#f.affectedGroups}}<li>{{name}}</li>{{/f.affectedGroups}}</ul></section>{{/hasGroups}}
 {{#hasUsers}}<section class="card"><h2>Affected users</h2><ul>{{#users}}<li>{{email}}</li>{{/users}}</ul>{{#moreUsers}}<p>and {{.}} more.</p>{{/moreUsers}}</section>{{/hasUsers}}
 <section class="card"><h2>History</h2>

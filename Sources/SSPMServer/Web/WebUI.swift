@@ -369,7 +369,7 @@ struct WebUI: Sendable {
     }
 
     /// Steps 1–3 of connecting an app: the name, then the credentials (again, with the check's
-    /// per-source result, when Zoom refused them). Secrets are never written back into the page.
+    /// per-source result, when the provider refused them). Secrets are never written back into the page.
     func renderConnect(principal: Principal, step: Int, form: [String: String], report: ConnectionReport?, problem: String?,
                        status: HTTPResponse.Status) -> Response {
         var shown = form
@@ -414,9 +414,11 @@ struct WebUI: Sendable {
         let id = try context.require("connectorId")
         guard let record = try await deps.connectors.get(id: id) else { return errorPage(APIError.notFound("Connector \(id)"), principal: principal) }
         let view = try await connectors.view(record)
+        let provider = try deps.provider(for: record)
         var values: [String: Any] = ["connector": [
             "id": view.id, "name": view.name, "status": view.status, "statusDetail": view.statusDetail ?? "", "webhookUrlPath": view.webhookUrlPath,
-        ], "disconnected": view.status == ConnectorStatus.disconnected.rawValue]
+        ], "disconnected": view.status == ConnectorStatus.disconnected.rawValue, "providerName": provider.displayName,
+           "secretFields": provider.connectionFields.filter(\.secret).map { ["name": $0.name, "label": $0.label] }]
         if request.query.string("connected") != nil {
             values["justConnected"] = Self.steps(4)
         }
@@ -458,13 +460,16 @@ struct WebUI: Sendable {
             switch action {
             case "sync": try await connectors.syncNow(id, posture: true, by: principal)
             case "reconnect":
-                if form["rotate"] != nil, optional("clientSecret") == nil, optional("webhookSecretToken") == nil {
-                    return errorPage(APIError(.unprocessableContent, "nothing_to_save", "Nothing was saved: both fields were empty.",
-                                              fix: "Go back and paste the new client secret, the webhook secret token, or both."), principal: principal)
-                }
                 let provider = try deps.provider(for: try await connectors.connector(id))
+                let secrets = provider.connectionFields.filter(\.secret)
                 var fields: [String: String] = [:]
-                for field in provider.connectionFields where field.secret { fields[field.name] = optional(field.name) }
+                for field in secrets { fields[field.name] = optional(field.name) }
+                if form["rotate"] != nil, fields.isEmpty {
+                    let names = secrets.map { $0.label.split(separator: "(")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+                    return errorPage(APIError(.unprocessableContent, "nothing_to_save",
+                                              "Nothing was saved: \(secrets.count == 2 ? "both fields were" : "the fields were") empty.",
+                                              fix: "Go back and paste the new \(names.joined(separator: ", the ")), or both."), principal: principal)
+                }
                 let report = try await connectors.reconnect(id, ReconnectRequest(fields: fields), by: principal)
                 if report.status == .error { return errorPage(APIError(.unprocessableContent, "connection_failed", report.headline, fix: report.fix), principal: principal) }
             case "disconnect": try await connectors.disconnect(id, by: principal)
@@ -560,7 +565,7 @@ struct WebUI: Sendable {
              "expiresAt": $0.expiresAt.map { Self.date($0) } as Any]
         }
         var values: [String: Any] = [
-            "connectorId": id, "connectorName": record.name,
+            "connectorId": id, "connectorName": record.name, "providerName": (try? deps.provider(for: record).displayName) ?? record.provider,
             "f": ["controlId": f.controlId, "title": f.title, "severity": f.severity.rawValue, "category": f.category.rawValue, "verdict": f.verdict.rawValue,
                   "state": f.state.rawValue, "stateNote": f.stateNote as Any, "score": Self.number(f.score), "maxScore": Self.number(f.maxScore),
                   "detail": f.detail, "remediation": f.remediation, "portalPath": f.portalPath,
@@ -642,13 +647,13 @@ struct WebUI: Sendable {
         let inventory = try await deps.inventory.latest(connectorID: id)
         let all = UserSelection(search: typed).apply(to: inventory?.users ?? [])
         let active = (inventory?.users ?? []).filter { $0.status == "active" }
+        let provider = try deps.provider(for: record)
         let known = active.filter { $0.loginTypes != nil }
-        let sso = known.filter { $0.loginTypes?.contains(101) == true }.count
-        let names = [0: "Facebook", 1: "Google", 24: "Apple", 27: "Microsoft", 100: "Zoom", 101: "SSO"]
-        let types = [1: "Basic", 2: "Licensed", 4: "Unassigned", 99: "None"]
-        // Two-factor coverage comes from the MFA control's verdict: the account requires 2FA for all,
+        let sso = known.filter { u in provider.singleSignOnMethod.map { u.loginTypes?.contains($0) == true } ?? false }.count
+        // Two-factor coverage comes from the catalogue's MFA control: the account requires 2FA for all,
         // for some groups or roles (those outside are its affected users), or for nobody.
-        let mfa = try await posture.currentScan(record)?.findings.first { $0.controlId == "ZID-01" }
+        let mfaControl = provider.catalogue.mfaControlID
+        let mfa = try await posture.currentScan(record)?.findings.first { $0.controlId == mfaControl }
         let uncovered = Set(mfa?.affectedUsers.map(\.email) ?? [])
         func twoFactor(_ u: InventoryUser) -> String {
             guard u.status == "active", let mfa else { return "—" }
@@ -661,8 +666,8 @@ struct WebUI: Sendable {
         }
         let items: [[String: Any]] = all.dropFirst(offset).prefix(100).map { u in
             let mfaState = twoFactor(u)
-            return ["displayName": u.displayName, "email": u.email, "role": u.roleName ?? u.roleID, "type": types[u.type] ?? "\(u.type)", "status": u.status,
-                    "loginTypes": u.loginTypes.map { $0.map { names[$0] ?? "\($0)" }.joined(separator: ", ") } ?? "not read", "lastLogin": Self.date(u.lastLoginTime),
+            return ["displayName": u.displayName, "email": u.email, "role": u.roleName ?? u.roleID, "type": provider.userTypeName(u.type), "status": u.status,
+                    "loginTypes": u.loginTypes.map { $0.map(provider.signInMethodName).joined(separator: ", ") } ?? "not read", "lastLogin": Self.date(u.lastLoginTime),
                     "twoFactor": mfaState, "twoFactorMissing": mfaState == "not required"]
         }
         var coverageParts: [String] = []
@@ -672,7 +677,7 @@ struct WebUI: Sendable {
         } else {
             coverageParts.append("two-factor coverage is unknown until the account settings are read")
         }
-        coverageParts.append(known.isEmpty ? "SSO use is not in the user list (Zoom returns login types per user); see the SSO recommendations"
+        coverageParts.append(known.isEmpty ? "SSO use is not in the user list (\(provider.displayName) did not return sign-in methods per user); see the SSO recommendations"
             : "\(sso) of \(known.count) active users sign in with SSO")
         let coverage = coverageParts.joined(separator: "; ") + "."
         var values: [String: Any] = ["connectorId": id, "connectorName": record.name, "items": items, "total": all.count, "q": typed ?? "",
@@ -761,7 +766,7 @@ extension WebUI {
     }
 }
 
-/// Server-rendered SVG line chart of the daily Secure Score (numbers only: nothing from Zoom is in it).
+/// Server-rendered SVG line chart of the daily Secure Score (numbers only: nothing from a provider is in it).
 enum TrendChart {
     static func svg(_ points: [(day: String, percent: Double)]) -> String {
         let width = 600.0, height = 160.0, left = 36.0, bottom = 20.0, top = 10.0

@@ -13,7 +13,7 @@ public enum ZoomCatalogue {
             provider: "zoom", vendor: "Zoom", vendorCompany: "Zoom Video Communications", portalURL: "https://zoom.us/account/setting",
             categories: [.identity, .meetings, .recording, .chat, .admin], frameworks: [.cisZoom, .nist, .iso],
             dataSources: ZoomDataSource.allCases.map { DataSourceInfo(DataSource($0), scopes: [$0.scope]) }, controls: [],
-            grantAdvice: "the Server-to-Server OAuth app (Zoom App Marketplace → your app → Scopes)"),
+            grantAdvice: "the Server-to-Server OAuth app (Zoom App Marketplace → your app → Scopes)", mfaControlID: "ZID-01"),
         controls: identityControls + meetingControls + recordingControls + chatControls + adminControls)
 
     public static var all: [ZoomControl] { rules.controls }

@@ -13,6 +13,9 @@ struct AcmeProvider: Provider {
     var displayName: String { "Acme" }
     var catalogue: RuleCatalogue { Self.rules.catalogue }
     var activityMappingVersion: Int { 1 }
+    func userTypeName(_ code: Int) -> String { "type \(code)" }
+    func signInMethodName(_ code: Int) -> String { "method \(code)" }
+    var singleSignOnMethod: Int? { nil }
 
     var connectionFields: [ConnectionField] {
         [ConnectionField(name: "tenant", label: "Tenant", help: "The Acme tenant's name."),
