@@ -193,7 +193,7 @@ public struct ConnectorService: Sendable {
     /// Re-checks the connection now and records the status.
     func validate(_ id: String) async throws -> ConnectionReport {
         let c = try await connector(id)
-        let report = await try deps.session(for: c).1.validate(now: deps.now())
+        let report = try await deps.session(for: c).1.validate(now: deps.now())
         if c.status != ConnectorStatus.disconnected.rawValue {
             try await deps.connectors.transition(id: id, to: report.status.rawValue, detail: report.headline, health: report, at: deps.now())
         }
@@ -227,7 +227,7 @@ public struct ConnectorService: Sendable {
             rotated = updated.values.keys.filter { updated[$0] != old[$0] }.sorted()
             if updated != old {
                 // Validate the new credentials before storing them.
-                let report = await try deps.open(provider, settings: c.settings, credentials: updated).validate(now: deps.now())
+                let report = try await deps.open(provider, settings: c.settings, credentials: updated).validate(now: deps.now())
                 if report.status == .error {
                     throw APIError(.unprocessableContent, "connection_failed", report.headline, fix: (report.fix ?? "") + " The stored secret was not changed.",
                                    details: try JSONValue(encoding: report))
@@ -236,7 +236,7 @@ public struct ConnectorService: Sendable {
                 await intake.invalidate(id)
             }
         }
-        let report = await try deps.session(for: c).1.validate(now: deps.now())
+        let report = try await deps.session(for: c).1.validate(now: deps.now())
         try await deps.connectors.transition(id: id, to: report.status == .error ? report.status.rawValue : ConnectorStatus.connecting.rawValue,
                                              detail: report.status == .error ? report.headline : "Reconnected (\(report.status.rawValue)); sync pending.", health: report, at: deps.now())
         if report.status != .error {

@@ -221,13 +221,22 @@ public struct SQLActivityStore: ActivityStore {
         public var payload: String
     }
 
-    /// Up to `limit` rows of `provider` whose mapping is older than `version` (or absent).
+    /// Up to `limit` rows of `provider` whose mapping is absent (rows from before 0006: a partial
+    /// index finds them) or older than `version` (after a provider raises it: a scan, once).
     public func unmapped(provider: String, version: Int, limit: Int) async throws -> [Unmapped] {
-        try await storage.withSQL { db in
-            try await db.raw("""
+        let limit = max(1, min(limit, 5000))
+        return try await storage.withSQL { db in
+            var rows = try await db.raw("""
                 SELECT connector_id, fingerprint, stream, source, payload FROM activities
-                WHERE provider = \(bind: provider) AND (mapping_version IS NULL OR mapping_version < \(bind: version)) LIMIT \(literal: max(1, min(limit, 5000)))
-                """).all().map {
+                WHERE provider = \(bind: provider) AND mapping_version IS NULL LIMIT \(literal: limit)
+                """).all()
+            if rows.count < limit {
+                rows += try await db.raw("""
+                    SELECT connector_id, fingerprint, stream, source, payload FROM activities
+                    WHERE provider = \(bind: provider) AND mapping_version < \(bind: version) LIMIT \(literal: limit - rows.count)
+                    """).all()
+            }
+            return try rows.map {
                     Unmapped(connectorID: try $0.decode(column: "connector_id", as: String.self), fingerprint: try $0.decode(column: "fingerprint", as: String.self),
                              stream: try $0.decode(column: "stream", as: String.self), source: try $0.decode(column: "source", as: String.self),
                              payload: try $0.decode(column: "payload", as: String.self))

@@ -68,7 +68,8 @@ public struct ZoomWebhookEnvelope: Decodable, Sendable, Equatable {
         public var email: String?
         public var name: String?
         public var dateTime: String?
-        enum CodingKeys: String, CodingKey { case id, email, name, dateTime = "date_time" }
+        public var clientType: String?
+        enum CodingKeys: String, CodingKey { case id, email, name, dateTime = "date_time", clientType = "client_type" }
     }
     public var event: String
     public var eventTs: Int64?

@@ -35,25 +35,23 @@ public enum ZoomActivityMapping {
             occurredAt: time(row["time"]), fingerprint: ActivityFingerprint.make(kind: "operation", row), raw: row)
     }
 
-    /// A verified webhook. Its body is stored as received (the store keeps the bytes); `raw` here
-    /// is the parsed body.
+    /// A verified webhook, from its typed envelope (the body is not decoded into a tree: the
+    /// intake answers thousands a second). The detail is `payload.object` as Zoom sent it; the
+    /// store keeps the body as received, so `raw` here names only the event.
     public static func event(_ envelope: ZoomWebhookEnvelope) -> ActivityEvent {
         let name = envelope.event
-        let body = (try? JSONDecoder().decode(JSONValue.self, from: envelope.raw)) ?? ["event": .string(name)]
-        let object = body["payload"]?["object"]
+        let object = envelope.payload?.object
         let signIn = name == "user.signed_in" || name == "user.signed_out"
         var occurred = Date(timeIntervalSince1970: Double(envelope.eventTs ?? 0) / 1000)
-        let dateTime = object?["date_time"]?.stringValue
-        if signIn, let text = dateTime, let time = FastFormats.parseTime(text) { occurred = time }
-        let email = object?["email"]?.stringValue
+        if signIn, let text = object?.dateTime, let time = FastFormats.parseTime(text) { occurred = time }
+        let detail = JSONSlice.value(at: ["payload", "object"], in: envelope.raw).map { String(decoding: $0, as: UTF8.self) }
         // Zoom's retries repeat the body byte for byte: the same fingerprint, stored once.
         return ActivityEvent(
             provider: ZoomProvider.kind, stream: signIn ? "signin" : "webhook", category: name.split(separator: ".").first.map(String.init), action: name,
-            actor: envelope.payload?.operator ?? email ?? "", target: email ?? object?["name"]?.stringValue ?? object?["id"]?.stringValue,
-            outcome: signIn ? .success : .unknown, client: signIn ? object?["client_type"]?.stringValue : nil,
-            detail: object.map(compact), occurredAt: occurred,
-            correlation: ActivityCorrelation.forWebhook(event: name, email: email, dateTime: dateTime),
-            fingerprint: ActivityFingerprint.make(kind: "webhook", raw: envelope.raw), raw: body)
+            actor: envelope.payload?.operator ?? object?.email ?? "", target: object?.email ?? object?.name ?? object?.id,
+            outcome: signIn ? .success : .unknown, client: signIn ? object?.clientType : nil, detail: detail, occurredAt: occurred,
+            correlation: ActivityCorrelation.forWebhook(event: name, email: object?.email, dateTime: object?.dateTime),
+            fingerprint: ActivityFingerprint.make(kind: "webhook", raw: envelope.raw), raw: ["event": .string(name)])
     }
 
     /// A stored record mapped again (`source` "webhook": a body as received; else a report row).
@@ -69,12 +67,6 @@ public enum ZoomActivityMapping {
         case "operation": return operation(row)
         default: return nil
         }
-    }
-
-    static func compact(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? ""
     }
 
     static func time(_ value: JSONValue?) -> Date {
