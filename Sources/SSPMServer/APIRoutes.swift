@@ -220,32 +220,31 @@ struct APIRoutes: Sendable {
     }
 
     func deleteConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
-        let id = try context.require("connectorId")
-        try await connectors.delete(id, by: try context.caller)
+        try await connectors.delete(try await connectors.connector(try context.require("connectorId")), by: try context.caller)
         return Response(status: .noContent)
     }
 
     func validateConnector(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
-        JSONResponse.make(try await connectors.validate(try context.require("connectorId")))
+        JSONResponse.make(try await connectors.validate(try await connectors.connector(try context.require("connectorId"))))
     }
 
     func disconnect(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
-        try await connectors.disconnect(id, by: try context.caller)
-        return JSONResponse.make(try await connectors.view(try await connectors.connector(id)))
+        try await connectors.disconnect(try await connectors.connector(id), by: try context.caller)
+        return JSONResponse.make(try await connectors.view(try await connectors.connector(id)))  // its new state
     }
 
     func reconnect(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         let body = try await Body.json(request).map { try Body.decode(ReconnectRequest.self, data: $0) } ?? ReconnectRequest()
-        let report = try await connectors.reconnect(id, body, by: try context.caller)
-        return JSONResponse.make(Created(connector: try await connectors.view(try await connectors.connector(id)), validation: report))
+        let report = try await connectors.reconnect(try await connectors.connector(id), body, by: try context.caller)
+        return JSONResponse.make(Created(connector: try await connectors.view(try await connectors.connector(id)), validation: report))  // its new state
     }
 
     func syncNow(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         let posture = try request.query.bool("posture", default: true)
-        try await connectors.syncNow(id, posture: posture, by: try context.caller)
+        try await connectors.syncNow(try await connectors.connector(id), posture: posture, by: try context.caller)
         return JSONResponse.make(["status": "queued", "progress": "/api/v1/connectors/\(id)/progress"], status: .accepted)
     }
 

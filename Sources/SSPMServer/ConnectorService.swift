@@ -190,9 +190,11 @@ public struct ConnectorService: Sendable {
         return c
     }
 
+    // The operations below take the record the handler read (once per request).
+
     /// Re-checks the connection now and records the status.
-    func validate(_ id: String) async throws -> ConnectionReport {
-        let c = try await connector(id)
+    func validate(_ c: ConnectorRecord) async throws -> ConnectionReport {
+        let id = c.id
         let report = try await deps.session(for: c).1.validate(now: deps.now())
         if c.status != ConnectorStatus.disconnected.rawValue {
             try await deps.connectors.transition(id: id, to: report.status.rawValue, detail: report.headline, health: report, at: deps.now())
@@ -201,8 +203,8 @@ public struct ConnectorService: Sendable {
     }
 
     /// Stops syncing; data stays.
-    func disconnect(_ id: String, by actor: Principal) async throws {
-        _ = try await connector(id)
+    func disconnect(_ c: ConnectorRecord, by actor: Principal) async throws {
+        let id = c.id
         try await deps.jobs.setPaused(connectorID: id, true)
         try await deps.connectors.transition(id: id, to: ConnectorStatus.disconnected.rawValue, detail: "Disconnected by \(actor.email).", health: nil, at: deps.now())
         try await deps.auth.audit(actor: actor.actor, action: "connector.disconnect", target: id, detail: nil, at: deps.now())
@@ -210,8 +212,8 @@ public struct ConnectorService: Sendable {
 
     /// Refreshes the connection (optionally with new credentials, validated before they are
     /// stored), validates, and resumes syncing.
-    func reconnect(_ id: String, _ request: ReconnectRequest, by actor: Principal) async throws -> ConnectionReport {
-        let c = try await connector(id)
+    func reconnect(_ c: ConnectorRecord, _ request: ReconnectRequest, by actor: Principal) async throws -> ConnectionReport {
+        let id = c.id
         let provider = try deps.provider(for: c)
         try ConnectionFieldsDecoding.checkTypes(request.notStrings, fields: provider.connectionFields)
         // Only the provider's secret fields can be rotated here; anything else is ignored.
@@ -248,14 +250,14 @@ public struct ConnectorService: Sendable {
         return report
     }
 
-    func delete(_ id: String, by actor: Principal) async throws {
-        let c = try await connector(id)
+    func delete(_ c: ConnectorRecord, by actor: Principal) async throws {
+        let id = c.id
         try await deps.connectors.delete(id: id)
         await intake.invalidate(id)
         try await deps.auth.audit(actor: actor.actor, action: "connector.delete", target: id, detail: "\(c.name) (\(c.provider))", at: deps.now())
     }
-    func syncNow(_ id: String, posture: Bool, by actor: Principal) async throws {
-        let c = try await connector(id)
+    func syncNow(_ c: ConnectorRecord, posture: Bool, by actor: Principal) async throws {
+        let id = c.id
         guard c.status != ConnectorStatus.disconnected.rawValue else {
             throw APIError(.conflict, "disconnected", "The connector is disconnected.", fix: "Reconnect it first (POST /api/v1/connectors/\(id)/reconnect).")
         }

@@ -457,10 +457,11 @@ struct WebUI: Sendable {
         let action = try context.require("action")
         func optional(_ key: String) -> String? { (form[key] ?? "").isEmpty ? nil : form[key] }
         do {
+            let record = try await connectors.connector(id)
             switch action {
-            case "sync": try await connectors.syncNow(id, posture: true, by: principal)
+            case "sync": try await connectors.syncNow(record, posture: true, by: principal)
             case "reconnect":
-                let provider = try deps.provider(for: try await connectors.connector(id))
+                let provider = try deps.provider(for: record)
                 let secrets = provider.connectionFields.filter(\.secret)
                 var fields: [String: String] = [:]
                 for field in secrets { fields[field.name] = optional(field.name) }
@@ -470,16 +471,15 @@ struct WebUI: Sendable {
                                               "Nothing was saved: \(secrets.count == 2 ? "both fields were" : "the fields were") empty.",
                                               fix: "Go back and paste the new \(names.joined(separator: ", the ")), or both."), principal: principal)
                 }
-                let report = try await connectors.reconnect(id, ReconnectRequest(fields: fields), by: principal)
+                let report = try await connectors.reconnect(record, ReconnectRequest(fields: fields), by: principal)
                 if report.status == .error { return errorPage(APIError(.unprocessableContent, "connection_failed", report.headline, fix: report.fix), principal: principal) }
-            case "disconnect": try await connectors.disconnect(id, by: principal)
+            case "disconnect": try await connectors.disconnect(record, by: principal)
             case "delete":
-                let record = try await connectors.connector(id)
                 guard (form["confirm"] ?? "").trimmingCharacters(in: .whitespaces) == record.name else {
                     return errorPage(APIError(.unprocessableContent, "not_confirmed", "Nothing was deleted: the name typed to confirm is not “\(record.name)”.",
                                               fix: "Go back and type the instance name exactly."), principal: principal)
                 }
-                try await connectors.delete(id, by: principal)
+                try await connectors.delete(record, by: principal)
                 return Self.redirect("/connectors?deleted=1")
             default: return errorPage(APIError.notFound("Action \(action)"), principal: principal)
             }
