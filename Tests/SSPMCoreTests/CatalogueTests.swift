@@ -72,6 +72,31 @@ struct CatalogueTests {
         #expect(mfa["versionedId"] as? String == "ZID-01.v1")
         #expect((mfa["requiredScopes"] as? [String])?.contains("account:read:admin") == true)
     }
+
+    @Test("the controls the engine evaluates carry their scopes from the catalogue's data sources, and so do their findings")
+    func scopesReachFindings() {
+        for control in ZoomCatalogue.all {
+            let expected = Array(Set(control.metadata.dataSources.flatMap { ZoomCatalogue.catalogue.scopes(for: $0) })).sorted()
+            #expect(control.metadata.requiredScopes == expected, "\(control.metadata.id)")
+            #expect(ZoomCatalogue.catalogue.control(control.metadata.id)?.requiredScopes == expected)
+        }
+        #expect(ZoomCatalogue.all.contains { !$0.metadata.requiredScopes.isEmpty })
+        let scan = ZoomCatalogue.scan(PostureSnapshot(accountID: "a", capturedAt: Date(timeIntervalSince1970: 1_790_000_000)))
+        let mfa = scan.findings.first { $0.controlId == "ZID-01" }
+        #expect(mfa?.requiredScopes.contains("account:read:admin") == true, "\(String(describing: mfa?.requiredScopes))")
+
+        // A rule set whose controls do not name their scopes gets them from its data sources.
+        struct Subject: PostureSubject { var accountID = "a"; var accountName = ""; var unavailable: [DataSource: String] = [:] }
+        let bare = ControlMetadata(id: "T-1", version: 1, title: "t", rationale: "", remediation: "", portalPath: "", severity: .low, maxScore: 1,
+                                   category: "c", threats: [], userImpact: .low, implementationCost: .low, scoring: .binary, dataSources: ["x"],
+                                   fieldsRead: [], mappings: FrameworkMappings(), requiredScopes: [])
+        let rules = RuleSet<Subject>(
+            catalogue: RuleCatalogue(provider: "t", vendor: "T", vendorCompany: "T", portalURL: "", categories: ["c"], frameworks: [],
+                                     dataSources: [DataSourceInfo("x", scopes: ["x:read"])], controls: [], grantAdvice: ""),
+            controls: [Control(bare) { _, _ in Evaluation(.pass, "ok") }])
+        #expect(rules.controls.map(\.metadata.requiredScopes) == [["x:read"]])
+        #expect(rules.scan(Subject(), now: Date()).findings.map(\.requiredScopes) == [["x:read"]])
+    }
 }
 
 struct CISMappingTests {

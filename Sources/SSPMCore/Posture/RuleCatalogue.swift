@@ -73,13 +73,13 @@ public struct RuleSet<Snapshot: PostureSubject>: Sendable {
     public var controls: [Control<Snapshot>]
 
     public init(catalogue: RuleCatalogue, controls: [Control<Snapshot>]) {
-        var catalogue = catalogue
-        catalogue = RuleCatalogue(provider: catalogue.provider, vendor: catalogue.vendor, vendorCompany: catalogue.vendorCompany, portalURL: catalogue.portalURL,
-                                  categories: catalogue.categories, frameworks: catalogue.frameworks, dataSources: catalogue.dataSources,
-                                  controls: controls.map(\.metadata), grantAdvice: catalogue.grantAdvice, mfaControlID: catalogue.mfaControlID)
-        self.catalogue = catalogue
+        // The catalogue's controls are these (its init fills in each one's scopes).
+        self.catalogue = RuleCatalogue(provider: catalogue.provider, vendor: catalogue.vendor, vendorCompany: catalogue.vendorCompany,
+                                       portalURL: catalogue.portalURL, categories: catalogue.categories, frameworks: catalogue.frameworks,
+                                       dataSources: catalogue.dataSources, controls: controls.map(\.metadata), grantAdvice: catalogue.grantAdvice,
+                                       mfaControlID: catalogue.mfaControlID)
         // The controls carry the catalogue's metadata (with scopes filled in).
-        let metadata = Dictionary(catalogue.controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let metadata = Dictionary(self.catalogue.controls.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.controls = controls.map { Control(metadata[$0.metadata.id] ?? $0.metadata, evaluate: $0.evaluate) }
     }
 
