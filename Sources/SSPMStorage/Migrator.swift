@@ -81,31 +81,8 @@ public struct Migrator: Sendable {
                 try await db.raw("INSERT INTO schema_migrations (id, applied_at) VALUES (\(bind: migration.id), \(bind: now))").run()
                 return true
             }
-            let didApply: Bool
-            if foreignKeysOff {
-                // SQLite ignores this pragma inside a transaction: set it around it, on the pool's one connection.
-                didApply = try await storage.withSQL { db in
-                    try await db.raw("PRAGMA foreign_keys=OFF").run()
-                    do {
-                        try await db.raw("BEGIN").run()
-                        let applied: Bool
-                        do {
-                            applied = try await apply(db)
-                            try await db.raw("COMMIT").run()
-                        } catch {
-                            try? await db.raw("ROLLBACK").run()
-                            throw error
-                        }
-                        try await db.raw("PRAGMA foreign_keys=ON").run()
-                        return applied
-                    } catch {
-                        try? await db.raw("PRAGMA foreign_keys=ON").run()
-                        throw error
-                    }
-                }
-            } else {
-                didApply = try await storage.transaction(apply)
-            }
+            // SQLite: the pool's one connection, so the pragma and the transaction share it.
+            let didApply = try await storage.transaction(foreignKeysOff: foreignKeysOff, apply)
             if didApply {
                 applied.append(migration.id)
                 logger.info("Applied migration", metadata: ["id": "\(migration.id)"])

@@ -90,15 +90,27 @@ public final class SQLStorage: Sendable {
     }
 
     /// Runs `body` inside a transaction on one connection.
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await withSQL { db in
-            try await db.raw("BEGIN").run()
+    /// With `foreignKeysOff` (SQLite, which ignores the pragma inside a transaction), foreign keys
+    /// are off around the transaction and on again after it, whatever happens: for a migration
+    /// that rebuilds a table others reference (it checks them itself before committing).
+    public func transaction<T: Sendable>(foreignKeysOff: Bool = false, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let pragma = foreignKeysOff && !isPostgres
+        return try await withSQL { db in
+            if pragma { try await db.raw("PRAGMA foreign_keys=OFF").run() }
             do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
+                try await db.raw("BEGIN").run()
+                let result: T
+                do {
+                    result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+                if pragma { try await db.raw("PRAGMA foreign_keys=ON").run() }
                 return result
             } catch {
-                try? await db.raw("ROLLBACK").run()
+                if pragma { try? await db.raw("PRAGMA foreign_keys=ON").run() }
                 throw error
             }
         }
