@@ -399,28 +399,6 @@ struct APIRoutes: Sendable {
         var detail: String
         var fingerprint: String
         var raw: JSONValue
-
-        init(_ a: ActivityEvent) {
-            let s = ActivityFormatter.summary(a)
-            self.init(time: a.occurredAt, kind: a.stream, user: a.actor, ipAddress: a.ipAddress, category: a.category, action: s.action, target: s.target,
-                      outcome: a.outcome.rawValue, client: a.client, detail: s.detail, fingerprint: a.fingerprint, raw: a.raw)
-        }
-
-        init(time: Date, kind: String, user: String, ipAddress: String?, category: String?, action: String, target: String, outcome: String,
-             client: String?, detail: String, fingerprint: String, raw: JSONValue) {
-            self.time = time
-            self.kind = kind
-            self.user = user
-            self.ipAddress = ipAddress
-            self.category = category
-            self.action = action
-            self.target = target
-            self.outcome = outcome
-            self.client = client
-            self.detail = detail
-            self.fingerprint = fingerprint
-            self.raw = raw
-        }
     }
 
     struct ActivityList: Codable { var items: [ActivityItem]; var nextCursor: String? }
@@ -494,4 +472,12 @@ public actor ReadinessFlag {
     public private(set) var value = false
     public init() {}
     public func set() { value = true }
+}
+
+extension APIRoutes.ActivityItem {
+    init(_ a: ActivityEvent) {
+        let s = ActivityFormatter.summary(a)
+        self.init(time: a.occurredAt, kind: a.stream, user: a.actor, ipAddress: a.ipAddress, category: a.category, action: s.action, target: s.target,
+                  outcome: a.outcome.rawValue, client: a.client, detail: s.detail, fingerprint: a.fingerprint, raw: a.raw)
+    }
 }
