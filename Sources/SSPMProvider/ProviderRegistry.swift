@@ -20,8 +20,4 @@ public struct ProviderRegistry: Sendable {
     /// Every provider's controls, in registry order.
     public var controls: [ControlMetadata] { providers.flatMap(\.catalogue.controls) }
 
-    /// The catalogue holding a control, by id or versioned id.
-    public func catalogue(containing controlID: String) -> RuleCatalogue? {
-        providers.first { $0.catalogue.control(controlID) != nil }?.catalogue
-    }
 }
