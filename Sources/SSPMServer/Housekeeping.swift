@@ -16,16 +16,19 @@ public struct Housekeeping: Service {
 
     public func run() async throws {
         _ = try? await deps.passwords.verify(randomToken(bytes: 8), hash: nil)
+        var first = true
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await prune()
-            await remapActivities()
+            await remapActivities(olderVersions: first)
+            first = false
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 
-    /// Maps stored activities again where their provider's mapping is newer than the one that wrote them.
-    public func remapActivities() async {
-        do { try await ActivityRemapper(deps: deps).run() } catch {
+    /// Maps stored activities again where their provider's mapping is newer than the one that wrote
+    /// them (`olderVersions`: also rows an older mapping version wrote, which takes a table scan).
+    public func remapActivities(olderVersions: Bool = true) async {
+        do { try await ActivityRemapper(deps: deps).run(olderVersions: olderVersions) } catch {
             deps.logger.warning("Housekeeping could not map stored activities", metadata: ["error": "\(String(describing: error).prefix(200))"])
         }
     }

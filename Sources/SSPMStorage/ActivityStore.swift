@@ -222,15 +222,16 @@ public struct SQLActivityStore: ActivityStore {
     }
 
     /// Up to `limit` rows of `provider` whose mapping is absent (rows from before 0006: a partial
-    /// index finds them) or older than `version` (after a provider raises it: a scan, once).
-    public func unmapped(provider: String, version: Int, limit: Int) async throws -> [Unmapped] {
+    /// index finds them) and, with `olderVersions`, older than `version` (after a provider raised
+    /// it: a table scan, which the caller does once per process).
+    public func unmapped(provider: String, version: Int, olderVersions: Bool = true, limit: Int) async throws -> [Unmapped] {
         let limit = max(1, min(limit, 5000))
         return try await storage.withSQL { db in
             var rows = try await db.raw("""
                 SELECT connector_id, fingerprint, stream, source, payload FROM activities
                 WHERE provider = \(bind: provider) AND mapping_version IS NULL LIMIT \(literal: limit)
                 """).all()
-            if rows.count < limit {
+            if olderVersions, rows.count < limit {
                 rows += try await db.raw("""
                     SELECT connector_id, fingerprint, stream, source, payload FROM activities
                     WHERE provider = \(bind: provider) AND mapping_version < \(bind: version) LIMIT \(literal: limit - rows.count)
