@@ -34,6 +34,19 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         return response
     }
 
+    /// How the API and the pages answer a store's refusal.
+    init(_ error: StoreError) {
+        switch error {
+        case .notFound(let what): self = .notFound(what)
+        case .duplicateConnector: self.init(.conflict, "duplicate_connector", error.description)
+        case .cannotUnseal: self.init(.internalServerError, "cannot_unseal", error.description)
+        case .busy:
+            self.init(.serviceUnavailable, "database_busy", error.description + ".",
+                      fix: "Retry in a few seconds. If it keeps happening, the database is overloaded or its disk stalls: the server log says when.")
+            headers[.retryAfter] = "5"
+        }
+    }
+
     /// The message and its fix as one sentence, as the web UI shows them.
     var sentence: String { message + (fix.map { " " + $0 } ?? "") }
 
@@ -112,11 +125,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let fix = error.status == .notFound ? "The endpoints are listed in /openapi.yaml." : nil
             return try APIError(error.status, code, message, fix: fix).response(from: request, context: context)
         } catch let error as StoreError {
-            switch error {
-            case .notFound(let what): return try APIError.notFound(what).response(from: request, context: context)
-            case .duplicateConnector: return try APIError(.conflict, "duplicate_connector", error.description).response(from: request, context: context)
-            case .cannotUnseal: return try APIError(.internalServerError, "cannot_unseal", error.description).response(from: request, context: context)
-            }
+            return try APIError(error).response(from: request, context: context)
         } catch {
             logger.error("Unhandled error", metadata: ["path": "\(request.uri.path)", "error": "\(String(describing: error).prefix(300))"])
             return try APIError(.internalServerError, "internal", "The server failed to handle this request.",

@@ -15,7 +15,7 @@ public enum SSPMServerApp {
     public static func prepare(_ configuration: ServerConfiguration, http: HTTPClient, logger: Logger,
                                now: @escaping @Sendable () -> Date = { Date() }) async throws -> ServerDependencies {
         try PrivateFiles.directory(configuration.dataDirectory)
-        let storage = try SQLStorage(configuration.database, logger: logger)
+        let storage = try SQLStorage(configuration.database, logger: logger, connectionWait: configuration.databaseWait)
         do {
             // The key first: a migration may re-seal stored secrets.
             let box = try SecretBox.load(keyFile: configuration.masterKeyPath, logger: logger)

@@ -44,6 +44,9 @@ public struct ServerConfiguration: Sendable {
     /// When set, connectors may only name these hosts besides the vendor's own (`--allowed-hosts`;
     /// each provider applies it to the URLs its connectors name).
     public var allowedHosts: [String]? = nil
+    /// How long a request waits for a free database connection before it is answered 503
+    /// `database_busy` (SQLite has one connection, PostgreSQL eight per process).
+    public var databaseWait: Duration = .seconds(60)
     /// Connection timeouts (seconds).
     public var timeouts = Timeouts()
 

@@ -45,30 +45,44 @@ public final class SQLStorage: Sendable {
     let pool: Pool
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
+    /// SQLite's blocking calls run here, on this storage's own thread, not on NIO's shared blocking
+    /// pool (two threads on two cores): another user of that pool (or, in one test process, another
+    /// server's database) never holds this database's work up.
+    let threadPool: NIOThreadPool?
+    /// How long a query waits for a connection before it fails with `StoreError.busy`.
+    public let connectionWait: Duration
 
-    public init(_ location: DatabaseLocation, logger: Logger) throws {
+    /// - Parameter connectionWait: how long a query may wait for a free connection (SQLite has one;
+    ///   PostgreSQL eight) before it fails with `StoreError.busy`, which the API answers with 503.
+    public init(_ location: DatabaseLocation, logger: Logger, connectionWait: Duration = .seconds(60)) throws {
         self.location = location
         self.logger = logger
+        self.connectionWait = connectionWait
+        let wait = TimeAmount.nanoseconds(Int64(connectionWait.components.seconds) * 1_000_000_000 + connectionWait.components.attoseconds / 1_000_000_000)
         switch location {
         case .sqlite(let path):
             // One connection: SQLite serialises writers anyway, and this keeps "database is locked" away.
-            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            self.group = group
             try PrivateFiles.directory((path as NSString).deletingLastPathComponent, narrowing: false)
             try PrivateFiles.sqlite(path)
-            pool = .sqlite(EventLoopGroupConnectionPool(
-                source: SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true)),
-                maxConnectionsPerEventLoop: 1, logger: logger, on: group))
-        case .postgres(let url):
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let threads = NIOThreadPool(numberOfThreads: 1)
+            threads.start()
             self.group = group
+            self.threadPool = threads
+            pool = .sqlite(EventLoopGroupConnectionPool(
+                source: SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true), threadPool: threads),
+                maxConnectionsPerEventLoop: 1, requestTimeout: wait, logger: logger, on: group))
+        case .postgres(let url):
             var configuration: SQLPostgresConfiguration
             do { configuration = try SQLPostgresConfiguration(url: url) } catch {
                 throw StorageError("The database URL \(location) is not valid: use postgres://USER:PASSWORD@HOST:PORT/DATABASE (add ?sslmode=disable on loopback).")
             }
             configuration.coreConfiguration.options.connectTimeout = .seconds(10)
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            self.group = group
+            self.threadPool = nil
             pool = .postgres(EventLoopGroupConnectionPool(
-                source: PostgresConnectionSource(sqlConfiguration: configuration), maxConnectionsPerEventLoop: 8, logger: logger, on: group))
+                source: PostgresConnectionSource(sqlConfiguration: configuration), maxConnectionsPerEventLoop: 8, requestTimeout: wait, logger: logger, on: group))
         }
     }
 
@@ -76,17 +90,27 @@ public final class SQLStorage: Sendable {
     public func withSQL<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch pool {
         case .sqlite(let pool):
-            let connection = try await pool.requestConnection(logger: logger).get()
+            let connection: SQLiteConnection
+            do { connection = try await pool.requestConnection(logger: logger).get() } catch ConnectionPoolTimeoutError.connectionRequestTimeout {
+                throw busy()
+            }
             defer { pool.releaseConnection(connection, logger: logger) }
             return try await body(connection.sql())
         case .postgres(let pool):
             let connection: PostgresConnection
-            do { connection = try await pool.requestConnection(logger: logger).get() } catch {
+            do { connection = try await pool.requestConnection(logger: logger).get() } catch ConnectionPoolTimeoutError.connectionRequestTimeout {
+                throw busy()
+            } catch {
                 throw StorageError("Cannot connect to \(location): \(String(describing: error).prefix(200)). Is PostgreSQL running and the URL right?")
             }
             defer { pool.releaseConnection(connection, logger: logger) }
             return try await body(connection.sql())
         }
+    }
+
+    private func busy() -> StoreError {
+        logger.warning("No database connection came free in time", metadata: ["database": "\(location)", "waited": "\(connectionWait)"])
+        return .busy("no connection came free within \(connectionWait)")
     }
 
     /// Runs `body` inside a transaction on one connection.
@@ -123,6 +147,7 @@ public final class SQLStorage: Sendable {
         case .sqlite(let pool): try await pool.shutdownAsync()
         case .postgres(let pool): try await pool.shutdownAsync()
         }
+        try await threadPool?.shutdownGracefully()
         try await group.shutdownGracefully()
     }
 }

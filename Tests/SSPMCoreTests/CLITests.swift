@@ -11,20 +11,27 @@ import Testing
 struct CLITests {
     static var binary: URL { BuiltBinary.sspm }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    /// Runs the binary on a Dispatch thread (a test that blocks a cooperative thread for the half
+    /// minute a demo takes stalls every server test in the process; see `blockingCall`). Its output
+    /// goes to files, so neither stream can fill a pipe while the other is read.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, out: String, err: String) {
+        try await blockingCall {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let stem = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-cli-run-\(UUID().uuidString)").path
+            FileManager.default.createFile(atPath: stem + ".out", contents: nil)
+            FileManager.default.createFile(atPath: stem + ".err", contents: nil)
+            defer { try? FileManager.default.removeItem(atPath: stem + ".out"); try? FileManager.default.removeItem(atPath: stem + ".err") }
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stem + ".out"))
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stem + ".err"))
+            try process.run()
+            process.waitUntilExit()
+            let out = try String(contentsOfFile: stem + ".out", encoding: .utf8)
+            let err = try String(contentsOfFile: stem + ".err", encoding: .utf8)
+            return (process.terminationStatus, out, err)
+        }
     }
 
     static func temp(_ name: String, _ text: String) throws -> String {
@@ -39,20 +46,20 @@ struct CLITests {
     }
 
     @Test("sspm controls --format json lists the whole catalogue")
-    func controls() throws {
-        let r = try Self.run(["controls", "--format", "json"])
+    func controls() async throws {
+        let r = try await Self.run(["controls", "--format", "json"])
         #expect(r.status == 0)
         let list = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [Any]
         #expect(list.count == ZoomCatalogue.all.count)
     }
 
     @Test("scan a tenant file: --fail-on sets exit code 2, a risk acceptance is applied, a baseline changes a verdict")
-    func scanTenant() throws {
+    func scanTenant() async throws {
         let now = Date()
         let tenant = FixtureTenantTests.acme(now: now)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-cli-\(UUID().uuidString).json").path
         try tenant.write(path: path)
-        let failing = try Self.run(["scan", "--tenant", path, "--format", "json", "--fail-on", "high"])
+        let failing = try await Self.run(["scan", "--tenant", path, "--format", "json", "--fail-on", "high"])
         #expect(failing.status == 2)
         #expect(failing.err.contains("ZMT-13"))
         let json = try JSONSerialization.jsonObject(with: Data(failing.out.utf8)) as! [String: Any]
@@ -89,21 +96,21 @@ struct CLITests {
               state: risk_accepted
               rationale: contractors group is being removed
             """)
-        let accepted = try Self.run(["scan", "--tenant", path, "--format", "json", "--fail-on", "high", "--states", states])
+        let accepted = try await Self.run(["scan", "--tenant", path, "--format", "json", "--fail-on", "high", "--states", states])
         #expect(accepted.status == 0, "\(accepted.err)")
         let findings = (try JSONSerialization.jsonObject(with: Data(accepted.out.utf8)) as! [String: Any])["findings"] as! [[String: Any]]
         #expect(findings.first { $0["controlId"] as? String == "ZMT-13" }?["state"] as? String == "risk_accepted")
 
         let baseline = try Self.temp("baseline.yaml", "web_session_timeout_max_minutes: 10\n")
-        let strict = try Self.run(["scan", "--tenant", path, "--format", "json", "--baseline", baseline])
+        let strict = try await Self.run(["scan", "--tenant", path, "--format", "json", "--baseline", baseline])
         let strictFindings = (try JSONSerialization.jsonObject(with: Data(strict.out.utf8)) as! [String: Any])["findings"] as! [[String: Any]]
         #expect(strictFindings.first { $0["controlId"] as? String == "ZID-03" }?["verdict"] as? String == "fail")  // 15 > 10
     }
 
     @Test("sspm demo starts the server and simulated Zoom, adds and syncs a connector through the API, prints the login, and reuses its data on the next run")
-    func demo() throws {
+    func demo() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-demo-\(UUID().uuidString)").path
-        let first = try Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--users", "60"])
+        let first = try await Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--users", "60"])
         #expect(first.status == 0, "\(first.err)")
         #expect(first.out.contains("connected — Connected: all 9 data sources can be read."))
         #expect(first.out.contains("Secure Score"))
@@ -115,8 +122,8 @@ struct CLITests {
         #expect((key[.posixPermissions] as? Int) == 0o600)
         let login = try FileManager.default.attributesOfItem(atPath: dir + "/demo-login.txt")
         #expect((login[.posixPermissions] as? Int) == 0o600)
-        let second = try Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--users", "60"])
-        #expect(second.status == 0)
+        let second = try await Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--users", "60"])
+        #expect(second.status == 0, "\(second.err)")
         #expect(second.out.contains("2 scan(s)"))
         #expect(second.out.contains("Since the previous scan"))
         #expect(second.out.contains("Reusing connector"))
@@ -132,24 +139,24 @@ struct CLITests {
     }
 
     @Test("bad input: unreadable or invalid files and unknown options give a clear error and a non-zero exit")
-    func badInput() throws {
+    func badInput() async throws {
         let broken = try Self.temp("broken.json", "{\n  \"plan\": \"pro\",\n  \"account\": {\"id\": nope}\n}")
-        let invalid = try Self.run(["scan", "--tenant", broken])
+        let invalid = try await Self.run(["scan", "--tenant", broken])
         #expect(invalid.status == 1)
         #expect(invalid.err.contains("line 3"))
-        let missing = try Self.run(["scan", "--tenant", "/nonexistent/tenant.json"])
+        let missing = try await Self.run(["scan", "--tenant", "/nonexistent/tenant.json"])
         #expect(missing.status == 1)
         #expect(missing.err.contains("no such file"))
         let typo = try Self.temp("baseline.yaml", "web_sesion_timeout: 10\n")
         let tenant = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-cli-\(UUID().uuidString).json").path
         try FixtureTenantTests.acme(now: Date()).write(path: tenant)
-        let badBaseline = try Self.run(["scan", "--tenant", tenant, "--baseline", typo])
+        let badBaseline = try await Self.run(["scan", "--tenant", tenant, "--baseline", typo])
         #expect(badBaseline.status == 1)
         #expect(badBaseline.err.contains("web_sesion_timeout"))
-        let unknown = try Self.run(["scan", "--frobnicate"])
+        let unknown = try await Self.run(["scan", "--frobnicate"])
         #expect(unknown.status != 0)
         #expect(unknown.err.contains("Unknown option"))
-        let noSecret = try Self.run(["scan", "--account-id", "a", "--client-id", "b"], environment: ["ZOOM_CLIENT_SECRET": ""])
+        let noSecret = try await Self.run(["scan", "--account-id", "a", "--client-id", "b"], environment: ["ZOOM_CLIENT_SECRET": ""])
         #expect(noSecret.status == 1)
         #expect(noSecret.err.contains("ZOOM_CLIENT_SECRET"))
     }

@@ -622,6 +622,39 @@ struct HardeningTests {
         }
     }
 
+    @Test("no database connection free within the wait: the API answers 503 database_busy with Retry-After, a page the same as HTML, never a 500; then all answers again")
+    func databaseBusy() async throws {
+        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 215).generate()
+        try await ServerFixture.with(tenant, configure: { $0.databaseWait = .milliseconds(300); $0.runScheduler = false }) { f in
+            let session = try await Session.login(http: f.http, base: f.base, email: ServerFixture.adminEmail, password: ServerFixture.adminPassword)
+            // SQLite has one connection: hold it.
+            let (heldStream, held) = AsyncStream<Void>.makeStream()
+            let (releaseStream, release) = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await f.deps.storage.withSQL { _ in
+                    held.yield()
+                    for await _ in releaseStream { break }
+                }
+            }
+            for await _ in heldStream { break }
+            let api = try await f.send("GET", "/api/v1/connectors")
+            let page = try await session.send("GET", "/connectors")
+            release.finish()
+            try await holder.value
+            #expect(api.status == 503, "\(api.status) \(api.text)")
+            #expect(api.errorCode == "database_busy")
+            #expect(api.headers.value("retry-after") == "5")
+            #expect(api.json["error"]?["fix"]?.stringValue?.contains("Retry") == true)
+            #expect(page.status == 503, "\(page.status) \(page.text.prefix(300))")
+            #expect(page.headers.value("content-type")?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("The database is busy"))
+            #expect(page.headers.value("retry-after") == "5")
+            #expect(f.sim.logs.all.contains { $0.contains("No database connection came free in time") })
+            #expect(try await f.send("GET", "/api/v1/connectors").status == 200)
+            #expect(try await session.send("GET", "/connectors").status == 200)
+        }
+    }
+
     static func run(_ arguments: [String]) throws -> (Int32, String, Duration) {
         let process = Process()
         process.executableURL = BuiltBinary.sspm

@@ -70,6 +70,9 @@ struct ServerFixture: Sendable {
                 return result
             } catch {
                 await server.stop()
+                // What the server logged, for a failure that CI alone sees.
+                let notes = sim.logs.all.filter { $0.hasPrefix("error") || $0.hasPrefix("warning") || $0.hasPrefix("critical") }
+                if !notes.isEmpty { print("ServerFixture: the test failed with \(error); the server's last warnings and errors:\n" + notes.suffix(30).map { "  " + $0.prefix(400) }.joined(separator: "\n")) }
                 throw error
             }
         }

@@ -49,6 +49,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound(String)
     /// A sealed secret could not be opened (wrong master key, or tampering).
     case cannotUnseal(String)
+    /// No database connection came free in time (the database is overloaded or stalled): retry.
+    case busy(String)
 
     public var description: String {
         switch self {
@@ -56,6 +58,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "A \(provider) connector with the key \(key) already exists."
         case .notFound(let what): return "\(what) was not found."
         case .cannotUnseal(let what): return "The stored \(what) cannot be decrypted: the master key differs from the one it was sealed with (check SSPM_MASTER_KEY or the key file)."
+        case .busy(let what): return "The database is busy: \(what)."
         }
     }
 }

@@ -38,8 +38,8 @@ struct WebUI: Sendable {
         .cacheControl: "no-store",
     ]
 
-    /// The pages; an `APIError` a page handler throws (a form too large, a bad id) is answered with
-    /// an error page rather than the API's JSON.
+    /// The pages; an `APIError` a page handler throws (a form too large, a bad id), or a store's
+    /// refusal (the database busy), is answered with an error page rather than the API's JSON.
     ///
     /// Each page passes the gate its route declares before its handler runs: the session's operator
     /// is resolved first; a page for the signed-in sends others to sign-in (or first-run setup), and
@@ -47,25 +47,31 @@ struct WebUI: Sendable {
     var routes: [RouteSpec] {
         pages.map { spec in
             RouteSpec(method: spec.method, path: spec.path, access: spec.access, handler: { request, context in
-                var context = context
-                let principal = try await auth.principal(for: request)
-                context.principal = principal?.via == .session ? principal : nil
-                if spec.access != .open {
-                    guard let principal = context.principal else {
-                        return try await deps.auth.operatorCount() == 0 ? Self.redirect("/setup") : Self.redirect("/login")
-                    }
-                    if spec.access == .admin, !principal.isAdmin {
-                        let reading = request.method == .get || request.method == .head
-                        return errorPage(reading ? APIError.adminOnly : APIError.forbidden, principal: principal)
-                    }
-                }
-                do { return try await spec.handler(request, context) } catch let error as APIError {
-                    var response = errorPage(error, principal: nil)
-                    for field in error.headers { response.headers.append(field) }
+                do { return try await gated(spec, request, context) } catch {
+                    guard let refusal = (error as? APIError) ?? (error as? StoreError).map(APIError.init) else { throw error }
+                    var response = errorPage(refusal, principal: nil)
+                    for field in refusal.headers { response.headers.append(field) }
                     return response
                 }
             })
         }
+    }
+
+    /// A page behind its gate (see `routes`).
+    private func gated(_ spec: RouteSpec, _ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        var context = context
+        let principal = try await auth.principal(for: request)
+        context.principal = principal?.via == .session ? principal : nil
+        if spec.access != .open {
+            guard let principal = context.principal else {
+                return try await deps.auth.operatorCount() == 0 ? Self.redirect("/setup") : Self.redirect("/login")
+            }
+            if spec.access == .admin, !principal.isAdmin {
+                let reading = request.method == .get || request.method == .head
+                return errorPage(reading ? APIError.adminOnly : APIError.forbidden, principal: principal)
+            }
+        }
+        return try await spec.handler(request, context)
     }
 
     var pages: [RouteSpec] {
