@@ -72,7 +72,7 @@ struct APIRoutes: Sendable {
             return JSONResponse.make(["status": "ready"])
         } catch {
             // Unauthenticated: says what is wrong, not where the database is (the log has that).
-            deps.logger.warning("Readiness check cannot reach the database", metadata: ["database": "\(deps.storage.location)"])
+            deps.logger.warning("Readiness check cannot reach the database", metadata: ["database": "\(deps.stores.location)"])
             return JSONResponse.make(["status": "database unavailable"], status: .serviceUnavailable)
         }
     }
@@ -360,7 +360,7 @@ struct APIRoutes: Sendable {
     func stateChanges(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let id = try context.require("connectorId")
         _ = try await connectors.connector(id)
-        return JSONResponse.make(["items": try await deps.posture.stateChanges(connectorID: id, limit: try request.query.int("limit", default: 500, range: 1...5000))])
+        return JSONResponse.make(["items": try await deps.posture.stateChanges(connectorID: id, controlID: nil, limit: try request.query.int("limit", default: 500, range: 1...5000))])
     }
 
     struct UsersResponse: Codable { var capturedAt: Date?; var total: Int; var items: [InventoryUser] }

@@ -20,7 +20,7 @@ public enum SSPMServerApp {
             // The key first: a migration may re-seal stored secrets.
             let box = try SecretBox.load(keyFile: configuration.masterKeyPath, logger: logger)
             try await Migrator(storage: storage, logger: logger, box: box).migrate()
-            return ServerDependencies(configuration: configuration, storage: storage, box: box, http: http, logger: logger, now: now)
+            return ServerDependencies(configuration: configuration, stores: .sql(storage, box: box), storage: storage, http: http, logger: logger, now: now)
         } catch {
             try? await storage.shutdown()
             throw error
@@ -130,7 +130,7 @@ public final class RunningServer: Sendable {
             }
             return RunningServer(deps: deps, listening: listening)
         } catch {
-            try? await deps.storage.shutdown()
+            try? await deps.stores.close()
             throw error
         }
     }
@@ -146,6 +146,6 @@ public final class RunningServer: Sendable {
     /// Stops accepting work, lets running syncs finish, closes the database.
     public func stop() async {
         await listening.stop()
-        try? await deps.storage.shutdown()
+        try? await deps.stores.close()
     }
 }

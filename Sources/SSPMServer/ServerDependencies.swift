@@ -5,12 +5,14 @@ import SSPMCore
 import SSPMProvider
 import SSPMStorage
 
-/// What handlers and services share: storage and its stores, the providers and the HTTP client
-/// they use, the clock, the logger and the metrics. Built once by `SSPMServer.prepare`.
+/// What handlers and services share: the stores (Core's ports), the providers and the HTTP client
+/// they use, the clock, the logger and the metrics. Built once by `SSPMServer.prepare` (SQL), or
+/// by a test over in-memory stores.
 public struct ServerDependencies: Sendable {
     public let configuration: ServerConfiguration
-    public let storage: SQLStorage
-    public let box: SecretBox
+    public let stores: StoreSet
+    /// The SQL storage behind `stores`, when there is one (tests that hold its connection use it).
+    public let storage: SQLStorage?
     public let http: HTTPClient
     public let logger: Logger
     public let metrics: ServerMetrics
@@ -21,21 +23,21 @@ public struct ServerDependencies: Sendable {
     /// Sign-in attempts in flight (the throttle's atomic half).
     let signIns = SignInThrottle()
 
-    public var connectors: SQLConnectorStore { SQLConnectorStore(storage: storage, box: box) }
-    public var activities: SQLActivityStore { SQLActivityStore(storage: storage) }
-    public var checkpoints: SQLCheckpointStore { SQLCheckpointStore(storage: storage) }
-    public var scans: SQLScanStore { SQLScanStore(storage: storage) }
-    public var jobs: SQLSyncJobStore { SQLSyncJobStore(storage: storage) }
-    public var auth: SQLAuthStore { SQLAuthStore(storage: storage) }
-    public var posture: SQLPostureStore { SQLPostureStore(storage: storage) }
+    public var connectors: any ConnectorStore { stores.connectors }
+    public var activities: any ActivityStore { stores.activities }
+    public var checkpoints: any CheckpointStore { stores.checkpoints }
+    public var scans: any ScanStore { stores.scans }
+    public var jobs: any SyncJobStore { stores.jobs }
+    public var auth: any AuthStore { stores.auth }
+    public var posture: any PostureStore { stores.posture }
     public var providers: ProviderRegistry { configuration.providers }
-    public var inventory: SQLInventoryStore { SQLInventoryStore(storage: storage) }
+    public var inventory: any InventoryStore { stores.inventory }
 
-    public init(configuration: ServerConfiguration, storage: SQLStorage, box: SecretBox, http: HTTPClient, logger: Logger,
+    public init(configuration: ServerConfiguration, stores: StoreSet, storage: SQLStorage? = nil, http: HTTPClient, logger: Logger,
                 metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration
+        self.stores = stores
         self.storage = storage
-        self.box = box
         self.http = http
         self.logger = logger
         self.metrics = metrics

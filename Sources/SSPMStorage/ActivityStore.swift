@@ -2,39 +2,6 @@ import Foundation
 import SQLKit
 import SSPMCore
 
-/// Filters for the activity log. `cursor` is opaque to callers (see `ActivityPage.nextCursor`).
-public struct ActivityQuery: Sendable {
-    public var connectorID: String
-    public var kinds: [String]?
-    public var user: String?
-    public var ipAddress: String?
-    public var from: Date?
-    public var to: Date?
-    public var cursor: String?
-    public var limit: Int
-
-    public init(connectorID: String, kinds: [String]? = nil, user: String? = nil, ipAddress: String? = nil, from: Date? = nil, to: Date? = nil,
-                cursor: String? = nil, limit: Int = 100) {
-        self.connectorID = connectorID
-        self.kinds = kinds
-        self.user = user
-        self.ipAddress = ipAddress
-        self.from = from
-        self.to = to
-        self.cursor = cursor
-        self.limit = limit
-    }
-}
-
-public struct ActivityPage: Sendable {
-    public var items: [ActivityEvent]
-    public var nextCursor: String?
-}
-
-public struct InvalidCursor: Error, CustomStringConvertible {
-    public var description: String { "The cursor is not one this server issued: start again without it (cursors come from nextCursor or the X-Next-Cursor header)." }
-}
-
 /// Activities in SQL (`activities`), de-duplicated by (connector, fingerprint). Each row holds the
 /// normalised event (provider, stream, category, action, actor, target, outcome, IP, client,
 /// detail, time, correlation) in columns rules can filter on, the record as received (`payload`),
@@ -212,19 +179,10 @@ public struct SQLActivityStore: ActivityStore {
 
     // MARK: Mapping older rows
 
-    /// A stored record the provider has not mapped at `version` yet.
-    public struct Unmapped: Sendable {
-        public var connectorID: String
-        public var fingerprint: String
-        public var stream: String
-        public var source: String
-        public var payload: String
-    }
-
     /// Up to `limit` rows of `provider` whose mapping is absent (rows from before 0006: a partial
     /// index finds them) and, with `olderVersions`, older than `version` (after a provider raised
     /// it: a table scan, which the caller does once per process).
-    public func unmapped(provider: String, version: Int, olderVersions: Bool = true, limit: Int) async throws -> [Unmapped] {
+    public func unmapped(provider: String, version: Int, olderVersions: Bool = true, limit: Int) async throws -> [UnmappedActivity] {
         let limit = max(1, min(limit, 5000))
         return try await storage.withSQL { db in
             var rows = try await db.raw("""
@@ -238,7 +196,7 @@ public struct SQLActivityStore: ActivityStore {
                     """).all()
             }
             return try rows.map {
-                    Unmapped(connectorID: try $0.decode(column: "connector_id", as: String.self), fingerprint: try $0.decode(column: "fingerprint", as: String.self),
+                    UnmappedActivity(connectorID: try $0.decode(column: "connector_id", as: String.self), fingerprint: try $0.decode(column: "fingerprint", as: String.self),
                              stream: try $0.decode(column: "stream", as: String.self), source: try $0.decode(column: "source", as: String.self),
                              payload: try $0.decode(column: "payload", as: String.self))
                 }
@@ -247,7 +205,7 @@ public struct SQLActivityStore: ActivityStore {
 
     /// Writes the normalised columns of stored rows (their identity, time, payload and correlation
     /// stay as stored); `nil` marks a row the provider cannot map, so it is not offered again.
-    public func remap(_ updates: [(Unmapped, ActivityEvent?)], version: Int) async throws {
+    public func remap(_ updates: [(UnmappedActivity, ActivityEvent?)], version: Int) async throws {
         guard !updates.isEmpty else { return }
         try await storage.transaction { db in
             for (row, event) in updates {

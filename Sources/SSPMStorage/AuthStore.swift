@@ -3,63 +3,6 @@ import Foundation
 import SQLKit
 import SSPMCore
 
-/// Someone who signs in to OpenSSPM (not a Zoom user).
-public struct Operator: Sendable, Codable, Hashable {
-    public var id: String
-    public var email: String
-    /// admin or viewer
-    public var role: String
-    public var createdAt: Date
-    public init(id: String = UUID().uuidString.lowercased(), email: String, role: String, createdAt: Date = Date()) {
-        self.id = id
-        self.email = email
-        self.role = role
-        self.createdAt = createdAt
-    }
-}
-
-public struct APITokenRecord: Sendable, Codable, Hashable {
-    public var id: String
-    public var name: String
-    public var operatorID: String
-    public var role: String
-    public var createdAt: Date
-    public var lastUsedAt: Date?
-    public var revokedAt: Date?
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, operatorID = "operatorId", role, createdAt, lastUsedAt, revokedAt
-    }
-
-    public init(id: String, name: String, operatorID: String, role: String, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
-        self.id = id
-        self.name = name
-        self.operatorID = operatorID
-        self.role = role
-        self.createdAt = createdAt
-        self.lastUsedAt = lastUsedAt
-        self.revokedAt = revokedAt
-    }
-}
-
-public struct AuditEntry: Sendable, Codable, Hashable {
-    public var id: String
-    public var at: Date
-    public var actor: String
-    public var action: String
-    public var target: String?
-    public var detail: String?
-
-    public init(id: String, at: Date, actor: String, action: String, target: String? = nil, detail: String? = nil) {
-        self.id = id
-        self.at = at
-        self.actor = actor
-        self.action = action
-        self.target = target
-        self.detail = detail
-    }
-}
-
 /// SHA-256 of a bearer secret (session or API token): what is stored; the secret itself never is.
 public func tokenDigest(_ token: String) -> String {
     FastFormats.hex(SHA256.hash(data: Data(token.utf8)))
@@ -72,18 +15,9 @@ public func randomToken(prefix: String = "", bytes: Int = 32) -> String {
     return prefix + Data(raw).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
 }
 
-public struct LoginFailureCounts: Sendable, Equatable {
-    /// For this address from this client.
-    public var pair: Int
-    public var pairOldest: Date?
-    /// From this client, any address.
-    public var client: Int
-    public var clientOldest: Date?
-}
-
 /// Who may sign in and how (`operators`, `sessions`, `api_tokens`), the sign-in throttle
 /// (`login_failures`) and the audit log (`audit_log`).
-public struct SQLAuthStore: Sendable {
+public struct SQLAuthStore: AuthStore {
     let storage: SQLStorage
     public init(storage: SQLStorage) { self.storage = storage }
 

@@ -2,21 +2,6 @@ import Foundation
 import SQLKit
 import SSPMCore
 
-/// A connector status change.
-public struct ConnectorEvent: Sendable, Codable, Hashable {
-    public var at: Date
-    public var fromStatus: String?
-    public var toStatus: String
-    public var detail: String?
-
-    public init(at: Date, fromStatus: String? = nil, toStatus: String, detail: String? = nil) {
-        self.at = at
-        self.fromStatus = fromStatus
-        self.toStatus = toStatus
-        self.detail = detail
-    }
-}
-
 /// Connectors in SQL (`connectors`, and their status history `connector_events`); secrets sealed
 /// with the `SecretBox`.
 public struct SQLConnectorStore: ConnectorStore {

@@ -5,7 +5,7 @@ import SSPMCore
 
 /// The users inventory in SQL (`inventories`): the latest list of a connector's Zoom users, replaced
 /// by each sync that could read them.
-public struct SQLInventoryStore: Sendable {
+public struct SQLInventoryStore: InventoryStore {
     let storage: SQLStorage
     public init(storage: SQLStorage) { self.storage = storage }
 

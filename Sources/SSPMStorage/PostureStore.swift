@@ -2,53 +2,11 @@ import Foundation
 import SQLKit
 import SSPMCore
 
-/// One change of a control's state, as recorded.
-public struct ControlStateChange: Sendable, Codable, Hashable {
-    public var controlID: String
-    public var fromState: String?
-    public var toState: String
-    public var rationale: String?
-    public var expiresAt: Date?
-    public var by: String?
-    public var at: Date
-
-    enum CodingKeys: String, CodingKey {
-        case controlID = "controlId", fromState, toState, rationale, expiresAt, by, at
-    }
-
-    public init(controlID: String, fromState: String? = nil, toState: String, rationale: String? = nil, expiresAt: Date? = nil, by: String? = nil, at: Date) {
-        self.controlID = controlID
-        self.fromState = fromState
-        self.toState = toState
-        self.rationale = rationale
-        self.expiresAt = expiresAt
-        self.by = by
-        self.at = at
-    }
-}
-
-/// A day's score: the day's last scan, and how many scans the day had.
-public struct DailyScore: Sendable, Codable, Hashable {
-    public var day: String
-    public var achieved: Double
-    public var max: Double
-    public var percent: Double
-    public var scans: Int
-
-    public init(day: String, achieved: Double, max: Double, percent: Double, scans: Int) {
-        self.day = day
-        self.achieved = achieved
-        self.max = max
-        self.percent = percent
-        self.scans = scans
-    }
-}
-
 /// What an operator decides about controls (`control_states`, with their history in
 /// `control_state_changes`) and the daily score (`score_daily`). The daily score is rolled up from
 /// the day's scans, which it reads through `SQLScanStore` (the one store of the `scans` table), in
 /// the same transaction as its write.
-public struct SQLPostureStore: Sendable {
+public struct SQLPostureStore: PostureStore {
     let storage: SQLStorage
     public init(storage: SQLStorage) { self.storage = storage }
 

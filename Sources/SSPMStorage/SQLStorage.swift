@@ -156,3 +156,13 @@ public struct StorageError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension StoreSet {
+    /// The SQL stores over one storage; connectors' credentials sealed with `box`.
+    public static func sql(_ storage: SQLStorage, box: SecretBox) -> StoreSet {
+        StoreSet(connectors: SQLConnectorStore(storage: storage, box: box), activities: SQLActivityStore(storage: storage),
+                 checkpoints: SQLCheckpointStore(storage: storage), scans: SQLScanStore(storage: storage), jobs: SQLSyncJobStore(storage: storage),
+                 auth: SQLAuthStore(storage: storage), posture: SQLPostureStore(storage: storage), inventory: SQLInventoryStore(storage: storage),
+                 location: storage.location.description, close: { try await storage.shutdown() })
+    }
+}

@@ -2,23 +2,6 @@ import Foundation
 import SQLKit
 import SSPMCore
 
-/// One scan in a list: its id, time and score.
-public struct ScanSummary: Sendable, Codable, Hashable {
-    public var id: String
-    public var scannedAt: Date
-    public var achieved: Double
-    public var max: Double
-    public var percent: Double
-
-    public init(id: String, scannedAt: Date, achieved: Double, max: Double, percent: Double) {
-        self.id = id
-        self.scannedAt = scannedAt
-        self.achieved = achieved
-        self.max = max
-        self.percent = percent
-    }
-}
-
 /// Scans in SQL (`scans`: the score history, each with its full result JSON). The only store that
 /// reads or writes that table: the daily roll-up (`SQLPostureStore.rollUp`) asks it for a day's
 /// scores through `dayScores`.

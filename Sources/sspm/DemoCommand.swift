@@ -153,7 +153,7 @@ struct DemoCommand: AsyncParsableCommand {
               Try:       curl -s -c jar -H 'Content-Type: application/json' -X POST \(base)/api/v1/auth/login -d '{"email":"\(Self.adminEmail)","password":"\(password)"}'
                          curl -s -b jar '\(base)/api/v1/connectors/\(id)/recommendations?verdict=fail'
               Zoom:      \(simulator.baseURL) (simulated; faults: curl -X POST \(simulator.baseURL)/_sim/faults -d '{"rate_limit_storm":20}')
-              Data:      \(server.deps.storage.location); master key in \(dataDir)/master.key (back it up)
+              Data:      \(server.deps.stores.location); master key in \(dataDir)/master.key (back it up)
             """)
         if !once { say("Serving until Ctrl-C.") }
     }

@@ -88,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await bootstrapAdmin(deps)
             server = try await RunningServer.listen(deps, portFlag: "--port", signals: [.sigterm, .sigint])
         } catch {
-            try? await deps.storage.shutdown()
+            try? await deps.stores.close()
             try? await http.shutdown()
             if error is ListenError { throw CommandError("\(error)") }
             throw error

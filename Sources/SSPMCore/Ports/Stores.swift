@@ -63,35 +63,34 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-public protocol ConnectorStore: Sendable {
-    func create(_ connector: ConnectorRecord, credentials: ConnectorCredentials) async throws
-    func list() async throws -> [ConnectorRecord]
-    func get(id: String) async throws -> ConnectorRecord?
-    func credentials(id: String) async throws -> ConnectorCredentials?
-    func updateStatus(id: String, status: String, detail: String?, at: Date) async throws
-    func delete(id: String) async throws
-}
+/// Every store the server uses, typed as these ports: SQL (SQLite or PostgreSQL) in the product,
+/// in memory in tests that need no database.
+public struct StoreSet: Sendable {
+    public var connectors: any ConnectorStore
+    public var activities: any ActivityStore
+    public var checkpoints: any CheckpointStore
+    public var scans: any ScanStore
+    public var jobs: any SyncJobStore
+    public var auth: any AuthStore
+    public var posture: any PostureStore
+    public var inventory: any InventoryStore
+    /// Where the data lives, for logs and the CLI (never with a password).
+    public var location: String
+    /// Closes the database (nothing to do in memory).
+    public var close: @Sendable () async throws -> Void
 
-public protocol ActivityStore: Sendable {
-    /// Stores polled events (mapped by the provider's mapping `mappingVersion`); ones whose
-    /// fingerprint is already stored for the connector are skipped.
-    func insert(_ events: [ActivityEvent], mappingVersion: Int) async throws
-    func count(connectorID: String) async throws -> Int
-    /// Newest first.
-    func list(connectorID: String, from: Date?, to: Date?, user: String?, limit: Int) async throws -> [ActivityEvent]
-}
-
-public protocol ScanStore: Sendable {
-    /// Returns the scan's id.
-    @discardableResult
-    func save(connectorID: String, _ result: ScanResult) async throws -> String
-    func latest(connectorID: String) async throws -> ScanResult?
-    /// Score history, oldest first.
-    func history(connectorID: String, limit: Int) async throws -> [(scannedAt: Date, score: ScoreSummary)]
-}
-
-/// Where each incremental sync stopped, per connector and stream (e.g. `signin`, `operation`).
-public protocol CheckpointStore: Sendable {
-    func checkpoint(connectorID: String, stream: String) async throws -> Date?
-    func setCheckpoint(connectorID: String, stream: String, to: Date) async throws
+    public init(connectors: any ConnectorStore, activities: any ActivityStore, checkpoints: any CheckpointStore, scans: any ScanStore,
+                jobs: any SyncJobStore, auth: any AuthStore, posture: any PostureStore, inventory: any InventoryStore,
+                location: String, close: @escaping @Sendable () async throws -> Void) {
+        self.connectors = connectors
+        self.activities = activities
+        self.checkpoints = checkpoints
+        self.scans = scans
+        self.jobs = jobs
+        self.auth = auth
+        self.posture = posture
+        self.inventory = inventory
+        self.location = location
+        self.close = close
+    }
 }
