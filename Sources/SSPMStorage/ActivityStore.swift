@@ -34,20 +34,6 @@ public struct SQLActivityStore: ActivityStore {
 
     // MARK: Queries with a cursor, webhook events
 
-    static func decodeCursor(_ text: String) throws -> (Int64, String) {
-        guard let data = Data(base64Encoded: text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + String(repeating: "=", count: (4 - text.count % 4) % 4)),
-              let plain = String(data: data, encoding: .utf8), let colon = plain.firstIndex(of: ":"),
-              let time = Int64(plain[..<colon]) else { throw InvalidCursor() }
-        let fingerprint = String(plain[plain.index(after: colon)...])
-        guard fingerprint.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw InvalidCursor() }
-        return (time, fingerprint)
-    }
-
-    static func encodeCursor(_ event: ActivityEvent) -> String {
-        Data("\(millis(event.occurredAt)):\(event.fingerprint)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
     /// The columns an event is read from.
     static let columns = "connector_id, provider, stream, category, action, actor, target, outcome, ip_address, client, detail, occurred_at, correlation, fingerprint, payload"
 
@@ -86,7 +72,7 @@ public struct SQLActivityStore: ActivityStore {
         var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM activities WHERE connector_id = \(bind: q.connectorID)")
         Self.filters(q, into: &query)
         if let cursor = q.cursor {
-            let (time, fingerprint) = try Self.decodeCursor(cursor)
+            let (time, fingerprint) = try ActivityCursor.decode(cursor)
             query += " AND (occurred_at < \(bind: time) OR (occurred_at = \(bind: time) AND fingerprint < \(bind: fingerprint)))"
         }
         query += " ORDER BY occurred_at DESC, fingerprint DESC LIMIT \(literal: limit + 1)"
@@ -95,7 +81,7 @@ public struct SQLActivityStore: ActivityStore {
         var next: String?
         if items.count > limit {
             items.removeLast()
-            next = items.last.map(Self.encodeCursor)
+            next = items.last.map(ActivityCursor.encode)
         }
         return ActivityPage(items: items, nextCursor: next)
     }

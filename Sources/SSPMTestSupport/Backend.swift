@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SQLKit
+import SSPMCore
 import SSPMStorage
 import Testing
 
@@ -57,6 +58,31 @@ public enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible
         } catch {
             try? await storage.shutdown()
             throw error
+        }
+    }
+}
+
+/// Where a store contract test runs: each SQL backend, and the in-memory stores that HTTP tests
+/// use (held to the same contract).
+public enum StoreBackend: Sendable, CustomTestStringConvertible {
+    case sql(Backend)
+    case memory
+
+    public var testDescription: String {
+        switch self {
+        case .sql(let backend): return backend.testDescription
+        case .memory: return "memory"
+        }
+    }
+
+    public static var available: [StoreBackend] { Backend.available.map(StoreBackend.sql) + [.memory] }
+
+    /// The stores over a fresh, empty database.
+    public func withStores<T: Sendable>(_ body: (StoreSet) async throws -> T) async throws -> T {
+        switch self {
+        case .memory: return try await body(MemoryDatabase.stores())
+        case .sql(let backend):
+            return try await backend.withStorage { storage in try await body(.sql(storage, box: SecretBox(key: .init(size: .bits256)))) }
         }
     }
 }

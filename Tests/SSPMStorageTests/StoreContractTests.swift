@@ -20,16 +20,46 @@ struct StoreContractTests {
         }
     }
 
-    @Test("connectors: create, list, get, status, delete; secrets sealed at rest; duplicate client IDs refused", arguments: Backend.available)
-    func connectors(_ backend: Backend) async throws {
-        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
-            let store = SQLConnectorStore(storage: storage, box: Self.box)
+    @Test("connectors: create, list, get, status, delete; duplicate client IDs refused", arguments: StoreBackend.available)
+    func connectors(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let store = stores.connectors
             let a = ConnectorRecord.zoom(name: "Acme production", accountID: "acct-1", clientID: "client-1")
             try await store.create(a, credentials: .zoom(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
             #expect(try await store.list().map(\.id) == [a.id])
             #expect(try await store.get(id: a.id)?.name == "Acme production")
             #expect(try await store.credentials(id: a.id) == ConnectorCredentials.zoom(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
-            // At rest the secret is sealed, not stored in clear.
+            await #expect(throws: StoreError.duplicateConnector(provider: "zoom", key: "client-1")) {
+                try await store.create(ConnectorRecord.zoom(name: "Again", accountID: "acct-1", clientID: "client-1"), credentials: .zoom(clientSecret: "x"))
+            }
+            try await store.updateStatus(id: a.id, status: "degraded", detail: "signin_report: missing scope report:read:admin", at: Date())
+            #expect(try await store.get(id: a.id)?.status == "degraded")
+            // A status change is recorded once; the same status again is not a change.
+            let t = Date(timeIntervalSince1970: 1_790_000_000)
+            try await store.transition(id: a.id, to: "connected", detail: nil, health: nil, at: t)
+            try await store.transition(id: a.id, to: "connected", detail: nil, health: nil, at: t.addingTimeInterval(1))
+            #expect(try await store.events(id: a.id).map(\.toStatus) == ["connected"])
+            // A disconnected connector stays so when a sync ends with unlessDisconnected.
+            try await store.transition(id: a.id, to: "disconnected", detail: "by an operator", health: nil, at: t.addingTimeInterval(2))
+            try await store.transition(id: a.id, to: "connected", detail: nil, health: nil, at: t.addingTimeInterval(3), unlessDisconnected: true)
+            #expect(try await store.get(id: a.id)?.status == "disconnected")
+            // Deleting takes what is kept for the connector with it.
+            try await stores.jobs.schedule(connectorID: a.id, at: t)
+            try await stores.checkpoints.setCheckpoint(connectorID: a.id, stream: "signin", to: t)
+            try await store.delete(id: a.id)
+            #expect(try await store.list().isEmpty)
+            #expect(try await stores.jobs.job(connectorID: a.id) == nil)
+            #expect(try await stores.checkpoints.checkpoint(connectorID: a.id, stream: "signin") == nil)
+            await #expect(throws: StoreError.notFound("Connector \(a.id)")) { try await store.delete(id: a.id) }
+        }
+    }
+
+    @Test("connectors in SQL: secrets sealed at rest, settings in clear; another master key cannot open them", arguments: Backend.available)
+    func sealedAtRest(_ backend: Backend) async throws {
+        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
+            let store = SQLConnectorStore(storage: storage, box: Self.box)
+            let a = ConnectorRecord.zoom(name: "Acme production", accountID: "acct-1", clientID: "client-1")
+            try await store.create(a, credentials: .zoom(clientSecret: "s3cret-value", webhookSecretToken: "wh-token"))
             let raw = try await storage.withSQL { db in
                 try await db.raw("SELECT credentials_sealed, settings FROM connectors").first().map {
                     (try $0.decode(column: "credentials_sealed", as: String.self), try $0.decode(column: "settings", as: String.self))
@@ -37,28 +67,18 @@ struct StoreContractTests {
             }
             #expect(raw?.0.hasPrefix("v1:") == true && raw?.0.contains("s3cret") == false && raw?.0.contains("wh-token") == false)
             #expect(raw?.1.contains("client-1") == true && raw?.1.contains("s3cret") == false)
-            // Another master key cannot open it.
             let other = SQLConnectorStore(storage: storage, box: SecretBox(key: .init(size: .bits256)))
             await #expect(throws: StoreError.cannotUnseal("credentials")) { _ = try await other.credentials(id: a.id) }
-
-            await #expect(throws: StoreError.duplicateConnector(provider: "zoom", key: "client-1")) {
-                try await store.create(ConnectorRecord.zoom(name: "Again", accountID: "acct-1", clientID: "client-1"), credentials: .zoom(clientSecret: "x"))
-            }
-            try await store.updateStatus(id: a.id, status: "degraded", detail: "signin_report: missing scope report:read:admin", at: Date())
-            #expect(try await store.get(id: a.id)?.status == "degraded")
-            try await store.delete(id: a.id)
-            #expect(try await store.list().isEmpty)
-            await #expect(throws: StoreError.notFound("Connector \(a.id)")) { try await store.delete(id: a.id) }
         }
     }
 
-    @Test("activities: fingerprint de-duplication across overlapping batches, filters, newest first", arguments: Backend.available)
-    func activities(_ backend: Backend) async throws {
-        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
-            let connectors = SQLConnectorStore(storage: storage, box: Self.box)
+    @Test("activities: fingerprint de-duplication across overlapping batches, filters, newest first, pages by cursor", arguments: StoreBackend.available)
+    func activities(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let connectors = stores.connectors
             let c = ConnectorRecord.zoom(name: "A", accountID: "a", clientID: "c-act")
             try await connectors.create(c, credentials: .zoom(clientSecret: "x"))
-            let store = SQLActivityStore(storage: storage)
+            let store = stores.activities
             let base = Date(timeIntervalSince1970: 1_790_000_000)
             @Sendable func row(_ n: Int) -> ActivityEvent {
                 let payload: JSONValue = ["email": .string("u\(n % 3)@example.com"), "time": .string("t\(n)"), "type": "Sign in", "ip_address": "192.0.2.1"]
@@ -78,14 +98,37 @@ struct StoreContractTests {
             let oneUser = try await store.list(connectorID: c.id, from: nil, to: nil, user: "u1@example.com", limit: 10_000)
             #expect(oneUser.count == (0..<700).filter { $0 % 3 == 1 }.count)
             #expect(oneUser.first?.raw["type"] == "Sign in")
+            // Pages of 300 by cursor, newest first, cover every row once; a forged cursor is refused.
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await store.query(ActivityQuery(connectorID: c.id, cursor: cursor, limit: 300))
+                seen += page.items.map(\.fingerprint)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen.count == 700 && Set(seen).count == 700)
+            #expect(try await store.count(query: ActivityQuery(connectorID: c.id, user: "u1@example.com")) == oneUser.count)
+            await #expect(throws: InvalidCursor.self) { _ = try await store.query(ActivityQuery(connectorID: c.id, cursor: "bm90LWEtY3Vyc29y")) }
+            // A polled row replaces the webhook copy of the same event (same correlation key).
+            var hooked = row(1000)
+            hooked.correlation = "k-1000"
+            hooked.fingerprint = "wh-1000"
+            try await store.insertWebhookEvents([(hooked, nil, 1)])
+            try await store.insertWebhookEvents([(hooked, nil, 1)])
+            #expect(try await store.count(connectorID: c.id) == 701)
+            var polled = row(1000)
+            polled.correlation = "k-1000"
+            try await store.insert([polled], mappingVersion: 1)
+            #expect(try await store.count(connectorID: c.id) == 701)
+            #expect(try await store.list(connectorID: c.id, from: nil, to: nil, user: nil, limit: 1).first?.fingerprint == polled.fingerprint)
         }
     }
 
-    @Test("checkpoints: absent, set, moved forward, per stream", arguments: Backend.available)
-    func checkpoints(_ backend: Backend) async throws {
-        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
-            try await SQLConnectorStore(storage: storage, box: Self.box).create(ConnectorRecord.zoom(id: "cp", name: "C", accountID: "a", clientID: "c-cp"), credentials: .zoom(clientSecret: "x"))
-            let store = SQLCheckpointStore(storage: storage)
+    @Test("checkpoints: absent, set, moved forward, per stream", arguments: StoreBackend.available)
+    func checkpoints(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            try await stores.connectors.create(ConnectorRecord.zoom(id: "cp", name: "C", accountID: "a", clientID: "c-cp"), credentials: .zoom(clientSecret: "x"))
+            let store = stores.checkpoints
             #expect(try await store.checkpoint(connectorID: "cp", stream: "signin") == nil)
             let t1 = Date(timeIntervalSince1970: 1_790_000_000)
             try await store.setCheckpoint(connectorID: "cp", stream: "signin", to: t1)
@@ -95,13 +138,13 @@ struct StoreContractTests {
         }
     }
 
-    @Test("scans: score history oldest first, summaries newest first, latest and one scan round-trip, the daily roll-up reads them", arguments: Backend.available)
-    func scans(_ backend: Backend) async throws {
-        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
-            let connectors = SQLConnectorStore(storage: storage, box: Self.box)
+    @Test("scans: score history oldest first, summaries newest first, latest and one scan round-trip, the daily roll-up reads them", arguments: StoreBackend.available)
+    func scans(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let connectors = stores.connectors
             let c = ConnectorRecord.zoom(name: "S", accountID: "s", clientID: "c-scan")
             try await connectors.create(c, credentials: .zoom(clientSecret: "x"))
-            let store = SQLScanStore(storage: storage)
+            let store = stores.scans
             let snapshot = PostureSnapshot(accountID: "s", capturedAt: Date(timeIntervalSince1970: 1_790_000_000), unavailable: [:])
             for day in 0..<3 {
                 var snap = snapshot
@@ -119,17 +162,17 @@ struct StoreContractTests {
             #expect(summaries.map(\.scannedAt) == history.map(\.scannedAt).reversed())
             #expect(try await store.scan(connectorID: c.id, id: summaries[0].id)?.scannedAt == latest.scannedAt)
             #expect(try await store.scan(connectorID: "other", id: summaries[0].id) == nil)
-            let posture = SQLPostureStore(storage: storage)
+            let posture = stores.posture
             try await posture.rollUp(connectorID: c.id, day: latest.scannedAt)
             #expect(try await posture.daily(connectorID: c.id, days: 7).map(\.percent) == [summaries[0].percent])
         }
     }
 
-    @Test("sync leases: a due job is claimed by one owner only (also under concurrent claims), an expired lease is taken over, a lost lease cannot be renewed or released", arguments: Backend.available)
-    func leases(_ backend: Backend) async throws {
-        try await backend.withStorage { (storage: SQLStorage) async throws -> Void in
-            let connectors = SQLConnectorStore(storage: storage, box: Self.box)
-            let jobs = SQLSyncJobStore(storage: storage)
+    @Test("sync leases: a due job is claimed by one owner only (also under concurrent claims), an expired lease is taken over, a lost lease cannot be renewed or released", arguments: StoreBackend.available)
+    func leases(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let connectors = stores.connectors
+            let jobs = stores.jobs
             let t0 = Date(timeIntervalSince1970: 1_790_000_000)
             var ids: [String] = []
             for index in 0..<8 {

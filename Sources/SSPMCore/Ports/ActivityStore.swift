@@ -38,6 +38,27 @@ public struct InvalidCursor: Error, CustomStringConvertible {
     public var description: String { "The cursor is not one this server issued: start again without it (cursors come from nextCursor or the X-Next-Cursor header)." }
 }
 
+/// The activity log's keyset cursor: the last item's time (milliseconds) and fingerprint, in
+/// URL-safe base64. Opaque to callers; every activity store issues and reads it this way.
+public enum ActivityCursor {
+    public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    public static func encode(_ event: ActivityEvent) -> String {
+        Data("\(millis(event.occurredAt)):\(event.fingerprint)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Throws `InvalidCursor` for anything `encode` did not make.
+    public static func decode(_ text: String) throws -> (millis: Int64, fingerprint: String) {
+        guard let data = Data(base64Encoded: text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + String(repeating: "=", count: (4 - text.count % 4) % 4)),
+              let plain = String(data: data, encoding: .utf8), let colon = plain.firstIndex(of: ":"),
+              let time = Int64(plain[..<colon]) else { throw InvalidCursor() }
+        let fingerprint = String(plain[plain.index(after: colon)...])
+        guard fingerprint.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw InvalidCursor() }
+        return (time, fingerprint)
+    }
+}
+
 /// A stored record its provider has not mapped at the current mapping version yet.
 public struct UnmappedActivity: Sendable {
     public var connectorID: String
