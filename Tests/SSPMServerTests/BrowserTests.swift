@@ -28,7 +28,7 @@ struct BrowserTests {
         let evil = "<img src=x onerror=alert(1)>"
         tenant.users[1]["display_name"] = .string(evil)
         tenant.users[1]["first_name"] = .string(evil)
-        try await ServerFixture.with(tenant, createAdmin: false) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite), createAdmin: false) { f in
             let browser = try await WebDriver.start(http: f.http)
             do {
                 try await journey(f, browser, tenant: tenant, evil: evil)

@@ -14,7 +14,7 @@ struct ConnectorLifecycleTests {
     @Test("create → validated → first sync (posture, inventory, 7-day backfill with the exact count) → connected; score, recommendations, users, activities, scans")
     func firstSync() async throws {
         let tenant = TenantGenerator(users: 150, groups: 4, days: 9, seed: 41).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let created = try await f.send("POST", "/api/v1/connectors", json: await f.connectorBody())
             #expect(created.status == 201)
             #expect(created.headers.value("location")?.hasPrefix("/api/v1/connectors/") == true)
@@ -78,7 +78,7 @@ struct ConnectorLifecycleTests {
     @Test("bad credentials, unreachable Zoom and a deactivated app are refused with a fix, and nothing is saved")
     func refusedConnections() async throws {
         let tenant = TenantGenerator(users: 20, groups: 1, days: 1, seed: 42).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let wrong = try await f.send("POST", "/api/v1/connectors", json: await f.connectorBody(secret: "not-the-secret"))
             #expect(wrong.status == 422)
             #expect(wrong.errorCode == "connection_failed")
@@ -118,7 +118,7 @@ struct ConnectorLifecycleTests {
     @Test("a second connector with the same client ID is refused with the Bad-credentials explanation")
     func duplicateClientID() async throws {
         let tenant = TenantGenerator(users: 20, groups: 1, days: 1, seed: 43).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             _ = try await f.createConnector()
             let second = try await f.send("POST", "/api/v1/connectors", json: await f.connectorBody(name: "Again"))
             #expect(second.status == 409)
@@ -131,7 +131,7 @@ struct ConnectorLifecycleTests {
     func missingScopes() async throws {
         var tenant = TenantGenerator(users: 30, groups: 2, days: 2, seed: 44).generate()
         tenant.credentials.scopes.removeAll { $0.hasPrefix("report:") }
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let created = try await f.send("POST", "/api/v1/connectors", json: await f.connectorBody())
             #expect(created.status == 201)
             #expect(created.json["validation"]?["status"]?.stringValue == "degraded")
@@ -150,16 +150,22 @@ struct ConnectorLifecycleTests {
     @Test("sync under faults: a 429 storm, 5xx answers and revoked tokens still give the exact activity count")
     func syncUnderFaults() async throws {
         let tenant = TenantGenerator(users: 120, groups: 3, days: 8, seed: 45).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let id = try await f.createConnector()
-            // Fewer than one request's retry budget (8 after a 429, 4 after a 5xx): whichever request meets
-            // them, even a lone report page, gets through, so the count is exact.
-            _ = try await f.sim.raw("POST", "/_sim/faults", body: Data(#"{"rate_limit_storm": 7, "server_errors": 3, "revoke_tokens": true}"#.utf8))
+            // Well under one request's retry budget (8 after a 429, 4 after a 5xx): whichever request
+            // meets them, even a lone report page, gets through, so the count is exact. The spare
+            // retries are for the simulator's own per-second limits, which a slow machine's bursts can
+            // meet on top of the storm (a stream whose request runs out of retries is skipped until the
+            // next sync, and the connector says so).
+            _ = try await f.sim.raw("POST", "/_sim/faults", body: Data(#"{"rate_limit_storm": 5, "server_errors": 2, "revoke_tokens": true}"#.utf8))
             let progress = try await f.waitForSync(id)
             let run = progress["recentRuns"]!.arrayValue![0]
             #expect(run["outcome"]?.stringValue == "ok")
             #expect((run["stats"]?["rateLimited"]?.intValue ?? 0) > 0)
-            #expect(try await f.deps.activities.count(connectorID: id) == ServerFixture.expectedActivities(tenant))
+            let stored = try await f.deps.activities.count(connectorID: id)
+            let expected = ServerFixture.expectedActivities(tenant)
+            let connector = try await f.send("GET", "/api/v1/connectors/\(id)").json
+            #expect(stored == expected, "stored \(stored), expected \(expected); connector \(connector["status"] ?? .null): \(connector["statusDetail"] ?? .null); run \(run)")
             let metrics = try await f.send("GET", "/metrics", token: .some(nil)).text
             #expect(metrics.contains("sspm_provider_rate_limited_total{") && metrics.contains("provider=\"zoom\"") && metrics.contains("category=\"Medium\""))
         }
@@ -168,7 +174,7 @@ struct ConnectorLifecycleTests {
     @Test("app deactivated after connecting → error with the fix; reconnect after it is re-activated → connected; disconnect pauses")
     func deactivateReconnectDisconnect() async throws {
         let tenant = TenantGenerator(users: 40, groups: 2, days: 2, seed: 46).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let id = try await f.createConnector()
             try await f.waitForSync(id)
             _ = try await f.sim.raw("POST", "/_sim/faults", body: Data(#"{"app_deactivated": true}"#.utf8))
@@ -207,7 +213,7 @@ struct ConnectorLifecycleTests {
     @Test("control states: accepting a risk needs a rationale and an expiry, costs the points, is recorded, and shows in the detail")
     func controlStates() async throws {
         let tenant = TenantGenerator(users: 40, groups: 2, days: 2, seed: 47).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let id = try await f.createConnector()
             try await f.waitForSync(id)
             let failing = try await f.send("GET", "/api/v1/connectors/\(id)/recommendations?verdict=fail&sort=pointsLeft").json["items"]!.arrayValue!
@@ -246,7 +252,7 @@ struct ConnectorLifecycleTests {
     @Test("daily limits used up: the connector turns to error with a Rate-limited headline and fix, and recovers when the limits reset")
     func rateLimited() async throws {
         let tenant = TenantGenerator(users: 30, groups: 1, days: 2, seed: 48, plan: .free).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let id = try await f.createConnector()
             try await f.waitForSync(id)
             // Free plan: reports are not permitted, so the connector starts degraded.
@@ -271,7 +277,7 @@ struct ConnectorLifecycleTests {
     @Test("activity log: filters by type, user, IP and time; CSV and OCSF exports (Authentication 3002 for sign-ins, Account Change / Entity Management for operations)")
     func activityFiltersAndExports() async throws {
         let tenant = TenantGenerator(users: 80, groups: 2, days: 3, seed: 49).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let id = try await f.createConnector()
             try await f.waitForSync(id)
             let path = "/api/v1/connectors/\(id)/activities"
@@ -324,7 +330,7 @@ struct ConnectorLifecycleTests {
     @Test("a connector disconnected while its sync runs stays disconnected when that sync ends")
     func disconnectDuringSync() async throws {
         let tenant = TenantGenerator(users: 30, groups: 1, days: 2, seed: 73).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             // The sync's operation-log read hangs (the connection check reads it with another page size).
             await f.sim.engine.updateFaults { $0.stallPath = "/report/operationlogs*page_size=300" }
             let id = try await f.createConnector()

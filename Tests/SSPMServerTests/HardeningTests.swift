@@ -406,7 +406,7 @@ struct HardeningTests {
         let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 210).generate()
         func mode(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int ?? -1) & 0o777 }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-modes-\(UUID().uuidString)").path
-        try await ServerFixture.with(tenant, configure: { c in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite), configure: { c in
             c.dataDirectory = directory
             c.database = .sqlite(path: directory + "/sspm.sqlite")
         }) { f in
@@ -419,7 +419,7 @@ struct HardeningTests {
         // An older release's modes are narrowed at start.
         chmod(directory, 0o755)
         for file in try FileManager.default.contentsOfDirectory(atPath: directory) { chmod(directory + "/" + file, 0o644) }
-        try await ServerFixture.with(tenant, configure: { c in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite), configure: { c in
             c.dataDirectory = directory
             c.database = .sqlite(path: directory + "/sspm.sqlite")
         }, createAdmin: false) { _ in
@@ -488,8 +488,8 @@ struct HardeningTests {
             c.database = .sqlite(path: directory + "/sspm.sqlite")
             c.runScheduler = false
         }
-        let id = try await ServerFixture.with(tenant, configure: same) { f in try await f.createConnector() }
-        try await ServerFixture.with(tenant, configure: { same(&$0); $0.allowedHosts = ["zoom.example.net"] }, createAdmin: false) { f in
+        let id = try await ServerFixture.with(tenant, stores: .sql(.sqlite), configure: same) { f in try await f.createConnector() }
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite), configure: { same(&$0); $0.allowedHosts = ["zoom.example.net"] }, createAdmin: false) { f in
             let token = try await ServerFixture.makeToken(http: f.http, base: f.base, role: "admin")
             let reply = try await f.send("POST", "/api/v1/connectors/\(id)/validate", token: token)
             #expect(reply.status == 422 && reply.errorCode == "host_not_allowed", "\(reply.status) \(reply.text)")
@@ -625,7 +625,7 @@ struct HardeningTests {
     @Test("no database connection free within the wait: the API answers 503 database_busy with Retry-After, a page the same as HTML, never a 500; then all answers again")
     func databaseBusy() async throws {
         let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 215).generate()
-        try await ServerFixture.with(tenant, configure: { $0.databaseWait = .milliseconds(300); $0.runScheduler = false }) { f in
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite), configure: { $0.databaseWait = .milliseconds(300); $0.runScheduler = false }) { f in
             let session = try await Session.login(http: f.http, base: f.base, email: ServerFixture.adminEmail, password: ServerFixture.adminPassword)
             // SQLite has one connection: hold it.
             let (heldStream, held) = AsyncStream<Void>.makeStream()

@@ -179,6 +179,11 @@ struct ProcessTests {
             #expect(owners == ["p1", "p2"], "owners: \(owners)")
 
             // Take over: ask for syncs, kill p1 while it holds a lease, p2 finishes that connector.
+            // Every sync now stalls at the operation log, so p1 still holds the lease it was seen
+            // holding when it is killed (a sync that finished in between would leave nothing to take over).
+            for sim in sims {
+                await sim.server.engine.setFaults({ var f = SimulatorFaults(); f.latencyMilliseconds = 40; f.stallPath = "/report/operationlogs"; return f }())
+            }
             for id in ids { _ = try await r1.send("POST", "/api/v1/connectors/\(id)/sync") }
             let r2 = try await Remote.connect(p2, http: http)
             var victim: String?
@@ -189,6 +194,7 @@ struct ProcessTests {
             }
             let id = try #require(victim)
             p1.kill9()
+            for sim in sims { await sim.server.engine.setFaults({ var f = SimulatorFaults(); f.latencyMilliseconds = 40; return f }()) }
             try await r2.wait(id) { p in
                 (p["recentRuns"]?.arrayValue ?? []).filter { $0["outcome"]?.stringValue == "ok" }.count >= 2
                     && (p["recentRuns"]?.arrayValue?.first?["owner"]?.stringValue == "p2")

@@ -49,15 +49,28 @@ struct ServerFixture: Sendable {
         return c
     }
 
+    /// `stores`: in memory unless a test is about storage itself (the end-to-end suites —
+    /// lifecycle, processes, browser, upgrades — and anything that reads a database file run on
+    /// SQLite or PostgreSQL).
     static func with<T: Sendable>(
-        _ tenant: Tenant, backend: Backend = .sqlite, simulator options: ZoomSimulatorOptions = .init(),
+        _ tenant: Tenant, stores: StoreBackend = .memory, simulator options: ZoomSimulatorOptions = .init(),
         configure: (inout ServerConfiguration) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
         createAdmin: Bool = true, _ body: (ServerFixture) async throws -> T
     ) async throws -> T {
         try await SimulatorFixture.with(tenant, options: options) { sim in
-            var configuration = configuration(try await backend.freshLocation())
-            configure(&configuration)
-            let server = try await RunningServer.start(configuration, http: sim.http, logger: sim.logs.logger(label: "server"), now: now)
+            let logger = sim.logs.logger(label: "server")
+            let server: RunningServer
+            switch stores {
+            case .sql(let backend):
+                var configuration = configuration(try await backend.freshLocation())
+                configure(&configuration)
+                server = try await RunningServer.start(configuration, http: sim.http, logger: logger, now: now)
+            case .memory:
+                var configuration = configuration(.sqlite(path: "/nonexistent/memory"))
+                configure(&configuration)
+                let deps = ServerDependencies(configuration: configuration, stores: MemoryDatabase.stores(), http: sim.http, logger: logger, now: now)
+                server = try await RunningServer.listen(deps)
+            }
             do {
                 var token = ""
                 if createAdmin {
