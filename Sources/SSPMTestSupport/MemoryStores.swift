@@ -31,7 +31,18 @@ public actor MemoryDatabase {
 
     var connectors: [String: Connector] = [:]
     var events: [(connectorID: String, event: ConnectorEvent, id: String)] = []
-    var activities: [Activity] = []
+    /// Keyed by (connector, fingerprint), with an index of the correlation keys, so a sync's
+    /// thousands of rows are stored in linear time.
+    var activities: [ActivityKey: Activity] = [:]
+    var correlated: [CorrelationKey: Set<ActivityKey>] = [:]
+    struct ActivityKey: Hashable {
+        var connectorID: String
+        var fingerprint: String
+    }
+    struct CorrelationKey: Hashable {
+        var connectorID: String
+        var correlation: String
+    }
     var checkpoints: [String: Date] = [:]
     var scans: [(id: String, connectorID: String, result: ScanResult)] = []
     var jobs: [String: Job] = [:]
@@ -56,20 +67,37 @@ public actor MemoryDatabase {
                         posture: MemoryPostureStore(db: db), inventory: MemoryInventoryStore(db: db), location: "memory", close: {})
     }
 
-    /// Runs `body` on the tables, all or nothing: a throw leaves them as they were.
-    func run<T: Sendable>(_ body: @Sendable (isolated MemoryDatabase) throws -> T) rethrows -> T {
-        let saved = (connectors, events, activities, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories)
+    /// Runs `body` on the tables, all or nothing: a throw leaves them as they were. (A body that
+    /// cannot throw needs no copy: `run` without `try` takes the cheap path.)
+    func run<T: Sendable>(_ body: @Sendable (isolated MemoryDatabase) throws -> T) throws -> T {
+        let saved = (connectors, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories)
         do { return try body(self) } catch {
-            (connectors, events, activities, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories) = saved
+            (connectors, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories) = saved
             throw error
         }
+    }
+
+    func run<T: Sendable>(_ body: @Sendable (isolated MemoryDatabase) -> T) -> T { body(self) }
+
+    func store(_ row: Activity) {
+        let key = ActivityKey(connectorID: row.event.connectorID, fingerprint: row.event.fingerprint)
+        activities[key] = row
+        if let correlation = row.event.correlation { correlated[CorrelationKey(connectorID: key.connectorID, correlation: correlation), default: []].insert(key) }
+    }
+
+    func removeActivity(_ key: ActivityKey) {
+        guard let row = activities.removeValue(forKey: key), let correlation = row.event.correlation else { return }
+        let c = CorrelationKey(connectorID: key.connectorID, correlation: correlation)
+        correlated[c]?.remove(key)
+        if correlated[c]?.isEmpty == true { correlated[c] = nil }
     }
 
     /// Deletes a connector and everything kept for it.
     func cascade(connectorID id: String) {
         connectors[id] = nil
         events.removeAll { $0.connectorID == id }
-        activities.removeAll { $0.event.connectorID == id }
+        activities = activities.filter { $0.key.connectorID != id }
+        correlated = correlated.filter { $0.key.connectorID != id }
         checkpoints = checkpoints.filter { !$0.key.hasPrefix(id + "|") }
         scans.removeAll { $0.connectorID == id }
         jobs[id] = nil
@@ -203,13 +231,15 @@ public struct MemoryActivityStore: ActivityStore {
     public func insert(_ events: [ActivityEvent], mappingVersion: Int) async throws {
         let rows = try events.map { try Self.row($0, payload: nil, source: "poll", mappingVersion: mappingVersion) }
         await db.run { db in
-            for row in rows where !db.activities.contains(where: { $0.event.connectorID == row.event.connectorID && $0.event.fingerprint == row.event.fingerprint }) {
-                db.activities.append(row)
+            for row in rows where db.activities[.init(connectorID: row.event.connectorID, fingerprint: row.event.fingerprint)] == nil {
+                db.store(row)
             }
             // A polled row replaces the webhook copy of the same event.
             for row in rows {
                 guard let key = row.event.correlation else { continue }
-                db.activities.removeAll { $0.source == "webhook" && $0.event.connectorID == row.event.connectorID && $0.event.correlation == key }
+                for stored in db.correlated[.init(connectorID: row.event.connectorID, correlation: key)] ?? [] where db.activities[stored]?.source == "webhook" {
+                    db.removeActivity(stored)
+                }
             }
         }
     }
@@ -219,9 +249,9 @@ public struct MemoryActivityStore: ActivityStore {
         await db.run { db in
             for row in rows {
                 let e = row.event
-                if db.activities.contains(where: { $0.event.connectorID == e.connectorID && $0.event.fingerprint == e.fingerprint }) { continue }
-                if let key = e.correlation, db.activities.contains(where: { $0.event.connectorID == e.connectorID && $0.event.correlation == key }) { continue }
-                db.activities.append(row)
+                if db.activities[.init(connectorID: e.connectorID, fingerprint: e.fingerprint)] != nil { continue }
+                if let key = e.correlation, db.correlated[.init(connectorID: e.connectorID, correlation: key)]?.isEmpty == false { continue }
+                db.store(row)
             }
         }
     }
@@ -237,7 +267,7 @@ public struct MemoryActivityStore: ActivityStore {
         return .init(event: e, source: source, payload: text, mappingVersion: mappingVersion)
     }
 
-    public func count(connectorID: String) async throws -> Int { await db.activities.filter { $0.event.connectorID == connectorID }.count }
+    public func count(connectorID: String) async throws -> Int { await db.activities.values.filter { $0.event.connectorID == connectorID }.count }
 
     static func matches(_ e: ActivityEvent, _ q: ActivityQuery) -> Bool {
         guard e.connectorID == q.connectorID else { return false }
@@ -249,11 +279,11 @@ public struct MemoryActivityStore: ActivityStore {
         return true
     }
 
-    public func count(query: ActivityQuery) async throws -> Int { await db.activities.filter { Self.matches($0.event, query) }.count }
+    public func count(query: ActivityQuery) async throws -> Int { await db.activities.values.filter { Self.matches($0.event, query) }.count }
 
     public func list(connectorID: String, from: Date?, to: Date?, user: String?, limit: Int) async throws -> [ActivityEvent] {
         let q = ActivityQuery(connectorID: connectorID, user: user, from: from, to: to)
-        let events: [ActivityEvent] = await db.activities.map(\.event).filter { Self.matches($0, q) }
+        let events: [ActivityEvent] = await db.activities.values.map(\.event).filter { Self.matches($0, q) }
         let sorted = events.sorted { (a: ActivityEvent, b: ActivityEvent) -> Bool in
             a.occurredAt != b.occurredAt ? a.occurredAt > b.occurredAt : a.fingerprint < b.fingerprint
         }
@@ -263,7 +293,7 @@ public struct MemoryActivityStore: ActivityStore {
     public func query(_ q: ActivityQuery) async throws -> ActivityPage {
         let limit = clamp(q.limit, 1...5000)
         let after = try q.cursor.map(ActivityCursor.decode)
-        let matching: [ActivityEvent] = await db.activities.map(\.event).filter { (e: ActivityEvent) -> Bool in
+        let matching: [ActivityEvent] = await db.activities.values.map(\.event).filter { (e: ActivityEvent) -> Bool in
             guard Self.matches(e, q) else { return false }
             guard let after else { return true }
             let t = ActivityCursor.millis(e.occurredAt)
@@ -283,7 +313,7 @@ public struct MemoryActivityStore: ActivityStore {
 
     public func unmapped(provider: String, version: Int, olderVersions: Bool, limit: Int) async throws -> [UnmappedActivity] {
         let limit = clamp(limit, 1...5000)
-        let rows = await db.activities.filter { $0.event.provider == provider }
+        let rows = await db.activities.values.filter { $0.event.provider == provider }
         let never = rows.filter { $0.mappingVersion == nil }
         let older = olderVersions ? rows.filter { ($0.mappingVersion ?? version) < version } : []
         return (never + older).prefix(limit).map {
@@ -294,16 +324,17 @@ public struct MemoryActivityStore: ActivityStore {
     public func remap(_ updates: [(UnmappedActivity, ActivityEvent?)], version: Int) async throws {
         await db.run { db in
             for (row, event) in updates {
-                guard let index = db.activities.firstIndex(where: { $0.event.connectorID == row.connectorID && $0.event.fingerprint == row.fingerprint }) else { continue }
+                let index = MemoryDatabase.ActivityKey(connectorID: row.connectorID, fingerprint: row.fingerprint)
+                guard db.activities[index] != nil else { continue }
                 if let e = event {
-                    db.activities[index].event.category = e.category
-                    db.activities[index].event.action = e.action
-                    db.activities[index].event.target = e.target
-                    db.activities[index].event.outcome = e.outcome
-                    db.activities[index].event.client = e.client
-                    db.activities[index].event.detail = e.detail
+                    db.activities[index]!.event.category = e.category
+                    db.activities[index]!.event.action = e.action
+                    db.activities[index]!.event.target = e.target
+                    db.activities[index]!.event.outcome = e.outcome
+                    db.activities[index]!.event.client = e.client
+                    db.activities[index]!.event.detail = e.detail
                 }
-                db.activities[index].mappingVersion = version
+                db.activities[index]!.mappingVersion = version
             }
         }
     }
