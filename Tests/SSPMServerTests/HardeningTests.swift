@@ -169,8 +169,7 @@ struct HardeningTests {
 
     @Test("an undeclared method on a known path answers 405 with Allow; an unknown path 404")
     func methodNotAllowed() async throws {
-        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 202).generate()
-        try await ServerFixture.with(tenant) { f in
+        try await ServerFixture.withoutZoom { f in
             let trace = try await f.send("TRACE", "/api/v1/audit")
             #expect(trace.status == 405)
             #expect(trace.headers.value("allow") == "GET")
@@ -193,8 +192,7 @@ struct HardeningTests {
 
     @Test("JSON endpoints refuse other content types with 415 (a cross-site form cannot sign in or claim setup)")
     func jsonContentTypeRequired() async throws {
-        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 203).generate()
-        try await ServerFixture.with(tenant, createAdmin: false) { f in
+        try await ServerFixture.withoutZoom(createAdmin: false) { f in
             let credentials = Data(#"{"email":"eve@example.com","password":"eve-long-password"}"#.utf8)
             for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
                 let setup = try await f.send("POST", "/api/v1/setup", raw: credentials, token: .some(nil), headers: [("Content-Type", type)])
@@ -347,8 +345,7 @@ struct HardeningTests {
 
     @Test("an unknown address costs the same bcrypt work as a known one")
     func signInTimingDoesNotTellAccounts() async throws {
-        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 207).generate()
-        try await ServerFixture.with(tenant, configure: { $0.bcryptCost = 10; $0.trustedProxies = ["127.0.0.1"] }) { f in
+        try await ServerFixture.withoutZoom(configure: { $0.bcryptCost = 10; $0.trustedProxies = ["127.0.0.1"] }) { f in
             func time(_ email: String, client: String) async throws -> Duration {
                 let start = ContinuousClock.now
                 let reply = try await f.send("POST", "/api/v1/auth/login", json: ["email": .string(email), "password": "not-the-password"],
@@ -370,8 +367,7 @@ struct HardeningTests {
 
     @Test("audit log and sign-in failures are bounded: retention days and a cap on failed sign-ins")
     func retention() async throws {
-        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 208).generate()
-        try await ServerFixture.with(tenant, configure: { $0.failedSignInAuditCap = 10; $0.auditRetentionDays = 30 }) { f in
+        try await ServerFixture.withoutZoom(configure: { $0.failedSignInAuditCap = 10; $0.auditRetentionDays = 30 }) { f in
             let now = Date()
             for i in 0..<25 { try await f.deps.auth.audit(actor: "x\(i)@example.com", action: "login.failed", target: nil, detail: nil, at: now.addingTimeInterval(Double(-i))) }
             try await f.deps.auth.audit(actor: "old@example.com", action: "connector.sync", target: nil, detail: nil, at: now.addingTimeInterval(-40 * 86_400))
@@ -388,8 +384,7 @@ struct HardeningTests {
 
     @Test("a connection that sends half a request head is closed after the header timeout")
     func slowHeadersAreCut() async throws {
-        let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 209).generate()
-        try await ServerFixture.with(tenant, configure: { $0.timeouts.headerRead = 1; $0.timeouts.idle = 3 }) { f in
+        try await ServerFixture.withoutZoom(configure: { $0.timeouts.headerRead = 1; $0.timeouts.idle = 3 }) { f in
             let connection = try RawConnection(port: f.server.port)
             defer { connection.close() }
             try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")

@@ -25,16 +25,24 @@ struct Reply: Sendable {
     var errorCode: String? { json["error"]?["code"]?.stringValue }
 }
 
-/// A simulated Zoom and a real `sspm` server (in this process, on loopback), an admin, and an API token.
+/// A real `sspm` server (in this process, on loopback) with an admin and an API token, and — unless
+/// the test needs no Zoom (`withoutZoom`) — a simulated Zoom account.
 struct ServerFixture: Sendable {
-    let sim: SimulatorFixture
+    let simulator: SimulatorFixture?
     let server: RunningServer
     let adminToken: String
+    let http: HTTPClient
+    /// Everything the server (and the simulator, when there is one) logged.
+    let logs: LogCapture
 
     static let adminEmail = "admin@example.com"
     static let adminPassword = "correct-horse-battery-staple"
 
-    var http: HTTPClient { sim.http }
+    /// The simulated Zoom account (a test started `withoutZoom` has none).
+    var sim: SimulatorFixture {
+        guard let simulator else { preconditionFailure("this test was started withoutZoom: it has no simulated account") }
+        return simulator
+    }
     var base: String { server.baseURL }
     var deps: ServerDependencies { server.deps }
 
@@ -58,36 +66,60 @@ struct ServerFixture: Sendable {
         createAdmin: Bool = true, _ body: (ServerFixture) async throws -> T
     ) async throws -> T {
         try await SimulatorFixture.with(tenant, options: options) { sim in
-            let logger = sim.logs.logger(label: "server")
-            let server: RunningServer
-            switch stores {
-            case .sql(let backend):
-                var configuration = configuration(try await backend.freshLocation())
-                configure(&configuration)
-                server = try await RunningServer.start(configuration, http: sim.http, logger: logger, now: now)
-            case .memory:
-                var configuration = configuration(.sqlite(path: "/nonexistent/memory"))
-                configure(&configuration)
-                let deps = ServerDependencies(configuration: configuration, stores: MemoryDatabase.stores(), http: sim.http, logger: logger, now: now)
-                server = try await RunningServer.listen(deps)
+            try await run(simulator: sim, http: sim.http, logs: sim.logs, stores: stores, configure: configure, now: now, createAdmin: createAdmin, body)
+        }
+    }
+
+    /// A server on in-memory stores with no simulated Zoom, for what needs neither: sign-in, routes,
+    /// headers, limits, the audit log.
+    static func withoutZoom<T: Sendable>(
+        configure: (inout ServerConfiguration) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
+        createAdmin: Bool = true, _ body: (ServerFixture) async throws -> T
+    ) async throws -> T {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let result = try await run(simulator: nil, http: http, logs: LogCapture(), stores: .memory, configure: configure, now: now, createAdmin: createAdmin, body)
+            try await http.shutdown()
+            return result
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    private static func run<T: Sendable>(
+        simulator: SimulatorFixture?, http: HTTPClient, logs: LogCapture, stores: StoreBackend, configure: (inout ServerConfiguration) -> Void,
+        now: @escaping @Sendable () -> Date, createAdmin: Bool, _ body: (ServerFixture) async throws -> T
+    ) async throws -> T {
+        let logger = logs.logger(label: "server")
+        let server: RunningServer
+        switch stores {
+        case .sql(let backend):
+            var configuration = configuration(try await backend.freshLocation())
+            configure(&configuration)
+            server = try await RunningServer.start(configuration, http: http, logger: logger, now: now)
+        case .memory:
+            var configuration = configuration(.sqlite(path: "/nonexistent/memory"))
+            configure(&configuration)
+            let deps = ServerDependencies(configuration: configuration, stores: MemoryDatabase.stores(), http: http, logger: logger, now: now)
+            server = try await RunningServer.listen(deps)
+        }
+        do {
+            var token = ""
+            if createAdmin {
+                #expect(try await SSPMServerApp.createFirstAdmin(server.deps, email: adminEmail, password: adminPassword))
+                token = try await Self.makeToken(http: http, base: server.baseURL, role: "admin")
             }
-            do {
-                var token = ""
-                if createAdmin {
-                    #expect(try await SSPMServerApp.createFirstAdmin(server.deps, email: adminEmail, password: adminPassword))
-                    token = try await Self.makeToken(http: sim.http, base: server.baseURL, role: "admin")
-                }
-                let fixture = ServerFixture(sim: sim, server: server, adminToken: token)
-                let result = try await body(fixture)
-                await server.stop()
-                return result
-            } catch {
-                await server.stop()
-                // What the server logged, for a failure that CI alone sees.
-                let notes = sim.logs.all.filter { $0.hasPrefix("error") || $0.hasPrefix("warning") || $0.hasPrefix("critical") }
-                if !notes.isEmpty { print("ServerFixture: the test failed with \(error); the server's last warnings and errors:\n" + notes.suffix(30).map { "  " + $0.prefix(400) }.joined(separator: "\n")) }
-                throw error
-            }
+            let fixture = ServerFixture(simulator: simulator, server: server, adminToken: token, http: http, logs: logs)
+            let result = try await body(fixture)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            // What the server logged, for a failure that CI alone sees.
+            let notes = logs.all.filter { $0.hasPrefix("error") || $0.hasPrefix("warning") || $0.hasPrefix("critical") }
+            if !notes.isEmpty { print("ServerFixture: the test failed with \(error); the server's last warnings and errors:\n" + notes.suffix(30).map { "  " + $0.prefix(400) }.joined(separator: "\n")) }
+            throw error
         }
     }
 
