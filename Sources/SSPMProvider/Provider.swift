@@ -237,3 +237,15 @@ public enum WebhookVerdict: Sendable {
     /// The connector has no webhook secret yet.
     case notConfigured(String)
 }
+
+/// The one HTTP client configuration for calls to providers (and their token endpoints): redirects
+/// are never followed, so a reply comes from the host the connector names (which the allow-list
+/// checked), not from wherever that host points. `sspm serve`, the demo and the tests build their
+/// client with it.
+public enum ProviderHTTP {
+    public static var configuration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return configuration
+    }
+}

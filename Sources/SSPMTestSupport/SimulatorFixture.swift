@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SSPMProvider
 import Logging
 import SSPMCore
 import Synchronization
@@ -21,7 +22,7 @@ public struct SimulatorFixture: Sendable {
     ) async throws -> T {
         let logs = LogCapture()
         let logger = logs.logger(label: "test")
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ZoomHosts.httpClientConfiguration)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderHTTP.configuration)
         let simulator: RunningSimulator
         do {
             simulator = try await RunningSimulator.start(tenant: tenant, options: options, http: http, logger: logger)

@@ -21,14 +21,6 @@ public enum ZoomHosts {
         isOfficial(host) || trusted.contains { $0.lowercased() == host.lowercased() }
     }
 
-    /// Redirects are never followed: a reply comes from the host the connector names (which the
-    /// allow-list checked), not from wherever that host points. Use for every HTTP client of Zoom.
-    public static var httpClientConfiguration: HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        return configuration
-    }
-
     /// A header value kept only when it looks like what Zoom sends there (a word such as `QPS` or
     /// `Daily-limit`, a number, or a date): at most 64 of `[A-Za-z0-9 :.,+-]`, else nil.
     static func headerWord(_ value: String?) -> String? {

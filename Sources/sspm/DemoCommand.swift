@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import SSPMProvider
 import ZoomProvider
 import SSPMProviders
 import Logging
@@ -36,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let tenant = TenantGenerator(users: users, groups: 10, days: 7, seed: 2026, plan: .business, now: calendar.startOfDay(for: Date())).generate()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ZoomHosts.httpClientConfiguration)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderHTTP.configuration)
         // Webhooks go nowhere until the connector exists (its id is in the endpoint URL), as in the Marketplace app.
         let simulator: RunningSimulator
         do {

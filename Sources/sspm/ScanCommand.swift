@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import SSPMProvider
 import ZoomProvider
 import Logging
 import SSPMCore
@@ -95,7 +96,7 @@ struct ScanCommand: AsyncParsableCommand {
             let data = try loaded.accountData(from: Calendar(identifier: .gregorian).startOfDay(for: from), to: now)
             return data.postureSnapshot(accountID: loaded.accountID, accountName: loaded.account["account_name"]?.stringValue ?? "", capturedAt: now)
         }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ZoomHosts.httpClientConfiguration)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderHTTP.configuration)
         do {
             let snapshot = try await live(http: http, from: from, to: now, logger: logger)
             try await http.shutdown()

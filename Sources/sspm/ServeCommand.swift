@@ -1,13 +1,13 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import SSPMProvider
 import SSPMProviders
 import Logging
 import SSPMCore
 import SSPMReports
 import SSPMRuntime
 import SSPMServer
-import ZoomAPI
 import SSPMStorage
 import ServiceLifecycle
 
@@ -65,7 +65,7 @@ struct ServerOptions: ParsableArguments {
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the OpenSSPM server: REST API (/api/v1, /openapi.yaml), Zoom webhooks, scheduled syncs, /metrics.",
+        abstract: "Run the OpenSSPM server: REST API (/api/v1, /openapi.yaml), provider webhooks, scheduled syncs, /metrics.",
         discussion: """
             The first admin is created with POST /api/v1/setup, or at start-up from SSPM_ADMIN_EMAIL and SSPM_ADMIN_PASSWORD
             when no admin exists yet. Several `sspm serve` processes on one PostgreSQL share the syncs (leases).
@@ -77,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.makeLogger("sspm.serve")
         let configuration = try server.configuration()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ZoomHosts.httpClientConfiguration)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderHTTP.configuration)
         let deps: ServerDependencies
         do { deps = try await SSPMServerApp.prepare(configuration, http: http, logger: logger) } catch {
             try? await http.shutdown()
