@@ -41,7 +41,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case .duplicateConnector: self.init(.conflict, "duplicate_connector", error.description)
         case .cannotUnseal: self.init(.internalServerError, "cannot_unseal", error.description)
         case .busy:
-            self.init(.serviceUnavailable, "database_busy", error.description + ".",
+            self.init(.serviceUnavailable, "database_busy", error.description,
                       fix: "Retry in a few seconds. If it keeps happening, the database is overloaded or its disk stalls: the server log says when.")
             headers[.retryAfter] = "5"
         }

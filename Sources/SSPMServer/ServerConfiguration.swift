@@ -45,8 +45,9 @@ public struct ServerConfiguration: Sendable {
     /// each provider applies it to the URLs its connectors name).
     public var allowedHosts: [String]? = nil
     /// How long a request waits for a free database connection before it is answered 503
-    /// `database_busy` (SQLite has one connection, PostgreSQL eight per process).
-    public var databaseWait: Duration = .seconds(60)
+    /// `database_busy` (SQLite has one connection, PostgreSQL eight per process). Keep it under
+    /// the read timeout of any proxy in front (nginx: 60 s), so clients get the 503 and its Retry-After.
+    public var databaseWait: Duration = .seconds(10)
     /// Connection timeouts (seconds).
     public var timeouts = Timeouts()
 

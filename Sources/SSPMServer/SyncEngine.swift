@@ -54,7 +54,14 @@ public struct SyncEngine: Sendable {
         let clockStart = ContinuousClock.now
         let id = job.connectorID
         let logger = deps.logger
-        guard let connector = try? await deps.connectors.get(id: id) else {
+        let found: ConnectorRecord?
+        do { found = try await deps.connectors.get(id: id) } catch {
+            // The database is busy or away: the job stays due and is tried again next round.
+            logger.warning("Cannot read the connector to sync it; it is tried again", metadata: ["connector": "\(id)", "error": "\(error)"])
+            try? await deps.jobs.release(connectorID: id, owner: owner, nextActivityAt: nil, nextPostureAt: nil, postureDueAt: job.nextPostureAt, failures: job.failures)
+            return Outcome(ok: false, detail: "cannot read connector \(id): \(error)")
+        }
+        guard let connector = found else {
             return Outcome(ok: false, detail: "connector \(id) no longer exists")
         }
         let runID = UUID().uuidString.lowercased()
@@ -167,15 +174,23 @@ public struct SyncEngine: Sendable {
             return Outcome(ok: false, detail: "lease lost")
         } catch {
             ticker.cancel()
-            try? await deps.connectors.transition(id: id, to: ConnectorStatus.error.rawValue, detail: "Sync failed: \(String(describing: error).prefix(500))", health: nil, at: deps.now(),
-                                                  unlessDisconnected: true)
-            return await finish(job: job, provider: connector.provider, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)", stats: await client.stats(), postureRan: false)
+            // A busy database says nothing about the connector: its status stays, and the run is
+            // retried soon without counting as one of its failures.
+            let busy = if case .busy = error as? StoreError { true } else { false }
+            if !busy {
+                try? await deps.connectors.transition(id: id, to: ConnectorStatus.error.rawValue, detail: "Sync failed: \(String(describing: error).prefix(500))", health: nil, at: deps.now(),
+                                                      unlessDisconnected: true)
+            }
+            return await finish(job: job, provider: connector.provider, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)",
+                                stats: await client.stats(), postureRan: false, transient: busy)
         }
     }
 
     /// Records the run, releases the lease and schedules the next one (backing off after failures).
+    /// `transient`: the failure was the database's, not the connector's (retried in a minute, not
+    /// counted as a failure).
     func finish(job: SyncJob, provider: String, owner: String, runID: String, board: Board, clockStart: ContinuousClock.Instant, error: String?,
-                stats: SessionStats?, postureRan: Bool) async -> Outcome {
+                stats: SessionStats?, postureRan: Bool, transient: Bool = false) async -> Outcome {
         let now = deps.now()
         let elapsed = ContinuousClock.now - clockStart
         await board.finish(error: error, now: now)
@@ -201,11 +216,11 @@ public struct SyncEngine: Sendable {
             return Outcome(ok: true, detail: "ok")
         }
         deps.metrics.syncFailures.increment()
-        // 1, 2, 4 … minutes, at most an hour: a broken connector does not hammer Zoom.
-        let backoff = min(3600, 60 * Foundation.pow(2.0, Double(min(job.failures, 6))))
+        // 1, 2, 4 … minutes, at most an hour: a broken connector does not hammer its provider.
+        let backoff = transient ? 60 : min(3600, 60 * Foundation.pow(2.0, Double(min(job.failures, 6))))
         try? await deps.jobs.release(connectorID: job.connectorID, owner: owner, nextActivityAt: now.addingTimeInterval(backoff),
                                      nextPostureAt: job.nextPostureAt <= now ? now.addingTimeInterval(backoff) : nil,
-                                     postureDueAt: job.nextPostureAt, failures: job.failures + 1)
+                                     postureDueAt: job.nextPostureAt, failures: transient ? job.failures : job.failures + 1)
         deps.logger.warning("Sync failed", metadata: ["connector": "\(job.connectorID)", "error": "\(error!.prefix(300))", "retryIn": "\(Int(backoff)) s"])
         return Outcome(ok: false, detail: error!)
     }

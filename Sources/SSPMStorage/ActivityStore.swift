@@ -141,7 +141,14 @@ public struct SQLActivityStore: ActivityStore {
     /// `rawJSON` is the body as received (already valid JSON), stored as is.
     public func insertWebhookEvents(_ events: [(event: ActivityEvent, rawJSON: String?, mappingVersion: Int)]) async throws {
         guard !events.isEmpty else { return }
-        let rows = try events.map { Row(event: $0.event, payload: try $0.rawJSON ?? encodeJSON($0.event.raw), source: "webhook", mappingVersion: $0.mappingVersion) }
+        // One row per correlation key in the batch (the first): the statement below checks the
+        // table, not its own other rows, so two deliveries of one event in a batch would both land.
+        var seen: Set<String> = []
+        let unique = events.filter { item in
+            guard let key = item.event.correlation else { return true }
+            return seen.insert(item.event.connectorID + "\u{1}" + key).inserted
+        }
+        let rows = try unique.map { Row(event: $0.event, payload: try $0.rawJSON ?? encodeJSON($0.event.raw), source: "webhook", mappingVersion: $0.mappingVersion) }
         try await storage.transaction { db in
             for chunk in Self.chunks(rows) {
                 let plain = chunk.filter { $0.event.correlation == nil }

@@ -53,12 +53,14 @@ public final class SQLStorage: Sendable {
     public let connectionWait: Duration
 
     /// - Parameter connectionWait: how long a query may wait for a free connection (SQLite has one;
-    ///   PostgreSQL eight) before it fails with `StoreError.busy`, which the API answers with 503.
-    public init(_ location: DatabaseLocation, logger: Logger, connectionWait: Duration = .seconds(60)) throws {
+    ///   PostgreSQL eight) before it fails with `StoreError.busy`, which the API answers with 503
+    ///   (10 s: well under a proxy's usual 60 s read timeout, so the client sees the 503).
+    public init(_ location: DatabaseLocation, logger: Logger, connectionWait: Duration = .seconds(10)) throws {
+        guard connectionWait > .zero else { throw StorageError("The database wait must be more than zero (it is \(connectionWait)).") }
         self.location = location
         self.logger = logger
         self.connectionWait = connectionWait
-        let wait = TimeAmount.nanoseconds(Int64(connectionWait.components.seconds) * 1_000_000_000 + connectionWait.components.attoseconds / 1_000_000_000)
+        let wait = TimeAmount(connectionWait)
         switch location {
         case .sqlite(let path):
             // One connection: SQLite serialises writers anyway, and this keeps "database is locked" away.

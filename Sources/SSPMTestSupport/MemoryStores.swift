@@ -18,6 +18,8 @@ public actor MemoryDatabase {
         var source: String
         var payload: String
         var mappingVersion: Int?
+        /// Insertion order (what SQLite's rowid gives a scan without ORDER BY).
+        var seq = 0
     }
     struct Job {
         var job: SyncJob
@@ -31,20 +33,23 @@ public actor MemoryDatabase {
 
     var connectors: [String: Connector] = [:]
     var events: [(connectorID: String, event: ConnectorEvent, id: String)] = []
-    /// Keyed by (connector, fingerprint), with an index of the correlation keys, so a sync's
-    /// thousands of rows are stored in linear time.
-    var activities: [ActivityKey: Activity] = [:]
-    var correlated: [CorrelationKey: Set<ActivityKey>] = [:]
-    struct ActivityKey: Hashable {
-        var connectorID: String
-        var fingerprint: String
-    }
+    /// Per connector, keyed by fingerprint, with an index of the correlation keys, so a sync's
+    /// thousands of rows are stored in linear time and a query reads only its connector's rows.
+    var activities: [String: [String: Activity]] = [:]
+    var correlated: [CorrelationKey: Set<String>] = [:]
+    var activitySeq = 0
     struct CorrelationKey: Hashable {
         var connectorID: String
         var correlation: String
     }
-    var checkpoints: [String: Date] = [:]
-    var scans: [(id: String, connectorID: String, result: ScanResult)] = []
+    struct StreamKey: Hashable {
+        var connectorID: String
+        var stream: String
+    }
+    var checkpoints: [StreamKey: Date] = [:]
+    /// With the time in milliseconds (as SQL sorts: the result's own time went through ISO 8601,
+    /// which keeps whole seconds) and the insertion order for ties.
+    var scans: [(id: String, connectorID: String, result: ScanResult, millis: Int64, seq: Int)] = []
     var jobs: [String: Job] = [:]
     var runs: [SyncRun] = []
     var operators: [(op: Operator, hash: String)] = []
@@ -80,25 +85,37 @@ public actor MemoryDatabase {
     func run<T: Sendable>(_ body: @Sendable (isolated MemoryDatabase) -> T) -> T { body(self) }
 
     func store(_ row: Activity) {
-        let key = ActivityKey(connectorID: row.event.connectorID, fingerprint: row.event.fingerprint)
-        activities[key] = row
-        if let correlation = row.event.correlation { correlated[CorrelationKey(connectorID: key.connectorID, correlation: correlation), default: []].insert(key) }
+        var row = row
+        activitySeq += 1
+        row.seq = activitySeq
+        let connector = row.event.connectorID
+        activities[connector, default: [:]][row.event.fingerprint] = row
+        if let correlation = row.event.correlation { correlated[CorrelationKey(connectorID: connector, correlation: correlation), default: []].insert(row.event.fingerprint) }
     }
 
-    func removeActivity(_ key: ActivityKey) {
-        guard let row = activities.removeValue(forKey: key), let correlation = row.event.correlation else { return }
-        let c = CorrelationKey(connectorID: key.connectorID, correlation: correlation)
-        correlated[c]?.remove(key)
+    func removeActivity(connectorID: String, fingerprint: String) {
+        guard let row = activities[connectorID]?.removeValue(forKey: fingerprint), let correlation = row.event.correlation else { return }
+        let c = CorrelationKey(connectorID: connectorID, correlation: correlation)
+        correlated[c]?.remove(fingerprint)
         if correlated[c]?.isEmpty == true { correlated[c] = nil }
+    }
+
+    /// As a foreign key: a row for a connector (or an operator) that does not exist is refused.
+    func requireConnector(_ id: String) throws {
+        guard connectors[id] != nil else { throw MemoryConstraintError("no connector \(id) (foreign key)") }
+    }
+
+    func requireOperator(_ id: String) throws {
+        guard operators.contains(where: { $0.op.id == id }) else { throw MemoryConstraintError("no operator \(id) (foreign key)") }
     }
 
     /// Deletes a connector and everything kept for it.
     func cascade(connectorID id: String) {
         connectors[id] = nil
         events.removeAll { $0.connectorID == id }
-        activities = activities.filter { $0.key.connectorID != id }
+        activities[id] = nil
         correlated = correlated.filter { $0.key.connectorID != id }
-        checkpoints = checkpoints.filter { !$0.key.hasPrefix(id + "|") }
+        checkpoints = checkpoints.filter { $0.key.connectorID != id }
         scans.removeAll { $0.connectorID == id }
         jobs[id] = nil
         runs.removeAll { $0.connectorID == id }
@@ -120,6 +137,13 @@ public actor MemoryDatabase {
             jobs[id] = Job(job: SyncJob(connectorID: id, nextActivityAt: at, nextPostureAt: at, paused: false, failures: 0))
         }
     }
+}
+
+/// What SQL's constraints (primary keys, foreign keys) refuse; like a database error, the API
+/// answers it as a 500.
+public struct MemoryConstraintError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A time as the SQL stores keep it: whole milliseconds.
@@ -145,6 +169,7 @@ public struct MemoryConnectorStore: ConnectorStore {
     }
 
     static func insert(_ c: ConnectorRecord, credentials: ConnectorCredentials, in db: isolated MemoryDatabase) throws {
+        guard db.connectors[c.id] == nil else { throw MemoryConstraintError("connector \(c.id) exists (primary key)") }
         if let key = c.uniqueKey, db.connectors.values.contains(where: { $0.record.provider == c.provider && $0.record.uniqueKey == key }) {
             throw StoreError.duplicateConnector(provider: c.provider, key: key)
         }
@@ -230,15 +255,17 @@ public struct MemoryActivityStore: ActivityStore {
 
     public func insert(_ events: [ActivityEvent], mappingVersion: Int) async throws {
         let rows = try events.map { try Self.row($0, payload: nil, source: "poll", mappingVersion: mappingVersion) }
-        await db.run { db in
-            for row in rows where db.activities[.init(connectorID: row.event.connectorID, fingerprint: row.event.fingerprint)] == nil {
+        try await db.run { db in
+            for connector in Set(rows.map(\.event.connectorID)) { try db.requireConnector(connector) }
+            for row in rows where db.activities[row.event.connectorID]?[row.event.fingerprint] == nil {
                 db.store(row)
             }
             // A polled row replaces the webhook copy of the same event.
             for row in rows {
                 guard let key = row.event.correlation else { continue }
-                for stored in db.correlated[.init(connectorID: row.event.connectorID, correlation: key)] ?? [] where db.activities[stored]?.source == "webhook" {
-                    db.removeActivity(stored)
+                let connector = row.event.connectorID
+                for stored in db.correlated[.init(connectorID: connector, correlation: key)] ?? [] where db.activities[connector]?[stored]?.source == "webhook" {
+                    db.removeActivity(connectorID: connector, fingerprint: stored)
                 }
             }
         }
@@ -246,10 +273,11 @@ public struct MemoryActivityStore: ActivityStore {
 
     public func insertWebhookEvents(_ events: [(event: ActivityEvent, rawJSON: String?, mappingVersion: Int)]) async throws {
         let rows = try events.map { try Self.row($0.event, payload: $0.rawJSON, source: "webhook", mappingVersion: $0.mappingVersion) }
-        await db.run { db in
+        try await db.run { db in
+            for connector in Set(rows.map(\.event.connectorID)) { try db.requireConnector(connector) }
             for row in rows {
                 let e = row.event
-                if db.activities[.init(connectorID: e.connectorID, fingerprint: e.fingerprint)] != nil { continue }
+                if db.activities[e.connectorID]?[e.fingerprint] != nil { continue }
                 if let key = e.correlation, db.correlated[.init(connectorID: e.connectorID, correlation: key)]?.isEmpty == false { continue }
                 db.store(row)
             }
@@ -267,7 +295,7 @@ public struct MemoryActivityStore: ActivityStore {
         return .init(event: e, source: source, payload: text, mappingVersion: mappingVersion)
     }
 
-    public func count(connectorID: String) async throws -> Int { await db.activities.values.filter { $0.event.connectorID == connectorID }.count }
+    public func count(connectorID: String) async throws -> Int { await db.activities[connectorID]?.count ?? 0 }
 
     static func matches(_ e: ActivityEvent, _ q: ActivityQuery) -> Bool {
         guard e.connectorID == q.connectorID else { return false }
@@ -279,11 +307,11 @@ public struct MemoryActivityStore: ActivityStore {
         return true
     }
 
-    public func count(query: ActivityQuery) async throws -> Int { await db.activities.values.filter { Self.matches($0.event, query) }.count }
+    public func count(query: ActivityQuery) async throws -> Int { await (db.activities[query.connectorID] ?? [:]).values.filter { Self.matches($0.event, query) }.count }
 
     public func list(connectorID: String, from: Date?, to: Date?, user: String?, limit: Int) async throws -> [ActivityEvent] {
         let q = ActivityQuery(connectorID: connectorID, user: user, from: from, to: to)
-        let events: [ActivityEvent] = await db.activities.values.map(\.event).filter { Self.matches($0, q) }
+        let events: [ActivityEvent] = await (db.activities[connectorID] ?? [:]).values.map(\.event).filter { Self.matches($0, q) }
         let sorted = events.sorted { (a: ActivityEvent, b: ActivityEvent) -> Bool in
             a.occurredAt != b.occurredAt ? a.occurredAt > b.occurredAt : a.fingerprint < b.fingerprint
         }
@@ -293,7 +321,7 @@ public struct MemoryActivityStore: ActivityStore {
     public func query(_ q: ActivityQuery) async throws -> ActivityPage {
         let limit = clamp(q.limit, 1...5000)
         let after = try q.cursor.map(ActivityCursor.decode)
-        let matching: [ActivityEvent] = await db.activities.values.map(\.event).filter { (e: ActivityEvent) -> Bool in
+        let matching: [ActivityEvent] = await (db.activities[q.connectorID] ?? [:]).values.map(\.event).filter { (e: ActivityEvent) -> Bool in
             guard Self.matches(e, q) else { return false }
             guard let after else { return true }
             let t = ActivityCursor.millis(e.occurredAt)
@@ -313,7 +341,7 @@ public struct MemoryActivityStore: ActivityStore {
 
     public func unmapped(provider: String, version: Int, olderVersions: Bool, limit: Int) async throws -> [UnmappedActivity] {
         let limit = clamp(limit, 1...5000)
-        let rows = await db.activities.values.filter { $0.event.provider == provider }
+        let rows = await db.activities.values.flatMap(\.values).filter { $0.event.provider == provider }.sorted { $0.seq < $1.seq }
         let never = rows.filter { $0.mappingVersion == nil }
         let older = olderVersions ? rows.filter { ($0.mappingVersion ?? version) < version } : []
         return (never + older).prefix(limit).map {
@@ -324,17 +352,16 @@ public struct MemoryActivityStore: ActivityStore {
     public func remap(_ updates: [(UnmappedActivity, ActivityEvent?)], version: Int) async throws {
         await db.run { db in
             for (row, event) in updates {
-                let index = MemoryDatabase.ActivityKey(connectorID: row.connectorID, fingerprint: row.fingerprint)
-                guard db.activities[index] != nil else { continue }
+                guard db.activities[row.connectorID]?[row.fingerprint] != nil else { continue }
                 if let e = event {
-                    db.activities[index]!.event.category = e.category
-                    db.activities[index]!.event.action = e.action
-                    db.activities[index]!.event.target = e.target
-                    db.activities[index]!.event.outcome = e.outcome
-                    db.activities[index]!.event.client = e.client
-                    db.activities[index]!.event.detail = e.detail
+                    db.activities[row.connectorID]![row.fingerprint]!.event.category = e.category
+                    db.activities[row.connectorID]![row.fingerprint]!.event.action = e.action
+                    db.activities[row.connectorID]![row.fingerprint]!.event.target = e.target
+                    db.activities[row.connectorID]![row.fingerprint]!.event.outcome = e.outcome
+                    db.activities[row.connectorID]![row.fingerprint]!.event.client = e.client
+                    db.activities[row.connectorID]![row.fingerprint]!.event.detail = e.detail
                 }
-                db.activities[index]!.mappingVersion = version
+                db.activities[row.connectorID]![row.fingerprint]!.mappingVersion = version
             }
         }
     }
@@ -342,9 +369,14 @@ public struct MemoryActivityStore: ActivityStore {
 
 public struct MemoryCheckpointStore: CheckpointStore {
     let db: MemoryDatabase
-    public func checkpoint(connectorID: String, stream: String) async throws -> Date? { await db.checkpoints[connectorID + "|" + stream] }
+    public func checkpoint(connectorID: String, stream: String) async throws -> Date? {
+        await db.checkpoints[.init(connectorID: connectorID, stream: stream)]
+    }
     public func setCheckpoint(connectorID: String, stream: String, to: Date) async throws {
-        await db.run { db in db.checkpoints[connectorID + "|" + stream] = ms(to) }
+        try await db.run { db in
+            try db.requireConnector(connectorID)
+            db.checkpoints[.init(connectorID: connectorID, stream: stream)] = ms(to)
+        }
     }
 }
 
@@ -355,13 +387,19 @@ public struct MemoryScanStore: ScanStore {
     public func save(connectorID: String, _ result: ScanResult) async throws -> String {
         let id = UUID().uuidString.lowercased()
         let stored = try throughJSON(result)
-        await db.run { db in db.scans.append((id, connectorID, stored)) }
+        let millis = ActivityCursor.millis(result.scannedAt)
+        try await db.run { db in
+            try db.requireConnector(connectorID)
+            db.scans.append((id, connectorID, stored, millis, db.scans.count))
+        }
         return id
     }
 
-    func newest(_ connectorID: String) async -> [(id: String, connectorID: String, result: ScanResult)] {
-        await db.scans.filter { $0.connectorID == connectorID }.sorted { $0.result.scannedAt > $1.result.scannedAt }
+    func newest(_ connectorID: String) async -> [(id: String, connectorID: String, result: ScanResult, millis: Int64, seq: Int)] {
+        await db.scans.filter { $0.connectorID == connectorID }.sorted { $0.millis != $1.millis ? $0.millis > $1.millis : $0.seq > $1.seq }
     }
+
+    static func time(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
     public func latest(connectorID: String) async throws -> ScanResult? { await newest(connectorID).first?.result }
 
@@ -370,12 +408,12 @@ public struct MemoryScanStore: ScanStore {
     }
 
     public func history(connectorID: String, limit: Int) async throws -> [(scannedAt: Date, score: ScoreSummary)] {
-        await newest(connectorID).prefix(max(1, limit)).reversed().map { ($0.result.scannedAt, ScoreSummary(achieved: $0.result.score.achieved, max: $0.result.score.max)) }
+        await newest(connectorID).prefix(max(1, limit)).reversed().map { (Self.time($0.millis), ScoreSummary(achieved: $0.result.score.achieved, max: $0.result.score.max)) }
     }
 
     public func summaries(connectorID: String, limit: Int) async throws -> [ScanSummary] {
         await newest(connectorID).prefix(clamp(limit, 1...5000)).map {
-            ScanSummary(id: $0.id, scannedAt: $0.result.scannedAt, achieved: $0.result.score.achieved, max: $0.result.score.max, percent: $0.result.score.percent)
+            ScanSummary(id: $0.id, scannedAt: Self.time($0.millis), achieved: $0.result.score.achieved, max: $0.result.score.max, percent: $0.result.score.percent)
         }
     }
 }
@@ -384,7 +422,10 @@ public struct MemoryInventoryStore: InventoryStore {
     let db: MemoryDatabase
     public func save(connectorID: String, users: [InventoryUser], at: Date) async throws {
         let users = try throughJSON(users)
-        await db.run { db in db.inventories[connectorID] = (ms(at), users) }
+        try await db.run { db in
+            try db.requireConnector(connectorID)
+            db.inventories[connectorID] = (ms(at), users)
+        }
     }
     public func latest(connectorID: String) async throws -> (capturedAt: Date, users: [InventoryUser])? {
         await db.inventories[connectorID].map { ($0.0, $0.1) }
@@ -402,7 +443,8 @@ public struct MemoryPostureStore: PostureStore {
         var copy = record
         copy.expires = record.expires.map(ms)
         let stored = copy
-        await db.run { db in
+        try await db.run { db in
+            try db.requireConnector(connectorID)
             let old = db.states[connectorID]?[record.controlID]?.state
             if record.state == .toAddress {
                 db.states[connectorID]?[record.controlID] = nil
@@ -428,8 +470,9 @@ public struct MemoryPostureStore: PostureStore {
         let end = start.addingTimeInterval(86_400)
         let key = isoDay(start)
         await db.run { db in
-            let scores = db.scans.filter { $0.connectorID == connectorID && $0.result.scannedAt >= start && $0.result.scannedAt < end }
-                .sorted { $0.result.scannedAt > $1.result.scannedAt }.map(\.result.score)
+            let from = ActivityCursor.millis(start), to = ActivityCursor.millis(end)
+            let scores = db.scans.filter { $0.connectorID == connectorID && $0.millis >= from && $0.millis < to }
+                .sorted { $0.millis != $1.millis ? $0.millis > $1.millis : $0.seq > $1.seq }.map(\.result.score)
             guard let last = scores.first else { return }
             db.daily[connectorID, default: [:]][key] = DailyScore(day: key, achieved: last.achieved, max: last.max, percent: last.percent, scans: scores.count)
         }
@@ -443,7 +486,12 @@ public struct MemoryPostureStore: PostureStore {
 public struct MemorySyncJobStore: SyncJobStore {
     let db: MemoryDatabase
 
-    public func schedule(connectorID: String, at: Date) async throws { await db.run { db in db.schedule(connectorID, at: at) } }
+    public func schedule(connectorID: String, at: Date) async throws {
+        try await db.run { db in
+            try db.requireConnector(connectorID)
+            db.schedule(connectorID, at: at)
+        }
+    }
 
     public func job(connectorID: String) async throws -> SyncJob? { await db.jobs[connectorID]?.job }
 
@@ -454,7 +502,10 @@ public struct MemorySyncJobStore: SyncJobStore {
                 !job.paused && (job.leaseOwner == nil || (job.leaseExpiresAt ?? .distantPast) < now)
                     && (job.nextActivityAt <= now || job.nextPostureAt <= now)
             }
-            guard var job = due.min(by: { min($0.nextActivityAt, $0.nextPostureAt) < min($1.nextActivityAt, $1.nextPostureAt) }) else { return nil }
+            guard var job = due.min(by: { a, b in
+                let (x, y) = (min(a.nextActivityAt, a.nextPostureAt), min(b.nextActivityAt, b.nextPostureAt))
+                return x != y ? x < y : a.connectorID < b.connectorID
+            }) else { return nil }
             job.leaseOwner = owner
             job.leaseExpiresAt = ms(now.addingTimeInterval(lease))
             db.jobs[job.connectorID]?.job = job
@@ -514,9 +565,13 @@ public struct MemorySyncJobStore: SyncJobStore {
     }
 
     public func startRun(_ run: SyncRun) async throws {
-        var run = run
-        run.startedAt = ms(run.startedAt)
-        await db.run { [run] db in db.runs.append(run) }
+        // As SQL stores a new run: its id, connector, owner and start, nothing else.
+        let stored = SyncRun(id: run.id, connectorID: run.connectorID, owner: run.owner, startedAt: ms(run.startedAt))
+        try await db.run { db in
+            try db.requireConnector(stored.connectorID)
+            guard !db.runs.contains(where: { $0.id == stored.id }) else { throw MemoryConstraintError("run \(stored.id) exists (primary key)") }
+            db.runs.append(stored)
+        }
     }
 
     public func finishRun(id: String, at: Date, outcome: String, detail: String?, stats: JSONValue?) async throws {
@@ -573,7 +628,9 @@ public struct MemoryAuthStore: AuthStore {
     }
 
     public func createSession(operatorID: String, tokenHash: String, csrf: String, now: Date, lifetime: TimeInterval) async throws {
-        await db.run { db in
+        try await db.run { db in
+            try db.requireOperator(operatorID)
+            guard db.sessions[tokenHash] == nil else { throw MemoryConstraintError("session exists (primary key)") }
             db.sessions = db.sessions.filter { $0.value.expires >= ms(now) }
             db.sessions[tokenHash] = .init(operatorID: operatorID, csrf: csrf, expires: ms(now.addingTimeInterval(lifetime)))
         }
@@ -590,9 +647,13 @@ public struct MemoryAuthStore: AuthStore {
     public func deleteSession(tokenHash: String) async throws { await db.run { db in db.sessions[tokenHash] = nil } }
 
     public func createToken(_ token: APITokenRecord, tokenHash: String) async throws {
-        var token = token
-        token.createdAt = ms(token.createdAt)
-        await db.run { [token] db in db.tokens.append((token, tokenHash)) }
+        // As SQL stores a new token: never used, not revoked.
+        let stored = APITokenRecord(id: token.id, name: token.name, operatorID: token.operatorID, role: token.role, createdAt: ms(token.createdAt))
+        try await db.run { db in
+            try db.requireOperator(stored.operatorID)
+            guard !db.tokens.contains(where: { $0.record.id == stored.id || $0.hash == tokenHash }) else { throw MemoryConstraintError("token exists (unique)") }
+            db.tokens.append((stored, tokenHash))
+        }
     }
 
     public func token(tokenHash: String, now: Date) async throws -> (APITokenRecord, Operator)? {

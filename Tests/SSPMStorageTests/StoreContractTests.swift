@@ -113,7 +113,10 @@ struct StoreContractTests {
             var hooked = row(1000)
             hooked.correlation = "k-1000"
             hooked.fingerprint = "wh-1000"
-            try await store.insertWebhookEvents([(hooked, nil, 1)])
+            // Two deliveries of one event in one batch (a retried delivery) store one row.
+            var again = hooked
+            again.fingerprint = "wh-1000-retry"
+            try await store.insertWebhookEvents([(hooked, nil, 1), (again, nil, 1)])
             try await store.insertWebhookEvents([(hooked, nil, 1)])
             #expect(try await store.count(connectorID: c.id) == 701)
             var polled = row(1000)
@@ -121,6 +124,27 @@ struct StoreContractTests {
             try await store.insert([polled], mappingVersion: 1)
             #expect(try await store.count(connectorID: c.id) == 701)
             #expect(try await store.list(connectorID: c.id, from: nil, to: nil, user: nil, limit: 1).first?.fingerprint == polled.fingerprint)
+        }
+    }
+
+    @Test("what is kept for a connector needs the connector: a job, a checkpoint, a scan, a state, activities and an inventory for an unknown id are refused", arguments: StoreBackend.available)
+    func needsConnector(_ backend: StoreBackend) async throws {
+        try await backend.withStores { (stores: StoreSet) async throws -> Void in
+            let at = Date(timeIntervalSince1970: 1_790_000_000)
+            await #expect(throws: (any Error).self) { try await stores.jobs.schedule(connectorID: "nobody", at: at) }
+            await #expect(throws: (any Error).self) { try await stores.checkpoints.setCheckpoint(connectorID: "nobody", stream: "signin", to: at) }
+            let scan = ZoomCatalogue.scan(PostureSnapshot(accountID: "s", capturedAt: at, unavailable: [:]))
+            await #expect(throws: (any Error).self) { try await stores.scans.save(connectorID: "nobody", scan) }
+            await #expect(throws: (any Error).self) {
+                try await stores.posture.setState(connectorID: "nobody", ControlStateRecord(controlID: "ZID-01", state: .riskAccepted, rationale: "r", expires: at, by: "a"), at: at)
+            }
+            await #expect(throws: (any Error).self) { try await stores.inventory.save(connectorID: "nobody", users: [], at: at) }
+            let event = ActivityEvent(connectorID: "nobody", provider: "test", stream: "signin", category: nil, action: "Sign in", actor: "a@example.com",
+                                      target: nil, outcome: .success, ipAddress: nil, client: nil, detail: nil, occurredAt: at, correlation: nil,
+                                      fingerprint: "f1", raw: ["a": 1])
+            await #expect(throws: (any Error).self) { try await stores.activities.insert([event], mappingVersion: 1) }
+            #expect(try await stores.activities.count(connectorID: "nobody") == 0)
+            #expect(try await stores.jobs.job(connectorID: "nobody") == nil)
         }
     }
 
@@ -165,6 +189,20 @@ struct StoreContractTests {
             let posture = stores.posture
             try await posture.rollUp(connectorID: c.id, day: latest.scannedAt)
             #expect(try await posture.daily(connectorID: c.id, days: 7).map(\.percent) == [summaries[0].percent])
+            // Two scans within one second: the later is the latest, and the day's score.
+            var quick = snapshot
+            quick.capturedAt = snapshot.capturedAt.addingTimeInterval(5 * 86_400 + 0.2)
+            var quicker = quick
+            quicker.capturedAt = quick.capturedAt.addingTimeInterval(0.5)
+            let first = ZoomCatalogue.scan(quick)
+            var second = ZoomCatalogue.scan(quicker)
+            second.score = ScoreSummary(achieved: 1, max: second.score.max)
+            let firstID = try await store.save(connectorID: c.id, first)
+            let newestID = try await store.save(connectorID: c.id, second)
+            #expect(firstID != newestID)
+            #expect(try await store.summaries(connectorID: c.id, limit: 1).first?.id == newestID)
+            try await stores.posture.rollUp(connectorID: c.id, day: quicker.capturedAt)
+            #expect(try await stores.posture.daily(connectorID: c.id, days: 1).first?.achieved == 1)
         }
     }
 

@@ -24,7 +24,7 @@ info:
     all but the public operations), 405 with `Allow` for a method the path does not take, and on
     operations with a JSON body 415 when it is not sent as `application/json` and 413 when it is
     larger than 1 MiB, and 503 `database_busy` with `Retry-After` when no database connection came
-    free within the server's wait (60 s by default): retry later.
+    free within the server's wait (10 s by default): retry later.
 servers:
   - url: http://127.0.0.1:8080
 security:
