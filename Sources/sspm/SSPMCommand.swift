@@ -7,7 +7,7 @@ struct SSPMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sspm",
         abstract: "OpenSSPM: security posture and activity monitoring for Zoom.",
-        subcommands: [DemoCommand.self, ServeCommand.self, ProgressCommand.self, ScanCommand.self, ControlsCommand.self, SimulateCommand.self, MigrateCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, ServeCommand.self, ProgressCommand.self, ScanCommand.self, DetectCommand.self, ControlsCommand.self, SimulateCommand.self, MigrateCommand.self, BenchCommand.self]
     )
 }
 

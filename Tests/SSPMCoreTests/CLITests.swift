@@ -107,6 +107,35 @@ struct CLITests {
         #expect(strictFindings.first { $0["controlId"] as? String == "ZID-03" }?["verdict"] as? String == "fail")  // 15 > 10
     }
 
+    @Test("sspm detect: the templates over a tenant file's activity as table, JSON and OCSF 2004; --fail-on exits 2; an unknown template is refused")
+    func detect() async throws {
+        let now = Date()
+        var tenant = FixtureTenantTests.acme(now: now)
+        let at = FastFormats.utcTimestamp(now.addingTimeInterval(-3600))
+        tenant.operationLogs.append(["time": .string(at), "operator": "mallory@acme.example", "category_type": "Account", "action": "Update",
+                                     "operation_detail": "Security  - Sign in with Two-Factor Authentication: from On to Off"])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-detect-\(UUID().uuidString).json").path
+        try tenant.write(path: path)
+        let json = try await Self.run(["detect", "--tenant", path, "--format", "json", "--only", "ZDT-01"])
+        #expect(json.status == 0, "\(json.err)")
+        let document = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as! [String: Any]
+        let alerts = document["alerts"] as! [[String: Any]]
+        #expect(alerts.count == 1)
+        #expect(alerts.first?["ruleId"] as? String == "ZDT-01")
+        #expect(alerts.first?["actor"] as? String == "mallory@acme.example")
+        #expect(alerts.first?["severity"] as? String == "high")
+        #expect((alerts.first?["evidence"] as? [String])?.count == 1)
+        let ocsf = try await Self.run(["detect", "--tenant", path, "--format", "ocsf", "--only", "ZDT-01"])
+        let finding = try JSONSerialization.jsonObject(with: Data(ocsf.out.split(separator: "\n").first!.utf8)) as! [String: Any]
+        #expect(finding["class_uid"] as? Int == 2004 && finding["type_uid"] as? Int == 200401 && finding["severity_id"] as? Int == 4)
+        let table = try await Self.run(["detect", "--tenant", path, "--fail-on", "high"])
+        #expect(table.status == 2)
+        #expect(table.out.contains("ZDT-01") && table.out.contains("Two-factor sign-in turned off by mallory@acme.example"))
+        let unknown = try await Self.run(["detect", "--tenant", path, "--only", "ZDT-99"])
+        #expect(unknown.status != 0)
+        #expect(unknown.err.contains("ZDT-99") && unknown.err.contains("Known:"))
+    }
+
     @Test("sspm demo starts the server and simulated Zoom, adds and syncs a connector through the API, prints the login, and reuses its data on the next run")
     func demo() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-demo-\(UUID().uuidString)").path

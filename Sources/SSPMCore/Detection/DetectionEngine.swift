@@ -1,0 +1,267 @@
+import Foundation
+
+/// Runs policies over events in time order and raises alerts. Pure: it holds its windows and
+/// baselines in memory and does no I/O; the caller feeds it events (a tenant file's, or the
+/// service's as they are stored) and keeps what it returns.
+public struct DetectionEngine: Sendable {
+    /// Evidence kept per alert; the count goes on beyond it.
+    public static let evidenceCap = 50
+
+    public let policies: [DetectionPolicy]
+    private let matchers: [String: Matcher]
+    /// When the engine saw its first event: learning periods count from here.
+    private var start: Date?
+    private var windows: [String: [Date]] = [:]
+    private var distinct: [String: [(Date, String)]] = [:]
+    private var seen: [String: Set<String>] = [:]
+    private var lastSeen: [String: Date] = [:]
+    private var open: [String: Int] = [:]
+    private var perDay: [String: (day: String, count: Int)] = [:]
+    public private(set) var alerts: [DetectionAlert] = []
+    /// Alerts a daily cap held back, per policy.
+    public private(set) var suppressed: [String: Int] = [:]
+    public private(set) var evaluated = 0
+
+    /// Throws `DetectionPolicyError` for a policy whose pattern or networks do not parse.
+    public init(policies: [DetectionPolicy]) throws {
+        self.policies = policies.filter(\.enabled)
+        var matchers: [String: Matcher] = [:]
+        for policy in self.policies { matchers[policy.id] = try Matcher(policy.match, policy: policy.id) }
+        self.matchers = matchers
+    }
+
+    /// Every alert the policies raise over `events` (sorted by time first).
+    public static func run(_ policies: [DetectionPolicy], over events: [ActivityEvent]) throws -> DetectionEngine {
+        var engine = try DetectionEngine(policies: policies)
+        for event in events.sorted(by: { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.fingerprint < $1.fingerprint }) {
+            engine.process(event)
+        }
+        return engine
+    }
+
+    /// Evaluates one event; returns the indexes in `alerts` it opened or added to.
+    @discardableResult
+    public mutating func process(_ event: ActivityEvent) -> [Int] {
+        evaluated += 1
+        if start == nil { start = event.occurredAt }
+        var touched: [Int] = []
+        for policy in policies where matchers[policy.id]!.matches(event) {
+            if let index = apply(policy, event) { touched.append(index) }
+        }
+        return touched
+    }
+
+    private func scopeKey(_ scope: DetectionScope, _ event: ActivityEvent) -> String? {
+        switch scope {
+        case .actor: return event.actor.isEmpty ? nil : event.actor.lowercased()
+        case .target: return event.target.map { $0.lowercased() }
+        case .account: return "account"
+        }
+    }
+
+    private func learning(_ seconds: TimeInterval, at time: Date) -> Bool {
+        guard let start else { return true }
+        return time.timeIntervalSince(start) < seconds
+    }
+
+    private mutating func apply(_ policy: DetectionPolicy, _ event: ActivityEvent) -> Int? {
+        let t = event.occurredAt
+        switch policy.kind {
+        case .single:
+            return raise(policy, key: scopeKey(.actor, event) ?? "account", event: event, value: nil)
+        case .count(let threshold, let window, let scope):
+            guard let key = scopeKey(scope, event) else { return nil }
+            let id = policy.id + "\u{1}" + key
+            if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
+                return add(event, to: index, value: nil)
+            }
+            var times = windows[id, default: []].filter { t.timeIntervalSince($0) < window }
+            times.append(t)
+            windows[id] = times
+            guard times.count >= threshold else { return nil }
+            windows[id] = []
+            return raise(policy, key: key, event: event, value: nil, count: times.count)
+        case .distinct(let field, let threshold, let window, let scope):
+            guard let key = scopeKey(scope, event), let value = field.value(of: event) else { return nil }
+            let id = policy.id + "\u{1}" + key
+            if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
+                return add(event, to: index, value: value)
+            }
+            var values = distinct[id, default: []].filter { t.timeIntervalSince($0.0) < window }
+            values.append((t, value))
+            distinct[id] = values
+            let count = Set(values.map(\.1)).count
+            guard count >= threshold else { return nil }
+            distinct[id] = []
+            return raise(policy, key: key, event: event, value: value, count: count)
+        case .firstSeen(let field, let learningPeriod, let scope):
+            guard let key = scopeKey(scope, event), let value = field.value(of: event) else { return nil }
+            let id = policy.id + "\u{1}" + key
+            // Only a scope with a history has a usual: a first event ever teaches, it does not alert.
+            let history = seen[id, default: []]
+            seen[id, default: []].insert(value)
+            guard !history.isEmpty, !history.contains(value), !learning(learningPeriod, at: t) else { return nil }
+            return raise(policy, key: key, event: event, value: value)
+        case .returnAfter(let gap, let learningPeriod, let scope):
+            guard let key = scopeKey(scope, event) else { return nil }
+            let id = policy.id + "\u{1}" + key
+            let previous = lastSeen[id]
+            lastSeen[id] = t
+            guard let previous, t.timeIntervalSince(previous) >= gap, !learning(learningPeriod, at: t) else { return nil }
+            return raise(policy, key: key, event: event, value: isoDay(previous))
+        }
+    }
+
+    /// Adds `event` to the open alert of its policy and key, or opens one (unless the policy's
+    /// daily cap is reached).
+    private mutating func raise(_ policy: DetectionPolicy, key: String, event: ActivityEvent, value: String?, count: Int = 1) -> Int? {
+        let id = policy.id + "\u{1}" + key
+        if let index = open[id], event.occurredAt <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
+            return add(event, to: index, value: value)
+        }
+        let day = isoDay(event.occurredAt)
+        let today = perDay[policy.id].flatMap { $0.day == day ? $0.count : nil } ?? 0
+        guard today < policy.dailyCap else {
+            suppressed[policy.id, default: 0] += 1
+            return nil
+        }
+        perDay[policy.id] = (day, today + 1)
+        alerts.append(DetectionAlert(policyID: policy.id, policyVersion: policy.version, title: "", severity: policy.severity, key: key,
+                                     actor: event.actor, value: value, firstSeen: event.occurredAt, lastSeen: event.occurredAt, count: count,
+                                     evidence: [event.fingerprint]))
+        let index = alerts.count - 1
+        alerts[index].title = Self.title(policy.title, alerts[index], event)
+        open[id] = index
+        return index
+    }
+
+    private mutating func add(_ event: ActivityEvent, to index: Int, value: String?) -> Int {
+        alerts[index].count += 1
+        alerts[index].lastSeen = max(alerts[index].lastSeen, event.occurredAt)
+        if let value { alerts[index].value = value }
+        if alerts[index].evidence.count < Self.evidenceCap { alerts[index].evidence.append(event.fingerprint) }
+        return index
+    }
+
+    static func title(_ template: String, _ alert: DetectionAlert, _ event: ActivityEvent) -> String {
+        template.replacingOccurrences(of: "{actor}", with: event.actor.isEmpty ? "someone" : event.actor)
+            .replacingOccurrences(of: "{target}", with: event.target ?? "?")
+            .replacingOccurrences(of: "{value}", with: alert.value ?? "?")
+            .replacingOccurrences(of: "{count}", with: "\(alert.count)")
+            .replacingOccurrences(of: "{detail}", with: String((event.detail ?? "").prefix(200)))
+    }
+}
+
+public struct DetectionPolicyError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A policy's `EventMatch`, parsed once (networks, pattern, lower-cased lists).
+struct Matcher: Sendable {
+    let match: EventMatch
+    let providers: Set<String>?, streams: Set<String>?, categories: Set<String>?, actions: Set<String>?
+    let actors: Set<String>?, excluded: Set<String>, targets: Set<String>?
+    let networks: [IPNetwork]?, excludedNetworks: [IPNetwork]
+    let clients: [String]?
+    let pattern: NSRegularExpression?
+
+    init(_ match: EventMatch, policy: String) throws {
+        func set(_ list: [String]?) -> Set<String>? { list.map { Set($0.map { $0.lowercased() }) } }
+        func networks(_ list: [String]?) throws -> [IPNetwork]? {
+            try list.map { try $0.map { text in
+                guard let network = IPNetwork(text) else {
+                    throw DetectionPolicyError(description: "Policy \(policy): '\(text.prefix(60))' is not an IP address or CIDR block (e.g. 192.0.2.0/24).")
+                }
+                return network
+            } }
+        }
+        self.match = match
+        providers = set(match.providers)
+        streams = set(match.streams)
+        categories = set(match.categories)
+        actions = set(match.actions)
+        actors = set(match.actors)
+        excluded = set(match.excludeActors) ?? []
+        targets = set(match.targets)
+        self.networks = try networks(match.ipNetworks)
+        excludedNetworks = try networks(match.excludeIPNetworks) ?? []
+        clients = match.clients?.map { $0.lowercased() }
+        if let text = match.detailPattern {
+            do { pattern = try NSRegularExpression(pattern: text) } catch {
+                throw DetectionPolicyError(description: "Policy \(policy): the detail pattern '\(text.prefix(80))' is not a regular expression.")
+            }
+        } else {
+            pattern = nil
+        }
+    }
+
+    func matches(_ e: ActivityEvent) -> Bool {
+        func inSet(_ set: Set<String>?, _ value: String?) -> Bool {
+            guard let set else { return true }
+            guard let value else { return false }
+            return set.contains(value.lowercased())
+        }
+        guard inSet(providers, e.provider), inSet(streams, e.stream), inSet(categories, e.category), inSet(actions, e.action),
+              inSet(actors, e.actor), inSet(targets, e.target), !excluded.contains(e.actor.lowercased()) else { return false }
+        if let outcome = match.outcome, e.outcome != outcome { return false }
+        if let clients {
+            guard let client = e.client?.lowercased(), clients.contains(where: { client.hasPrefix($0) }) else { return false }
+        }
+        if networks != nil || !excludedNetworks.isEmpty {
+            let address = e.ipAddress.flatMap(IPNetwork.address)
+            if let networks {
+                guard let address, networks.contains(where: { $0.contains(address) }) else { return false }
+            }
+            if let address, excludedNetworks.contains(where: { $0.contains(address) }) { return false }
+        }
+        if match.detailContains != nil || match.detailPrefix != nil || match.detailSuffix != nil || pattern != nil {
+            guard let detail = e.detail else { return false }
+            if let parts = match.detailContains, !parts.allSatisfy({ detail.contains($0) }) { return false }
+            if let prefix = match.detailPrefix, !detail.hasPrefix(prefix) { return false }
+            if let suffix = match.detailSuffix, !detail.hasSuffix(suffix) { return false }
+            if let pattern, pattern.firstMatch(in: detail, range: NSRange(detail.startIndex..., in: detail)) == nil { return false }
+        }
+        return true
+    }
+}
+
+/// An IPv4 or IPv6 address block.
+struct IPNetwork: Sendable, Hashable {
+    let bytes: [UInt8]
+    let prefix: Int
+
+    init?(_ text: String) {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let address = Self.address(String(parts[0])) else { return nil }
+        let bits = address.count * 8
+        if parts.count == 2 {
+            guard let prefix = Int(parts[1]), (0...bits).contains(prefix) else { return nil }
+            self.prefix = prefix
+        } else {
+            self.prefix = bits
+        }
+        bytes = address
+    }
+
+    /// 4 or 16 bytes; an IPv4-mapped IPv6 address as its IPv4 form.
+    static func address(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff { return Array(bytes[12..<16]) }
+        return bytes
+    }
+
+    func contains(_ address: [UInt8]) -> Bool {
+        guard address.count == bytes.count else { return false }
+        var left = prefix
+        for index in 0..<bytes.count where left > 0 {
+            let mask: UInt8 = left >= 8 ? 0xff : (0xff as UInt8) << UInt8(8 - left)
+            if address[index] & mask != bytes[index] & mask { return false }
+            left -= 8
+        }
+        return true
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import SSPMCore
+import SSPMReports
+import ZoomProvider
+import ZoomSimulator
+
+/// `sspm detect`: the detection templates over a tenant file's activity, offline (as `sspm scan`
+/// is for posture).
+struct DetectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "Run the detection templates over a tenant file's sign-ins and admin operations, offline.",
+        discussion: """
+            Every event in the file is evaluated in time order; learning periods (new address, new client, \
+            inactive account) count from the first event. Exit codes: 0 ok; 2 when --fail-on finds an alert \
+            at or above that severity; 1 on errors.
+            """
+    )
+
+    @Option(help: "The tenant file (format in docs/ARCHITECTURE.md).") var tenant: String
+    @Option(help: "table (default), json, ocsf (Detection Finding 2004, one JSON object per line).") var format: String = "table"
+    @Option(help: "Only these templates (comma-separated ids, e.g. ZDT-01,ZDT-20).") var only: String?
+    @Option(help: "Exit with code 2 if an alert at or above this severity is raised (info, low, medium, high, critical).") var failOn: String?
+
+    func validate() throws {
+        guard DetectionFormatter.Format(rawValue: format) != nil else {
+            throw ValidationError("--format must be one of \(DetectionFormatter.Format.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(format)\").")
+        }
+        if let failOn, Severity(rawValue: failOn) == nil {
+            throw ValidationError("--fail-on must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(failOn)\").")
+        }
+        if let only {
+            let known = Set(ZoomDetections.templates.map(\.id))
+            let unknown = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !known.contains($0) }
+            if !unknown.isEmpty {
+                throw ValidationError("--only names unknown templates: \(unknown.joined(separator: ", ")). Known: \(known.sorted().joined(separator: ", ")).")
+            }
+        }
+    }
+
+    func run() async throws {
+        let loaded: Tenant
+        do { loaded = try Tenant.load(path: tenant) } catch let error as TenantFileError { throw CommandError(error.description) }
+        let events = loaded.activityLogs.map(ZoomActivityMapping.signIn) + loaded.operationLogs.map(ZoomActivityMapping.operation)
+        let chosen = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let policies = ZoomDetections.templates.filter { chosen?.contains($0.id) ?? true }
+        let engine: DetectionEngine
+        do { engine = try DetectionEngine.run(policies, over: events) } catch let error as DetectionPolicyError { throw CommandError(error.description) }
+        say(DetectionFormatter.render(engine.alerts, policies: engine.policies, evaluated: engine.evaluated, suppressed: engine.suppressed,
+                                      as: DetectionFormatter.Format(rawValue: format)!, accountID: loaded.accountID, catalogue: ZoomCatalogue.catalogue),
+            terminator: "")
+        if let failOn, let threshold = Severity(rawValue: failOn) {
+            let raised = engine.alerts.filter { $0.severity >= threshold }
+            if !raised.isEmpty {
+                FileHandle.standardError.write(Data("sspm detect: \(raised.count) alert(s) at or above \(threshold.rawValue)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}
