@@ -8,15 +8,20 @@ public struct DetectionEngine: Sendable {
     public static let evidenceCap = 50
 
     public let policies: [DetectionPolicy]
-    private let matchers: [String: Matcher]
+    private let matchers: [Matcher]
     /// When the engine saw its first event: learning periods count from here.
     private var start: Date?
-    private var windows: [String: [Date]] = [:]
-    private var distinct: [String: [(Date, String)]] = [:]
-    private var seen: [String: Set<String>] = [:]
-    private var lastSeen: [String: Date] = [:]
-    private var open: [String: Int] = [:]
-    private var perDay: [String: (day: String, count: Int)] = [:]
+    /// State per policy (by its index) and scope key.
+    struct StateKey: Hashable {
+        var policy: Int
+        var key: String
+    }
+    private var windows: [StateKey: [Date]] = [:]
+    private var distinct: [StateKey: [(Date, String)]] = [:]
+    private var seen: [StateKey: Set<String>] = [:]
+    private var lastSeen: [StateKey: Date] = [:]
+    private var open: [StateKey: Int] = [:]
+    private var perDay: [Int: (day: Int, count: Int)] = [:]
     public private(set) var alerts: [DetectionAlert] = []
     /// Alerts a daily cap held back, per policy.
     public private(set) var suppressed: [String: Int] = [:]
@@ -25,9 +30,7 @@ public struct DetectionEngine: Sendable {
     /// Throws `DetectionPolicyError` for a policy whose pattern or networks do not parse.
     public init(policies: [DetectionPolicy]) throws {
         self.policies = policies.filter(\.enabled)
-        var matchers: [String: Matcher] = [:]
-        for policy in self.policies { matchers[policy.id] = try Matcher(policy.match, policy: policy.id) }
-        self.matchers = matchers
+        self.matchers = try self.policies.map { try Matcher($0.match, policy: $0.id) }
     }
 
     /// Every alert the policies raise over `events` (sorted by time first).
@@ -44,17 +47,18 @@ public struct DetectionEngine: Sendable {
     public mutating func process(_ event: ActivityEvent) -> [Int] {
         evaluated += 1
         if start == nil { start = event.occurredAt }
+        let lowered = LoweredEvent(event)
         var touched: [Int] = []
-        for policy in policies where matchers[policy.id]!.matches(event) {
-            if let index = apply(policy, event) { touched.append(index) }
+        for index in policies.indices where matchers[index].matches(event, lowered) {
+            if let alert = apply(index, event, lowered) { touched.append(alert) }
         }
         return touched
     }
 
-    private func scopeKey(_ scope: DetectionScope, _ event: ActivityEvent) -> String? {
+    private func scopeKey(_ scope: DetectionScope, _ event: LoweredEvent) -> String? {
         switch scope {
-        case .actor: return event.actor.isEmpty ? nil : event.actor.lowercased()
-        case .target: return event.target.map { $0.lowercased() }
+        case .actor: return event.actor.isEmpty ? nil : event.actor
+        case .target: return event.target
         case .account: return "account"
         }
     }
@@ -64,68 +68,72 @@ public struct DetectionEngine: Sendable {
         return time.timeIntervalSince(start) < seconds
     }
 
-    private mutating func apply(_ policy: DetectionPolicy, _ event: ActivityEvent) -> Int? {
+    private mutating func apply(_ index: Int, _ event: ActivityEvent, _ lowered: LoweredEvent) -> Int? {
+        let policy = policies[index]
         let t = event.occurredAt
         switch policy.kind {
         case .single:
-            return raise(policy, key: scopeKey(.actor, event) ?? "account", event: event, value: nil)
+            return raise(index, key: scopeKey(.actor, lowered) ?? "account", event: event, value: nil)
         case .count(let threshold, let window, let scope):
-            guard let key = scopeKey(scope, event) else { return nil }
-            let id = policy.id + "\u{1}" + key
+            guard let key = scopeKey(scope, lowered) else { return nil }
+            let id = StateKey(policy: index, key: key)
             if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
                 return add(event, to: index, value: nil)
             }
-            var times = windows[id, default: []].filter { t.timeIntervalSince($0) < window }
+            var times = windows.removeValue(forKey: id) ?? []
+            if let keep = times.firstIndex(where: { t.timeIntervalSince($0) < window }) { times.removeFirst(keep) } else { times.removeAll(keepingCapacity: true) }
             times.append(t)
-            windows[id] = times
-            guard times.count >= threshold else { return nil }
-            windows[id] = []
-            return raise(policy, key: key, event: event, value: nil, count: times.count)
+            guard times.count >= threshold else {
+                windows[id] = times
+                return nil
+            }
+            return raise(index, key: key, event: event, value: nil, count: times.count)
         case .distinct(let field, let threshold, let window, let scope):
-            guard let key = scopeKey(scope, event), let value = field.value(of: event) else { return nil }
-            let id = policy.id + "\u{1}" + key
+            guard let key = scopeKey(scope, lowered), let value = field.value(of: event) else { return nil }
+            let id = StateKey(policy: index, key: key)
             if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
                 return add(event, to: index, value: value)
             }
-            var values = distinct[id, default: []].filter { t.timeIntervalSince($0.0) < window }
+            var values = distinct.removeValue(forKey: id) ?? []
+            if let keep = values.firstIndex(where: { t.timeIntervalSince($0.0) < window }) { values.removeFirst(keep) } else { values.removeAll(keepingCapacity: true) }
             values.append((t, value))
-            distinct[id] = values
             let count = Set(values.map(\.1)).count
-            guard count >= threshold else { return nil }
-            distinct[id] = []
-            return raise(policy, key: key, event: event, value: value, count: count)
+            guard count >= threshold else {
+                distinct[id] = values
+                return nil
+            }
+            return raise(index, key: key, event: event, value: value, count: count)
         case .firstSeen(let field, let learningPeriod, let scope):
-            guard let key = scopeKey(scope, event), let value = field.value(of: event) else { return nil }
-            let id = policy.id + "\u{1}" + key
+            guard let key = scopeKey(scope, lowered), let value = field.value(of: event) else { return nil }
+            let id = StateKey(policy: index, key: key)
             // Only a scope with a history has a usual: a first event ever teaches, it does not alert.
-            let history = seen[id, default: []]
-            seen[id, default: []].insert(value)
-            guard !history.isEmpty, !history.contains(value), !learning(learningPeriod, at: t) else { return nil }
-            return raise(policy, key: key, event: event, value: value)
+            let inserted = seen[id, default: []].insert(value).inserted
+            guard inserted, seen[id]!.count > 1, !learning(learningPeriod, at: t) else { return nil }
+            return raise(index, key: key, event: event, value: value)
         case .returnAfter(let gap, let learningPeriod, let scope):
-            guard let key = scopeKey(scope, event) else { return nil }
-            let id = policy.id + "\u{1}" + key
-            let previous = lastSeen[id]
-            lastSeen[id] = t
+            guard let key = scopeKey(scope, lowered) else { return nil }
+            let id = StateKey(policy: index, key: key)
+            let previous = lastSeen.updateValue(t, forKey: id)
             guard let previous, t.timeIntervalSince(previous) >= gap, !learning(learningPeriod, at: t) else { return nil }
-            return raise(policy, key: key, event: event, value: isoDay(previous))
+            return raise(index, key: key, event: event, value: isoDay(previous))
         }
     }
 
     /// Adds `event` to the open alert of its policy and key, or opens one (unless the policy's
     /// daily cap is reached).
-    private mutating func raise(_ policy: DetectionPolicy, key: String, event: ActivityEvent, value: String?, count: Int = 1) -> Int? {
-        let id = policy.id + "\u{1}" + key
+    private mutating func raise(_ policyIndex: Int, key: String, event: ActivityEvent, value: String?, count: Int = 1) -> Int? {
+        let policy = policies[policyIndex]
+        let id = StateKey(policy: policyIndex, key: key)
         if let index = open[id], event.occurredAt <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
             return add(event, to: index, value: value)
         }
-        let day = isoDay(event.occurredAt)
-        let today = perDay[policy.id].flatMap { $0.day == day ? $0.count : nil } ?? 0
+        let day = Int((event.occurredAt.timeIntervalSince1970 / 86_400).rounded(.down))  // the UTC day
+        let today = perDay[policyIndex].flatMap { $0.day == day ? $0.count : nil } ?? 0
         guard today < policy.dailyCap else {
             suppressed[policy.id, default: 0] += 1
             return nil
         }
-        perDay[policy.id] = (day, today + 1)
+        perDay[policyIndex] = (day, today + 1)
         alerts.append(DetectionAlert(policyID: policy.id, policyVersion: policy.version, title: "", severity: policy.severity, key: key,
                                      actor: event.actor, value: value, firstSeen: event.occurredAt, lastSeen: event.occurredAt, count: count,
                                      evidence: [event.fingerprint]))
@@ -154,6 +162,21 @@ public struct DetectionEngine: Sendable {
 
 public struct DetectionPolicyError: Error, CustomStringConvertible {
     public let description: String
+}
+
+/// The fields policies compare, lower-cased once per event.
+struct LoweredEvent {
+    let provider: String, stream: String, actor: String
+    let category: String?, action: String?, target: String?
+
+    init(_ e: ActivityEvent) {
+        provider = e.provider.lowercased()
+        stream = e.stream.lowercased()
+        actor = e.actor.lowercased()
+        category = e.category?.lowercased()
+        action = e.action?.lowercased()
+        target = e.target?.lowercased()
+    }
 }
 
 /// A policy's `EventMatch`, parsed once (networks, pattern, lower-cased lists).
@@ -195,14 +218,14 @@ struct Matcher: Sendable {
         }
     }
 
-    func matches(_ e: ActivityEvent) -> Bool {
+    func matches(_ e: ActivityEvent, _ l: LoweredEvent) -> Bool {
         func inSet(_ set: Set<String>?, _ value: String?) -> Bool {
             guard let set else { return true }
             guard let value else { return false }
-            return set.contains(value.lowercased())
+            return set.contains(value)
         }
-        guard inSet(providers, e.provider), inSet(streams, e.stream), inSet(categories, e.category), inSet(actions, e.action),
-              inSet(actors, e.actor), inSet(targets, e.target), !excluded.contains(e.actor.lowercased()) else { return false }
+        guard inSet(providers, l.provider), inSet(streams, l.stream), inSet(categories, l.category), inSet(actions, l.action),
+              inSet(actors, l.actor), inSet(targets, l.target), !excluded.contains(l.actor) else { return false }
         if let outcome = match.outcome, e.outcome != outcome { return false }
         if let clients {
             guard let client = e.client?.lowercased(), clients.contains(where: { client.hasPrefix($0) }) else { return false }
