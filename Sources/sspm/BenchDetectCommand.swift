@@ -44,8 +44,9 @@ struct BenchDetectCommand: AsyncParsableCommand {
         return result
     }
 
-    /// 30 days of a `users`-user account, in time order: sign-ins over 1,750 addresses and admin
-    /// operations in Zoom's wording (a few of them the weakening kind the templates look for).
+    /// 30 days of a `users`-user account, in time order: sign-ins over 1,750 addresses (each person
+    /// mostly from their own two, with their own two clients) and admin operations in Zoom's
+    /// wording (some of them the weakening kind the templates look for).
     static func stream(_ count: Int, users: Int) -> [ActivityEvent] {
         var rng = SystemRandomNumberGenerator()
         let start = Date().addingTimeInterval(-30 * 86_400)
@@ -64,9 +65,15 @@ struct BenchDetectCommand: AsyncParsableCommand {
                                                       "category_type": .string(detail.hasPrefix("Update User") || detail.hasPrefix("Change Role") ? "User" : "Account"),
                                                       "action": "Update", "operation_detail": .string(detail)])
             }
+            // As people sign in: mostly from one of their two usual networks with one of their two
+            // usual clients, one time in a hundred from anywhere among the 1,750 addresses.
+            let person = Int(user.dropFirst().prefix { $0.isNumber })!
+            let usual = Int.random(in: 0..<100, using: &rng) > 0
+            let address = usual ? (person * 2 + Int.random(in: 0..<2, using: &rng)) % 1750 : Int.random(in: 0..<1750, using: &rng)
+            let client = usual ? clients[(person + Int.random(in: 0..<2, using: &rng)) % clients.count] : clients[Int.random(in: 0..<clients.count, using: &rng)]
             return ZoomActivityMapping.signIn(["email": .string(user), "time": .string(stamp), "type": "Sign in",
-                                               "ip_address": .string("198.51.\(Int.random(in: 0..<7, using: &rng)).\(Int.random(in: 0..<250, using: &rng))"),
-                                               "client_type": .string(clients[Int.random(in: 0..<clients.count, using: &rng)]), "version": "6.2.0"])
+                                               "ip_address": .string("198.51.\(address / 250).\(address % 250)"),
+                                               "client_type": .string(client), "version": "6.2.0"])
         }
     }
 
@@ -74,7 +81,7 @@ struct BenchDetectCommand: AsyncParsableCommand {
         let chosen = Self.policies(policies)
         let generated = ContinuousClock.now
         let stream = Self.stream(events, users: users)
-        say("sspm bench detect: \(events) events (80 % sign-ins of \(users) users over 1,750 addresses, 20 % admin operations), \(chosen.count) enabled policies")
+        say("sspm bench detect: \(events) events (80 % sign-ins of \(users) users over 1,750 addresses, each mostly from their usual two; 20 % admin operations), \(chosen.count) enabled policies")
         say("stream generated in \(String(format: "%.1f", (ContinuousClock.now - generated).secondsDouble)) s")
         say("")
         say("| run | seconds | events/s | alerts | suppressed |")

@@ -9,6 +9,13 @@ public struct DetectionEngine: Sendable {
 
     public let policies: [DetectionPolicy]
     private let matchers: [Matcher]
+    /// The policies that can match a provider's stream (their provider and stream lists checked
+    /// once per pair, not once per event), filled as pairs are met.
+    private var candidates: [ProviderStream: [Int]] = [:]
+    struct ProviderStream: Hashable {
+        var provider: String
+        var stream: String
+    }
     /// When the engine saw its first event: learning periods count from here.
     private var start: Date?
     /// State per policy (by its index) and scope key.
@@ -48,8 +55,14 @@ public struct DetectionEngine: Sendable {
         evaluated += 1
         if start == nil { start = event.occurredAt }
         let lowered = LoweredEvent(event)
+        let pair = ProviderStream(provider: lowered.provider, stream: lowered.stream)
+        let chosen: [Int]
+        if let known = candidates[pair] { chosen = known } else {
+            chosen = policies.indices.filter { matchers[$0].accepts(provider: pair.provider, stream: pair.stream) }
+            candidates[pair] = chosen
+        }
         var touched: [Int] = []
-        for index in policies.indices where matchers[index].matches(event, lowered) {
+        for index in chosen where matchers[index].matches(event, lowered) {
             if let alert = apply(index, event, lowered) { touched.append(alert) }
         }
         return touched
@@ -69,15 +82,15 @@ public struct DetectionEngine: Sendable {
     }
 
     private mutating func apply(_ index: Int, _ event: ActivityEvent, _ lowered: LoweredEvent) -> Int? {
-        let policy = policies[index]
         let t = event.occurredAt
-        switch policy.kind {
+        let groupWindow = policies[index].groupWindow
+        switch policies[index].kind {
         case .single:
             return raise(index, key: scopeKey(.actor, lowered) ?? "account", event: event, value: nil)
         case .count(let threshold, let window, let scope):
             guard let key = scopeKey(scope, lowered) else { return nil }
             let id = StateKey(policy: index, key: key)
-            if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
+            if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(groupWindow) {
                 return add(event, to: index, value: nil)
             }
             var times = windows.removeValue(forKey: id) ?? []
@@ -91,7 +104,7 @@ public struct DetectionEngine: Sendable {
         case .distinct(let field, let threshold, let window, let scope):
             guard let key = scopeKey(scope, lowered), let value = field.value(of: event) else { return nil }
             let id = StateKey(policy: index, key: key)
-            if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
+            if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(groupWindow) {
                 return add(event, to: index, value: value)
             }
             var values = distinct.removeValue(forKey: id) ?? []
@@ -122,11 +135,11 @@ public struct DetectionEngine: Sendable {
     /// Adds `event` to the open alert of its policy and key, or opens one (unless the policy's
     /// daily cap is reached).
     private mutating func raise(_ policyIndex: Int, key: String, event: ActivityEvent, value: String?, count: Int = 1) -> Int? {
-        let policy = policies[policyIndex]
         let id = StateKey(policy: policyIndex, key: key)
-        if let index = open[id], event.occurredAt <= alerts[index].firstSeen.addingTimeInterval(policy.groupWindow) {
+        if let index = open[id], event.occurredAt <= alerts[index].firstSeen.addingTimeInterval(policies[policyIndex].groupWindow) {
             return add(event, to: index, value: value)
         }
+        let policy = policies[policyIndex]
         let day = Int((event.occurredAt.timeIntervalSince1970 / 86_400).rounded(.down))  // the UTC day
         let today = perDay[policyIndex].flatMap { $0.day == day ? $0.count : nil } ?? 0
         guard today < policy.dailyCap else {
@@ -151,12 +164,23 @@ public struct DetectionEngine: Sendable {
         return index
     }
 
+    /// Fills `{actor}`, `{target}`, `{value}`, `{count}` and `{detail}`; any other `{…}` stays as written.
     static func title(_ template: String, _ alert: DetectionAlert, _ event: ActivityEvent) -> String {
-        template.replacingOccurrences(of: "{actor}", with: event.actor.isEmpty ? "someone" : event.actor)
-            .replacingOccurrences(of: "{target}", with: event.target ?? "?")
-            .replacingOccurrences(of: "{value}", with: alert.value ?? "?")
-            .replacingOccurrences(of: "{count}", with: "\(alert.count)")
-            .replacingOccurrences(of: "{detail}", with: String((event.detail ?? "").prefix(200)))
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            switch rest[rest.index(after: open)..<close] {
+            case "actor": out += event.actor.isEmpty ? "someone" : event.actor
+            case "target": out += event.target ?? "?"
+            case "value": out += alert.value ?? "?"
+            case "count": out += String(alert.count)
+            case "detail": out += (event.detail ?? "").prefix(200)
+            default: out += rest[open...close]
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
     }
 }
 
@@ -218,13 +242,37 @@ struct Matcher: Sendable {
         }
     }
 
+    /// `needle` in `haystack`, byte for byte (the detail is matched verbatim, so no Unicode folding).
+    static func contains(_ haystack: String, _ needle: String) -> Bool {
+        var haystack = haystack, needle = needle
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                guard !n.isEmpty else { return true }
+                guard n.count <= h.count, let hb = h.baseAddress, let nb = n.baseAddress else { return false }
+                let first = n[0]
+                var i = 0
+                while i <= h.count - n.count {
+                    if h[i] == first, memcmp(hb + i, nb, n.count) == 0 { return true }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// Whether events of this provider's stream can match (checked once per pair).
+    func accepts(provider: String, stream: String) -> Bool {
+        (providers?.contains(provider) ?? true) && (streams?.contains(stream) ?? true)
+    }
+
+    /// The rest of the filter, for an event whose provider and stream `accepts`.
     func matches(_ e: ActivityEvent, _ l: LoweredEvent) -> Bool {
         func inSet(_ set: Set<String>?, _ value: String?) -> Bool {
             guard let set else { return true }
             guard let value else { return false }
             return set.contains(value)
         }
-        guard inSet(providers, l.provider), inSet(streams, l.stream), inSet(categories, l.category), inSet(actions, l.action),
+        guard inSet(categories, l.category), inSet(actions, l.action),
               inSet(actors, l.actor), inSet(targets, l.target), !excluded.contains(l.actor) else { return false }
         if let outcome = match.outcome, e.outcome != outcome { return false }
         if let clients {
@@ -239,7 +287,7 @@ struct Matcher: Sendable {
         }
         if match.detailContains != nil || match.detailPrefix != nil || match.detailSuffix != nil || pattern != nil {
             guard let detail = e.detail else { return false }
-            if let parts = match.detailContains, !parts.allSatisfy({ detail.contains($0) }) { return false }
+            if let parts = match.detailContains, !parts.allSatisfy({ Self.contains(detail, $0) }) { return false }
             if let prefix = match.detailPrefix, !detail.hasPrefix(prefix) { return false }
             if let suffix = match.detailSuffix, !detail.hasSuffix(suffix) { return false }
             if let pattern, pattern.firstMatch(in: detail, range: NSRange(detail.startIndex..., in: detail)) == nil { return false }

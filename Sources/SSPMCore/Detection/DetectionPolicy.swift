@@ -63,7 +63,7 @@ public enum EventField: String, Codable, Sendable, Hashable, CaseIterable {
         case .target: text = event.target
         case .ipAddress: text = event.ipAddress
         case .client: text = event.client
-        case .clientType: text = event.client?.split(separator: " ").first.map(String.init)
+        case .clientType: text = event.client.map { client in client.firstIndex(of: " ").map { String(client[..<$0]) } ?? client }
         case .category: text = event.category
         case .action: text = event.action
         }
