@@ -21,11 +21,15 @@ public struct DetectionEngine: Sendable {
     /// State per policy (by its index) and scope key.
     struct StateKey: Hashable {
         var policy: Int
-        var key: String
+        /// The scope key, interned (`names`).
+        var key: Int
     }
     private var windows: [StateKey: [Date]] = [:]
-    private var distinct: [StateKey: [(Date, String)]] = [:]
-    private var seen: [StateKey: Set<String>] = [:]
+    private var distinct: [StateKey: [(Date, Int)]] = [:]
+    private var seen: [StateKey: Set<Int>] = [:]
+    /// Scope keys and values as small integers: a string is hashed once per event, not once per policy.
+    private var ids: [String: Int] = ["account": 0]
+    private var names: [String] = ["account"]
     private var lastSeen: [StateKey: Date] = [:]
     private var open: [StateKey: Int] = [:]
     private var perDay: [Int: (day: Int, count: Int)] = [:]
@@ -54,7 +58,9 @@ public struct DetectionEngine: Sendable {
     public mutating func process(_ event: ActivityEvent) -> [Int] {
         evaluated += 1
         if start == nil { start = event.occurredAt }
-        let lowered = LoweredEvent(event)
+        var lowered = LoweredEvent(event)
+        lowered.actorID = lowered.actor.isEmpty ? nil : intern(lowered.actor)
+        lowered.targetID = lowered.target.map { intern($0) }
         let pair = ProviderStream(provider: lowered.provider, stream: lowered.stream)
         let chosen: [Int]
         if let known = candidates[pair] { chosen = known } else {
@@ -68,11 +74,18 @@ public struct DetectionEngine: Sendable {
         return touched
     }
 
-    private func scopeKey(_ scope: DetectionScope, _ event: LoweredEvent) -> String? {
+    private mutating func intern(_ text: String) -> Int {
+        if let id = ids[text] { return id }
+        names.append(text)
+        ids[text] = names.count - 1
+        return names.count - 1
+    }
+
+    private func scopeKey(_ scope: DetectionScope, _ event: LoweredEvent) -> Int? {
         switch scope {
-        case .actor: return event.actor.isEmpty ? nil : event.actor
-        case .target: return event.target
-        case .account: return "account"
+        case .actor: return event.actorID
+        case .target: return event.targetID
+        case .account: return 0
         }
     }
 
@@ -86,7 +99,7 @@ public struct DetectionEngine: Sendable {
         let groupWindow = policies[index].groupWindow
         switch policies[index].kind {
         case .single:
-            return raise(index, key: scopeKey(.actor, lowered) ?? "account", event: event, value: nil)
+            return raise(index, key: scopeKey(.actor, lowered) ?? 0, event: event, value: nil)
         case .count(let threshold, let window, let scope):
             guard let key = scopeKey(scope, lowered) else { return nil }
             let id = StateKey(policy: index, key: key)
@@ -109,7 +122,7 @@ public struct DetectionEngine: Sendable {
             }
             var values = distinct.removeValue(forKey: id) ?? []
             if let keep = values.firstIndex(where: { t.timeIntervalSince($0.0) < window }) { values.removeFirst(keep) } else { values.removeAll(keepingCapacity: true) }
-            values.append((t, value))
+            values.append((t, intern(value)))
             let count = Set(values.map(\.1)).count
             guard count >= threshold else {
                 distinct[id] = values
@@ -120,7 +133,7 @@ public struct DetectionEngine: Sendable {
             guard let key = scopeKey(scope, lowered), let value = field.value(of: event) else { return nil }
             let id = StateKey(policy: index, key: key)
             // Only a scope with a history has a usual: a first event ever teaches, it does not alert.
-            let inserted = seen[id, default: []].insert(value).inserted
+            let inserted = seen[id, default: []].insert(intern(value)).inserted
             guard inserted, seen[id]!.count > 1, !learning(learningPeriod, at: t) else { return nil }
             return raise(index, key: key, event: event, value: value)
         case .returnAfter(let gap, let learningPeriod, let scope):
@@ -134,7 +147,7 @@ public struct DetectionEngine: Sendable {
 
     /// Adds `event` to the open alert of its policy and key, or opens one (unless the policy's
     /// daily cap is reached).
-    private mutating func raise(_ policyIndex: Int, key: String, event: ActivityEvent, value: String?, count: Int = 1) -> Int? {
+    private mutating func raise(_ policyIndex: Int, key: Int, event: ActivityEvent, value: String?, count: Int = 1) -> Int? {
         let id = StateKey(policy: policyIndex, key: key)
         if let index = open[id], event.occurredAt <= alerts[index].firstSeen.addingTimeInterval(policies[policyIndex].groupWindow) {
             return add(event, to: index, value: value)
@@ -147,7 +160,7 @@ public struct DetectionEngine: Sendable {
             return nil
         }
         perDay[policyIndex] = (day, today + 1)
-        alerts.append(DetectionAlert(policyID: policy.id, policyVersion: policy.version, title: "", severity: policy.severity, key: key,
+        alerts.append(DetectionAlert(policyID: policy.id, policyVersion: policy.version, title: "", severity: policy.severity, key: names[key],
                                      actor: event.actor, value: value, firstSeen: event.occurredAt, lastSeen: event.occurredAt, count: count,
                                      evidence: [event.fingerprint]))
         let index = alerts.count - 1
@@ -192,6 +205,8 @@ public struct DetectionPolicyError: Error, CustomStringConvertible {
 struct LoweredEvent {
     let provider: String, stream: String, actor: String
     let category: String?, action: String?, target: String?
+    /// The engine's ids for the actor and the target (interned once per event).
+    var actorID: Int?, targetID: Int?
 
     init(_ e: ActivityEvent) {
         provider = e.provider.lowercased()
