@@ -57,7 +57,8 @@ struct BenchDetectCommand: AsyncParsableCommand {
                        "Change Role  - u2@acme.example: from Member to Admin"]
         return (0..<count).map { index in
             let time = start.addingTimeInterval(Double(index) * step)
-            let user = "u\(Int.random(in: 0..<users, using: &rng))@acme.example"
+            let person = Int.random(in: 0..<users, using: &rng)
+            let user = "u\(person)@acme.example"
             let stamp = FastFormats.utcTimestamp(time)
             if index % 5 == 4 {
                 let detail = details[Int.random(in: 0..<details.count, using: &rng)]
@@ -67,7 +68,6 @@ struct BenchDetectCommand: AsyncParsableCommand {
             }
             // As people sign in: mostly from one of their two usual networks with one of their two
             // usual clients, one time in a hundred from anywhere among the 1,750 addresses.
-            let person = Int(user.dropFirst().prefix { $0.isNumber })!
             let usual = Int.random(in: 0..<100, using: &rng) > 0
             let address = usual ? (person * 2 + Int.random(in: 0..<2, using: &rng)) % 1750 : Int.random(in: 0..<1750, using: &rng)
             let client = usual ? clients[(person + Int.random(in: 0..<2, using: &rng)) % clients.count] : clients[Int.random(in: 0..<clients.count, using: &rng)]

@@ -23,6 +23,9 @@ struct DetectCommand: AsyncParsableCommand {
     @Option(help: "Only these templates (comma-separated ids, e.g. ZDT-01,ZDT-20).") var only: String?
     @Option(help: "Exit with code 2 if an alert at or above this severity is raised (info, low, medium, high, critical).") var failOn: String?
 
+    /// The template ids `--only` names.
+    var chosen: Set<String>? { only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) } }
+
     func validate() throws {
         guard DetectionFormatter.Format(rawValue: format) != nil else {
             throw ValidationError("--format must be one of \(DetectionFormatter.Format.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(format)\").")
@@ -30,9 +33,9 @@ struct DetectCommand: AsyncParsableCommand {
         if let failOn, Severity(rawValue: failOn) == nil {
             throw ValidationError("--fail-on must be one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")) (got \"\(failOn)\").")
         }
-        if let only {
+        if let chosen {
             let known = Set(ZoomDetections.templates.map(\.id))
-            let unknown = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !known.contains($0) }
+            let unknown = chosen.filter { !known.contains($0) }.sorted()
             if !unknown.isEmpty {
                 throw ValidationError("--only names unknown templates: \(unknown.joined(separator: ", ")). Known: \(known.sorted().joined(separator: ", ")).")
             }
@@ -43,7 +46,6 @@ struct DetectCommand: AsyncParsableCommand {
         let loaded: Tenant
         do { loaded = try Tenant.load(path: tenant) } catch let error as TenantFileError { throw CommandError(error.description) }
         let events = loaded.activityLogs.map(ZoomActivityMapping.signIn) + loaded.operationLogs.map(ZoomActivityMapping.operation)
-        let chosen = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let policies = ZoomDetections.templates.filter { chosen?.contains($0.id) ?? true }
         let engine: DetectionEngine
         do { engine = try DetectionEngine.run(policies, over: events) } catch let error as DetectionPolicyError { throw CommandError(error.description) }
