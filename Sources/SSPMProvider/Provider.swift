@@ -17,6 +17,9 @@ public protocol Provider: Sendable {
     var displayName: String { get }
     /// Its controls, categories, frameworks and data sources.
     var catalogue: RuleCatalogue { get }
+    /// The detection templates over this provider's activity (stored as policies at first start;
+    /// the gallery shows them).
+    var detectionTemplates: [DetectionPolicy] { get }
     /// What an administrator fills in to connect an account, in order (the web form is built from it).
     var connectionFields: [ConnectionField] { get }
     /// What to do at the vendor before filling them in (the web form's first paragraph).
@@ -248,4 +251,10 @@ public enum ProviderHTTP {
         configuration.redirectConfiguration = .disallow
         return configuration
     }
+}
+
+extension Provider {
+    /// A provider without detection templates offers none (its events can still be matched by
+    /// policies people write).
+    public var detectionTemplates: [DetectionPolicy] { [] }
 }

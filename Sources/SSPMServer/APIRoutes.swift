@@ -58,7 +58,7 @@ struct APIRoutes: Sendable {
             RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans", access: .signedIn, handler: scans),
             RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans/{scanId}", access: .signedIn, handler: scan),
             RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/scans/{scanId}/diff", access: .signedIn, handler: scanDiff),
-        ]
+        ] + detectionRoutes
     }
 
     // MARK: operations
@@ -81,6 +81,10 @@ struct APIRoutes: Sendable {
         if let depth = try? await deps.jobs.queueDepth(now: deps.now()) {
             deps.metrics.queueDue.set(Double(depth.due))
             deps.metrics.queueLeased.set(Double(depth.leased))
+        }
+        if let states = try? await deps.stores.notifications.stateCounts() {
+            deps.metrics.outboxPending.set(Double((states[.pending] ?? 0) + (states[.sending] ?? 0)))
+            deps.metrics.outboxDead.set(Double(states[.dead] ?? 0))
         }
         return JSONResponse.text(deps.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }

@@ -80,6 +80,8 @@ public enum SSPMServerApp {
         var services: [any Service] = []
         if deps.configuration.runScheduler { services.append(SyncScheduler(deps: deps)) }
         services.append(Housekeeping(deps: deps))
+        services.append(DetectionService(deps: deps))
+        services.append(NotificationService(deps: deps))
         let timeouts = deps.configuration.timeouts
         return Application(
             router: router,

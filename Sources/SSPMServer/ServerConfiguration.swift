@@ -67,6 +67,23 @@ public struct ServerConfiguration: Sendable {
     public var baseline: Baseline = Baseline()
     /// Webhook timestamps may be this far from now.
     public var webhookTolerance: TimeInterval = 300
+    /// How notifications are sent (see `NotificationService`).
+    public var notifications = NotificationSettings()
+
+    public struct NotificationSettings: Sendable {
+        /// How long a sender holds an item it is sending; a sender killed mid-delivery leaves it to
+        /// be sent again after this.
+        public var lease: TimeInterval = 60
+        /// One attempt's time limit.
+        public var timeout: TimeInterval = 15
+        public var maxAttempts = 10
+        /// Seconds before each retry (before ±20 % jitter); the last step repeats.
+        public var retrySchedule: [TimeInterval] = [5, 30, 120, 600, 1800, 3600, 7200, 14_400, 28_800]
+        /// Alerts whose newest evidence is older than this when they are raised (a backfill) are
+        /// recorded without notifications.
+        public var notifyWithin: TimeInterval = 86_400
+        public init() {}
+    }
 
     /// The providers connectors can use (the executable passes the standard ones). Required at
     /// init: a server without them would refuse every connector and webhook.

@@ -22,6 +22,10 @@ public struct ServerDependencies: Sendable {
     let passwords: PasswordWork
     /// Sign-in attempts in flight (the throttle's atomic half).
     let signIns = SignInThrottle()
+    /// What the activity store stored, for the detection service.
+    public let detectionFeed: DetectionFeed
+    /// Wakes the notification sender.
+    public let outboxSignal = OutboxSignal()
 
     public var connectors: any ConnectorStore { stores.connectors }
     public var activities: any ActivityStore { stores.activities }
@@ -36,6 +40,11 @@ public struct ServerDependencies: Sendable {
     public init(configuration: ServerConfiguration, stores: StoreSet, storage: SQLStorage? = nil, http: HTTPClient, logger: Logger,
                 metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration
+        // Every write of events goes through the observed store, so detection sees them all.
+        let feed = DetectionFeed()
+        var stores = stores
+        stores.activities = ObservedActivityStore(base: stores.activities, feed: feed)
+        self.detectionFeed = feed
         self.stores = stores
         self.storage = storage
         self.http = http

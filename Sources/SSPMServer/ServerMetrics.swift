@@ -18,6 +18,14 @@ public final class ServerMetrics: Sendable {
     let queueDue: Gauge
     let queueLeased: Gauge
     let httpRequests: Counter
+    let detectionEvents: Counter
+    let detectionReplays: Counter
+    let notificationsSent: Counter
+    let notificationsFailed: Counter
+    let notificationsRetried: Counter
+    let notificationLatency: DurationHistogram
+    let outboxPending: Gauge
+    let outboxDead: Gauge
 
     static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "sspm", metricName: metric, unitName: unit, helpText: help)
@@ -38,6 +46,20 @@ public final class ServerMetrics: Sendable {
         queueDue = registry.makeGauge(descriptor: Self.name("sync_queue_due", "connectors", "Connectors whose sync is due (claimed or not)"))
         queueLeased = registry.makeGauge(descriptor: Self.name("sync_queue_leased", "connectors", "Connector syncs currently leased by some process"))
         httpRequests = registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests served"))
+        detectionEvents = registry.makeCounter(descriptor: Self.name("detection_events_evaluated", "total", "Stored activity events evaluated by the detection policies"))
+        detectionReplays = registry.makeCounter(descriptor: Self.name("detection_replays", "total", "Times a connector's detection state was rebuilt from the stored events (start, late rows, policy changes)"))
+        notificationsSent = registry.makeCounter(descriptor: Self.name("notifications_sent", "total", "Notifications a receiver accepted (2xx, or SMTP 250)"))
+        notificationsFailed = registry.makeCounter(descriptor: Self.name("notifications_failed", "total", "Notifications given up on (dead-lettered)"))
+        notificationsRetried = registry.makeCounter(descriptor: Self.name("notifications_retried", "total", "Notification attempts that failed and were scheduled again"))
+        notificationLatency = registry.makeDurationHistogram(descriptor: Self.name("notification_latency", "seconds", "From an alert's last evidence event to its notification being accepted"),
+                                                             buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(300)])
+        outboxPending = registry.makeGauge(descriptor: Self.name("notification_outbox_pending", "items", "Notifications waiting for a (next) attempt"))
+        outboxDead = registry.makeGauge(descriptor: Self.name("notification_outbox_dead", "items", "Notifications given up on, kept for the delivery log"))
+    }
+
+    /// One more alert raised by `policy`.
+    func alertRaised(policy: String) {
+        registry.makeCounter(descriptor: Self.name("alerts_raised", "total", "Alerts raised, by policy"), labels: [("policy", policy)]).increment()
     }
 
     /// Adds one sync's request counts, by provider and the provider's rate-limit category.

@@ -29,7 +29,31 @@ public struct SQLActivityStore: ActivityStore {
         if let user { query += " AND actor = \(bind: user)" }
         query += " ORDER BY occurred_at DESC, fingerprint LIMIT \(literal: max(1, min(limit, 10_000)))"
         let finalQuery = query
-        return try await storage.withSQL { db in try await db.raw(finalQuery).all().map(Self.event) }
+        return try await storage.withSQL { db in try await db.raw(finalQuery).all().map { try Self.event($0) } }
+    }
+
+    public func replay(connectorID: String, from: Date, after: (at: Date, fingerprint: String)?, limit: Int) async throws -> [ActivityEvent] {
+        var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns.replacingOccurrences(of: ", payload", with: "")) FROM activities WHERE connector_id = \(bind: connectorID)")
+        if let after {
+            let t = millis(after.at)
+            query += " AND (occurred_at > \(bind: t) OR (occurred_at = \(bind: t) AND fingerprint > \(bind: after.fingerprint)))"
+        } else {
+            query += " AND occurred_at >= \(bind: millis(from))"
+        }
+        query += " ORDER BY occurred_at, fingerprint LIMIT \(literal: max(1, min(limit, 50_000)))"
+        let finalQuery = query
+        return try await storage.withSQL { db in try await db.raw(finalQuery).all().map { try Self.event($0, payload: false) } }
+    }
+
+    public func evidence(connectorID: String, keys: [String]) async throws -> [ActivityEvent] {
+        let keys = Array(keys.prefix(500))
+        guard !keys.isEmpty else { return [] }
+        return try await storage.withSQL { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: Self.columns) FROM activities WHERE connector_id = \(bind: connectorID)
+                AND (fingerprint IN (\(binds: keys)) OR correlation IN (\(binds: keys))) ORDER BY occurred_at, fingerprint
+                """).all().map { try Self.event($0) }
+        }
     }
 
     // MARK: Queries with a cursor, webhook events
@@ -37,7 +61,7 @@ public struct SQLActivityStore: ActivityStore {
     /// The columns an event is read from.
     static let columns = "connector_id, provider, stream, category, action, actor, target, outcome, ip_address, client, detail, occurred_at, correlation, fingerprint, payload"
 
-    static func event(_ row: any SQLRow) throws -> ActivityEvent {
+    static func event(_ row: any SQLRow, payload: Bool = true) throws -> ActivityEvent {
         ActivityEvent(
             connectorID: try row.decode(column: "connector_id", as: String.self), provider: try row.decode(column: "provider", as: String.self),
             stream: try row.decode(column: "stream", as: String.self), category: try row.decode(column: "category", as: String?.self),
@@ -47,7 +71,7 @@ public struct SQLActivityStore: ActivityStore {
             ipAddress: try row.decode(column: "ip_address", as: String?.self), client: try row.decode(column: "client", as: String?.self),
             detail: try row.decode(column: "detail", as: String?.self), occurredAt: date(try row.decode(column: "occurred_at", as: Int64.self)),
             correlation: try row.decode(column: "correlation", as: String?.self), fingerprint: try row.decode(column: "fingerprint", as: String.self),
-            raw: try JSONDecoder().decode(JSONValue.self, from: Data(try row.decode(column: "payload", as: String.self).utf8)))
+            raw: payload ? try JSONDecoder().decode(JSONValue.self, from: Data(try row.decode(column: "payload", as: String.self).utf8)) : .null)
     }
 
     static func filters(_ q: ActivityQuery, into query: inout SQLQueryString) {
@@ -77,7 +101,7 @@ public struct SQLActivityStore: ActivityStore {
         }
         query += " ORDER BY occurred_at DESC, fingerprint DESC LIMIT \(literal: limit + 1)"
         let finalQuery = query
-        var items = try await storage.withSQL { db in try await db.raw(finalQuery).all().map(Self.event) }
+        var items = try await storage.withSQL { db in try await db.raw(finalQuery).all().map { try Self.event($0) } }
         var next: String?
         if items.count > limit {
             items.removeLast()

@@ -165,6 +165,7 @@ extension StoreSet {
         StoreSet(connectors: SQLConnectorStore(storage: storage, box: box), activities: SQLActivityStore(storage: storage),
                  checkpoints: SQLCheckpointStore(storage: storage), scans: SQLScanStore(storage: storage), jobs: SQLSyncJobStore(storage: storage),
                  auth: SQLAuthStore(storage: storage), posture: SQLPostureStore(storage: storage), inventory: SQLInventoryStore(storage: storage),
+                 detections: SQLDetectionStore(storage: storage), notifications: SQLNotificationStore(storage: storage, box: box),
                  location: storage.location.description, close: { try await storage.shutdown() })
     }
 }

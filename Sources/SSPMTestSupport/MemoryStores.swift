@@ -61,6 +61,7 @@ public actor MemoryDatabase {
     var changes: [(connectorID: String, change: ControlStateChange, id: String)] = []
     var daily: [String: [String: DailyScore]] = [:]
     var inventories: [String: (Date, [InventoryUser])] = [:]
+    var detection = DetectionTables()
 
     public init() {}
 
@@ -69,15 +70,16 @@ public actor MemoryDatabase {
         let db = MemoryDatabase()
         return StoreSet(connectors: MemoryConnectorStore(db: db), activities: MemoryActivityStore(db: db), checkpoints: MemoryCheckpointStore(db: db),
                         scans: MemoryScanStore(db: db), jobs: MemorySyncJobStore(db: db), auth: MemoryAuthStore(db: db),
-                        posture: MemoryPostureStore(db: db), inventory: MemoryInventoryStore(db: db), location: "memory", close: {})
+                        posture: MemoryPostureStore(db: db), inventory: MemoryInventoryStore(db: db),
+                        detections: MemoryDetectionStore(db: db), notifications: MemoryNotificationStore(db: db), location: "memory", close: {})
     }
 
     /// Runs `body` on the tables, all or nothing: a throw leaves them as they were. (A body that
     /// cannot throw needs no copy: `run` without `try` takes the cheap path.)
     func run<T: Sendable>(_ body: @Sendable (isolated MemoryDatabase) throws -> T) throws -> T {
-        let saved = (connectors, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories)
+        let saved = (connectors, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories, detection)
         do { return try body(self) } catch {
-            (connectors, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories) = saved
+            (connectors, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories, detection) = saved
             throw error
         }
     }
@@ -123,6 +125,8 @@ public actor MemoryDatabase {
         changes.removeAll { $0.connectorID == id }
         daily[id] = nil
         inventories[id] = nil
+        detection.alerts.removeAll { $0.connectorID == id }
+        detection.comments.removeAll { comment in !detection.alerts.contains { $0.id == comment.alertID } }
     }
 
     func schedule(_ id: String, at: Date) {
@@ -316,6 +320,26 @@ public struct MemoryActivityStore: ActivityStore {
             a.occurredAt != b.occurredAt ? a.occurredAt > b.occurredAt : a.fingerprint < b.fingerprint
         }
         return Array(sorted.prefix(clamp(limit, 1...10_000)))
+    }
+
+    public func replay(connectorID: String, from: Date, after: (at: Date, fingerprint: String)?, limit: Int) async throws -> [ActivityEvent] {
+        let start = ActivityCursor.millis(from)
+        let anchor = after.map { (ActivityCursor.millis($0.at), $0.fingerprint) }
+        let events: [ActivityEvent] = await (db.activities[connectorID] ?? [:]).values.map(\.event).filter { e in
+            let t = ActivityCursor.millis(e.occurredAt)
+            if let anchor { return t > anchor.0 || (t == anchor.0 && e.fingerprint > anchor.1) }
+            return t >= start
+        }
+        let sorted = events.sorted { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.fingerprint < $1.fingerprint }
+        return sorted.prefix(clamp(limit, 1...50_000)).map { var e = $0; e.raw = .null; return e }
+    }
+
+    public func evidence(connectorID: String, keys: [String]) async throws -> [ActivityEvent] {
+        let keys = Set(keys.prefix(500))
+        let events: [ActivityEvent] = await (db.activities[connectorID] ?? [:]).values.map(\.event).filter { e in
+            keys.contains(e.fingerprint) || (e.correlation.map(keys.contains) ?? false)
+        }
+        return events.sorted { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.fingerprint < $1.fingerprint }
     }
 
     public func query(_ q: ActivityQuery) async throws -> ActivityPage {

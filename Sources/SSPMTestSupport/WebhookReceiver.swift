@@ -6,18 +6,23 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 import ZoomAPI
+import Crypto
 
 /// A tiny HTTP endpoint that records webhook deliveries and answers with scripted statuses.
 public final class WebhookReceiver: Sendable {
     public struct Delivery: Sendable {
         public var headers: [String: String]
         public var body: Data
+        /// With `requireStandardSignature`: whether its Standard Webhooks signature checked out.
+        public var verified: Bool?
     }
     private struct State {
         var deliveries: [Delivery] = []
         var statuses: [Int] = []
         var body: String?
         var headers: [(String, String)] = []
+        var standardSecret: String?
+        var delay: Duration?
     }
     private final class Box: Sendable { let state = Mutex(State()) }
     private let box = Box()
@@ -28,6 +33,13 @@ public final class WebhookReceiver: Sendable {
 
     public var url: String { "http://127.0.0.1:\(port)/hook" }
     public var deliveries: [Delivery] { box.state.withLock { $0.deliveries } }
+
+    /// Checks every delivery's Standard Webhooks signature with `secret` (`whsec_…`) and answers
+    /// 401 to one that does not verify, as a receiver must.
+    public func requireStandardSignature(secret: String) { box.state.withLock { $0.standardSecret = secret } }
+
+    /// Waits this long before answering each delivery (a slow receiver); nil: answers at once.
+    public func delay(_ duration: Duration?) { box.state.withLock { $0.delay = duration } }
 
     /// The next responses' statuses (then 200).
     public func respond(with statuses: [Int], body: String? = nil, headers: [(String, String)] = []) {
@@ -51,10 +63,15 @@ public final class WebhookReceiver: Sendable {
             let body = buffer.readData(length: buffer.readableBytes) ?? Data()
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
-            let (status, scripted, extra): (Int, String?, [(String, String)]) = box.state.withLock { s in
-                s.deliveries.append(Delivery(headers: headers, body: body))
-                return (s.statuses.isEmpty ? 200 : s.statuses.removeFirst(), s.body, s.headers)
+            // Recorded as it arrives; a slow receiver answers after its delay.
+            let standardSecret = box.state.withLock { $0.standardSecret }
+            let verified = standardSecret.map { StandardWebhooksCheck.verify(secret: $0, headers: headers, body: body, now: Date()) }
+            let (status, scripted, extra, delay): (Int, String?, [(String, String)], Duration?) = box.state.withLock { s in
+                s.deliveries.append(Delivery(headers: headers, body: body, verified: verified))
+                if verified == false { return (401, nil, [], s.delay) }
+                return (s.statuses.isEmpty ? 200 : s.statuses.removeFirst(), s.body, s.headers, s.delay)
             }
+            if let delay { try await Task.sleep(for: delay) }
             if scripted != nil || !extra.isEmpty {
                 var fields: HTTPFields = [.contentType: "application/json"]
                 for (name, value) in extra { if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) } }
@@ -94,5 +111,27 @@ public final class WebhookReceiver: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         return deliveries
+    }
+}
+
+/// The receiver's side of Standard Webhooks, written here from the specification (apart from the
+/// product's signer): the secret's bytes after `whsec_`, HMAC-SHA256 over `id.timestamp.body`,
+/// any `v1,` entry of the space-separated header matching in constant time, and a timestamp
+/// within five minutes.
+public enum StandardWebhooksCheck {
+    public static func verify(secret: String, headers: [String: String], body: Data, now: Date, tolerance: TimeInterval = 300) -> Bool {
+        guard let id = headers["webhook-id"], let stamp = headers["webhook-timestamp"], let seconds = Int(stamp),
+              let header = headers["webhook-signature"], secret.hasPrefix("whsec_"),
+              let key = Data(base64Encoded: String(secret.dropFirst("whsec_".count))) else { return false }
+        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance else { return false }
+        let signed = Data("\(id).\(seconds).".utf8) + body
+        let expected = Data(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key)))
+        for entry in header.split(separator: " ") {
+            let parts = entry.split(separator: ",", maxSplits: 1)
+            guard parts.count == 2, parts[0] == "v1", let given = Data(base64Encoded: String(parts[1])), given.count == expected.count else { continue }
+            // Constant time: every byte compared whatever the first difference.
+            if zip(given, expected).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { return true }
+        }
+        return false
     }
 }

@@ -69,7 +69,9 @@ public struct ZoomWebhookEnvelope: Decodable, Sendable, Equatable {
         public var name: String?
         public var dateTime: String?
         public var clientType: String?
-        enum CodingKeys: String, CodingKey { case id, email, name, dateTime = "date_time", clientType = "client_type" }
+        /// The client's version (sign-in events).
+        public var version: String?
+        enum CodingKeys: String, CodingKey { case id, email, name, dateTime = "date_time", clientType = "client_type", version }
     }
     public var event: String
     public var eventTs: Int64?

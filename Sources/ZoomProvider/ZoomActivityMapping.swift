@@ -12,7 +12,13 @@ import ZoomAPI
 /// Fingerprints are those the service has always stored, so re-fetched rows stay no-ops across upgrades.
 public enum ZoomActivityMapping {
     /// Raised when the mapping below changes: stored rows are re-mapped from their payload.
-    public static let version = 1
+    /// 2: a sign-in webhook reads as its report row does (category `authentication`, action
+    /// `Sign in` / `Sign out`, the client named as the report names it), so one policy matches both.
+    public static let version = 2
+
+    /// The report's client names for a sign-in webhook's `client_type` codes.
+    static let webhookClients = ["browser": "Browser", "mac": "Mac", "win": "Windows", "windows": "Windows", "iphone": "iOS", "ipad": "iOS", "ios": "iOS",
+                                 "android": "Android", "linux": "Linux"]
 
     public static func signIn(_ row: JSONValue) -> ActivityEvent {
         let email = row["email"]?.stringValue ?? ""
@@ -46,10 +52,20 @@ public enum ZoomActivityMapping {
         if signIn, let text = object?.dateTime, let time = FastFormats.parseTime(text) { occurred = time }
         let detail = JSONSlice.value(at: ["payload", "object"], in: envelope.raw).map { String(decoding: $0, as: UTF8.self) }
         // Zoom's retries repeat the body byte for byte: the same fingerprint, stored once.
+        if signIn {
+            let email = object?.email ?? ""
+            let clientType = object?.clientType.map { Self.webhookClients[$0.lowercased()] ?? $0 }
+            let client = [clientType, object?.version].compactMap { $0 }.joined(separator: " ")
+            return ActivityEvent(
+                provider: ZoomProvider.kind, stream: "signin", category: "authentication", action: name == "user.signed_in" ? "Sign in" : "Sign out",
+                actor: email, target: email.isEmpty ? nil : email, outcome: .success, client: client.isEmpty ? nil : client, detail: detail, occurredAt: occurred,
+                correlation: ActivityCorrelation.forWebhook(event: name, email: object?.email, dateTime: object?.dateTime),
+                fingerprint: ActivityFingerprint.make(kind: "webhook", raw: envelope.raw), raw: ["event": .string(name)])
+        }
         return ActivityEvent(
-            provider: ZoomProvider.kind, stream: signIn ? "signin" : "webhook", category: name.split(separator: ".").first.map(String.init), action: name,
+            provider: ZoomProvider.kind, stream: "webhook", category: name.split(separator: ".").first.map(String.init), action: name,
             actor: envelope.payload?.operator ?? object?.email ?? "", target: object?.email ?? object?.name ?? object?.id,
-            outcome: signIn ? .success : .unknown, client: signIn ? object?.clientType : nil, detail: detail, occurredAt: occurred,
+            outcome: .unknown, detail: detail, occurredAt: occurred,
             correlation: ActivityCorrelation.forWebhook(event: name, email: object?.email, dateTime: object?.dateTime),
             fingerprint: ActivityFingerprint.make(kind: "webhook", raw: envelope.raw), raw: ["event": .string(name)])
     }

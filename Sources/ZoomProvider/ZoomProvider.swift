@@ -13,6 +13,7 @@ public struct ZoomProvider: Provider {
     public var kind: String { Self.kind }
     public var displayName: String { "Zoom" }
     public var catalogue: RuleCatalogue { ZoomCatalogue.catalogue }
+    public var detectionTemplates: [DetectionPolicy] { ZoomDetections.templates }
 
     /// Timeouts, retries and back-offs for every connector's client (hosts and plan come from each connector).
     public var client: ZoomClientConfiguration

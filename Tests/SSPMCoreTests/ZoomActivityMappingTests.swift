@@ -21,10 +21,18 @@ struct ZoomActivityMappingTests {
         #expect(event.detail == object)
         #expect(event.action == "user.updated" && event.category == "user" && event.target == "x@y.example" && event.actor == "admin@y.example")
         #expect(event.fingerprint == ActivityFingerprint.make(kind: "webhook", raw: Data(body.utf8)))
-        // No object: no detail; a sign-in keeps its client and success.
+        // No object: no detail. A sign-in reads as its report row does (one policy matches both):
+        // action Sign in, the client as the report names it, the user as actor and target.
         let signIn = ZoomActivityMapping.event(try Self.envelope(
-            #"{"event":"user.signed_in","event_ts":1,"payload":{"object":{"email":"s@y.example","date_time":"2026-12-01T10:00:00Z","client_type":"mac"}}}"#))
-        #expect(signIn.stream == "signin" && signIn.client == "mac" && signIn.outcome == .success && signIn.correlation != nil)
+            #"{"event":"user.signed_in","event_ts":1,"payload":{"object":{"email":"s@y.example","date_time":"2026-12-01T10:00:00Z","client_type":"mac","version":"6.2.5"}}}"#))
+        #expect(signIn.stream == "signin" && signIn.action == "Sign in" && signIn.category == "authentication" && signIn.client == "Mac 6.2.5")
+        #expect(signIn.actor == "s@y.example" && signIn.target == "s@y.example" && signIn.outcome == .success && signIn.correlation != nil)
+        let report = ZoomActivityMapping.signIn(["email": "s@y.example", "time": "2026-12-01T10:00:00Z", "type": "Sign in", "ip_address": "192.0.2.1",
+                                                 "client_type": "Mac", "version": "6.2.5"])
+        #expect(report.action == signIn.action && report.category == signIn.category && report.client == signIn.client && report.correlation == signIn.correlation)
+        let signOut = ZoomActivityMapping.event(try Self.envelope(
+            #"{"event":"user.signed_out","event_ts":1,"payload":{"object":{"email":"s@y.example","date_time":"2026-12-01T11:00:00Z","client_type":"iphone"}}}"#))
+        #expect(signOut.action == "Sign out" && signOut.client == "iOS")
         #expect(ZoomActivityMapping.event(try Self.envelope(#"{"event":"account.updated","payload":{}}"#)).detail == nil)
     }
 

@@ -56,3 +56,9 @@ public struct ActivityEvent: Sendable, Hashable {
         self.raw = raw
     }
 }
+
+extension ActivityEvent {
+    /// What names this event in an alert's evidence: its correlation key when it has one (a
+    /// webhook copy and the report row that replaces it share it), else its fingerprint.
+    public var evidenceKey: String { correlation ?? fingerprint }
+}

@@ -39,10 +39,17 @@ public struct DetectionEngine: Sendable {
     public private(set) var evaluated = 0
 
     /// Throws `DetectionPolicyError` for a policy whose pattern or networks do not parse.
-    public init(policies: [DetectionPolicy]) throws {
+    /// `learningSince`: when the engine's history starts (the service passes its connector's first
+    /// backfilled day, so a restart that replays fewer days is not taken for a new start); nil
+    /// means the first event it sees.
+    public init(policies: [DetectionPolicy], learningSince: Date? = nil) throws {
         self.policies = policies.filter(\.enabled)
         self.matchers = try self.policies.map { try Matcher($0.match, policy: $0.id) }
+        self.start = learningSince
     }
+
+    /// The latest time of the events processed so far (events before it are late).
+    public private(set) var watermark: Date?
 
     /// Every alert the policies raise over `events` (sorted by time first).
     public static func run(_ policies: [DetectionPolicy], over events: [ActivityEvent]) throws -> DetectionEngine {
@@ -58,6 +65,7 @@ public struct DetectionEngine: Sendable {
     public mutating func process(_ event: ActivityEvent) -> [Int] {
         evaluated += 1
         if start == nil { start = event.occurredAt }
+        if watermark.map({ event.occurredAt > $0 }) ?? true { watermark = event.occurredAt }
         var lowered = LoweredEvent(event)
         lowered.actorID = lowered.actor.isEmpty ? nil : intern(lowered.actor)
         lowered.targetID = lowered.target.map { intern($0) }
@@ -139,7 +147,9 @@ public struct DetectionEngine: Sendable {
         case .returnAfter(let gap, let learningPeriod, let scope):
             guard let key = scopeKey(scope, lowered) else { return nil }
             let id = StateKey(policy: index, key: key)
-            let previous = lastSeen.updateValue(t, forKey: id)
+            // A late event does not move the last time back.
+            let previous = lastSeen[id]
+            if previous.map({ t > $0 }) ?? true { lastSeen[id] = t }
             guard let previous, t.timeIntervalSince(previous) >= gap, !learning(learningPeriod, at: t) else { return nil }
             return raise(index, key: key, event: event, value: isoDay(previous))
         }
@@ -162,7 +172,7 @@ public struct DetectionEngine: Sendable {
         perDay[policyIndex] = (day, today + 1)
         alerts.append(DetectionAlert(policyID: policy.id, policyVersion: policy.version, title: "", severity: policy.severity, key: names[key],
                                      actor: event.actor, value: value, firstSeen: event.occurredAt, lastSeen: event.occurredAt, count: count,
-                                     evidence: [event.fingerprint]))
+                                     evidence: [event.evidenceKey]))
         let index = alerts.count - 1
         alerts[index].title = Self.title(policy.title, alerts[index], event)
         open[id] = index
@@ -173,7 +183,7 @@ public struct DetectionEngine: Sendable {
         alerts[index].count += 1
         alerts[index].lastSeen = max(alerts[index].lastSeen, event.occurredAt)
         if let value { alerts[index].value = value }
-        if alerts[index].evidence.count < Self.evidenceCap { alerts[index].evidence.append(event.fingerprint) }
+        if alerts[index].evidence.count < Self.evidenceCap { alerts[index].evidence.append(event.evidenceKey) }
         return index
     }
 

@@ -78,7 +78,7 @@ public enum DetectionScope: String, Codable, Sendable, Hashable {
 }
 
 /// How matching events become an alert.
-public enum DetectionKind: Codable, Sendable, Hashable {
+public enum DetectionKind: Sendable, Hashable {
     /// Every matching event.
     case single
     /// At least `threshold` matching events within `window` seconds, per scope.
@@ -146,6 +146,209 @@ public struct DetectionAlert: Codable, Sendable, Hashable {
     public var lastSeen: Date
     /// Matching events grouped into this alert.
     public var count: Int
-    /// Fingerprints of the evidence events, oldest first (at most `DetectionEngine.evidenceCap`).
+    /// The evidence events' keys (`ActivityEvent.evidenceKey`), oldest first (at most `DetectionEngine.evidenceCap`).
     public var evidence: [String]
+}
+
+/// Stored and exchanged flat: `{"type":"count","threshold":5,"window":600,"per":"actor"}`.
+extension DetectionKind: Codable {
+    enum Keys: String, CodingKey { case type, threshold, window, per, field, learning, gap }
+
+    public var type: String {
+        switch self {
+        case .single: return "single"
+        case .count: return "count"
+        case .distinct: return "distinct"
+        case .firstSeen: return "first_seen"
+        case .returnAfter: return "return_after"
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let type = try c.decode(String.self, forKey: .type)
+        switch type {
+        case "single": self = .single
+        case "count":
+            self = .count(threshold: try c.decode(Int.self, forKey: .threshold), window: try c.decode(TimeInterval.self, forKey: .window),
+                          per: try c.decodeIfPresent(DetectionScope.self, forKey: .per) ?? .actor)
+        case "distinct":
+            self = .distinct(field: try c.decode(EventField.self, forKey: .field), threshold: try c.decode(Int.self, forKey: .threshold),
+                             window: try c.decode(TimeInterval.self, forKey: .window), per: try c.decodeIfPresent(DetectionScope.self, forKey: .per) ?? .actor)
+        case "first_seen":
+            self = .firstSeen(field: try c.decode(EventField.self, forKey: .field), learning: try c.decodeIfPresent(TimeInterval.self, forKey: .learning) ?? 7 * 86_400,
+                              per: try c.decodeIfPresent(DetectionScope.self, forKey: .per) ?? .actor)
+        case "return_after":
+            self = .returnAfter(gap: try c.decode(TimeInterval.self, forKey: .gap), learning: try c.decodeIfPresent(TimeInterval.self, forKey: .learning) ?? 7 * 86_400,
+                                per: try c.decodeIfPresent(DetectionScope.self, forKey: .per) ?? .actor)
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c,
+                                                   debugDescription: "'\(type.prefix(40))' is not a kind of policy: use single, count, distinct, first_seen or return_after.")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(type, forKey: .type)
+        switch self {
+        case .single: break
+        case .count(let threshold, let window, let per):
+            try c.encode(threshold, forKey: .threshold)
+            try c.encode(window, forKey: .window)
+            try c.encode(per, forKey: .per)
+        case .distinct(let field, let threshold, let window, let per):
+            try c.encode(field, forKey: .field)
+            try c.encode(threshold, forKey: .threshold)
+            try c.encode(window, forKey: .window)
+            try c.encode(per, forKey: .per)
+        case .firstSeen(let field, let learning, let per):
+            try c.encode(field, forKey: .field)
+            try c.encode(learning, forKey: .learning)
+            try c.encode(per, forKey: .per)
+        case .returnAfter(let gap, let learning, let per):
+            try c.encode(gap, forKey: .gap)
+            try c.encode(learning, forKey: .learning)
+            try c.encode(per, forKey: .per)
+        }
+    }
+
+    /// How far back the engine must see to decide about an event now: the longest window, learning
+    /// period or gap.
+    public var lookBack: TimeInterval {
+        switch self {
+        case .single: return 0
+        case .count(_, let window, _), .distinct(_, _, let window, _): return window
+        case .firstSeen(_, let learning, _): return learning
+        case .returnAfter(let gap, let learning, _): return max(gap, learning)
+        }
+    }
+}
+
+extension DetectionPolicy {
+    /// Limits a stored policy must keep (the API refuses anything beyond them, saying which).
+    public enum Limits {
+        public static let idLength = 64
+        public static let titleLength = 200
+        public static let listEntries = 500
+        public static let entryLength = 320
+        public static let patternLength = 200
+        public static let longestWindow: TimeInterval = 90 * 86_400
+        public static let longestGroupWindow: TimeInterval = 30 * 86_400
+        public static let threshold = 1...100_000
+        public static let dailyCap = 1...10_000
+    }
+
+    /// Every reason this policy cannot be stored or run (empty when it can). Checks the shape, the
+    /// bounds, the networks and the pattern (which must compile and must not be able to backtrack
+    /// without end: no quantified group that itself holds a quantifier or an alternative, no
+    /// back-reference).
+    public func problems() -> [String] {
+        var out: [String] = []
+        let idCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        if id.isEmpty || id.count > Limits.idLength || !id.allSatisfy({ idCharacters.contains($0) }) {
+            out.append("id must be 1–\(Limits.idLength) letters, digits, '-', '_' or '.'")
+        }
+        if title.trimmingCharacters(in: .whitespaces).isEmpty || title.count > Limits.titleLength { out.append("title must be 1–\(Limits.titleLength) characters") }
+        for (name, text) in [("catches", catches), ("falsePositives", falsePositives), ("tuning", tuning)] where text.count > 2000 {
+            out.append("\(name) must be at most 2000 characters")
+        }
+        let lists: [(String, [String]?)] = [("providers", match.providers), ("streams", match.streams), ("categories", match.categories),
+                                            ("actions", match.actions), ("actors", match.actors), ("excludeActors", match.excludeActors),
+                                            ("targets", match.targets), ("ipNetworks", match.ipNetworks), ("excludeIPNetworks", match.excludeIPNetworks),
+                                            ("clients", match.clients), ("detailContains", match.detailContains)]
+        for (name, list) in lists {
+            guard let list else { continue }
+            if list.count > Limits.listEntries { out.append("match.\(name) may hold at most \(Limits.listEntries) entries") }
+            if list.contains(where: { $0.isEmpty || $0.count > Limits.entryLength }) { out.append("match.\(name) entries must be 1–\(Limits.entryLength) characters") }
+        }
+        for text in (match.ipNetworks ?? []) + (match.excludeIPNetworks ?? []) where text.count <= Limits.entryLength && IPNetwork(text) == nil {
+            out.append("'\(text.prefix(60))' is not an IP address or CIDR block (e.g. 192.0.2.0/24)")
+        }
+        for (name, text) in [("detailPrefix", match.detailPrefix), ("detailSuffix", match.detailSuffix)] {
+            if let text, text.isEmpty || text.count > Limits.entryLength { out.append("match.\(name) must be 1–\(Limits.entryLength) characters") }
+        }
+        if let pattern = match.detailPattern {
+            if pattern.isEmpty || pattern.count > Limits.patternLength {
+                out.append("match.detailPattern must be 1–\(Limits.patternLength) characters")
+            } else if let reason = PatternSafety.problem(pattern) {
+                out.append("match.detailPattern \(reason)")
+            } else if (try? NSRegularExpression(pattern: pattern)) == nil {
+                out.append("match.detailPattern is not a regular expression")
+            }
+        }
+        func window(_ name: String, _ value: TimeInterval) {
+            if !(value >= 1 && value <= Limits.longestWindow) { out.append("kind.\(name) must be 1 second to 90 days (in seconds)") }
+        }
+        func threshold(_ value: Int) {
+            if !Limits.threshold.contains(value) { out.append("kind.threshold must be \(Limits.threshold.lowerBound)–\(Limits.threshold.upperBound)") }
+        }
+        switch kind {
+        case .single: break
+        case .count(let t, let w, _):
+            threshold(t)
+            window("window", w)
+        case .distinct(_, let t, let w, _):
+            threshold(t)
+            window("window", w)
+        case .firstSeen(_, let learning, _): window("learning", learning)
+        case .returnAfter(let gap, let learning, _):
+            window("gap", gap)
+            window("learning", learning)
+        }
+        if !(groupWindow >= 0 && groupWindow <= Limits.longestGroupWindow) { out.append("groupWindow must be 0 to 30 days (in seconds)") }
+        if !Limits.dailyCap.contains(dailyCap) { out.append("dailyCap must be \(Limits.dailyCap.lowerBound)–\(Limits.dailyCap.upperBound)") }
+        return out
+    }
+}
+
+/// Refuses regular expressions that a backtracking matcher can take exponential time over.
+public enum PatternSafety {
+    /// Why `pattern` is refused, or nil. Conservative: a group that holds a quantifier or an
+    /// alternative may not be quantified itself (`(a+)+`, `(a|aa)*`), and back-references are out.
+    public static func problem(_ pattern: String) -> String? {
+        let chars = Array(pattern)
+        // Per open group: whether it holds a quantifier or an alternative.
+        var stack: [Bool] = []
+        var i = 0
+        var inClass = false
+        func quantifier(at index: Int) -> Bool {
+            guard index < chars.count else { return false }
+            return chars[index] == "*" || chars[index] == "+" || chars[index] == "?" || chars[index] == "{"
+        }
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\" {
+                if i + 1 < chars.count, chars[i + 1].isNumber, chars[i + 1] != "0" { return "may not use back-references (\\1)" }
+                if i + 1 < chars.count, chars[i + 1] == "k" { return "may not use back-references (\\k)" }
+                if quantifier(at: i + 2), !stack.isEmpty { stack[stack.count - 1] = true }
+                i += 2
+                continue
+            }
+            if inClass {
+                if c == "]" {
+                    inClass = false
+                    if quantifier(at: i + 1), !stack.isEmpty { stack[stack.count - 1] = true }
+                }
+                i += 1
+                continue
+            }
+            switch c {
+            case "[": inClass = true
+            case "(": stack.append(false)
+            case ")":
+                guard let risky = stack.popLast() else { return "has an unbalanced ')'" }
+                // `?` alone makes a group optional, not repeated.
+                if risky, quantifier(at: i + 1), chars[i + 1] != "?" {
+                    return "may not repeat a group that itself repeats or has alternatives (e.g. (a+)+ or (a|b)*): it can take exponential time"
+                }
+                if quantifier(at: i + 1), !stack.isEmpty { stack[stack.count - 1] = true }
+                if risky, !stack.isEmpty { stack[stack.count - 1] = true }
+            case "|": if !stack.isEmpty { stack[stack.count - 1] = true }
+            case "*", "+", "{": if !stack.isEmpty { stack[stack.count - 1] = true }
+            default: break
+            }
+            i += 1
+        }
+        return nil
+    }
 }

@@ -87,6 +87,11 @@ public protocol ActivityStore: Sendable {
     func count(query: ActivityQuery) async throws -> Int
     /// Newest first.
     func list(connectorID: String, from: Date?, to: Date?, user: String?, limit: Int) async throws -> [ActivityEvent]
+    /// Up to `limit` events from `from` on, oldest first (by time, then fingerprint), after the
+    /// event `after` names; without their payload (`raw` is null): what detection replays.
+    func replay(connectorID: String, from: Date, after: (at: Date, fingerprint: String)?, limit: Int) async throws -> [ActivityEvent]
+    /// The stored events an alert's evidence names (by fingerprint or correlation key), oldest first.
+    func evidence(connectorID: String, keys: [String]) async throws -> [ActivityEvent]
     /// One page, newest first; throws `InvalidCursor` for a cursor this store did not issue.
     func query(_ query: ActivityQuery) async throws -> ActivityPage
     /// Up to `limit` rows of `provider` never mapped and, with `olderVersions`, mapped by a version

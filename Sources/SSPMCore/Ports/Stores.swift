@@ -74,6 +74,8 @@ public struct StoreSet: Sendable {
     public var auth: any AuthStore
     public var posture: any PostureStore
     public var inventory: any InventoryStore
+    public var detections: any DetectionStore
+    public var notifications: any NotificationStore
     /// Where the data lives, for logs and the CLI (never with a password).
     public var location: String
     /// Closes the database (nothing to do in memory).
@@ -81,7 +83,7 @@ public struct StoreSet: Sendable {
 
     public init(connectors: any ConnectorStore, activities: any ActivityStore, checkpoints: any CheckpointStore, scans: any ScanStore,
                 jobs: any SyncJobStore, auth: any AuthStore, posture: any PostureStore, inventory: any InventoryStore,
-                location: String, close: @escaping @Sendable () async throws -> Void) {
+                detections: any DetectionStore, notifications: any NotificationStore, location: String, close: @escaping @Sendable () async throws -> Void) {
         self.connectors = connectors
         self.activities = activities
         self.checkpoints = checkpoints
@@ -90,6 +92,8 @@ public struct StoreSet: Sendable {
         self.auth = auth
         self.posture = posture
         self.inventory = inventory
+        self.detections = detections
+        self.notifications = notifications
         self.location = location
         self.close = close
     }

@@ -10,5 +10,6 @@ public enum Migrations {
         m0004SigninThrottle,
         m0005Providers,
         m0006ActivityEvents,
+        m0007Detection,
     ]
 }

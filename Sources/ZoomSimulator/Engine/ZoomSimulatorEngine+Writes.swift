@@ -292,4 +292,14 @@ extension ZoomSimulatorEngine {
              withOperator: false)
         return true
     }
+
+    /// Records an admin operation in the operation log (newest first, as the report reads it). Zoom
+    /// sends no webhook for these: they arrive with the next poll of the report.
+    public func recordOperation(operator email: String? = nil, categoryType: String, action: String, detail: String) {
+        let operatorEmail = email ?? operatorFields.email.stringValue ?? "admin@example.com"
+        tenant.operationLogs.insert([
+            "time": .string(Self.isoSeconds(clock.now())), "operator": .string(operatorEmail), "category_type": .string(categoryType),
+            "action": .string(action), "operation_detail": .string(detail),
+        ], at: 0)
+    }
 }

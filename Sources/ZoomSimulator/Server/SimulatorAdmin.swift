@@ -95,6 +95,11 @@ struct SimulatorAdmin: Sendable {
                 ipAddress: body["ip_address"]?.stringValue ?? "198.51.100.7",
                 clientType: body["client_type"]?.stringValue ?? "Browser")
             return ok ? SimResponse(status: 204, body: .empty) : SimResponse.error(404, code: 1001, "User does not exist: \(email).")
+        case ("POST", ["operations"]):
+            guard let category = body["category_type"]?.stringValue, let action = body["action"]?.stringValue,
+                  let detail = body["operation_detail"]?.stringValue else { return Self.bad("category_type, action and operation_detail are required") }
+            await engine.recordOperation(operator: body["operator"]?.stringValue, categoryType: category, action: action, detail: detail)
+            return SimResponse(status: 204, body: .empty)
         case ("GET", ["tenant"]):
             let tenant = await engine.currentTenant()
             let encoded = (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(tenant))) ?? .null

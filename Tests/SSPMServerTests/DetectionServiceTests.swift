@@ -1,0 +1,161 @@
+import Foundation
+import SSPMCore
+import SSPMServer
+import SSPMStorage
+import SSPMTestSupport
+import Testing
+import ZoomSimulator
+
+/// Detection in the service: events stored by webhook or poll are evaluated once, alerts are
+/// recorded with their lifecycle, and notifications leave through the outbox to real receivers.
+@Suite("Detection service and notifications", .serialized)
+struct DetectionServiceTests {
+    /// A user of the tenant with sign-ins in its backfill (so a new address is new to a known user).
+    static func signedInUser(_ tenant: Tenant) -> String {
+        var counts: [String: Int] = [:]
+        for row in tenant.activityLogs where row["type"]?.stringValue == "Sign in" { counts[row["email"]?.stringValue ?? "", default: 0] += 1 }
+        let active = Set(tenant.users.filter { $0["status"]?.stringValue == "active" }.compactMap { $0["email"]?.stringValue })
+        return counts.filter { active.contains($0.key) && $0.value >= 2 }.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!.key
+    }
+
+    static func alerts(_ f: ServerFixture, _ query: String) async throws -> [JSONValue] {
+        let reply = try await f.send("GET", "/api/v1/alerts?\(query)")
+        #expect(reply.status == 200, "\(reply.text)")
+        return reply.json["items"]?.arrayValue ?? []
+    }
+
+    /// Polls until `condition` holds (or 20 s pass).
+    static func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+        for _ in 0..<400 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out waiting for \(what)")
+    }
+
+    static func messages(_ receiver: WebhookReceiver, policy: String) -> [(WebhookReceiver.Delivery, JSONValue)] {
+        receiver.deliveries.compactMap { delivery in
+            guard let body = try? JSONDecoder().decode(JSONValue.self, from: delivery.body), body["data"]?["alert"]?["policyId"]?.stringValue == policy else { return nil }
+            return (delivery, body)
+        }
+    }
+
+    @Test("a sign-in with a new kind of client arrives by webhook: an alert and a signed Standard Webhooks message at once; its report row brings the address (a second policy fires) and raises nothing twice")
+    func webhookToNotification() async throws {
+        let tenant = TenantGenerator(users: 30, groups: 1, days: 3, seed: 71).generate()
+        let email = Self.signedInUser(tenant)
+        let usual = Set(tenant.activityLogs.filter { $0["email"]?.stringValue == email }.compactMap { $0["client_type"]?.stringValue })
+        let newClient = try #require(["Browser", "Linux", "Android", "Mac", "Windows"].first { !usual.contains($0) })
+        let receiver = try await WebhookReceiver.start(secret: "unused", logger: .init(label: "receiver"))
+        defer { Task { await receiver.stop() } }
+        try await ServerFixture.with(tenant, simulator: .init(webhookURL: "http://127.0.0.1:9/not-yet")) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            await f.deps.detectionFeed.settled()
+            let created = try await f.send("POST", "/api/v1/channels", json: ["name": "SIEM", "kind": "webhook", "url": .string(receiver.url), "minSeverity": "low"])
+            #expect(created.status == 201, "\(created.text)")
+            let secret = try #require(created.json["signingSecret"]?.stringValue)
+            #expect(secret.hasPrefix("whsec_"))
+            // Shown once: never again.
+            let channelID = try #require(created.json["id"]?.stringValue)
+            #expect(try await f.send("GET", "/api/v1/channels/\(channelID)").json["signingSecret"] == nil)
+            receiver.requireStandardSignature(secret: secret)
+
+            _ = try await f.sim.raw("PUT", "/_sim/webhooks/url", body: Data(#"{"url": "\#(f.base)/webhooks/zoom/\#(id)"}"#.utf8))
+            _ = try await f.sim.raw("POST", "/_sim/webhooks/validate")
+            #expect(await f.sim.engine.recordSignIn(email: email, ipAddress: "203.0.113.99", clientType: newClient))
+
+            // The webhook (no address in it) is enough for the new client type.
+            try await Self.eventually("the new-client notification") { !Self.messages(receiver, policy: "ZDT-21").isEmpty }
+            let (message, body) = try #require(Self.messages(receiver, policy: "ZDT-21").first)
+            #expect(message.verified == true)
+            #expect(body["type"]?.stringValue == "alert.raised")
+            #expect(body["data"]?["alert"]?["actor"]?.stringValue == email)
+            #expect(body["data"]?["alert"]?["value"]?.stringValue == newClient.lowercased())
+            #expect(message.headers["webhook-id"]?.hasPrefix("msg_") == true)
+            #expect(Self.messages(receiver, policy: "ZDT-20").isEmpty)
+            let clientAlerts = try await Self.alerts(f, "policyId=ZDT-21&connectorId=\(id)").filter { $0["actor"]?.stringValue == email }
+            #expect(clientAlerts.count == 1 && clientAlerts.first?["count"]?.intValue == 1)
+            let clientAlertID = try #require(clientAlerts.first?["id"]?.stringValue)
+            #expect(try await f.send("GET", "/api/v1/alerts/\(clientAlertID)").json["evidence"]?.arrayValue?.count == 1)
+
+            // The poll brings the report row for the same sign-in (one correlation key), with the address.
+            #expect(try await f.send("POST", "/api/v1/connectors/\(id)/sync?posture=false").status == 202)
+            try await f.waitForSync(id, runsAtLeast: 2)
+            await f.deps.detectionFeed.settled()
+            try await Self.eventually("the new-address notification") { !Self.messages(receiver, policy: "ZDT-20").isEmpty }
+            let addressAlerts = try await Self.alerts(f, "policyId=ZDT-20&connectorId=\(id)").filter { $0["actor"]?.stringValue == email }
+            #expect(addressAlerts.count == 1 && addressAlerts.first?["value"]?.stringValue == "203.0.113.99")
+            let detail = try await f.send("GET", "/api/v1/alerts/\(try #require(addressAlerts.first?["id"]?.stringValue))")
+            #expect(detail.json["evidence"]?.arrayValue?.first?["ipAddress"]?.stringValue == "203.0.113.99")
+            // Nothing twice: the new-client alert is the same one, and every message went once.
+            try await Task.sleep(for: .milliseconds(300))
+            let again = try await Self.alerts(f, "policyId=ZDT-21&connectorId=\(id)").filter { $0["actor"]?.stringValue == email }
+            #expect(again.count == 1 && again.first?["id"]?.stringValue == clientAlertID && again.first?["count"]?.intValue == 1)
+            #expect(Self.messages(receiver, policy: "ZDT-21").count == 1)
+            let ids = receiver.deliveries.compactMap { $0.headers["webhook-id"] }
+            #expect(Set(ids).count == ids.count, "a message was sent twice: \(ids)")
+            #expect(receiver.deliveries.allSatisfy { $0.verified == true })
+            // The evidence still resolves after the webhook copy was replaced by the report row.
+            #expect(try await f.send("GET", "/api/v1/alerts/\(clientAlertID)").json["evidence"]?.arrayValue?.first?["ipAddress"]?.stringValue == "203.0.113.99")
+
+            let deliveries = try await f.send("GET", "/api/v1/channels/\(channelID)/deliveries").json["items"]?.arrayValue ?? []
+            #expect(deliveries.contains { $0["alertId"]?.stringValue == clientAlertID && $0["state"]?.stringValue == "delivered" && $0["attempts"]?.intValue == 1 })
+            let metrics = try await f.send("GET", "/metrics", token: .some(nil)).text
+            #expect(metrics.contains("sspm_alerts_raised_total{policy=\"ZDT-21\"}"))
+            #expect(metrics.contains("sspm_notifications_sent_total"))
+        }
+    }
+
+    @Test("an admin turns two-factor sign-in off: the operation-log row arrives with the poll, and Slack and Teams get their own formats; lifecycle: acknowledge, comment, dismiss needs a reason")
+    func operationLogToChatAndLifecycle() async throws {
+        let tenant = TenantGenerator(users: 20, groups: 1, days: 2, seed: 72).generate()
+        let receiver = try await WebhookReceiver.start(secret: "unused", logger: .init(label: "receiver"))
+        defer { Task { await receiver.stop() } }
+        try await ServerFixture.with(tenant) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            for kind in ["slack", "teams"] {
+                let reply = try await f.send("POST", "/api/v1/channels", json: ["name": .string(kind), "kind": .string(kind), "url": .string(receiver.url + "?channel=\(kind)"),
+                                                                               "minSeverity": "high"])
+                #expect(reply.status == 201, "\(reply.text)")
+                #expect(reply.json["url"]?.stringValue == "http://127.0.0.1:\(receiver.port)/…")
+            }
+            _ = try await f.sim.raw("POST", "/_sim/operations", body: Data(#"""
+                {"operator": "it-admin@example.com", "category_type": "Account", "action": "Update",
+                 "operation_detail": "Account Settings  - Sign in with Two-Factor Authentication: from On to Off"}
+                """#.utf8))
+            #expect(try await f.send("POST", "/api/v1/connectors/\(id)/sync?posture=false").status == 202)
+            try await f.waitForSync(id, runsAtLeast: 2)
+            _ = try await receiver.wait(for: 2, timeout: .seconds(20))
+            let bodies = receiver.deliveries.compactMap { try? JSONDecoder().decode(JSONValue.self, from: $0.body) }
+            let slack = try #require(bodies.first { $0["blocks"] != nil })
+            #expect(slack["text"]?.stringValue?.contains("Two-factor sign-in turned off by it-admin@example.com") == true)
+            let teams = try #require(bodies.first { $0["attachments"] != nil })
+            #expect(teams["attachments"]?.arrayValue?.first?["contentType"]?.stringValue == "application/vnd.microsoft.card.adaptive")
+            #expect(teams["attachments"]?.arrayValue?.first?["content"]?["type"]?.stringValue == "AdaptiveCard")
+            // Routed by severity: the medium alerts of the backfill and this sync reached neither channel.
+            #expect(receiver.deliveries.count == 2)
+
+            let alert = try #require(try await Self.alerts(f, "policyId=ZDT-01").first)
+            let alertID = try #require(alert["id"]?.stringValue)
+            #expect(alert["status"]?.stringValue == "open")
+            var reply = try await f.send("PATCH", "/api/v1/alerts/\(alertID)", json: ["status": "acknowledged", "assignee": "soc@example.com"])
+            #expect(reply.status == 200 && reply.json["status"]?.stringValue == "acknowledged" && reply.json["assignee"]?.stringValue == "soc@example.com", "\(reply.text)")
+            reply = try await f.send("POST", "/api/v1/alerts/\(alertID)/comments", json: ["body": "Asked it-admin why."])
+            #expect(reply.status == 201)
+            reply = try await f.send("PATCH", "/api/v1/alerts/\(alertID)", json: ["status": "dismissed"])
+            #expect(reply.status == 400 && reply.text.contains("resolution"))
+            reply = try await f.send("PATCH", "/api/v1/alerts/\(alertID)", json: ["status": "dismissed", "resolution": "benign"])
+            #expect(reply.status == 200 && reply.json["resolution"]?.stringValue == "benign")
+            let detail = try await f.send("GET", "/api/v1/alerts/\(alertID)").json
+            #expect(detail["comments"]?.arrayValue?.first?["body"]?.stringValue == "Asked it-admin why.")
+            #expect(try await Self.alerts(f, "status=open,acknowledged&policyId=ZDT-01").isEmpty)
+            // Reopening clears the resolution.
+            reply = try await f.send("PATCH", "/api/v1/alerts/\(alertID)", json: ["status": "open"])
+            #expect(reply.json["resolution"] == nil)
+            let audit = try await f.send("GET", "/api/v1/audit").text
+            #expect(audit.contains("alert.update"))
+        }
+    }
+}
