@@ -56,7 +56,7 @@ public enum NotificationMessage {
     }
 
     /// Slack incoming webhook body: a fallback `text` and blocks.
-    static func slack(_ payload: JSONValue) -> JSONValue {
+    public static func slack(_ payload: JSONValue) -> JSONValue {
         let headline = headline(payload)
         let lines = facts(payload).map { "*\(slackEscape($0.0)):* \(slackEscape($0.1))" }.joined(separator: "\n")
         return ["text": .string(slackEscape(headline)),
@@ -70,7 +70,7 @@ public enum NotificationMessage {
     }
 
     /// Microsoft Teams workflow webhook body: an Adaptive Card in a message attachment.
-    static func teams(_ payload: JSONValue) -> JSONValue {
+    public static func teams(_ payload: JSONValue) -> JSONValue {
         let card: JSONValue = [
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
             "body": [["type": "TextBlock", "text": .string(headline(payload)), "weight": "Bolder", "size": "Medium", "wrap": true],

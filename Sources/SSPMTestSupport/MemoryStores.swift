@@ -126,7 +126,8 @@ public actor MemoryDatabase {
         daily[id] = nil
         inventories[id] = nil
         detection.alerts.removeAll { $0.connectorID == id }
-        detection.comments.removeAll { comment in !detection.alerts.contains { $0.id == comment.alertID } }
+        let kept = Set(detection.alerts.map(\.id))
+        detection.comments.removeAll { !kept.contains($0.alertID) }
     }
 
     func schedule(_ id: String, at: Date) {

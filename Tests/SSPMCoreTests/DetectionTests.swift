@@ -116,7 +116,7 @@ import ZoomProvider
                       Self.signIn("ann@acme.example", ip: "198.51.100.2", at: 4)]
         policy.groupWindow = 0
         let raised = try DetectionEngine.run([policy], over: events).alerts
-        #expect(raised.map(\.evidence) == [[events[4].fingerprint]])
+        #expect(raised.map(\.evidence) == [[events[4].evidenceKey]])
         policy.match = EventMatch(ipNetworks: ["198.51.100.0/25"])
         #expect(try DetectionEngine.run([policy], over: events).alerts.count == 2)
     }

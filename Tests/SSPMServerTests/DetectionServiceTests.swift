@@ -159,3 +159,39 @@ struct DetectionServiceTests {
         }
     }
 }
+
+/// The message formats, apart from a server.
+@Suite struct NotificationFormatTests {
+    @Test("Standard Webhooks signatures match the specification's reference library (standardwebhooks 1.1.0) on its example, and the receiver-side check accepts them")
+    func standardWebhooksVector() throws {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let body = Data(#"{"test": 2432232314}"#.utf8)
+        // Computed with the reference Python library: Webhook(secret).sign(id, timestamp, body).
+        #expect(StandardWebhooks.signature(secret: secret, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: body)
+            == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        let headers = ["webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330",
+                       "webhook-signature": "v1,bm9ldmVu v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="]
+        #expect(StandardWebhooksCheck.verify(secret: secret, headers: headers, body: body, now: Date(timeIntervalSince1970: 1_614_265_400)))
+        // A changed body, an old timestamp or another secret fail.
+        #expect(!StandardWebhooksCheck.verify(secret: secret, headers: headers, body: Data(#"{"test": 1}"#.utf8), now: Date(timeIntervalSince1970: 1_614_265_400)))
+        #expect(!StandardWebhooksCheck.verify(secret: secret, headers: headers, body: body, now: Date(timeIntervalSince1970: 1_614_266_000)))
+        #expect(!StandardWebhooksCheck.verify(secret: StandardWebhooks.newSecret(), headers: headers, body: body, now: Date(timeIntervalSince1970: 1_614_265_400)))
+        #expect(StandardWebhooks.signature(secret: "not-a-secret", id: "m", timestamp: 1, body: body) == nil)
+        let fresh = StandardWebhooks.newSecret()
+        #expect(fresh.hasPrefix("whsec_") && Data(base64Encoded: String(fresh.dropFirst(6)))?.count == 32)
+    }
+
+    @Test("Slack text escapes its markup characters; chat messages carry the alert's facts")
+    func chatFormats() {
+        let alert = AlertRecord(connectorID: "c", policyID: "ZDT-01", policyVersion: 1, title: "<!channel> & friends", severity: .high, key: "k",
+                                actor: "a@example.com", value: nil, firstSeen: Date(timeIntervalSince1970: 0), lastSeen: Date(timeIntervalSince1970: 60),
+                                count: 2, evidence: [], createdAt: Date(), updatedAt: Date())
+        let payload = NotificationMessage.alertRaised(alert, at: Date())
+        let slack = NotificationMessage.slack(payload)
+        #expect(slack["text"]?.stringValue == "[HIGH] &lt;!channel&gt; &amp; friends")
+        #expect(slack["blocks"]?.arrayValue?.count == 2)
+        let teams = NotificationMessage.teams(payload)
+        let facts = teams["attachments"]?.arrayValue?.first?["content"]?["body"]?.arrayValue?.last?["facts"]?.arrayValue ?? []
+        #expect(facts.contains { $0["title"]?.stringValue == "Actor" && $0["value"]?.stringValue == "a@example.com" })
+    }
+}

@@ -148,6 +148,21 @@ public struct DetectionAlert: Codable, Sendable, Hashable {
     public var count: Int
     /// The evidence events' keys (`ActivityEvent.evidenceKey`), oldest first (at most `DetectionEngine.evidenceCap`).
     public var evidence: [String]
+
+    public init(policyID: String, policyVersion: Int, title: String, severity: Severity, key: String, actor: String, value: String?,
+                firstSeen: Date, lastSeen: Date, count: Int, evidence: [String]) {
+        self.policyID = policyID
+        self.policyVersion = policyVersion
+        self.title = title
+        self.severity = severity
+        self.key = key
+        self.actor = actor
+        self.value = value
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.count = count
+        self.evidence = evidence
+    }
 }
 
 /// Stored and exchanged flat: `{"type":"count","threshold":5,"window":600,"per":"actor"}`.

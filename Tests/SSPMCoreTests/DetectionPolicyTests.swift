@@ -1,0 +1,99 @@
+import Foundation
+import SSPMCore
+import Testing
+import ZoomProvider
+
+/// What a stored policy must be: its checks (bounds, networks, safe patterns), its JSON form, and
+/// the engine details the service relies on (a learning start, late events).
+@Suite struct DetectionPolicyTests {
+    static func policy(_ match: EventMatch = EventMatch(), kind: DetectionKind = .single) -> DetectionPolicy {
+        DetectionPolicy(id: "P-1", title: "t", severity: .low, match: match, kind: kind, catches: "", falsePositives: "", tuning: "")
+    }
+
+    @Test("every shipped template passes the checks a stored policy must pass")
+    func templatesValid() {
+        for template in ZoomDetections.templates { #expect(template.problems().isEmpty, "\(template.id): \(template.problems())") }
+    }
+
+    @Test("patterns that can backtrack without end are refused; ordinary ones (lookahead, classes, optional groups) are not")
+    func patternSafety() {
+        for bad in ["(a+)+$", "(a*)*", "(a|aa)+", "((ab)*c)+", "(x+x+)+y", "(a|b)*c", "(\\w+\\s?)+$", "(.*a){20}", "(a)\\1", "(?<n>a)\\k<n>"] {
+            #expect(PatternSafety.problem(bad) != nil, "\(bad) should be refused")
+        }
+        for good in [#"from (?!Owner|Admin)[-\w ]+ to (Owner|Admin)\b"#, "^Sign-in Methods", "(Owner|Admin)?", "a+b*c?", "[()+*]+", "(abc)+", "\\(a+\\)+"] {
+            #expect(PatternSafety.problem(good) == nil, "\(good) should be accepted: \(PatternSafety.problem(good) ?? "")")
+        }
+        #expect(PatternSafety.problem("a)") != nil)
+    }
+
+    @Test("a policy's problems name each field that is wrong, and what is allowed")
+    func problems() {
+        var p = Self.policy(EventMatch(ipNetworks: ["10.0.0.0/33", "not-an-ip"], detailPattern: "(a+)+"), kind: .count(threshold: 0, window: 0, per: .actor))
+        p.id = "has space"
+        p.title = ""
+        p.dailyCap = 0
+        p.groupWindow = -1
+        let problems = p.problems().joined(separator: " | ")
+        for fragment in ["id must be", "title must be", "'10.0.0.0/33' is not an IP address", "'not-an-ip'", "detailPattern may not repeat",
+                         "kind.threshold", "kind.window", "groupWindow", "dailyCap"] {
+            #expect(problems.contains(fragment), "missing \(fragment) in \(problems)")
+        }
+        #expect(Self.policy(EventMatch(actors: Array(repeating: "a@b.c", count: 501))).problems().contains { $0.contains("at most 500") })
+        #expect(Self.policy(EventMatch(detailPattern: "[")).problems().contains { $0.contains("not a regular expression") })
+        #expect(Self.policy(kind: .firstSeen(field: .ipAddress, learning: 91 * 86_400, per: .actor)).problems().contains { $0.contains("kind.learning") })
+    }
+
+    @Test("kinds are stored flat: {\"type\":\"count\",\"threshold\":…}; unknown types are refused with the list of kinds")
+    func kindCoding() throws {
+        let kinds: [DetectionKind] = [.single, .count(threshold: 5, window: 600, per: .account), .distinct(field: .ipAddress, threshold: 4, window: 3600, per: .actor),
+                                      .firstSeen(field: .clientType, learning: 86_400, per: .actor), .returnAfter(gap: 30 * 86_400, learning: 7 * 86_400, per: .target)]
+        for kind in kinds {
+            let data = try JSONEncoder().encode(kind)
+            #expect(try JSONDecoder().decode(DetectionKind.self, from: data) == kind)
+        }
+        let text = String(decoding: try JSONEncoder().encode(DetectionKind.distinct(field: .ipAddress, threshold: 4, window: 3600, per: .actor)), as: UTF8.self)
+        #expect(text.contains(#""type":"distinct""#) && text.contains(#""field":"ip_address""#))
+        // Defaults for what a person leaves out.
+        #expect(try JSONDecoder().decode(DetectionKind.self, from: Data(#"{"type":"first_seen","field":"ip_address"}"#.utf8))
+            == .firstSeen(field: .ipAddress, learning: 7 * 86_400, per: .actor))
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(DetectionKind.self, from: Data(#"{"type":"sometimes"}"#.utf8)) }
+    }
+
+    @Test("the learning period counts from the given start (a replay of fewer days is not a new start); a late event does not move a return-after clock back")
+    func learningAndLateEvents() throws {
+        let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+        func signIn(_ ip: String, _ hours: Double) -> ActivityEvent {
+            ZoomActivityMapping.signIn(["email": "a@x.example", "time": .string(FastFormats.utcTimestamp(t0.addingTimeInterval(hours * 3600))), "type": "Sign in",
+                                        "ip_address": .string(ip), "client_type": "Mac", "version": "6.2.0"])
+        }
+        let newIP = ZoomDetections.templates.first { $0.id == "ZDT-20" }!
+        // Learning since 8 days before the first event replayed: over, so the second address alerts.
+        var engine = try DetectionEngine(policies: [newIP], learningSince: t0.addingTimeInterval(-8 * 86_400))
+        engine.process(signIn("192.0.2.1", 0))
+        engine.process(signIn("192.0.2.2", 1))
+        #expect(engine.alerts.map(\.value) == ["192.0.2.2"])
+        // Without a start, the first event starts learning: nothing alerts within the week.
+        var fresh = try DetectionEngine(policies: [newIP])
+        fresh.process(signIn("192.0.2.1", 0))
+        fresh.process(signIn("192.0.2.2", 1))
+        #expect(fresh.alerts.isEmpty)
+        #expect(fresh.watermark == t0.addingTimeInterval(3600))
+
+        let back = ZoomDetections.templates.first { $0.id == "ZDT-23" }!
+        var returns = try DetectionEngine(policies: [back], learningSince: t0.addingTimeInterval(-60 * 86_400))
+        returns.process(signIn("192.0.2.1", 0))
+        returns.process(signIn("192.0.2.1", -24 * 40))  // a late row from 40 days before
+        returns.process(signIn("192.0.2.1", 24 * 10))   // ten days after the newest: no return after 30 days
+        #expect(returns.alerts.isEmpty)
+    }
+
+    @Test("evidence names events by their correlation key when they have one (a webhook copy and its report row are one event)")
+    func evidenceKeys() throws {
+        let row = ZoomActivityMapping.signIn(["email": "a@x.example", "time": "2026-12-01T10:00:00Z", "type": "Sign in", "ip_address": "192.0.2.9",
+                                              "client_type": "Mac", "version": "6.2.0"])
+        #expect(row.evidenceKey == row.correlation && row.correlation != nil)
+        let op = ZoomActivityMapping.operation(["time": "2026-12-01T10:00:00Z", "operator": "a@x.example", "category_type": "Account", "action": "Update",
+                                                "operation_detail": "x"])
+        #expect(op.evidenceKey == op.fingerprint)
+    }
+}
