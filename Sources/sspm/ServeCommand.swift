@@ -32,6 +32,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client (for sign-in throttling and the audit log).", valueName: "addresses"))
     var trustedProxy: String?
     @Option(help: "Days the audit log is kept.") var auditRetentionDays: Int = 400
+    @Option(help: "Seconds a notification being sent stays claimed; a process killed mid-delivery leaves it to be sent again after this.")
+    var notificationLeaseSeconds: Double = 60
+    @Option(help: "Seconds one notification attempt may take (HTTP receivers; SMTP gets twice this).") var notificationTimeout: Double = 15
 
     func configuration() throws -> ServerConfiguration {
         let url = databaseUrl ?? ProcessInfo.processInfo.environment["SSPM_DATABASE_URL"] ?? (dataDir as NSString).appendingPathComponent("sspm.sqlite")
@@ -55,6 +58,11 @@ struct ServerOptions: ParsableArguments {
         c.trustedProxies = list(trustedProxy) ?? []
         guard auditRetentionDays >= 1 else { throw ValidationError("--audit-retention-days must be at least 1.") }
         c.auditRetentionDays = auditRetentionDays
+        guard notificationLeaseSeconds >= 5, notificationTimeout >= 1, notificationTimeout * 2 < notificationLeaseSeconds else {
+            throw ValidationError("--notification-lease-seconds must be at least 5 and more than twice --notification-timeout (at least 1).")
+        }
+        c.notifications.lease = notificationLeaseSeconds
+        c.notifications.timeout = notificationTimeout
         if let baseline {
             do { c.baseline = try PolicyFiles.baseline(path: baseline) } catch { throw CommandError("\(error)") }
         }

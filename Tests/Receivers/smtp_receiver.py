@@ -22,13 +22,13 @@ It runs until SIGTERM/SIGINT, or until its stdin reaches end of file when stdin 
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import ssl
 import stat
 import subprocess
 import sys
-import threading
 import warnings
 from email import policy
 from email.parser import BytesParser
@@ -70,7 +70,9 @@ class Handler:
         ok = (self.user is not None and user == self.user
               and auth_data.password.decode("utf-8", "replace") == self.password)
         self.write(self.auth, {"user": user, "mechanism": mechanism, "ok": ok})
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        # handled=False: aiosmtpd then answers a failure itself with "535 5.7.8 Authentication
+        # credentials invalid" (its default, handled=True, would send no answer at all).
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.fail_rcpt:
@@ -115,7 +117,10 @@ async def serve(args):
     starttls = args.mode == "starttls"
     # aiosmtpd only counts STARTTLS as TLS for auth_require_tls, so it is off in the tls mode
     # (the whole connection is TLS there) and in the plain mode (AUTH over plain text, on purpose).
+    # The warnings about that, and about aiosmtpd's own use of Session.login_data, are noise here.
     warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+    logging.getLogger("mail.log").addFilter(
+        lambda record: not record.getMessage().startswith(("auth_required == True", "Session.login_data")))
 
     def factory():
         return SMTP(handler, hostname="localhost", enable_SMTPUTF8=True,
@@ -130,12 +135,12 @@ async def serve(args):
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    if stdin_is_pipe():
-        def watch_stdin():
-            while sys.stdin.buffer.read1(65536):
-                pass
-            loop.call_soon_threadsafe(stop.set)
-        threading.Thread(target=watch_stdin, daemon=True).start()
+    if stdin_is_pipe():  # a parent that dies (or closes the pipe) ends the receiver too
+        def read_stdin():
+            if not os.read(0, 65536):
+                loop.remove_reader(0)
+                stop.set()
+        loop.add_reader(0, read_stdin)
     await stop.wait()
     server.close()
 

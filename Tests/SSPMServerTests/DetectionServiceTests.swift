@@ -160,6 +160,64 @@ struct DetectionServiceTests {
     }
 }
 
+extension DetectionServiceTests {
+    @Test("receivers that fail: 503 twice then 200 is delivered on the third attempt; 410 is dead at once; a hung receiver holds only its own delivery, not ingestion or detection")
+    func retriesAndDeadLetters() async throws {
+        let tenant = TenantGenerator(users: 20, groups: 1, days: 2, seed: 73).generate()
+        let email = Self.signedInUser(tenant)
+        let receiver = try await WebhookReceiver.start(secret: "unused", logger: .init(label: "receiver"))
+        defer { Task { receiver.delay(nil); await receiver.stop() } }
+        try await ServerFixture.with(tenant, simulator: .init(webhookURL: "http://127.0.0.1:9/not-yet"), configure: { c in
+            c.notifications.retrySchedule = [0.2]
+            c.notifications.maxAttempts = 4
+            c.notifications.timeout = 30
+            c.notifications.lease = 90
+        }) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            let created = try await f.send("POST", "/api/v1/channels", json: ["name": "flaky", "kind": "webhook", "url": .string(receiver.url)])
+            let channel = try #require(created.json["id"]?.stringValue)
+            func item(_ id: String) async throws -> JSONValue? {
+                try await f.send("GET", "/api/v1/channels/\(channel)/deliveries").json["items"]?.arrayValue?.first { $0["id"]?.stringValue == id }
+            }
+            receiver.respond(with: [503, 503])
+            let first = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+            try await Self.eventually("the third attempt") { try await item(first)?["state"]?.stringValue == "delivered" }
+            #expect(try await item(first)?["attempts"]?.intValue == 3)
+            #expect(receiver.deliveries.filter { $0.headers["webhook-id"] == first }.count == 3)
+
+            receiver.respond(with: [410], body: "channel_is_archived")
+            let second = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+            try await Self.eventually("the dead letter") { try await item(second)?["state"]?.stringValue == "dead" }
+            let dead = try #require(try await item(second))
+            #expect(dead["attempts"]?.intValue == 1 && dead["lastStatus"]?.intValue == 410 && dead["lastError"]?.stringValue?.contains("channel_is_archived") == true)
+
+            receiver.respond(with: [500, 500, 500, 500, 500])
+            let third = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+            try await Self.eventually("giving up") { try await item(third)?["state"]?.stringValue == "dead" }
+            #expect(try await item(third)?["attempts"]?.intValue == 4)
+            #expect(try await item(third)?["lastError"]?.stringValue?.contains("Gave up after 4 attempts") == true)
+
+            // A receiver that hangs: webhooks are still stored and evaluated while it holds a delivery.
+            receiver.respond(with: [])
+            receiver.delay(.seconds(20))
+            let hung = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+            _ = try await receiver.wait(for: receiver.deliveries.count + 1)
+            _ = try await f.sim.raw("PUT", "/_sim/webhooks/url", body: Data(#"{"url": "\#(f.base)/webhooks/zoom/\#(id)"}"#.utf8))
+            _ = try await f.sim.raw("POST", "/_sim/webhooks/validate")
+            let before = try await f.deps.activities.count(connectorID: id)
+            let usual = Set(tenant.activityLogs.filter { $0["email"]?.stringValue == email }.compactMap { $0["client_type"]?.stringValue })
+            let newClient = try #require(["Linux", "Browser", "Android", "Mac", "Windows"].first { !usual.contains($0) })
+            #expect(await f.sim.engine.recordSignIn(email: email, ipAddress: "203.0.113.5", clientType: newClient))
+            try await Self.eventually("the sign-in stored") { try await f.deps.activities.count(connectorID: id) == before + 1 }
+            try await Self.eventually("the alert raised") { try await !Self.alerts(f, "policyId=ZDT-21&connectorId=\(id)").filter { $0["actor"]?.stringValue == email }.isEmpty }
+            // Meanwhile the hung delivery is still in flight: the receiver has not answered.
+            #expect(try await item(hung)?["state"]?.stringValue == "sending")
+            receiver.delay(nil)
+        }
+    }
+}
+
 /// The message formats, apart from a server.
 @Suite struct NotificationFormatTests {
     @Test("Standard Webhooks signatures match the specification's reference library (standardwebhooks 1.1.0) on its example, and the receiver-side check accepts them")

@@ -214,6 +214,68 @@ struct ProcessTests {
         try await http.shutdown()
     }
 
+    @Test("kill -9 while a receiver holds a notification: after the restart it is sent again with the same webhook-id; one the receiver answered 2xx before is never sent again")
+    func killMidDelivery() async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let receiver = try await WebhookReceiver.start(secret: "unused", logger: LogCapture().logger(label: "receiver"))
+        let key = ServeProcess.newMasterKey()
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-outbox-\(UUID().uuidString)").path
+        let database = DatabaseLocation.sqlite(path: dataDir + "/sspm.sqlite")
+        let lease = ["--notification-lease-seconds", "5", "--notification-timeout", "2"]
+        var processes: [ServeProcess] = []
+        func finish() async {
+            for p in processes { p.kill9() }
+            receiver.delay(nil)
+            await receiver.stop()
+            try? await http.shutdown()
+        }
+        do {
+            let first = try await ServeProcess(name: "first", database: database, dataDir: dataDir, masterKey: key, extra: lease)
+            processes.append(first)
+            let remote = try await Remote.connect(first, http: http)
+            let created = try await remote.send("POST", "/api/v1/channels", json: ["name": "SIEM", "kind": "webhook", "url": .string(receiver.url)])
+            let channel = try #require(created.json["id"]?.stringValue, "\(created.text)")
+            receiver.requireStandardSignature(secret: try #require(created.json["signingSecret"]?.stringValue))
+            // One delivered: the receiver answered 200 and the outbox recorded it.
+            let one = try #require(try await remote.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+            _ = try await receiver.wait(for: 1)
+            try await Self.eventually { try await remote.send("GET", "/api/v1/channels/\(channel)/deliveries").json["items"]?.arrayValue?
+                .contains { $0["id"]?.stringValue == one && $0["state"]?.stringValue == "delivered" } == true }
+            // The next one reaches the receiver, which holds its answer; the sender is killed meanwhile.
+            receiver.delay(.seconds(8))
+            let two = try #require(try await remote.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+            _ = try await receiver.wait(for: 2)
+            first.kill9()
+            receiver.delay(nil)
+
+            let second = try await ServeProcess(name: "second", database: database, dataDir: dataDir, masterKey: key, extra: lease)
+            processes.append(second)
+            let remote2 = try await Remote.connect(second, http: http)
+            try await Self.eventually { try await remote2.send("GET", "/api/v1/channels/\(channel)/deliveries").json["items"]?.arrayValue?
+                .contains { $0["id"]?.stringValue == two && $0["state"]?.stringValue == "delivered" } == true }
+            let ids = receiver.deliveries.compactMap { $0.headers["webhook-id"] }
+            #expect(ids.filter { $0 == one }.count == 1, "the delivered one was sent again: \(ids)")
+            #expect(ids.filter { $0 == two }.count == 2, "the interrupted one went out again, with its id: \(ids)")
+            #expect(receiver.deliveries.allSatisfy { $0.verified == true })
+            let log = try await remote2.send("GET", "/api/v1/channels/\(channel)/deliveries").json["items"]?.arrayValue ?? []
+            #expect(log.first { $0["id"]?.stringValue == two }?["attempts"]?.intValue == 2)
+        } catch {
+            for p in processes { print("\(p.name) log:\n\(p.log.suffix(3000))") }
+            await finish()
+            throw error
+        }
+        await finish()
+    }
+
+    static func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HTTPError(description: "timed out")
+    }
+
     static func count(_ database: DatabaseLocation, _ id: String) async throws -> Int {
         let storage = try SQLStorage(database, logger: LogCapture().logger(label: "count"))
         let n = try await SQLActivityStore(storage: storage).count(connectorID: id)
