@@ -219,6 +219,97 @@ struct BrowserTests {
 
     /// Accessibility checks on the page in the browser: one h1, a language, a label for every
     /// field, and text contrast of at least 4.5:1 (3:1 for large text), as WCAG 2.1 AA asks.
+    @Test("detection: a policy from an activity-log filter, its preview (\"would have raised N\", as the API counts), saved; the simulator triggers it; the alert is acknowledged; channels page")
+    func detectionJourney() async throws {
+        guard WebDriver.available else {
+            print("BrowserTests: chromium and chromedriver are not installed, so the detection journey is skipped.")
+            return
+        }
+        let tenant = TenantGenerator(users: 40, groups: 2, days: 4, seed: 96).generate()
+        let admin = try #require(tenant.operationLogs.first?["operator"]?.stringValue)
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            let browser = try await WebDriver.start(http: f.http)
+            do {
+                try await detection(f, browser, connector: id, admin: admin)
+                await browser.quit()
+            } catch {
+                try? await browser.screenshot(to: Self.screenshots + "/detection-failure.png")
+                if let url = try? await browser.currentURL(), let html = try? await browser.source() {
+                    try? Data(("<!-- \(url) -->\n" + html).utf8).write(to: URL(fileURLWithPath: Self.screenshots + "/detection-failure.html"))
+                }
+                await browser.quit()
+                throw error
+            }
+        }
+    }
+
+    func detection(_ f: ServerFixture, _ b: WebDriver, connector id: String, admin: String) async throws {
+        let shots = Self.screenshots
+        try await b.open(f.base + "/login")
+        try await b.type("#email", ServerFixture.adminEmail)
+        try await b.type("#password", ServerFixture.adminPassword)
+        try await b.follow("main form button[type=submit]")
+        // The activity log filtered to one admin's operations: "New policy from this filter".
+        try await b.open(f.base + "/connectors/\(id)/activities?type=operation&user=\(admin)")
+        try await b.follow("#policy-from-filter")
+        #expect(try await b.currentURL().contains("/policies/new?"))
+        #expect(try await b.script("return document.getElementById('actors').value;").stringValue == admin)
+        #expect(try await b.script("return document.getElementById('streams').value;").stringValue == "operation")
+        try await b.type("#id", "P-watch-admin")
+        try await b.script("document.getElementById('title').value = '';")
+        try await b.type("#title", "Admin operation by {actor}")
+        try await b.script("document.getElementById('severity').value = 'high'; document.getElementById('groupWindow').value = '0';")
+        try await audit(b, "new policy")
+        try await b.follow("#preview-button")
+        let previewText = try await b.script("return document.getElementById('preview').textContent;").stringValue ?? ""
+        let shown = Int(previewText.split(separator: " ").drop { $0 != "raised" }.dropFirst().first ?? "") ?? -1
+        // The same count as the API gives for the same policy.
+        let api = try await f.send("POST", "/api/v1/detection/preview", json: [
+            "connectorId": .string(id),
+            "policy": ["title": "Admin operation by {actor}", "severity": "high", "groupWindow": 0,
+                       "match": ["streams": ["operation"], "actors": [.string(admin)]], "kind": ["type": "single"]],
+        ])
+        #expect(api.status == 200, "\(api.text)")
+        #expect(shown > 0 && shown == api.json["wouldRaise"]?.intValue.map(Int.init), "page: \(previewText) api: \(api.text)")
+        try await audit(b, "policy preview")
+        try await b.screenshot(to: shots + "/11-policy-preview.png")
+        try await b.follow("#save-button")
+        #expect(try await b.currentURL().contains("/policies/P-watch-admin?saved=1"))
+        #expect(try await b.source().contains("Saved as version 1."))
+        try await b.screenshot(to: shots + "/12-policy-saved.png")
+
+        // The simulated admin acts; the poll brings the operation; the policy raises an alert.
+        await f.deps.detectionFeed.settled()
+        let before = try await f.send("GET", "/api/v1/alerts?policyId=P-watch-admin&limit=1000").json["items"]?.arrayValue?.count ?? 0
+        _ = try await f.sim.raw("POST", "/_sim/operations", body: Data(#"{"operator": "\#(admin)", "category_type": "User", "action": "Delete", "operation_detail": "Delete User  someone@example.com"}"#.utf8))
+        #expect(try await f.send("POST", "/api/v1/connectors/\(id)/sync?posture=false").status == 202)
+        try await f.waitForSync(id, runsAtLeast: 2)
+        let list = try await b.waitFor(reload: f.base + "/alerts?policyId=P-watch-admin") { page in
+            page.components(separatedBy: "Admin operation by \(admin)").count - 1 > before
+        }
+        #expect(list.contains("sev-high"))
+        try await audit(b, "alerts")
+        try await b.screenshot(to: shots + "/13-alerts.png")
+        try await b.follow("main tbody tr td a[href^='/alerts/']")
+        #expect(try await b.source().contains("Delete User  someone@example.com"))  // the evidence, verbatim
+        try await audit(b, "alert")
+        try await b.follow("#acknowledge")
+        #expect(try await b.script("return document.getElementById('alert-status').textContent;").stringValue == "acknowledged")
+        try await b.type("#comment", "Checked with the admin: planned clean-up.")
+        try await b.follow("form[action$='/comments'] button[type=submit]")
+        #expect(try await b.source().contains("Checked with the admin: planned clean-up."))
+        try await b.screenshot(to: shots + "/14-alert-acknowledged.png")
+
+        try await b.open(f.base + "/policies")
+        try await audit(b, "policies")
+        try await b.screenshot(to: shots + "/15-policies.png")
+        try await b.open(f.base + "/settings/channels")
+        try await audit(b, "channels")
+        try await b.screenshot(to: shots + "/16-channels.png")
+    }
+
     func audit(_ b: WebDriver, _ page: String) async throws {
         let problems = try await auditProblems(b)
         #expect(problems.isEmpty, "\(page): \(problems.joined(separator: "; "))")

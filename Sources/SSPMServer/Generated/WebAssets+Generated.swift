@@ -14,7 +14,7 @@ enum WebAssets {
   <div class="field"><label for="ip">IP address</label><input id="ip" name="ip" type="text" value="{{q.ip}}"></div>
   <button type="submit">Filter</button>
 </form>
-<p><a href="{{csvLink}}">Export CSV</a> (these filters, up to 5,000 rows)</p>
+<p><a href="{{csvLink}}">Export CSV</a> (these filters, up to 5,000 rows){{#isAdmin}} · <a href="{{policyLink}}" id="policy-from-filter">New policy from this filter</a>{{/isAdmin}}</p>
 <div class="scroll"><table>
   <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Type</th><th scope="col">User</th><th scope="col">IP address</th><th scope="col">Action</th><th scope="col">Detail</th></tr></thead>
   <tbody>
@@ -23,6 +23,151 @@ enum WebAssets {
   </tbody>
 </table></div>
 {{#nextLink}}<p><a href="{{.}}" rel="next">Older activity →</a></p>{{/nextLink}}
+{{> layout_footer}}
+
+"""##,
+        "alert": ##"""
+{{> layout_header}}
+<p class="crumbs"><a href="/alerts">Alerts</a> › {{alert.policyId}}</p>
+{{#alert}}
+<h1>{{title}}</h1>
+<section class="card">
+  <dl class="facts">
+    <dt>Severity</dt><dd class="sev-{{severity}}">{{severity}}</dd>
+    <dt>Status</dt><dd id="alert-status">{{status}}{{#resolution}} ({{.}}){{/resolution}}</dd>
+    <dt>Assignee</dt><dd>{{#assignee}}{{.}}{{/assignee}}{{^assignee}}nobody{{/assignee}}</dd>
+    <dt>Who</dt><dd>{{actor}}</dd>
+    {{#value}}<dt>Value</dt><dd>{{.}}</dd>{{/value}}
+    <dt>Events</dt><dd>{{count}} between {{firstSeen}} and {{lastSeen}}</dd>
+    <dt>Raised</dt><dd>{{raised}} by <a href="/policies/{{policyId}}">{{policyId}}</a> (version {{policyVersion}})</dd>
+    <dt>Account</dt><dd><a href="/connectors/{{connectorId}}">{{connectorName}}</a></dd>
+    {{#context}}<dt>Change</dt><dd><code>{{.}}</code></dd>{{/context}}
+  </dl>
+</section>
+{{/alert}}
+{{#isAdmin}}
+<section class="card actions">
+  <h2>Triage</h2>
+  {{#isOpen}}<form method="post" action="/alerts/{{alert.id}}/update"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="status" value="acknowledged"><button type="submit" id="acknowledge">Acknowledge</button></form>{{/isOpen}}
+  {{^isClosed}}
+  <form method="post" action="/alerts/{{alert.id}}/update"><input type="hidden" name="csrf" value="{{csrf}}">
+    <label for="resolution">Close as</label>
+    <select id="resolution" name="resolution">{{#resolutions}}<option value="{{value}}">{{label}}</option>{{/resolutions}}</select>
+    <button type="submit" name="status" value="resolved">Resolve</button>
+    <button type="submit" name="status" value="dismissed" class="danger">Dismiss</button>
+  </form>
+  {{/isClosed}}
+  {{#isClosed}}<form method="post" action="/alerts/{{alert.id}}/update"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="status" value="open"><button type="submit">Reopen</button></form>{{/isClosed}}
+  <form method="post" action="/alerts/{{alert.id}}/update"><input type="hidden" name="csrf" value="{{csrf}}">
+    <label for="assignee">Assign to (e-mail; empty to clear)</label>
+    <input id="assignee" name="assignee" type="text" value="{{alert.assignee}}">
+    <button type="submit">Assign</button>
+  </form>
+</section>
+{{/isAdmin}}
+<section class="card">
+  <h2>Evidence</h2>
+  <div class="scroll"><table>
+    <thead><tr><th scope="col">Time (UTC)</th><th scope="col">Type</th><th scope="col">User</th><th scope="col">IP address</th><th scope="col">Client</th><th scope="col">Action</th><th scope="col">Detail</th></tr></thead>
+    <tbody>
+    {{#evidence}}<tr><td>{{time}}</td><td>{{kind}}</td><td>{{user}}</td><td>{{ip}}</td><td>{{client}}</td><td>{{action}}</td><td><small>{{detail}}</small></td></tr>{{/evidence}}
+    {{^evidence}}<tr><td colspan="7">The evidence is no longer stored (activity older than the retention).</td></tr>{{/evidence}}
+    </tbody>
+  </table></div>
+  {{#moreEvidence}}<p><small>{{.}} more events were counted; the first 50 are kept as evidence.</small></p>{{/moreEvidence}}
+</section>
+<section class="card" id="comments">
+  <h2>Comments</h2>
+  {{#comments}}<p><strong>{{author}}</strong> <small>{{at}}</small><br>{{body}}</p>{{/comments}}
+  {{^comments}}<p>No comments yet.</p>{{/comments}}
+  {{#isAdmin}}
+  <form method="post" action="/alerts/{{alert.id}}/comments"><input type="hidden" name="csrf" value="{{csrf}}">
+    <label for="comment">Add a comment</label>
+    <textarea id="comment" name="body" rows="3" maxlength="4000" required></textarea>
+    <button type="submit">Comment</button>
+  </form>
+  {{/isAdmin}}
+</section>
+{{> layout_footer}}
+
+"""##,
+        "alerts": ##"""
+{{> layout_header}}
+<h1>Alerts</h1>
+<form method="get" action="/alerts" class="filters">
+  <div class="field"><label for="status">Status</label><select id="status" name="status"><option value="">All</option>{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statuses}}</select></div>
+  <div class="field"><label for="severity">Severity at least</label><select id="severity" name="severity"><option value="">Any</option>{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/severities}}</select></div>
+  <div class="field"><label for="policyId">Policy</label><input id="policyId" name="policyId" type="text" value="{{policyId}}"></div>
+  <button type="submit">Filter</button>
+</form>
+<div class="scroll"><table>
+  <thead><tr><th scope="col">Raised (UTC)</th><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Who</th><th scope="col">Events</th><th scope="col">Status</th><th scope="col">Policy</th><th scope="col">Account</th></tr></thead>
+  <tbody>
+  {{#alerts}}<tr><td>{{raised}}</td><td class="sev-{{severity}}">{{severity}}</td><td><a href="/alerts/{{id}}">{{title}}</a></td><td>{{actor}}</td><td>{{count}}</td><td>{{status}}</td><td><a href="/policies/{{policyId}}">{{policyId}}</a></td><td>{{connector}}</td></tr>{{/alerts}}
+  {{^alerts}}<tr><td colspan="8">No alert matches.</td></tr>{{/alerts}}
+  </tbody>
+</table></div>
+{{#nextLink}}<p><a href="{{.}}" rel="next">Older alerts →</a></p>{{/nextLink}}
+{{> layout_footer}}
+
+"""##,
+        "channel": ##"""
+{{> layout_header}}
+<p class="crumbs"><a href="/settings/channels">Notification channels</a> › {{channel.name}}</p>
+<h1>{{channel.name}}</h1>
+<p>{{channel.kind}} to <code>{{channel.target}}</code> · {{#channel.enabled}}enabled{{/channel.enabled}}{{^channel.enabled}}disabled{{/channel.enabled}}</p>
+<form method="post" action="/settings/channels/{{channel.id}}/test"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Send a test</button></form>
+<h2>Delivery log</h2>
+<div class="scroll"><table>
+  <thead><tr><th scope="col">Queued (UTC)</th><th scope="col">Message</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Delivered / next try</th><th scope="col">Last answer</th></tr></thead>
+  <tbody>
+  {{#deliveries}}<tr><td>{{created}}</td><td>{{event}}{{#alertId}} · <a href="/alerts/{{.}}">alert</a>{{/alertId}}<br><small><code>{{id}}</code></small></td><td class="delivery-state">{{state}}</td><td>{{attempts}}</td><td>{{delivered}}{{next}}</td><td>{{lastStatus}} <small>{{lastError}}</small></td></tr>{{/deliveries}}
+  {{^deliveries}}<tr><td colspan="6">Nothing sent yet.</td></tr>{{/deliveries}}
+  </tbody>
+</table></div>
+{{> layout_footer}}
+
+"""##,
+        "channels": ##"""
+{{> layout_header}}
+<h1>Notification channels</h1>
+{{#secret}}<p class="flash" role="status">Signing secret (shown once; receivers verify <code>webhook-signature</code> with it): <code id="signing-secret">{{.}}</code></p>{{/secret}}
+<div class="scroll"><table>
+  <thead><tr><th scope="col">Channel</th><th scope="col">Kind</th><th scope="col">Sends to</th><th scope="col">Alerts</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <tbody>
+  {{#channels}}<tr><td><a href="/settings/channels/{{id}}">{{name}}</a></td><td>{{kind}}</td><td><code>{{target}}</code></td><td>{{minSeverity}} and above; policies: {{policies}}</td>
+    <td>{{#enabled}}<span class="ok">on</span>{{/enabled}}{{^enabled}}off{{/enabled}}</td>
+    <td class="actions"><form method="post" action="/settings/channels/{{id}}/test"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="small" aria-label="Send a test to {{name}}">Test</button></form>
+    <form method="post" action="/settings/channels/{{id}}/toggle"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="small">{{#enabled}}Disable{{/enabled}}{{^enabled}}Enable{{/enabled}}</button></form>
+    <form method="post" action="/settings/channels/{{id}}/delete"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="small danger" aria-label="Delete {{name}}">Delete</button></form></td></tr>{{/channels}}
+  {{^channels}}<tr><td colspan="6">No channels yet: alerts are kept here only.</td></tr>{{/channels}}
+  </tbody>
+</table></div>
+<section class="card">
+  <h2>Add a channel</h2>
+  <form method="post" action="/settings/channels">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label for="name">Name</label><input id="name" name="name" type="text" required maxlength="100" value="{{form.name}}">
+    <label for="kind">Kind</label>
+    <select id="kind" name="kind">{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}</select>
+    <label for="minSeverity">Alerts at or above</label>
+    <select id="minSeverity" name="minSeverity">{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/severities}}</select>
+    <label for="policies">Only these policies (one per line; empty: all)</label><textarea id="policies" name="policies" rows="2">{{form.policies}}</textarea>
+    <h3>Webhook, Slack or Teams</h3>
+    <label for="url">URL (https; http only to this machine). Kept sealed; shown cut after the host.</label><input id="url" name="url" type="url" autocomplete="off">
+    <h3>E-mail</h3>
+    <label for="host">SMTP host</label><input id="host" name="host" type="text" value="{{form.host}}">
+    <label for="port">Port</label><input id="port" name="port" type="number" min="1" max="65535" value="{{form.port}}">
+    <label for="security">Security</label>
+    <select id="security" name="security">{{#securities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/securities}}</select>
+    <label for="username">User name</label><input id="username" name="username" type="text" autocomplete="off" value="{{form.username}}">
+    <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password">
+    <label for="from">From</label><input id="from" name="from" type="email" value="{{form.from}}">
+    <label for="to">To (one per line)</label><textarea id="to" name="to" rows="2">{{form.to}}</textarea>
+    <label for="caCertificate">Extra CA certificate for the relay (PEM, optional)</label><textarea id="caCertificate" name="caCertificate" rows="3">{{form.caCertificate}}</textarea>
+    <button type="submit">Add channel</button>
+  </form>
+</section>
 {{> layout_footer}}
 
 """##,
@@ -223,6 +368,9 @@ enum WebAssets {
   {{#user}}
   <nav aria-label="Main">
     <a href="/connectors">App connectors</a>
+    <a href="/alerts">Alerts</a>
+    <a href="/policies">Policies</a>
+    {{#isAdmin}}<a href="/settings/channels">Channels</a>{{/isAdmin}}
     {{#isAdmin}}<a href="/settings/operators">Operators</a>{{/isAdmin}}
   </nav>
   <form class="signout" method="post" action="/logout">
@@ -285,6 +433,107 @@ enum WebAssets {
     <tbody>{{#audit}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{target}}</td><td><small>{{detail}}</small></td></tr>{{/audit}}</tbody>
   </table></div>
 </section>
+{{> layout_footer}}
+
+"""##,
+        "policies": ##"""
+{{> layout_header}}
+<h1>Detection policies</h1>
+<p>Policies run over every stored activity as it arrives (webhooks and polled reports alike). {{#isAdmin}}<a class="button" href="/policies/new">New policy</a>{{/isAdmin}}</p>
+<div class="scroll"><table>
+  <thead><tr><th scope="col">Policy</th><th scope="col">Severity</th><th scope="col">Kind</th><th scope="col">Version</th><th scope="col">Alerts</th><th scope="col">State</th></tr></thead>
+  <tbody>
+  {{#policies}}<tr><td><a href="/policies/{{id}}">{{id}}</a> {{title}}</td><td class="sev-{{severity}}">{{severity}}</td><td>{{kind}}</td><td>{{version}}</td><td><a href="/alerts?policyId={{id}}">{{alerts}}</a></td>
+    <td>{{#enabled}}<span class="ok">on</span>{{/enabled}}{{^enabled}}off{{/enabled}}
+    {{#isAdmin}}<form class="inline" method="post" action="/policies/{{id}}/toggle"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="small" aria-label="{{#enabled}}Disable{{/enabled}}{{^enabled}}Enable{{/enabled}} {{id}}">{{#enabled}}Disable{{/enabled}}{{^enabled}}Enable{{/enabled}}</button></form>{{/isAdmin}}</td></tr>{{/policies}}
+  {{^policies}}<tr><td colspan="6">No policies yet: the templates are stored when the server starts.</td></tr>{{/policies}}
+  </tbody>
+</table></div>
+<h2>Template gallery</h2>
+<div class="columns">
+{{#templates}}
+<section class="card">
+  <h3>{{id}} <span class="sev-{{severity}}">{{severity}}</span></h3>
+  <p><strong>{{title}}</strong></p>
+  <p><small><strong>Catches:</strong> {{catches}}</small></p>
+  <p><small><strong>False positives:</strong> {{falsePositives}}</small></p>
+  <p><small><strong>Tuning:</strong> {{tuning}}</small></p>
+  <p>{{#stored}}<a href="/policies/{{id}}">Stored as a policy</a>{{/stored}}{{#isAdmin}} · <a href="/policies/new?from={{id}}">Copy into a new policy</a>{{/isAdmin}}</p>
+</section>
+{{/templates}}
+</div>
+{{> layout_footer}}
+
+"""##,
+        "policy": ##"""
+{{> layout_header}}
+<p class="crumbs"><a href="/policies">Detection policies</a> › {{#policyId}}{{.}}{{/policyId}}{{#isNew}}New{{/isNew}}</p>
+<h1>{{#isNew}}New policy{{/isNew}}{{^isNew}}Policy {{policyId}}{{/isNew}}</h1>
+{{#preview}}
+<section class="card" id="preview" role="status">
+  <h2>This policy would have raised {{wouldRaise}} alert(s)</h2>
+  <p>Over the last 7 days ({{from}} to {{to}}): {{evaluated}} stored events evaluated{{#suppressed}}, {{.}} more held back by the daily cap{{/suppressed}}.</p>
+  {{#hasAlerts}}<table><thead><tr><th scope="col">First event (UTC)</th><th scope="col">Alert</th><th scope="col">Who</th><th scope="col">Events</th></tr></thead><tbody>
+  {{#alerts}}<tr><td>{{firstSeen}}</td><td>{{title}}</td><td>{{actor}}</td><td>{{count}}</td></tr>{{/alerts}}</tbody></table>{{/hasAlerts}}
+</section>
+{{/preview}}
+<form method="post" action="{{action}}" class="card">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  {{#isNew}}<label for="id">Id (optional; letters, digits, - _ .)</label><input id="id" name="id" type="text" maxlength="64" value="{{form.id}}">{{/isNew}}
+  <label for="title">Title ({actor}, {target}, {value}, {count}, {detail} are filled in)</label>
+  <input id="title" name="title" type="text" required maxlength="200" value="{{form.title}}">
+  <label for="severity">Severity</label>
+  <select id="severity" name="severity">{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/severities}}</select>
+  <label class="check"><input type="checkbox" name="enabled" {{#enabled}}checked{{/enabled}}> Enabled</label>
+  <h2>Which events</h2>
+  <label for="streams">Stream</label>
+  <select id="streams" name="streams">{{#streams}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/streams}}</select>
+  <label for="categories">Categories (one per line)</label><textarea id="categories" name="categories" rows="2">{{form.categories}}</textarea>
+  <label for="actions">Actions (one per line, e.g. Sign in, Update)</label><textarea id="actions" name="actions" rows="2">{{form.actions}}</textarea>
+  <label for="actors">Only these users (one per line)</label><textarea id="actors" name="actors" rows="2">{{form.actors}}</textarea>
+  <label for="excludeActors">Never these users</label><textarea id="excludeActors" name="excludeActors" rows="2">{{form.excludeActors}}</textarea>
+  <label for="targets">Targets</label><textarea id="targets" name="targets" rows="2">{{form.targets}}</textarea>
+  <label for="ipNetworks">From these addresses or CIDR blocks</label><textarea id="ipNetworks" name="ipNetworks" rows="2">{{form.ipNetworks}}</textarea>
+  <label for="excludeIPNetworks">Never from these (corporate, VPN)</label><textarea id="excludeIPNetworks" name="excludeIPNetworks" rows="2">{{form.excludeIPNetworks}}</textarea>
+  <label for="clients">Clients starting with</label><textarea id="clients" name="clients" rows="2">{{form.clients}}</textarea>
+  <label for="detailContains">Detail contains, verbatim (one per line; all must appear)</label><textarea id="detailContains" name="detailContains" rows="2">{{form.detailContains}}</textarea>
+  <label for="detailPrefix">Detail starts with</label><input id="detailPrefix" name="detailPrefix" type="text" value="{{form.detailPrefix}}">
+  <label for="detailSuffix">Detail ends with</label><input id="detailSuffix" name="detailSuffix" type="text" value="{{form.detailSuffix}}">
+  <label for="detailPattern">Detail pattern (regular expression; no nested repetition)</label><input id="detailPattern" name="detailPattern" type="text" value="{{form.detailPattern}}">
+  <h2>When to alert</h2>
+  <label for="kindType">Kind</label>
+  <select id="kindType" name="kindType">{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}</select>
+  <label for="threshold">Threshold N (count, distinct)</label><input id="threshold" name="threshold" type="number" min="1" value="{{form.threshold}}">
+  <label for="window">Window in minutes (count, distinct)</label><input id="window" name="window" type="number" min="1" value="{{form.window}}">
+  <label for="field">Value (distinct, first seen)</label>
+  <select id="field" name="field">{{#fields}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/fields}}</select>
+  <label for="per">Per</label>
+  <select id="per" name="per">{{#scopes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/scopes}}</select>
+  <label for="learning">Learning period in days (first seen, back after)</label><input id="learning" name="learning" type="number" min="1" value="{{form.learning}}">
+  <label for="gap">Silence in days (back after)</label><input id="gap" name="gap" type="number" min="1" value="{{form.gap}}">
+  <label for="groupWindow">Group matches into one alert for (minutes)</label><input id="groupWindow" name="groupWindow" type="number" min="0" value="{{form.groupWindow}}">
+  <label for="dailyCap">At most this many alerts a day</label><input id="dailyCap" name="dailyCap" type="number" min="1" value="{{form.dailyCap}}">
+  <h2>For the gallery</h2>
+  <label for="catches">What it catches</label><textarea id="catches" name="catches" rows="2">{{form.catches}}</textarea>
+  <label for="falsePositives">False positives</label><textarea id="falsePositives" name="falsePositives" rows="2">{{form.falsePositives}}</textarea>
+  <label for="tuning">Tuning</label><textarea id="tuning" name="tuning" rows="2">{{form.tuning}}</textarea>
+  <h2>Try it</h2>
+  <label for="connectorId">Preview over the last 7 days of</label>
+  <select id="connectorId" name="connectorId">{{#connectors}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/connectors}}</select>
+  {{#isAdmin}}
+  <button type="submit" name="intent" value="preview" id="preview-button">Preview</button>
+  <button type="submit" name="intent" value="save" id="save-button">{{#isNew}}Save policy{{/isNew}}{{^isNew}}Save as a new version{{/isNew}}</button>
+  {{/isAdmin}}
+</form>
+{{#hasVersions}}
+<section class="card">
+  <h2>Versions</h2>
+  <table><thead><tr><th scope="col">Version</th><th scope="col">Saved (UTC)</th><th scope="col">By</th><th scope="col">State</th></tr></thead><tbody>
+  {{#versions}}<tr><td>{{version}}</td><td>{{savedAt}}</td><td>{{savedBy}}</td><td>{{#enabled}}on{{/enabled}}{{^enabled}}off{{/enabled}}</td></tr>{{/versions}}
+  </tbody></table>
+  {{#isAdmin}}<form method="post" action="/policies/{{policyId}}/toggle"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="delete" value="yes"><button type="submit" class="danger">Delete this policy</button></form>{{/isAdmin}}
+</section>
+{{/hasVersions}}
 {{> layout_footer}}
 
 """##,
@@ -477,6 +726,9 @@ code { overflow-wrap: anywhere; }
 button.small { margin: 0; padding: .2rem .6rem; font-size: .9rem; }
 .filters .field { display: flex; flex-direction: column; gap: .15rem; } .filters button { margin-top: 0; }
 header nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; } dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
+form.inline { display: inline; } h3 { font-size: 1.05rem; margin: .75rem 0 .25rem; }
+label.check { display: flex; gap: .5rem; align-items: center; } label.check input { width: auto; margin: 0; }
 
 """##
 

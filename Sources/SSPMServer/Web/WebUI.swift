@@ -104,7 +104,7 @@ struct WebUI: Sendable {
             RouteSpec(method: .get, path: "/settings/operators", access: .admin, handler: operators),
             RouteSpec(method: .post, path: "/settings/operators", access: .admin, handler: addOperator),
             RouteSpec(method: .post, path: "/settings/operators/{operatorId}/delete", access: .admin, handler: removeOperator),
-        ]
+        ] + detectionPages
     }
 
     // MARK: plumbing
@@ -638,6 +638,7 @@ struct WebUI: Sendable {
             "q": ["user": q.string("user") ?? "", "ip": q.string("ip") ?? "", "from": q.string("from") ?? "", "to": q.string("to") ?? ""],
             "types": [("signin", "Sign-ins"), ("operation", "Admin operations"), ("webhook", "Webhook events")].map { ["value": $0.0, "label": $0.1, "selected": $0.0 == type] },
             "csvLink": "/api/v1/connectors/\(id)/activities?format=csv&" + filters.joined(separator: "&"),
+            "policyLink": "/policies/new?" + (["connectorId=\(Self.urlEncode(id))"] + filters.filter { $0.hasPrefix("type=") || $0.hasPrefix("user=") || $0.hasPrefix("ip=") }).joined(separator: "&"),
             "nextLink": pageResult.nextCursor.map { "/connectors/\(id)/activities?" + (filters + ["cursor=\(Self.urlEncode($0))"]).joined(separator: "&") } as Any,
         ]
         return page("activities", values, principal: principal, title: "Activity log")
