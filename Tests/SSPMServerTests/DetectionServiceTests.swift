@@ -253,3 +253,80 @@ extension DetectionServiceTests {
         #expect(facts.contains { $0["title"]?.stringValue == "Actor" && $0["value"]?.stringValue == "a@example.com" })
     }
 }
+
+/// E-mail notifications to a real SMTP server (aiosmtpd) with STARTTLS or TLS and AUTH.
+@Suite(.serialized)
+struct EmailNotificationTests {
+    static func channel(_ f: ServerFixture, _ smtp: SMTPReceiver, security: String, password: String) async throws -> (Reply, String?) {
+        var email: JSONValue = ["host": "127.0.0.1", "port": .int(Int64(smtp.port)), "security": .string(security), "username": "bot",
+                                "from": "sspm@example.com", "to": ["soc@example.com", "ciso@example.com"]]
+        if !smtp.certificate.isEmpty { email["caCertificate"] = .string(smtp.certificate) }
+        let reply = try await f.send("POST", "/api/v1/channels", json: ["name": .string("mail \(security)"), "kind": "email", "password": .string(password), "email": email])
+        return (reply, reply.json["id"]?.stringValue)
+    }
+
+    static func state(_ f: ServerFixture, channel: String, item: String) async throws -> JSONValue? {
+        try await f.send("GET", "/api/v1/channels/\(channel)/deliveries").json["items"]?.arrayValue?.first { $0["id"]?.stringValue == item }
+    }
+
+    @Test("STARTTLS and implicit TLS with AUTH: the test message arrives under TLS, authenticated, to every recipient, subject and body readable; a wrong password is final (535), a 450 recipient is retried; the password is never shown")
+    func smtp() async throws {
+        guard SMTPReceiver.available else {
+            print("EmailNotificationTests: python3 with aiosmtpd, or openssl, is not installed (pip install aiosmtpd; .ci/run does), so the SMTP test is skipped.")
+            return
+        }
+        try await ServerFixture.withoutZoom(configure: { c in
+            c.notifications.retrySchedule = [0.3]
+            c.notifications.maxAttempts = 2
+            c.notifications.timeout = 10
+        }) { f in
+            for mode in ["starttls", "tls"] {
+                let smtp = try await SMTPReceiver(mode: mode, user: "bot", password: "s3cret-pass")
+                defer { smtp.stop() }
+                let (created, id) = try await Self.channel(f, smtp, security: mode, password: "s3cret-pass")
+                #expect(created.status == 201, "\(created.text)")
+                #expect(!created.text.contains("s3cret-pass") && created.json["email"]?["hasPassword"]?.boolValue == true)
+                let channel = try #require(id)
+                let item = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+                try await DetectionServiceTests.eventually("the \(mode) message") { !smtp.messages.isEmpty }
+                let message = try #require(smtp.messages.first)
+                #expect(message.tls && message.user == "bot")
+                #expect(Set(message.to) == ["soc@example.com", "ciso@example.com"] && message.from == "sspm@example.com")
+                #expect(message.subject.contains("OpenSSPM: test notification for mail \(mode)"))
+                #expect(message.body.contains("this channel works") && message.body.contains(item))
+                try await DetectionServiceTests.eventually("delivered") { try await Self.state(f, channel: channel, item: item)?["state"]?.stringValue == "delivered" }
+                #expect(try await Self.state(f, channel: channel, item: item)?["lastStatus"]?.intValue == 250)
+            }
+            // A wrong password: the relay says 535, which no retry will change.
+            let wrong = try await SMTPReceiver(mode: "starttls", user: "bot", password: "right-one")
+            defer { wrong.stop() }
+            let (_, wrongID) = try await Self.channel(f, wrong, security: "starttls", password: "not-the-right-one")
+            let wrongChannel = try #require(wrongID)
+            let refused = try #require(try await f.send("POST", "/api/v1/channels/\(wrongChannel)/test").json["id"]?.stringValue)
+            try await DetectionServiceTests.eventually("the dead letter") { try await Self.state(f, channel: wrongChannel, item: refused)?["state"]?.stringValue == "dead" }
+            let dead = try #require(try await Self.state(f, channel: wrongChannel, item: refused))
+            #expect(dead["lastStatus"]?.intValue == 535 && dead["attempts"]?.intValue == 1)
+            #expect(wrong.authentications.contains { $0.0 == "bot" && !$0.1 } && wrong.messages.isEmpty)
+            let lastError = dead["lastError"]?.stringValue ?? ""
+            #expect(lastError.contains("535") && lastError.contains("not-the-right-one") == false)
+            // A recipient refused for now (450): tried again, then given up after the attempts.
+            let busy = try await SMTPReceiver(mode: "starttls", user: "bot", password: "pw-pw-pw", failRecipients: 450)
+            defer { busy.stop() }
+            let (_, busyID) = try await Self.channel(f, busy, security: "starttls", password: "pw-pw-pw")
+            let busyChannel = try #require(busyID)
+            let later = try #require(try await f.send("POST", "/api/v1/channels/\(busyChannel)/test").json["id"]?.stringValue)
+            try await DetectionServiceTests.eventually("two attempts") { try await Self.state(f, channel: busyChannel, item: later)?["state"]?.stringValue == "dead" }
+            #expect(try await Self.state(f, channel: busyChannel, item: later)?["attempts"]?.intValue == 2)
+            #expect(try await Self.state(f, channel: busyChannel, item: later)?["lastStatus"]?.intValue == 450)
+            // STARTTLS required but the relay offers none: refused at once, with what to do.
+            let plain = try await SMTPReceiver(mode: "plain")
+            defer { plain.stop() }
+            let (_, plainID) = try await Self.channel(f, plain, security: "starttls", password: "x-x-x-x")
+            let plainChannel = try #require(plainID)
+            let noTLS = try #require(try await f.send("POST", "/api/v1/channels/\(plainChannel)/test").json["id"]?.stringValue)
+            try await DetectionServiceTests.eventually("the refusal") { try await Self.state(f, channel: plainChannel, item: noTLS)?["state"]?.stringValue == "dead" }
+            #expect(try await Self.state(f, channel: plainChannel, item: noTLS)?["lastError"]?.stringValue?.contains("does not offer STARTTLS") == true)
+            #expect(plain.messages.isEmpty)
+        }
+    }
+}
