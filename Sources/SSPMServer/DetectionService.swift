@@ -11,6 +11,8 @@ public final class DetectionFeed: Sendable {
         case events(connectorID: String, [ActivityEvent])
         case replay(connectorID: String)
         case policiesChanged
+        /// A posture scan replaced `previous` (drift alerts).
+        case scanned(connectorID: String, previous: ScanResult, current: ScanResult)
         /// Resumed once everything queued before it is handled (tests, `sspm bench`).
         case barrier(CheckedContinuation<Void, Never>)
     }
@@ -35,6 +37,10 @@ public final class DetectionFeed: Sendable {
     }
 
     func policiesChanged() { continuation.yield(.policiesChanged) }
+
+    func scanned(connectorID: String, previous: ScanResult, current: ScanResult) {
+        continuation.yield(.scanned(connectorID: connectorID, previous: previous, current: current))
+    }
 
     /// Returns once the work queued before this call is done (when the service runs).
     public func settled() async {
@@ -151,8 +157,32 @@ public actor DetectionService: Service {
         case .policiesChanged:
             policies = nil
             for id in Array(states.keys) { await rebuild(id, reason: "policies changed") }
+        case .scanned(let connectorID, let previous, let current): await drift(connectorID, previous, current)
         case .barrier(let continuation): continuation.resume()
         }
+    }
+
+    /// Posture drift: each control that went from pass to fail or warn is an alert, scoped to the
+    /// control (a control that flaps within the hour is one alert), naming who changed the
+    /// settings when the activity between the two scans says (the newest settings webhook or
+    /// admin operation on the account).
+    func drift(_ connectorID: String, _ previous: ScanResult, _ current: ScanResult) async {
+        let changes = PostureDrift.changes(from: previous, to: current)
+        guard !changes.isEmpty else { return }
+        var changedBy: String?
+        if let recent = try? await deps.activities.query(ActivityQuery(connectorID: connectorID, kinds: ["webhook", "operation"],
+                                                                       from: previous.scannedAt.addingTimeInterval(-60), limit: 200)) {
+            changedBy = recent.items.first { event in
+                let category = (event.category ?? "").lowercased()
+                let action = (event.action ?? "").lowercased()
+                return !event.actor.isEmpty && (action.contains("settings") || category == "account")
+            }?.actor
+        }
+        let now = deps.now()
+        await store(changes.map { change in
+            AlertDraft(connectorID: connectorID, alert: PostureDrift.alert(change, at: now, changedBy: changedBy), evidence: [], groupWindow: 3600,
+                       context: PostureDrift.context(change, changedBy: changedBy))
+        })
     }
 
     func enabledPolicies() async throws -> [DetectionPolicy] {

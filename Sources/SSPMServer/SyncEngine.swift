@@ -156,7 +156,9 @@ public struct SyncEngine: Sendable {
                 }
                 let states = try await deps.posture.states(connectorID: id)
                 let result = reading.evaluate(deps.configuration.baseline, states, streamRows, now)
+                let previous = try await deps.scans.latest(connectorID: id)
                 try await deps.scans.save(connectorID: id, result)
+                if let previous { deps.detectionFeed.scanned(connectorID: id, previous: previous, current: result) }
                 try await deps.posture.rollUp(connectorID: id, day: now)
                 if let inventory = reading.inventory { try await deps.inventory.save(connectorID: id, users: inventory, at: now) }
                 problems += reading.problems

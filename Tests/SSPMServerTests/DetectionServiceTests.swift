@@ -218,6 +218,52 @@ extension DetectionServiceTests {
     }
 }
 
+extension DetectionServiceTests {
+    @Test("posture drift: an admin turns two-factor sign-in off through Zoom's API; the settings webhook asks for a posture re-read; ZID-01 going pass → fail is an alert naming the old and new values and who changed it, notified (latency printed)")
+    func postureDrift() async throws {
+        var tenant = TenantGenerator(users: 25, groups: 2, days: 2, seed: 74).generate()
+        var settings = tenant.settings ?? .object([:])
+        settings.setValue("all", at: "security.sign_in_with_two_factor_auth")
+        tenant.settings = settings
+        let receiver = try await WebhookReceiver.start(secret: "unused", logger: .init(label: "receiver"))
+        defer { Task { await receiver.stop() } }
+        try await ServerFixture.with(tenant, simulator: .init(webhookURL: "http://127.0.0.1:9/not-yet")) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            let first = try await f.send("GET", "/api/v1/connectors/\(id)/recommendations/ZID-01").json
+            #expect(first["finding"]?["verdict"]?.stringValue == "pass", "\(first)")
+            let created = try await f.send("POST", "/api/v1/channels", json: ["name": "drift", "kind": "webhook", "url": .string(receiver.url), "minSeverity": "high"])
+            receiver.requireStandardSignature(secret: try #require(created.json["signingSecret"]?.stringValue))
+            _ = try await f.sim.raw("PUT", "/_sim/webhooks/url", body: Data(#"{"url": "\#(f.base)/webhooks/zoom/\#(id)"}"#.utf8))
+            _ = try await f.sim.raw("POST", "/_sim/webhooks/validate")
+
+            let token = try await f.sim.accessToken()
+            let started = ContinuousClock.now
+            let patch = try await f.sim.raw("PATCH", "/v2/accounts/me/settings?option=security", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+                                            body: Data(#"{"security": {"sign_in_with_two_factor_auth": "none"}}"#.utf8))
+            #expect(patch.status == 204, "\(String(decoding: patch.body, as: UTF8.self))")
+            func zid01() -> [(WebhookReceiver.Delivery, JSONValue)] {
+                Self.messages(receiver, policy: PostureDrift.policyID).filter { $0.1["data"]?["alert"]?["key"]?.stringValue == "ZID-01" }
+            }
+            try await Self.eventually("the drift notification") { !zid01().isEmpty }
+            let latency = ContinuousClock.now - started
+            print("posture drift: settings change → webhook → posture re-read → alert → notification received in \(latency)")
+            let (message, body) = try #require(zid01().first)
+            #expect(message.verified == true)
+            let alert = try #require(body["data"]?["alert"])
+            #expect(alert["key"]?.stringValue == "ZID-01" && alert["severity"]?.stringValue == "critical")
+            let context = try #require(alert["context"])
+            #expect(context["from"]?.stringValue == "pass" && context["to"]?.stringValue == "fail")
+            #expect(context["before"]?.stringValue?.contains("required for all users") == true)
+            #expect(context["changedBy"]?.stringValue?.contains("@") == true)
+            #expect(alert["title"]?.stringValue?.contains("ZID-01 now fails") == true)
+            let stored = try await Self.alerts(f, "policyId=\(PostureDrift.policyID)").filter { $0["key"]?.stringValue == "ZID-01" }
+            #expect(stored.count == 1 && stored.first?["actor"]?.stringValue == context["changedBy"]?.stringValue)
+            #expect(zid01().count == 1)
+        }
+    }
+}
+
 /// The message formats, apart from a server.
 @Suite struct NotificationFormatTests {
     @Test("Standard Webhooks signatures match the specification's reference library (standardwebhooks 1.1.0) on its example, and the receiver-side check accepts them")
