@@ -5,7 +5,7 @@ enum OpenAPIDocument {
 openapi: 3.1.0
 info:
   title: OpenSSPM API
-  version: 0.3.0
+  version: 0.4.0
   summary: Security posture and activity monitoring for Zoom.
   description: |
     The REST API of `sspm serve`. JSON bodies use camelCase keys and ISO 8601 dates
@@ -38,6 +38,7 @@ tags:
   - name: posture
   - name: activities
   - name: webhooks
+  - name: detection
 paths:
   /healthz:
     get:
@@ -846,6 +847,422 @@ paths:
         "404": {$ref: "#/components/responses/Error"}
         "405": {$ref: "#/components/responses/MethodNotAllowed"}
 
+  /api/v1/detection/templates:
+    get:
+      tags: [detection]
+      summary: Each provider's detection templates
+      description: |
+        The policies each provider ships, with whether a policy of the template's id is stored and
+        enabled. When the server starts, it stores every template whose id is not stored yet as a
+        policy (version 1), so the templates run from the first sync; change them with
+        PUT /api/v1/policies/{policyId}. A deleted template is stored again at the next start.
+      responses:
+        "200":
+          description: Templates.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/TemplateItem"}}}}
+        "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+  /api/v1/detection/preview:
+    post:
+      tags: [detection]
+      summary: What a policy would have raised (any role; nothing is saved or sent)
+      description: |
+        Runs the policy (as given, enabled for the run) over the connector's stored events of the last
+        `days` days (1–30, default 7), with the history before them that the policy's own window,
+        learning period or gap needs; at most 500,000 events are read. A policy that cannot be saved
+        answers 422 `invalid_policy` (before the connector is looked up), an unknown connector 404,
+        `days` outside 1–30 400.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [policy, connectorId]
+              properties:
+                policy: {$ref: "#/components/schemas/PolicyInput"}
+                connectorId: {type: string, description: The connector whose stored events are read.}
+                days: {type: [integer, "null"], minimum: 1, maximum: 30, default: 7}
+      responses:
+        "200":
+          description: The preview.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Preview"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "422": {$ref: "#/components/responses/Error"}
+  /api/v1/policies:
+    get:
+      tags: [detection]
+      summary: Detection policies (each one's current version), by id
+      responses:
+        "200":
+          description: Policies, with how many alerts each has raised.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/PolicyItem"}}}}
+        "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+    post:
+      tags: [detection]
+      summary: Create a policy (admin)
+      description: |
+        Saved as version 1 and evaluated from then on. Without `id` the server makes one (`P-` and 8
+        characters); an id in use answers 409 `policy_exists`. A policy that breaks a rule answers 422
+        `invalid_policy`, every problem in `error.details`, and nothing is saved.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/PolicyInput"}
+      responses:
+        "201":
+          description: Created.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/PolicyItem"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "409": {$ref: "#/components/responses/Error"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "422": {$ref: "#/components/responses/Error"}
+  /api/v1/policies/{policyId}:
+    parameters: [{$ref: "#/components/parameters/policyId"}]
+    get:
+      tags: [detection]
+      summary: One policy with its saved versions
+      responses:
+        "200":
+          description: The policy's current version, and every version saved (newest first).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [policy, versions]
+                properties:
+                  policy: {$ref: "#/components/schemas/PolicyItem"}
+                  versions:
+                    type: array
+                    items:
+                      type: object
+                      required: [version, savedAt, enabled]
+                      properties:
+                        version: {type: integer, minimum: 1}
+                        savedAt: {type: string, format: date-time}
+                        savedBy: {type: string, description: Absent for a template stored by the server.}
+                        enabled: {type: boolean}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+    put:
+      tags: [detection]
+      summary: Save the policy's next version (admin)
+      description: |
+        Policies are versioned: the body is saved as the next version (the version counts up, the
+        earlier ones stay in GET …/{policyId}) and evaluated from then on. The body is the whole
+        policy, as on create: what it leaves out gets the default, not the stored value. Ids never
+        change: leave `id` out (or send the same id); another id answers 400. A policy that breaks a
+        rule answers 422 `invalid_policy` and nothing is saved.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              allOf:
+                - $ref: "#/components/schemas/PolicyInput"
+                - properties:
+                    id: {type: "null", description: "Leave it out; the path's policyId is also accepted, any other id is a 400."}
+      responses:
+        "200":
+          description: The saved version.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/PolicyItem"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "422": {$ref: "#/components/responses/Error"}
+    delete:
+      tags: [detection]
+      summary: Delete a policy and its versions (admin; its alerts stay)
+      responses:
+        "204": {description: Deleted.}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+  /api/v1/alerts:
+    get:
+      tags: [detection]
+      summary: Alerts, newest first (by when they were raised)
+      description: |
+        `status` takes a comma-separated list (`status=open,acknowledged`); an unknown value is a 400.
+        Paging: when a page is full, `nextBefore` names its last alert; pass it as `before` for the
+        next page (an id that is not an alert's is ignored).
+      parameters:
+        - {name: status, in: query, allowEmptyValue: true, style: form, explode: false, schema: {type: array, items: {$ref: "#/components/schemas/AlertStatus"}}}
+        - {name: severity, in: query, allowEmptyValue: true, description: Alerts at or above this severity., schema: {$ref: "#/components/schemas/Severity"}}
+        - {name: policyId, in: query, allowEmptyValue: true, schema: {type: string}}
+        - {name: connectorId, in: query, allowEmptyValue: true, schema: {type: string}}
+        - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
+        - {name: before, in: query, allowEmptyValue: true, description: "A nextBefore: alerts raised before that one.", schema: {type: string}}
+      responses:
+        "200":
+          description: A page of alerts.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items: {type: array, items: {$ref: "#/components/schemas/Alert"}}
+                  nextBefore: {type: string, description: The last alert's id when the page is full.}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+  /api/v1/alerts/{alertId}:
+    parameters: [{$ref: "#/components/parameters/alertId"}]
+    get:
+      tags: [detection]
+      summary: One alert with its comments and evidence
+      responses:
+        "200":
+          description: The alert, its comments (oldest first) and the evidence events still stored (oldest first).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [alert, comments, evidence]
+                properties:
+                  alert: {$ref: "#/components/schemas/Alert"}
+                  comments: {type: array, items: {$ref: "#/components/schemas/AlertComment"}}
+                  evidence: {type: array, items: {$ref: "#/components/schemas/Activity"}}
+        "401": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+    patch:
+      tags: [detection]
+      summary: Triage an alert (admin)
+      description: |
+        What is left out (or null) stays as it is. Dismissing needs a resolution (`false_positive`,
+        `benign` or `true_positive`), sent with it unless the alert has one; a resolution is given
+        only with (or to) a resolved or dismissed alert, and reopening it (`open`, `acknowledged`)
+        clears the resolution. `assignee` is the person's e-mail address (at most 254 characters on
+        one line); an empty string clears it. A change the alert's state does not allow answers 400.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                status: {anyOf: [{$ref: "#/components/schemas/AlertStatus"}, {type: "null"}]}
+                resolution: {anyOf: [{$ref: "#/components/schemas/AlertResolution"}, {type: "null"}]}
+                assignee: {type: [string, "null"], maxLength: 254, pattern: "^[^\\n-\\r\\u0085\\u2028\\u2029]*$"}
+              allOf:
+                - if: {required: [status], properties: {status: {const: dismissed}}}
+                  then: {required: [resolution], properties: {resolution: {type: string}}}
+                - if: {required: [resolution], properties: {resolution: {type: string}}}
+                  then: {required: [status], properties: {status: {enum: [resolved, dismissed]}}}
+      responses:
+        "200":
+          description: The alert as changed.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Alert"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+  /api/v1/alerts/{alertId}/comments:
+    parameters: [{$ref: "#/components/parameters/alertId"}]
+    post:
+      tags: [detection]
+      summary: Comment on an alert (admin)
+      description: The text is trimmed of surrounding white space and must then be 1–4000 characters (400 otherwise); the author is the caller.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [body]
+              properties:
+                body: {type: string, maxLength: 4000, pattern: "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200b\\u2028\\u2029\\u202f\\u205f\\u3000]", description: Not only white space.}
+      responses:
+        "201":
+          description: Added.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/AlertComment"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+  /api/v1/channels:
+    get:
+      tags: [detection]
+      summary: Notification channels (admin; never their secrets)
+      responses:
+        "200":
+          description: Channels.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/Channel"}}}}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+    post:
+      tags: [detection]
+      summary: Create a notification channel (admin)
+      description: |
+        Where alerts at or above `minSeverity` (default low) of the listed policies (default every
+        policy) are sent: `webhook` (Standard Webhooks, signed), `slack` (incoming webhook), `teams`
+        (workflow webhook) take `url`; `email` takes `email` (an SMTP relay) and, with a user name,
+        `password`. URLs are https; http is accepted only for a receiver on this machine (localhost,
+        127.x.x.x, [::1]). Secrets (the URL past its host, the password, the signing secret) are never
+        shown back, except the webhook signing secret (`whsec_…`) in this answer: keep it to verify the
+        `webhook-signature` header. A channel that breaks a rule answers 422 `invalid_channel`, every
+        problem in `error.details`, and nothing is saved.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              allOf:
+                - $ref: "#/components/schemas/ChannelInput"
+                - required: [name, kind]
+                  properties:
+                    name: {type: string}
+                  oneOf:
+                    - properties: {kind: {enum: [webhook, slack, teams]}, url: {type: string}, email: {type: "null"}}
+                      required: [url]
+                    - properties: {kind: {const: email}, url: {type: "null"}, email: {$ref: "#/components/schemas/EmailSettings"}}
+                      required: [email]
+                      if: {properties: {email: {required: [username], properties: {username: {type: string}}}}}
+                      then: {required: [password], properties: {password: {type: string, minLength: 1}}}
+      responses:
+        "201":
+          description: Created; for a webhook channel with its signing secret (shown this once).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Channel"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "422": {$ref: "#/components/responses/Error"}
+  /api/v1/channels/{channelId}:
+    parameters: [{$ref: "#/components/parameters/channelId"}]
+    get:
+      tags: [detection]
+      summary: One notification channel (admin; never its secrets)
+      responses:
+        "200":
+          description: The channel.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Channel"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+    patch:
+      tags: [detection]
+      summary: Change a notification channel (admin)
+      description: |
+        What is left out (or null) stays as it is, secrets included: send `url` or `password` only to
+        replace them (an empty `password` removes it). `kind` cannot change; `url` is for webhook,
+        slack and teams channels, `email` and `password` for email channels (422 otherwise). `email`
+        replaces the relay settings as a whole, except `caCertificate`: left out, the stored one stays.
+        `policies: []` means every policy. The whole channel is checked again as on create (422
+        `invalid_channel`).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ChannelInput"}
+      responses:
+        "200":
+          description: The channel as changed.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Channel"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "422": {$ref: "#/components/responses/Error"}
+    delete:
+      tags: [detection]
+      summary: Delete a notification channel and its deliveries (admin)
+      responses:
+        "204": {description: Deleted.}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+  /api/v1/channels/{channelId}/test:
+    parameters: [{$ref: "#/components/parameters/channelId"}]
+    post:
+      tags: [detection]
+      summary: Send a test message (admin)
+      description: Queues a `channel.test` message for the channel (sent even while it is disabled); follow it with …/deliveries.
+      responses:
+        "202":
+          description: Queued; the delivery.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Delivery"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+  /api/v1/channels/{channelId}/deliveries:
+    parameters: [{$ref: "#/components/parameters/channelId"}]
+    get:
+      tags: [detection]
+      summary: A channel's deliveries, newest first (admin)
+      parameters:
+        - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
+      responses:
+        "200":
+          description: Deliveries.
+          content:
+            application/json:
+              schema: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/components/schemas/Delivery"}}}}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+
 components:
   securitySchemes:
     bearerAuth: {type: http, scheme: bearer, description: "An API token from POST /api/v1/tokens (sspm_…)."}
@@ -855,6 +1272,9 @@ components:
     connectorId: {name: connectorId, in: path, required: true, schema: {type: string}}
     controlId: {name: controlId, in: path, required: true, schema: {type: string, examples: [ZID-01]}}
     scanId: {name: scanId, in: path, required: true, schema: {type: string}}
+    policyId: {name: policyId, in: path, required: true, schema: {type: string}}
+    alertId: {name: alertId, in: path, required: true, schema: {type: string}}
+    channelId: {name: channelId, in: path, required: true, schema: {type: string}}
   requestBodies:
     Credentials:
       description: Any strings; a wrong pair (or an address that is not one) answers 401.
@@ -1219,6 +1639,304 @@ components:
         detail: {type: string}
         fingerprint: {type: string}
         raw: {type: object, description: The provider's report row or webhook body as received.}
+    Severity: {type: string, enum: [info, low, medium, high, critical]}
+    AlertStatus: {type: string, enum: [open, acknowledged, resolved, dismissed]}
+    AlertResolution: {type: string, enum: [true_positive, benign, false_positive]}
+    ChannelKind: {type: string, enum: [webhook, slack, teams, email]}
+    EventField:
+      type: string
+      enum: [actor, target, ip_address, client, category, action, client_type]
+      description: A value of an event; `client_type` is the client's first word (Browser, Mac, Android).
+    DetectionScope:
+      type: string
+      enum: [actor, target, account]
+      description: What alerts are grouped and counted by; `account` is the whole account.
+    EventMatch:
+      type: object
+      description: |
+        Which normalised events a policy looks at. Every member that is set must match; a list matches
+        when any of its values does; left out (or null), a member matches every event. Texts compare
+        case-insensitively, except the detail, which is matched verbatim. Lists hold at most 500
+        entries of 1–320 characters.
+      properties:
+        providers: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, examples: [[zoom]]}
+        streams: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, examples: [[signin, operation]]}
+        categories: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}}
+        actions: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}}
+        actors: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: Only these actors (e-mail addresses).}
+        excludeActors: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: Never these actors.}
+        targets: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}}
+        ipNetworks: {type: [array, "null"], maxItems: 500, items: {$ref: "#/components/schemas/IPNetwork"}, description: An event without an address does not match.}
+        excludeIPNetworks: {type: [array, "null"], maxItems: 500, items: {$ref: "#/components/schemas/IPNetwork"}}
+        clients: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: "Prefixes of the client (Browser, Mac 5.)."}
+        outcome: {type: [string, "null"], enum: [success, failure, unknown, null]}
+        detailContains: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: Every one of these appears in the detail.}
+        detailPrefix: {type: [string, "null"], minLength: 1, maxLength: 320}
+        detailSuffix: {type: [string, "null"], minLength: 1, maxLength: 320}
+        detailPattern:
+          type: [string, "null"]
+          minLength: 1
+          maxLength: 200
+          description: |
+            A regular expression (ICU syntax) the detail must match somewhere. It must compile, and must
+            not be able to backtrack without end: no back-references, and no repeated group that itself
+            holds a quantifier or an alternative (`(a+)+`, `(a|b)*`); otherwise 422.
+    IPNetwork:
+      type: string
+      minLength: 1
+      maxLength: 320
+      pattern: "^(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(/(3[0-2]|[12]?[0-9]))?|(([0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|([0-9A-Fa-f]{1,4}:){1,7}:|([0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|([0-9A-Fa-f]{1,4}:){1,5}(:[0-9A-Fa-f]{1,4}){1,2}|([0-9A-Fa-f]{1,4}:){1,4}(:[0-9A-Fa-f]{1,4}){1,3}|([0-9A-Fa-f]{1,4}:){1,3}(:[0-9A-Fa-f]{1,4}){1,4}|([0-9A-Fa-f]{1,4}:){1,2}(:[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(:[0-9A-Fa-f]{1,4}){1,6}|:((:[0-9A-Fa-f]{1,4}){1,7}|:))(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"
+      description: An IPv4 or IPv6 address, or a CIDR block (`192.0.2.0/24`, `2001:db8::/32`).
+      examples: [192.0.2.0/24, "2001:db8::/32", 198.51.100.7]
+    DetectionKind:
+      type: object
+      description: |
+        How matching events become an alert, flat with its `type`: `single` every matching event;
+        `count` at least `threshold` matching events within `window` seconds; `distinct` at least
+        `threshold` different values of `field` within `window` seconds; `first_seen` a value of
+        `field` never seen before for a scope seen before (the first `learning` seconds of events only
+        teach); `return_after` a scope that shows up again after at least `gap` seconds without a
+        matching event. Each counts per `per` (default actor). Windows, gaps and learning periods are
+        1 second to 90 days; answers carry every member of the type (`learning` and `per` filled in).
+      required: [type]
+      properties:
+        type: {type: string, enum: [single, count, distinct, first_seen, return_after]}
+      oneOf:
+        - title: single
+          properties:
+            type: {const: single}
+        - title: count
+          required: [threshold, window]
+          properties:
+            type: {const: count}
+            threshold: {type: integer, minimum: 1, maximum: 100000}
+            window: {type: number, minimum: 1, maximum: 7776000, description: Seconds.}
+            per: {anyOf: [{$ref: "#/components/schemas/DetectionScope"}, {type: "null"}], default: actor}
+        - title: distinct
+          required: [field, threshold, window]
+          properties:
+            type: {const: distinct}
+            field: {$ref: "#/components/schemas/EventField"}
+            threshold: {type: integer, minimum: 1, maximum: 100000}
+            window: {type: number, minimum: 1, maximum: 7776000, description: Seconds.}
+            per: {anyOf: [{$ref: "#/components/schemas/DetectionScope"}, {type: "null"}], default: actor}
+        - title: first_seen
+          required: [field]
+          properties:
+            type: {const: first_seen}
+            field: {$ref: "#/components/schemas/EventField"}
+            learning: {type: [number, "null"], minimum: 1, maximum: 7776000, default: 604800, description: Seconds.}
+            per: {anyOf: [{$ref: "#/components/schemas/DetectionScope"}, {type: "null"}], default: actor}
+        - title: return_after
+          required: [gap]
+          properties:
+            type: {const: return_after}
+            gap: {type: number, minimum: 1, maximum: 7776000, description: Seconds.}
+            learning: {type: [number, "null"], minimum: 1, maximum: 7776000, default: 604800, description: Seconds.}
+            per: {anyOf: [{$ref: "#/components/schemas/DetectionScope"}, {type: "null"}], default: actor}
+      examples:
+        - {type: count, threshold: 5, window: 600, per: actor}
+    DetectionPolicy:
+      type: object
+      description: A stored, versioned rule over normalised activity events.
+      required: [id, version, title, severity, enabled, match, kind, groupWindow, dailyCap, catches, falsePositives, tuning]
+      properties:
+        id: {type: string, examples: [ZDT-07]}
+        version: {type: integer, minimum: 1}
+        title: {type: string, description: "`{actor}`, `{target}`, `{value}`, `{count}` and `{detail}` are filled in from the alert."}
+        severity: {$ref: "#/components/schemas/Severity"}
+        enabled: {type: boolean}
+        match: {$ref: "#/components/schemas/EventMatch"}
+        kind: {$ref: "#/components/schemas/DetectionKind"}
+        groupWindow: {type: number, description: "Seconds: matches of one scope within this long of the alert's first make one alert, not many."}
+        dailyCap: {type: integer, description: At most this many new alerts a day (UTC); later ones are counted as suppressed.}
+        catches: {type: string}
+        falsePositives: {type: string}
+        tuning: {type: string}
+    PolicyInput:
+      type: object
+      description: A policy to save or preview; what is left out (or null) gets the default.
+      required: [title, severity]
+      properties:
+        id: {type: [string, "null"], pattern: "^[A-Za-z0-9._-]{1,64}$", description: "1–64 letters, digits, '-', '_' or '.'; made by the server when left out."}
+        title: {type: string, minLength: 1, maxLength: 200, pattern: "[^\\t \\u00a0\\u1680\\u2000-\\u200b\\u202f\\u205f\\u3000]", description: "Not blank; `{actor}`, `{target}`, `{value}`, `{count}` and `{detail}` are filled in."}
+        severity: {$ref: "#/components/schemas/Severity"}
+        enabled: {type: [boolean, "null"], default: true}
+        match: {anyOf: [{$ref: "#/components/schemas/EventMatch"}, {type: "null"}], description: Left out, every event.}
+        kind: {anyOf: [{$ref: "#/components/schemas/DetectionKind"}, {type: "null"}], description: "Left out, `single`."}
+        groupWindow: {type: [number, "null"], minimum: 0, maximum: 2592000, default: 3600, description: Seconds (at most 30 days).}
+        dailyCap: {type: [integer, "null"], minimum: 1, maximum: 10000, default: 100}
+        catches: {type: [string, "null"], maxLength: 2000, default: ""}
+        falsePositives: {type: [string, "null"], maxLength: 2000, default: ""}
+        tuning: {type: [string, "null"], maxLength: 2000, default: ""}
+    PolicyItem:
+      type: object
+      required: [policy, updatedAt, alerts]
+      properties:
+        policy: {$ref: "#/components/schemas/DetectionPolicy"}
+        template: {type: string, description: The id of the template the policy was stored from; absent for one written from scratch.}
+        updatedAt: {type: string, format: date-time}
+        updatedBy: {type: string, description: Absent for a template stored by the server.}
+        alerts: {type: integer, minimum: 0, description: Alerts the policy has raised.}
+    TemplateItem:
+      type: object
+      required: [provider, policy, stored, enabled]
+      properties:
+        provider: {type: string, examples: [zoom]}
+        policy: {$ref: "#/components/schemas/DetectionPolicy"}
+        stored: {type: boolean, description: Whether a policy with the template's id is stored.}
+        enabled: {type: boolean, description: Whether that policy is enabled (false when none is stored).}
+    DetectionAlert:
+      type: object
+      description: What a policy raised (one alert per policy, scope key and group window).
+      required: [policyID, policyVersion, title, severity, key, actor, firstSeen, lastSeen, count, evidence]
+      properties:
+        policyID: {type: string}
+        policyVersion: {type: integer}
+        title: {type: string}
+        severity: {$ref: "#/components/schemas/Severity"}
+        key: {type: string, description: "The scope's key: the actor, the target, or `account`."}
+        actor: {type: string}
+        value: {type: string, description: The value that was new, or the last one counted.}
+        firstSeen: {type: string, format: date-time}
+        lastSeen: {type: string, format: date-time}
+        count: {type: integer, description: Matching events grouped into the alert.}
+        evidence: {type: array, items: {type: string}, description: "The evidence events' keys, oldest first."}
+    Preview:
+      type: object
+      required: [wouldRaise, evaluated, from, to, suppressed, alerts]
+      properties:
+        wouldRaise: {type: integer, minimum: 0, description: Alerts the policy would have raised within from–to.}
+        evaluated: {type: integer, minimum: 0, description: Events read and evaluated (the window and the look-back before it).}
+        from: {type: string, format: date-time}
+        to: {type: string, format: date-time}
+        suppressed: {type: integer, minimum: 0, description: Alerts beyond the daily cap.}
+        alerts: {type: array, maxItems: 20, items: {$ref: "#/components/schemas/DetectionAlert"}, description: The first 20.}
+    Alert:
+      type: object
+      description: A raised alert and what people did about it.
+      required: [id, connectorID, policyID, policyVersion, title, severity, key, actor, firstSeen, lastSeen, count, evidence, status, createdAt, updatedAt]
+      properties:
+        id: {type: string}
+        connectorID: {type: string}
+        policyID: {type: string}
+        policyVersion: {type: integer}
+        title: {type: string}
+        severity: {$ref: "#/components/schemas/Severity"}
+        key: {type: string, description: "The scope key: an actor, a target, `account`, or a control for posture drift."}
+        actor: {type: string}
+        value: {type: string}
+        firstSeen: {type: string, format: date-time}
+        lastSeen: {type: string, format: date-time}
+        count: {type: integer}
+        evidence: {type: array, items: {type: string}, description: "The evidence events' keys (correlation key or fingerprint), oldest first."}
+        status: {$ref: "#/components/schemas/AlertStatus"}
+        resolution: {$ref: "#/components/schemas/AlertResolution"}
+        assignee: {type: string}
+        createdAt: {type: string, format: date-time}
+        updatedAt: {type: string, format: date-time}
+        context: {description: "For posture drift: the control's old and new verdict and values (any JSON)."}
+    AlertComment:
+      type: object
+      required: [id, alertID, author, body, at]
+      properties:
+        id: {type: string}
+        alertID: {type: string}
+        author: {type: string}
+        body: {type: string}
+        at: {type: string, format: date-time}
+    EmailAddress:
+      type: string
+      maxLength: 254
+      pattern: "^[\\x00-\\x08\\x0e-\\x1f\\x21\\x23-\\x27\\x2a\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x5a\\x5e-\\x7f]+@[\\x00-\\x08\\x0e-\\x1f\\x21\\x23-\\x27\\x2a\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x5a\\x5e-\\x7f]+$"
+      description: "One bare address: ASCII, one @ with text on both sides, no white space and none of <>,;\"()[]\\."
+      examples: [alerts@example.com]
+    EmailSettings:
+      type: object
+      description: An SMTP relay and the message's envelope (the password is sent beside it, as `password`).
+      required: [host, port, security, from, to]
+      properties:
+        host: {type: string, minLength: 1, maxLength: 253, pattern: "^[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000/]+$", examples: [smtp.example.com]}
+        port: {type: integer, minimum: 1, maximum: 65535, examples: [587, 465]}
+        security:
+          type: string
+          enum: [starttls, tls, none]
+          description: "`starttls` (587; refused if the relay does not offer it), `tls` (465), `none` only for a relay on this machine (localhost, 127.x, ::1)."
+        username: {type: [string, "null"], minLength: 1, maxLength: 254, pattern: "^[^\\n-\\r\\u0085\\u2028\\u2029]*$", description: With a user name a password is needed.}
+        from: {$ref: "#/components/schemas/EmailAddress"}
+        to: {type: array, minItems: 1, maxItems: 50, items: {$ref: "#/components/schemas/EmailAddress"}}
+        caCertificate: {type: [string, "null"], maxLength: 20000, writeOnly: true, description: "PEM certificates of a certificate authority to trust for this relay beside the system's (they must parse; otherwise 422)."}
+      if: {required: [security], properties: {security: {const: none}}}
+      then: {properties: {host: {pattern: "^[\\[\\]]*([Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt][\\[\\]]*|::1[\\[\\]]*|127\\..*)$"}}}
+    ChannelInput:
+      type: object
+      description: |
+        A channel's settings (secrets included, never shown back); on create `name`, `kind` and `url`
+        or `email` are required, on change what is left out (or null) stays.
+      properties:
+        name: {type: [string, "null"], minLength: 1, maxLength: 100, pattern: "^[^\\n-\\r\\u0085\\u2028\\u2029]*[^\\t \\u00a0\\u1680\\u2000-\\u200b\\u202f\\u205f\\u3000\\n-\\r\\u0085\\u2028\\u2029][^\\n-\\r\\u0085\\u2028\\u2029]*$", description: Not blank; one line.}
+        kind: {anyOf: [{$ref: "#/components/schemas/ChannelKind"}, {type: "null"}], description: Cannot change once created.}
+        enabled: {type: [boolean, "null"], default: true}
+        minSeverity: {anyOf: [{$ref: "#/components/schemas/Severity"}, {type: "null"}], default: low, description: Alerts at or above it.}
+        policies: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 64}, description: "Only alerts of these policies; [] means every policy (the default)."}
+        url:
+          type: [string, "null"]
+          maxLength: 2048
+          writeOnly: true
+          pattern: "^(https://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|http://(localhost|127(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}|\\[::1\\]))(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*)?(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$"
+          description: "The receiver (webhook, slack, teams): https, or http to this machine only (localhost, 127.x.x.x, [::1]); no user name or password in it."
+          examples: ["https://hooks.slack.com/services/T000/B000/XXXX"]
+        email: {anyOf: [{$ref: "#/components/schemas/EmailSettings"}, {type: "null"}], description: For email channels.}
+        password: {type: [string, "null"], writeOnly: true, description: "The SMTP password (email channels): at most 1000 characters on one line; empty removes it."}
+      allOf:
+        - if: {required: [kind], properties: {kind: {const: email}}}
+          then: {properties: {url: {type: "null"}, password: {maxLength: 1000, pattern: "^[^\\n-\\r\\u0085\\u2028\\u2029]*$"}}}
+        - if: {required: [kind], properties: {kind: {enum: [webhook, slack, teams]}}}
+          then: {properties: {email: {type: "null"}}}
+        - not: {required: [url, email], properties: {url: {type: string}, email: {type: object}}}
+    Channel:
+      type: object
+      description: A notification channel as shown; secrets never are (except `signingSecret` once, in the answer that created it).
+      required: [id, name, kind, enabled, minSeverity, hasSigningSecret, createdAt, updatedAt]
+      properties:
+        id: {type: string}
+        name: {type: string}
+        kind: {$ref: "#/components/schemas/ChannelKind"}
+        enabled: {type: boolean}
+        minSeverity: {$ref: "#/components/schemas/Severity"}
+        policies: {type: array, items: {type: string}, description: Absent for every policy.}
+        url: {type: string, description: "The receiver's scheme and host only (the rest is a secret for Slack and Teams).", examples: ["https://hooks.slack.com/…"]}
+        email:
+          type: object
+          required: [host, port, security, from, to, hasPassword, hasCACertificate]
+          properties:
+            host: {type: string}
+            port: {type: integer}
+            security: {type: string, enum: [starttls, tls, none]}
+            username: {type: string}
+            from: {type: string}
+            to: {type: array, items: {type: string}}
+            hasPassword: {type: boolean}
+            hasCACertificate: {type: boolean}
+        hasSigningSecret: {type: boolean}
+        createdAt: {type: string, format: date-time}
+        updatedAt: {type: string, format: date-time}
+        signingSecret: {type: string, pattern: "^whsec_", description: "Only in the 201 of POST /api/v1/channels for a webhook channel: the Standard Webhooks secret to verify its messages with."}
+    Delivery:
+      type: object
+      description: One notification in the outbox and what became of it.
+      required: [id, event, state, attempts, nextAttemptAt, createdAt]
+      properties:
+        id: {type: string, description: "Also the webhook-id header receivers de-duplicate on (the same on every attempt)."}
+        event: {type: string, examples: [alert.raised, channel.test]}
+        alertId: {type: string}
+        state: {type: string, enum: [pending, sending, delivered, dead], description: "`dead`: refused for good, or every retry spent."}
+        attempts: {type: integer, minimum: 0}
+        nextAttemptAt: {type: string, format: date-time}
+        lastStatus: {type: integer}
+        lastError: {type: string}
+        createdAt: {type: string, format: date-time}
+        deliveredAt: {type: string, format: date-time}
 
 """#
 }
