@@ -141,9 +141,24 @@ def main():
     control = recommendations["items"][0]["controlId"] if recommendations and recommendations["items"] else None
     scan_ids = [s["id"] for s in (scans or {}).get("items", [])]
 
-    filled = {"connectorId": connector, "controlId": control, "scanId": scan_ids[0] if scan_ids else None}
+    # Detection: the first stored policy, alert and channel (the server seeds the templates as
+    # policies; alerts and channels exist when the run made them).
+    def first_id(path, template):
+        listed = check(template, "GET", path, 200, template=template)
+        items = (listed or {}).get("items") or []
+        if not items:
+            return None
+        item = items[0]
+        return (item.get("policy") or {}).get("id") if "policy" in item else item.get("id")
+
+    policy_id = first_id("/api/v1/policies", "/api/v1/policies")
+    alert_id = first_id("/api/v1/alerts", "/api/v1/alerts")
+    channel_id = first_id("/api/v1/channels", "/api/v1/channels")
+    filled = {"connectorId": connector, "controlId": control, "scanId": scan_ids[0] if scan_ids else None,
+              "policyId": policy_id, "alertId": alert_id, "channelId": channel_id}
     for template, item in sorted(paths.items()):
-        if "get" not in item or template in ("/api/v1/connectors", "/api/v1/connectors/{connectorId}/scans"):
+        if "get" not in item or template in ("/api/v1/connectors", "/api/v1/connectors/{connectorId}/scans", "/api/v1/policies",
+                                             "/api/v1/alerts", "/api/v1/channels"):
             continue
         path = template
         missing = False

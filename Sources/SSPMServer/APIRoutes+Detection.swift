@@ -82,7 +82,8 @@ extension APIRoutes {
     func createPolicy(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let body = try await Body.decode(PolicyInput.self, request)
         let saved = try await detection.create(body, by: try context.caller.actor)
-        return JSONResponse.make(PolicyItem(saved, alerts: 0), status: .created)
+        // An id used before keeps its alerts.
+        return JSONResponse.make(PolicyItem(saved, alerts: try await deps.stores.detections.alertCounts()[saved.policy.id] ?? 0), status: .created)
     }
 
     struct PolicyDetail: Codable {

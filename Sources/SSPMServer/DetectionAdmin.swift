@@ -209,9 +209,14 @@ struct DetectionAdmin: Sendable {
         return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")/…"
     }
 
+    /// `localhost`, `::1`, or an IPv4 address in 127.0.0.0/8 written as one (a host name that only
+    /// starts with `127.`, such as `127.attacker.example`, is not).
     static func isLoopback(_ host: String) -> Bool {
         let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+        if h == "localhost" || h == "::1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }) else { return false }
+        return parts[0] == "127"
     }
 
     /// Problems with a receiver URL: https (http only to this machine), a host, no user name or
@@ -229,7 +234,7 @@ struct DetectionAdmin: Sendable {
     static func addressProblem(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         return text.count > 254 || parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty
-            || text.contains(where: { $0.isWhitespace || $0.isNewline || "<>,;\"()[]\\".contains($0) || !$0.isASCII })
+            || text.contains(where: { $0.isWhitespace || $0.isNewline || "<>,;\"()[]\\".contains($0) || !$0.isASCII || ($0.asciiValue ?? 0) < 32 || $0.asciiValue == 127 })
     }
 
     static func emailProblems(_ e: EmailSettings) -> [String] {
@@ -270,7 +275,9 @@ struct DetectionAdmin: Sendable {
             if let settings = input.email {
                 // A certificate left out of a change keeps the stored one.
                 var next = settings
+                // Left out: the stored certificate stays; an empty one removes it.
                 if next.caCertificate == nil, let old = email?.caCertificate { next.caCertificate = old }
+                if next.caCertificate?.isEmpty == true { next.caCertificate = nil }
                 email = next
             }
             if let email { problems += Self.emailProblems(email) } else { problems.append("email settings (host, port, security, from, to) are required") }

@@ -33,8 +33,11 @@ public struct SQLDetectionStore: DetectionStore {
     public func savePolicy(_ policy: DetectionPolicy, template: String?, by: String?, at: Date) async throws -> StoredPolicy {
         try await storage.transaction { db in
             let current = try await db.raw("SELECT version, template FROM detection_policies WHERE id = \(bind: policy.id)").first()
+            // Numbered after every version ever saved (a deleted policy's history stays).
+            let last = try await db.raw("SELECT MAX(version) AS v FROM detection_policy_versions WHERE policy_id = \(bind: policy.id)").first()?
+                .decode(column: "v", as: Int?.self) ?? 0
             var saved = policy
-            saved.version = (try current?.decode(column: "version", as: Int.self) ?? 0) + 1
+            saved.version = max(try current?.decode(column: "version", as: Int.self) ?? 0, last) + 1
             let origin = try current.map { try $0.decode(column: "template", as: String?.self) } ?? template
             try await Self.write(saved, template: origin, by: by, at: at, replacing: current != nil, on: db)
             return StoredPolicy(policy: saved, template: origin, updatedAt: date(millis(at)), updatedBy: by)
@@ -63,8 +66,9 @@ public struct SQLDetectionStore: DetectionStore {
     public func seed(templates: [DetectionPolicy], at: Date) async throws -> Int {
         guard !templates.isEmpty else { return 0 }
         return try await storage.transaction { db in
-            let known = Set(try await db.raw("SELECT id FROM detection_policies WHERE id IN (\(binds: templates.map(\.id)))").all()
-                .map { try $0.decode(column: "id", as: String.self) })
+            // A template stored once is never stored again: not after an edit, nor after a delete.
+            let known = Set(try await db.raw("SELECT DISTINCT policy_id FROM detection_policy_versions WHERE policy_id IN (\(binds: templates.map(\.id)))").all()
+                .map { try $0.decode(column: "policy_id", as: String.self) })
             var added = 0
             for template in templates where !known.contains(template.id) {
                 var policy = template
@@ -80,7 +84,6 @@ public struct SQLDetectionStore: DetectionStore {
         try await storage.transaction { db in
             guard try await db.raw("SELECT id FROM detection_policies WHERE id = \(bind: id)").first() != nil else { return false }
             try await db.raw("DELETE FROM detection_policies WHERE id = \(bind: id)").run()
-            try await db.raw("DELETE FROM detection_policy_versions WHERE policy_id = \(bind: id)").run()
             return true
         }
     }

@@ -28,7 +28,7 @@ public struct MemoryDetectionStore: DetectionStore {
         return await db.run { db in
             let current = db.detection.policies[policy.id]
             var saved = copy
-            saved.version = (current?.policy.version ?? 0) + 1
+            saved.version = max(current?.policy.version ?? 0, db.detection.versions[policy.id]?.map(\.policy.version).max() ?? 0) + 1
             let stored = StoredPolicy(policy: saved, template: current?.template ?? template, updatedAt: ms(at), updatedBy: by)
             db.detection.policies[policy.id] = stored
             db.detection.versions[policy.id, default: []].append(stored)
@@ -40,7 +40,7 @@ public struct MemoryDetectionStore: DetectionStore {
         let copies = try templates.map(throughJSON)
         return await db.run { db in
             var added = 0
-            for template in copies where db.detection.policies[template.id] == nil {
+            for template in copies where db.detection.versions[template.id] == nil {
                 var policy = template
                 policy.version = 1
                 let stored = StoredPolicy(policy: policy, template: template.id, updatedAt: ms(at), updatedBy: nil)
@@ -54,9 +54,7 @@ public struct MemoryDetectionStore: DetectionStore {
 
     public func deletePolicy(id: String) async throws -> Bool {
         await db.run { db in
-            guard db.detection.policies.removeValue(forKey: id) != nil else { return false }
-            db.detection.versions[id] = nil
-            return true
+            db.detection.policies.removeValue(forKey: id) != nil
         }
     }
 

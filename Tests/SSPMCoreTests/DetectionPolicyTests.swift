@@ -96,4 +96,38 @@ import ZoomProvider
                                                 "operation_detail": "x"])
         #expect(op.evidenceKey == op.fingerprint)
     }
+
+    @Test("the templates added with the service: a group's passcode turned off (Panther's wording), role changes, sign-ins at unusual hours and from a new network")
+    func moreTemplates() throws {
+        let t0 = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21 14:13:20 UTC
+        func template(_ id: String) -> DetectionPolicy { ZoomDetections.templates.first { $0.id == id }! }
+        func operation(_ category: String, _ action: String, _ detail: String) -> ActivityEvent {
+            ZoomActivityMapping.operation(["time": .string(FastFormats.utcTimestamp(t0)), "operator": "admin@x.example", "category_type": .string(category),
+                                           "action": .string(action), "operation_detail": .string(detail)])
+        }
+        let group = try DetectionEngine.run([template("ZDT-09")], over: [
+            operation("User Group", "Update", "Edit Group Springfield  - Personal Meeting ID (PMI) Passcode: from On to Off"),
+            operation("User Group", "Update", "Edit Group Springfield  - Personal Meeting ID (PMI) Passcode: from Off to On"),
+        ])
+        #expect(group.alerts.count == 1)
+        let roles = try DetectionEngine.run([template("ZDT-10")], over: [operation("Role", "Update", "Edit Role  Auditors - Users: from View to Edit"),
+                                                                         operation("User", "Update", "Edit User x@x.example")])
+        #expect(roles.alerts.map(\.title) == ["Admin role changed by admin@x.example: Edit Role  Auditors - Users: from View to Edit"])
+
+        func signIn(_ ip: String, hours: Double) -> ActivityEvent {
+            ZoomActivityMapping.signIn(["email": "a@x.example", "time": .string(FastFormats.utcTimestamp(t0.addingTimeInterval(hours * 3600))), "type": "Sign in",
+                                        "ip_address": .string(ip), "client_type": "Mac", "version": "6.2.0"])
+        }
+        #expect(EventField.hourBlock.value(of: signIn("192.0.2.1", hours: 0)) == "12-15")  // 14:13 UTC
+        #expect(EventField.network.value(of: signIn("192.0.2.77", hours: 0)) == "192.0.2.0/24")
+        #expect(EventField.network.value(of: signIn("2001:db8:1:2::5", hours: 0)) == "2001:db8:1::/48")
+        // Learning over before the first event: every day at 12:43 for a week, then once at 23:43.
+        var hours = try DetectionEngine(policies: [template("ZDT-24"), template("ZDT-25")], learningSince: t0.addingTimeInterval(-8 * 86_400))
+        for day in 0..<7 { hours.process(signIn("192.0.2.\(day + 1)", hours: Double(day) * 24 - 1.5)) }
+        #expect(hours.alerts.isEmpty)  // new addresses in a known /24 at a known hour: nothing
+        hours.process(signIn("192.0.2.9", hours: 7 * 24 + 9.5))
+        hours.process(signIn("198.51.100.4", hours: 8 * 24 - 1.5))
+        #expect(hours.alerts.map(\.policyID) == ["ZDT-24", "ZDT-25"])
+        #expect(hours.alerts.map(\.value) == ["21-24", "198.51.100.0/24"])
+    }
 }

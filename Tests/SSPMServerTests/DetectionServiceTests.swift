@@ -264,6 +264,38 @@ extension DetectionServiceTests {
     }
 }
 
+/// What the API refuses in policies and channels, saying what was wrong.
+@Suite struct DetectionAPIRefusalTests {
+    @Test("receivers must be https, or http to this machine only (a host name that merely starts with 127. is not); SMTP without TLS only on loopback; bad policies are refused with every problem named; secrets never come back")
+    func refusals() async throws {
+        try await ServerFixture.withoutZoom { f in
+            for url in ["http://127.attacker.example/hook", "http://127.0.0.1.attacker.example/hook", "http://example.com/hook", "ftp://127.0.0.1/x",
+                        "https://user:pw@example.com/hook", "not a url"] {
+                let reply = try await f.send("POST", "/api/v1/channels", json: ["name": "x", "kind": "webhook", "url": .string(url)])
+                #expect(reply.status == 422 && reply.errorCode == "invalid_channel", "\(url): \(reply.status) \(reply.text)")
+            }
+            for url in ["http://127.0.0.1:9/hook", "http://localhost/hook", "http://[::1]:8080/hook", "https://hooks.slack.com/services/T0/B0/XYZ"] {
+                let reply = try await f.send("POST", "/api/v1/channels", json: ["name": "ok", "kind": "slack", "url": .string(url)])
+                #expect(reply.status == 201, "\(url): \(reply.text)")
+                #expect(!reply.text.contains("XYZ"))
+            }
+            let smtp = try await f.send("POST", "/api/v1/channels", json: ["name": "m", "kind": "email",
+                "email": ["host": "127.evil.example", "port": 25, "security": "none", "from": "a@example.com", "to": ["b@example.com"]]])
+            #expect(smtp.status == 422 && smtp.text.contains("security none"), "\(smtp.text)")
+            let header = try await f.send("POST", "/api/v1/channels", json: ["name": "m", "kind": "email",
+                "email": ["host": "smtp.example.com", "port": 587, "security": "starttls", "from": "a@example.com\r\nBcc: x@evil.example", "to": ["b@example.com"]]])
+            #expect(header.status == 422 && header.text.contains("email.from"), "\(header.text)")
+            let policy = try await f.send("POST", "/api/v1/policies", json: ["title": "t", "severity": "low",
+                "match": ["ipNetworks": ["10.0.0.0/+8"], "detailPattern": "(a+)+$"], "kind": ["type": "count", "threshold": 0, "window": 60]])
+            #expect(policy.status == 422 && policy.errorCode == "invalid_policy")
+            let problems = policy.json["error"]?["details"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(problems.count == 3, "\(problems)")
+            let unknownKind = try await f.send("POST", "/api/v1/policies", json: ["title": "t", "severity": "low", "kind": ["type": "sometimes"]])
+            #expect(unknownKind.status == 400 && unknownKind.text.contains("single, count, distinct, first_seen or return_after"))
+        }
+    }
+}
+
 /// The message formats, apart from a server.
 @Suite struct NotificationFormatTests {
     @Test("Standard Webhooks signatures match the specification's reference library (standardwebhooks 1.1.0) on its example, and the receiver-side check accepts them")

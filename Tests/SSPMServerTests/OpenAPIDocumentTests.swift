@@ -51,12 +51,23 @@ struct OpenAPIDocumentTests {
         try await ServerFixture.with(tenant) { f in
             let id = try await f.createConnector()
             try await f.waitForSync(id)
+            // Something for every detection path: an alert (with a comment), a channel with a delivery.
+            _ = try await f.sim.raw("POST", "/_sim/operations", body: Data(#"{"category_type": "Account", "action": "Update", "operation_detail": "Security  - Sign in with Two-Factor Authentication: from On to Off"}"#.utf8))
             _ = try await f.send("POST", "/api/v1/connectors/\(id)/sync")
             try await f.waitForSync(id, runsAtLeast: 2)
+            await f.deps.detectionFeed.settled()
+            let channel = try await f.send("POST", "/api/v1/channels", json: ["name": "hook", "kind": "webhook", "url": "http://127.0.0.1:9/hook"])
+            _ = try await f.send("POST", "/api/v1/channels/\(channel.json["id"]?.stringValue ?? "")/test")
+            let alert = try #require(try await f.send("GET", "/api/v1/alerts?policyId=ZDT-01").json["items"]?.arrayValue?.first?["id"]?.stringValue)
+            _ = try await f.send("POST", "/api/v1/alerts/\(alert)/comments", json: ["body": "looked at it"])
+            _ = try await f.send("PATCH", "/api/v1/alerts/\(alert)", json: ["status": "dismissed", "resolution": "benign", "assignee": "soc@example.com"])
             let (status, output) = try await blockingCall { try Self.runValidator(["--base-url", f.base, "--token", f.adminToken, "--connector", id]) }
             #expect(status == 0, "\(output)")
             #expect(output.contains("api check:") && output.contains(", 0 failure(s)"))
             #expect(!output.contains("skip /api/v1/connectors/{connectorId}/scans/{scanId}/diff"))
+            for template in ["/api/v1/policies/{policyId}", "/api/v1/alerts/{alertId}", "/api/v1/channels/{channelId}", "/api/v1/channels/{channelId}/deliveries"] {
+                #expect(!output.contains("skip \(template)"), "\(template) was not checked")
+            }
             let (selfStatus, selfOutput) = try await blockingCall { try Self.runValidator(["--self-test", "--base-url", f.base, "--token", f.adminToken, "--connector", id]) }
             #expect(selfStatus == 0 && selfOutput.contains("self-test: the validator rejects a broken body"), "\(selfOutput)")
         }

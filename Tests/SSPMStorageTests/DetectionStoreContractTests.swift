@@ -41,7 +41,14 @@ struct DetectionStoreContractTests {
             #expect(custom.policy.version == 1 && custom.template == nil)
             #expect(try await store.deletePolicy(id: "P-custom"))
             #expect(try await store.deletePolicy(id: "P-custom") == false)
-            #expect(try await store.versions(id: "P-custom").isEmpty)
+            #expect(try await store.policy(id: "P-custom") == nil)
+            // The history stays; made again, the policy goes on from it.
+            #expect(try await store.versions(id: "P-custom").map(\.policy.version) == [1])
+            #expect(try await store.savePolicy(Self.policy("P-custom"), template: nil, by: "a", at: Self.t0).policy.version == 2)
+            // A deleted template is not stored again at the next start.
+            #expect(try await store.deletePolicy(id: "T-2"))
+            #expect(try await store.seed(templates: [Self.policy("T-1"), Self.policy("T-2")], at: Self.t0) == 0)
+            #expect(try await store.policy(id: "T-2") == nil)
         }
     }
 

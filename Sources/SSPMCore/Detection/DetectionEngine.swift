@@ -331,7 +331,7 @@ struct IPNetwork: Sendable, Hashable {
         guard (1...2).contains(parts.count), let address = Self.address(String(parts[0])) else { return nil }
         let bits = address.count * 8
         if parts.count == 2 {
-            guard let prefix = Int(parts[1]), (0...bits).contains(prefix) else { return nil }
+            guard (1...3).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(parts[1]), (0...bits).contains(prefix) else { return nil }
             self.prefix = prefix
         } else {
             self.prefix = bits
@@ -348,6 +348,14 @@ struct IPNetwork: Sendable, Hashable {
         let bytes = withUnsafeBytes(of: &v6) { Array($0) }
         if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff { return Array(bytes[12..<16]) }
         return bytes
+    }
+
+    /// `192.0.2.0/24` for an IPv4 address, `2001:db8:1::/48` for an IPv6 one; nil for text that is not an address.
+    static func networkLabel(_ text: String) -> String? {
+        guard let bytes = address(text) else { return nil }
+        if bytes.count == 4 { return "\(bytes[0]).\(bytes[1]).\(bytes[2]).0/24" }
+        let groups = stride(from: 0, to: 6, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/48"
     }
 
     func contains(_ address: [UInt8]) -> Bool {

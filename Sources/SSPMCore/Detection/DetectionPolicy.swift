@@ -55,6 +55,10 @@ public enum EventField: String, Codable, Sendable, Hashable, CaseIterable {
     case actor, target, ipAddress = "ip_address", client, category, action
     /// The client's first word (`Browser`, `Mac`, `Android`): a new kind of client, not a new version.
     case clientType = "client_type"
+    /// The address's network: an IPv4 /24 or an IPv6 /48 (a new network, not a new address in a known one).
+    case network
+    /// The time of day in three-hour blocks, UTC (`00-03` … `21-24`): sign-ins at hours unusual for the user.
+    case hourBlock = "hour_block"
 
     public func value(of event: ActivityEvent) -> String? {
         let text: String?
@@ -66,6 +70,11 @@ public enum EventField: String, Codable, Sendable, Hashable, CaseIterable {
         case .clientType: text = event.client.map { client in client.firstIndex(of: " ").map { String(client[..<$0]) } ?? client }
         case .category: text = event.category
         case .action: text = event.action
+        case .network: text = event.ipAddress.flatMap(IPNetwork.networkLabel)
+        case .hourBlock:
+            let hour = Int((event.occurredAt.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) + 86_400).truncatingRemainder(dividingBy: 86_400) / 3600)
+            let start = hour / 3 * 3
+            text = "\(start < 10 ? "0" : "")\(start)-\(start + 3 < 10 ? "0" : "")\(start + 3)"
         }
         guard let text, !text.isEmpty else { return nil }
         return text.lowercased()

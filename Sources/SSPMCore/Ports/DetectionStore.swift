@@ -158,12 +158,15 @@ public protocol DetectionStore: Sendable {
     func policy(id: String) async throws -> StoredPolicy?
     /// Every saved version of one policy, newest first.
     func versions(id: String) async throws -> [StoredPolicy]
-    /// Saves `policy` as its next version (1 for a new id), whatever `policy.version` says; returns it as stored.
+    /// Saves `policy` as its next version (after every version ever saved under its id, so a
+    /// policy made again after a delete goes on from its history), whatever `policy.version`
+    /// says; returns it as stored.
     func savePolicy(_ policy: DetectionPolicy, template: String?, by: String?, at: Date) async throws -> StoredPolicy
-    /// Stores the templates that are not stored yet (by id), as version 1; returns how many.
+    /// Stores the templates never stored before (by id: one edited or deleted since is left as
+    /// it is), as version 1; returns how many.
     @discardableResult
     func seed(templates: [DetectionPolicy], at: Date) async throws -> Int
-    /// Removes a policy and its versions (its alerts stay). False when there was none.
+    /// Removes a policy (its version history and its alerts stay). False when there was none.
     func deletePolicy(id: String) async throws -> Bool
 
     /// Merges detected alerts into the stored ones (see `AlertDraft`). For each alert it creates,

@@ -1645,8 +1645,10 @@ components:
     ChannelKind: {type: string, enum: [webhook, slack, teams, email]}
     EventField:
       type: string
-      enum: [actor, target, ip_address, client, category, action, client_type]
-      description: A value of an event; `client_type` is the client's first word (Browser, Mac, Android).
+      enum: [actor, target, ip_address, client, category, action, client_type, network, hour_block]
+      description: |
+        A value of an event; `client_type` is the client's first word (Browser, Mac, Android), `network`
+        the address's IPv4 /24 or IPv6 /48, `hour_block` the time of day in three-hour blocks, UTC (`00-03` … `21-24`).
     DetectionScope:
       type: string
       enum: [actor, target, account]
