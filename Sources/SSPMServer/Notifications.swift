@@ -107,7 +107,8 @@ public final class OutboxSignal: Sendable {
     /// Sleeps up to `seconds`, ending early (within 20 ms) when poked.
     func wait(upTo seconds: TimeInterval) async {
         let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < end, !Task.isCancelled {
+        // A stopping server does not wait out the sleep.
+        while ContinuousClock.now < end, !Task.isCancelled, !Task.isShuttingDownGracefully {
             if poked.exchange(false, ordering: .acquiringAndReleasing) { return }
             try? await Task.sleep(for: .milliseconds(20))
         }
