@@ -118,6 +118,26 @@ public enum PolicyFiles {
         }
     }
 
+    /// Detection policies: a list of policies as the API takes them (`id`, `title`, `severity`,
+    /// `match`, `kind`, …; YAML or JSON). Every id is required and each policy must pass the checks
+    /// a stored one passes.
+    public static func detectionPolicies(path: String) throws -> [DetectionPolicy] {
+        let text = try read(path, what: "policies")
+        let inputs: [PolicyInput]
+        do { inputs = try YAMLDecoder().decode([PolicyInput].self, from: text) } catch {
+            throw PolicyFileError("policies file \(path) is not valid: \(describe(error)). It is a list of policies: - id: P-1, title: …, severity: high, match: {streams: [operation]}, kind: {type: single}.")
+        }
+        var seen = Set<String>()
+        return try inputs.enumerated().map { index, input in
+            guard let id = input.id, !id.isEmpty else { throw PolicyFileError("policies file \(path): policy \(index + 1) has no id.") }
+            guard seen.insert(id).inserted else { throw PolicyFileError("policies file \(path): the id \(id) is used twice.") }
+            let policy = input.policy(id: id)
+            let problems = policy.problems()
+            guard problems.isEmpty else { throw PolicyFileError("policies file \(path): \(id): \(problems.joined(separator: "; ")).") }
+            return policy
+        }
+    }
+
     static func read(_ path: String, what: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PolicyFileError("cannot read the \(what) file \(path): no such file or not readable")

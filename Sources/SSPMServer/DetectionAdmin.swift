@@ -3,27 +3,6 @@ import NIOSSL
 import SSPMCore
 import SSPMStorage
 
-/// A policy as the API and the pages take it: what is left out gets the usual default.
-struct PolicyInput: Codable, Sendable {
-    var id: String?
-    var title: String
-    var severity: Severity
-    var enabled: Bool?
-    var match: EventMatch?
-    var kind: DetectionKind?
-    var groupWindow: TimeInterval?
-    var dailyCap: Int?
-    var catches: String?
-    var falsePositives: String?
-    var tuning: String?
-
-    func policy(id fallback: String) -> DetectionPolicy {
-        DetectionPolicy(id: id ?? fallback, title: title, severity: severity, enabled: enabled ?? true, match: match ?? EventMatch(), kind: kind ?? .single,
-                        groupWindow: groupWindow ?? 3600, dailyCap: dailyCap ?? 100, catches: catches ?? "", falsePositives: falsePositives ?? "",
-                        tuning: tuning ?? "")
-    }
-}
-
 /// A channel as the API and the pages take it (secrets included, never shown back).
 struct ChannelInput: Codable, Sendable {
     var name: String?

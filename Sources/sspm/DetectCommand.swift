@@ -21,6 +21,7 @@ struct DetectCommand: AsyncParsableCommand {
     @Option(help: "The tenant file (format in docs/ARCHITECTURE.md).") var tenant: String
     @Option(help: "table (default), json, ocsf (Detection Finding 2004, one JSON object per line).") var format: String = "table"
     @Option(help: "Only these templates (comma-separated ids, e.g. ZDT-01,ZDT-20).") var only: String?
+    @Option(help: "A YAML or JSON list of policies to run too (as the API takes them; one with a template's id replaces that template).") var policies: String?
     @Option(help: "Exit with code 2 if an alert at or above this severity is raised (info, low, medium, high, critical).") var failOn: String?
 
     /// The template ids `--only` names.
@@ -46,7 +47,13 @@ struct DetectCommand: AsyncParsableCommand {
         let loaded: Tenant
         do { loaded = try Tenant.load(path: tenant) } catch let error as TenantFileError { throw CommandError(error.description) }
         let events = loaded.activityLogs.map(ZoomActivityMapping.signIn) + loaded.operationLogs.map(ZoomActivityMapping.operation)
-        let policies = ZoomDetections.templates.filter { chosen?.contains($0.id) ?? true }
+        var policies = ZoomDetections.templates.filter { chosen?.contains($0.id) ?? true }
+        if let path = self.policies {
+            let custom: [DetectionPolicy]
+            do { custom = try PolicyFiles.detectionPolicies(path: path) } catch let error as PolicyFileError { throw CommandError(error.description) }
+            let ids = Set(custom.map(\.id))
+            policies = policies.filter { !ids.contains($0.id) } + custom
+        }
         let engine: DetectionEngine
         do { engine = try DetectionEngine.run(policies, over: events) } catch let error as DetectionPolicyError { throw CommandError(error.description) }
         say(DetectionFormatter.render(engine.alerts, policies: engine.policies, evaluated: engine.evaluated, suppressed: engine.suppressed,

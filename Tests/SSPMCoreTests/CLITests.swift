@@ -134,6 +134,26 @@ struct CLITests {
         let unknown = try await Self.run(["detect", "--tenant", path, "--only", "ZDT-99"])
         #expect(unknown.status != 0)
         #expect(unknown.err.contains("ZDT-99") && unknown.err.contains("Known:"))
+        // A policies file: a policy of one's own, and a template tuned (its id replaces it).
+        let policies = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-policies-\(UUID().uuidString).yaml").path
+        try Data("""
+            - id: P-mallory
+              title: "Mallory did {count} things"
+              severity: critical
+              match: {streams: [operation], actors: [mallory@acme.example]}
+            - id: ZDT-01
+              title: "2FA off (tuned) by {actor}"
+              severity: low
+              match: {streams: [operation], detailContains: ["Two-Factor Authentication: from On to Off"], excludeActors: [mallory@acme.example]}
+            """.utf8).write(to: URL(fileURLWithPath: policies))
+        let custom = try await Self.run(["detect", "--tenant", path, "--format", "json", "--only", "ZDT-01", "--policies", policies])
+        #expect(custom.status == 0, "\(custom.err)")
+        let customAlerts = (try JSONSerialization.jsonObject(with: Data(custom.out.utf8)) as! [String: Any])["alerts"] as! [[String: Any]]
+        #expect(customAlerts.map { $0["ruleId"] as? String } == ["P-mallory"])
+        #expect(customAlerts.first?["severity"] as? String == "critical")
+        try Data("- id: P-bad\n  title: t\n  severity: low\n  match: {detailPattern: \"(a+)+$\"}\n".utf8).write(to: URL(fileURLWithPath: policies))
+        let bad = try await Self.run(["detect", "--tenant", path, "--policies", policies])
+        #expect(bad.status != 0 && bad.err.contains("P-bad") && bad.err.contains("detailPattern"), "\(bad.err)")
     }
 
     @Test("sspm demo starts the server and simulated Zoom, adds and syncs a connector through the API, prints the login, and reuses its data on the next run")

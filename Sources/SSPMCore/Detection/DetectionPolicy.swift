@@ -376,3 +376,41 @@ public enum PatternSafety {
         return nil
     }
 }
+
+/// A policy as the API and the pages take it: what is left out gets the usual default.
+public struct PolicyInput: Codable, Sendable {
+    public var id: String?
+    public var title: String
+    public var severity: Severity
+    public var enabled: Bool?
+    public var match: EventMatch?
+    public var kind: DetectionKind?
+    public var groupWindow: TimeInterval?
+    public var dailyCap: Int?
+    public var catches: String?
+    public var falsePositives: String?
+    public var tuning: String?
+
+    public init(id: String? = nil, title: String, severity: Severity, enabled: Bool? = nil, match: EventMatch? = nil, kind: DetectionKind? = nil,
+                groupWindow: TimeInterval? = nil, dailyCap: Int? = nil, catches: String? = nil, falsePositives: String? = nil, tuning: String? = nil) {
+        self.id = id
+        self.title = title
+        self.severity = severity
+        self.enabled = enabled
+        self.match = match
+        self.kind = kind
+        self.groupWindow = groupWindow
+        self.dailyCap = dailyCap
+        self.catches = catches
+        self.falsePositives = falsePositives
+        self.tuning = tuning
+    }
+
+    /// The policy, with the usual defaults for what is left out (enabled, every event, a single
+    /// event per alert, grouped per hour, 100 alerts a day).
+    public func policy(id fallback: String) -> DetectionPolicy {
+        DetectionPolicy(id: id ?? fallback, title: title, severity: severity, enabled: enabled ?? true, match: match ?? EventMatch(), kind: kind ?? .single,
+                        groupWindow: groupWindow ?? 3600, dailyCap: dailyCap ?? 100, catches: catches ?? "", falsePositives: falsePositives ?? "",
+                        tuning: tuning ?? "")
+    }
+}
