@@ -43,6 +43,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SSPMGeoIP",
+            dependencies: ["SSPMCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SSPMRuntime",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
@@ -131,7 +136,7 @@ let package = Package(
         .target(
             name: "SSPMServer",
             dependencies: [
-                "SSPMCore", "SSPMProvider", "SSPMReports", "SSPMStorage", "SSPMRuntime",
+                "SSPMCore", "SSPMProvider", "SSPMReports", "SSPMStorage", "SSPMRuntime", "SSPMGeoIP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -158,6 +163,7 @@ let package = Package(
                 "SSPMRuntime",
                 "SSPMServer",
                 "SSPMStorage",
+                "SSPMGeoIP",
                 "SSPMProvider",
                 "SSPMProviders",
                 "ZoomAPI",
@@ -185,7 +191,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SSPMCoreTests",
-            dependencies: ["SSPMCore", "SSPMReports", "ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMTestSupport"],
+            dependencies: ["SSPMCore", "SSPMReports", "ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMTestSupport", "SSPMGeoIP"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

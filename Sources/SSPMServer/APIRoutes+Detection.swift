@@ -65,7 +65,10 @@ extension APIRoutes {
         var updatedAt: Date
         var updatedBy: String?
         var alerts: Int
-        init(_ stored: StoredPolicy, alerts: Int) {
+        /// Why an enabled policy does not run here (a Geo-IP policy without a database).
+        var inactive: String?
+        init(_ stored: StoredPolicy, alerts: Int, locator: (any GeoLocator)? = nil) {
+            inactive = stored.policy.enabled && stored.policy.kind.needsGeoIP && locator == nil ? "needs a Geo-IP database: start the server with --geoip FILE" : nil
             policy = stored.policy
             template = stored.template
             updatedAt = stored.updatedAt
@@ -76,7 +79,7 @@ extension APIRoutes {
 
     func listPolicies(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let counts = try await deps.stores.detections.alertCounts()
-        return JSONResponse.make(["items": try await deps.stores.detections.policies().map { PolicyItem($0, alerts: counts[$0.policy.id] ?? 0) }])
+        return JSONResponse.make(["items": try await deps.stores.detections.policies().map { PolicyItem($0, alerts: counts[$0.policy.id] ?? 0, locator: deps.locator) }])
     }
 
     func createPolicy(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
@@ -104,7 +107,7 @@ extension APIRoutes {
         let versions = try await deps.stores.detections.versions(id: id).map {
             PolicyDetail.Version(version: $0.policy.version, savedAt: $0.updatedAt, savedBy: $0.updatedBy, enabled: $0.policy.enabled)
         }
-        return JSONResponse.make(PolicyDetail(policy: PolicyItem(stored, alerts: counts[id] ?? 0), versions: versions))
+        return JSONResponse.make(PolicyDetail(policy: PolicyItem(stored, alerts: counts[id] ?? 0, locator: deps.locator), versions: versions))
     }
 
     func updatePolicy(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {

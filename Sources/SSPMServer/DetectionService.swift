@@ -315,7 +315,7 @@ enum DetectionReplay {
         let mine = policies.filter { $0.match.providers.map { $0.map { $0.lowercased() }.contains(kind) } ?? true }
         // Learning counts from the connector's backfill: a replay of fewer days is not a new start.
         let learningSince = connector.createdAt.addingTimeInterval(-7 * 86_400)
-        var engine = try DetectionEngine(policies: mine, learningSince: learningSince)
+        var engine = try DetectionEngine(policies: mine, learningSince: learningSince, locator: deps.locator)
         let longest = DetectionPolicy.Limits.longestWindow + DetectionPolicy.Limits.longestGroupWindow
         let lookBack = fixed ?? min(max(mine.map { $0.kind.lookBack + $0.groupWindow }.max() ?? 0, 86_400), longest)
         let from = until.addingTimeInterval(-lookBack)

@@ -7,6 +7,7 @@ import UnixSignals
 import SSPMCore
 import SSPMRuntime
 import SSPMStorage
+import SSPMGeoIP
 
 /// The composition root: storage (migrated), the master key, the HTTP application and the sync
 /// scheduler, run as services of one ServiceGroup.
@@ -20,7 +21,12 @@ public enum SSPMServerApp {
             // The key first: a migration may re-seal stored secrets.
             let box = try SecretBox.load(keyFile: configuration.masterKeyPath, logger: logger)
             try await Migrator(storage: storage, logger: logger, box: box).migrate()
-            return ServerDependencies(configuration: configuration, stores: .sql(storage, box: box), storage: storage, http: http, logger: logger, now: now)
+            let locator = try configuration.geoipPath.map { path in
+                do { return try MMDBGeoLocator(path: path) } catch { throw StorageError("--geoip: \(error)") }
+            }
+            if let locator { logger.info("Geo-IP database loaded", metadata: ["path": "\(locator.path)", "type": "\(locator.reader.databaseType)"]) }
+            return ServerDependencies(configuration: configuration, stores: .sql(storage, box: box), storage: storage, http: http, logger: logger, now: now,
+                                      locator: locator)
         } catch {
             try? await storage.shutdown()
             throw error

@@ -67,6 +67,9 @@ public struct ServerConfiguration: Sendable {
     public var baseline: Baseline = Baseline()
     /// Webhook timestamps may be this far from now.
     public var webhookTolerance: TimeInterval = 300
+    /// A MaxMind-format city database (GeoLite2-City, DB-IP Lite City) for the Geo-IP policies
+    /// (impossible travel, new countries); nil leaves them inactive. Nothing is downloaded.
+    public var geoipPath: String?
     /// How notifications are sent (see `NotificationService`).
     public var notifications = NotificationSettings()
 

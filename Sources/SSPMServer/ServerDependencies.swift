@@ -26,6 +26,8 @@ public struct ServerDependencies: Sendable {
     public let detectionFeed: DetectionFeed
     /// Wakes the notification sender.
     public let outboxSignal = OutboxSignal()
+    /// The Geo-IP database, when the operator gave one.
+    public let locator: (any GeoLocator)?
 
     public var connectors: any ConnectorStore { stores.connectors }
     public var activities: any ActivityStore { stores.activities }
@@ -38,8 +40,9 @@ public struct ServerDependencies: Sendable {
     public var inventory: any InventoryStore { stores.inventory }
 
     public init(configuration: ServerConfiguration, stores: StoreSet, storage: SQLStorage? = nil, http: HTTPClient, logger: Logger,
-                metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }) {
+                metrics: ServerMetrics = ServerMetrics(), now: @escaping @Sendable () -> Date = { Date() }, locator: (any GeoLocator)? = nil) {
         self.configuration = configuration
+        self.locator = locator
         // Every write of events goes through the observed store, so detection sees them all.
         let feed = DetectionFeed()
         var stores = stores

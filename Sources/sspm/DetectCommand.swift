@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SSPMCore
 import SSPMReports
+import SSPMGeoIP
 import ZoomProvider
 import ZoomSimulator
 
@@ -21,6 +22,8 @@ struct DetectCommand: AsyncParsableCommand {
     @Option(help: "The tenant file (format in docs/ARCHITECTURE.md).") var tenant: String
     @Option(help: "table (default), json, ocsf (Detection Finding 2004, one JSON object per line).") var format: String = "table"
     @Option(help: "Only these templates (comma-separated ids, e.g. ZDT-01,ZDT-20).") var only: String?
+    @Option(help: "A MaxMind-format city database (GeoLite2-City or DB-IP Lite City .mmdb): the Geo-IP templates (impossible travel, new countries) run only with one.")
+    var geoip: String?
     @Option(help: "A YAML or JSON list of policies to run too (as the API takes them; one with a template's id replaces that template).") var policies: String?
     @Option(help: "Exit with code 2 if an alert at or above this severity is raised (info, low, medium, high, critical).") var failOn: String?
 
@@ -54,8 +57,16 @@ struct DetectCommand: AsyncParsableCommand {
             let ids = Set(custom.map(\.id))
             policies = policies.filter { !ids.contains($0.id) } + custom
         }
-        let engine: DetectionEngine
-        do { engine = try DetectionEngine.run(policies, over: events) } catch let error as DetectionPolicyError { throw CommandError(error.description) }
+        let locator: MMDBGeoLocator?
+        do { locator = try geoip.map(MMDBGeoLocator.init(path:)) } catch { throw CommandError("--geoip: \(error)") }
+        var engine: DetectionEngine
+        do {
+            engine = try DetectionEngine(policies: policies, locator: locator)
+            for event in events.sorted(by: { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.fingerprint < $1.fingerprint }) { engine.process(event) }
+        } catch let error as DetectionPolicyError { throw CommandError(error.description) }
+        for (id, reason) in engine.inactive.sorted(by: { $0.key < $1.key }) {
+            FileHandle.standardError.write(Data("sspm detect: \(id) is inactive: \(reason)\n".utf8))
+        }
         say(DetectionFormatter.render(engine.alerts, policies: engine.policies, evaluated: engine.evaluated, suppressed: engine.suppressed,
                                       as: DetectionFormatter.Format(rawValue: format)!, accountID: loaded.accountID, catalogue: ZoomCatalogue.catalogue),
             terminator: "")

@@ -32,6 +32,8 @@ struct ServerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client (for sign-in throttling and the audit log).", valueName: "addresses"))
     var trustedProxy: String?
     @Option(help: "Days the audit log is kept.") var auditRetentionDays: Int = 400
+    @Option(help: "A MaxMind-format city database (GeoLite2-City or DB-IP Lite City .mmdb) for the Geo-IP policies (impossible travel, new countries). Nothing is downloaded.")
+    var geoip: String?
     @Option(help: "Seconds a notification being sent stays claimed; a process killed mid-delivery leaves it to be sent again after this.")
     var notificationLeaseSeconds: Double = 60
     @Option(help: "Seconds one notification attempt may take (HTTP receivers; SMTP gets twice this).") var notificationTimeout: Double = 15
@@ -58,6 +60,7 @@ struct ServerOptions: ParsableArguments {
         c.trustedProxies = list(trustedProxy) ?? []
         guard auditRetentionDays >= 1 else { throw ValidationError("--audit-retention-days must be at least 1.") }
         c.auditRetentionDays = auditRetentionDays
+        c.geoipPath = geoip
         guard notificationLeaseSeconds >= 5, notificationTimeout >= 1, notificationTimeout * 2 < notificationLeaseSeconds else {
             throw ValidationError("--notification-lease-seconds must be at least 5 and more than twice --notification-timeout (at least 1).")
         }

@@ -42,10 +42,39 @@ public struct DetectionEngine: Sendable {
     /// `learningSince`: when the engine's history starts (the service passes its connector's first
     /// backfilled day, so a restart that replays fewer days is not taken for a new start); nil
     /// means the first event it sees.
-    public init(policies: [DetectionPolicy], learningSince: Date? = nil) throws {
-        self.policies = policies.filter(\.enabled)
+    /// `locator`: the Geo-IP database; without one, policies that need it do not run and say why
+    /// (`inactive`).
+    public init(policies: [DetectionPolicy], learningSince: Date? = nil, locator: (any GeoLocator)? = nil) throws {
+        let enabled = policies.filter(\.enabled)
+        self.policies = enabled.filter { locator != nil || !$0.kind.needsGeoIP }
+        self.inactive = Dictionary(enabled.filter { locator == nil && $0.kind.needsGeoIP }
+            .map { ($0.id, "needs a Geo-IP database: start with --geoip FILE (a GeoLite2-City or DB-IP Lite City .mmdb)") }, uniquingKeysWith: { a, _ in a })
         self.matchers = try self.policies.map { try Matcher($0.match, policy: $0.id) }
         self.start = learningSince
+        self.locator = locator
+    }
+
+    /// Enabled policies that cannot run here, with the reason.
+    public let inactive: [String: String]
+    let locator: (any GeoLocator)?
+    /// Locations by address, looked up once.
+    private var places: [String: GeoLocation?] = [:]
+    /// The last located event per policy and scope (impossible travel).
+    private var lastPlace: [StateKey: (time: Date, place: GeoLocation, address: String)] = [:]
+
+    private mutating func place(_ address: String?) -> GeoLocation? {
+        guard let address, let locator else { return nil }
+        if let known = places[address] { return known }
+        if places.count > 200_000 { places.removeAll(keepingCapacity: true) }
+        let found = locator.locate(address)
+        places[address] = found
+        return found
+    }
+
+    /// A field's value; the country comes from the locator.
+    private mutating func value(_ field: EventField, _ event: ActivityEvent) -> String? {
+        if field == .country { return place(event.ipAddress)?.country?.lowercased() }
+        return field.value(of: event)
     }
 
     /// The latest time of the events processed so far (events before it are late).
@@ -123,7 +152,7 @@ public struct DetectionEngine: Sendable {
             }
             return raise(index, key: key, event: event, value: nil, count: times.count)
         case .distinct(let field, let threshold, let window, let scope):
-            guard let key = scopeKey(scope, lowered), let value = field.value(of: event) else { return nil }
+            guard let key = scopeKey(scope, lowered), let value = value(field, event) else { return nil }
             let id = StateKey(policy: index, key: key)
             if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(groupWindow) {
                 return add(event, to: index, value: value)
@@ -138,7 +167,7 @@ public struct DetectionEngine: Sendable {
             }
             return raise(index, key: key, event: event, value: value, count: count)
         case .firstSeen(let field, let learningPeriod, let scope):
-            guard let key = scopeKey(scope, lowered), let value = field.value(of: event) else { return nil }
+            guard let key = scopeKey(scope, lowered), let value = value(field, event) else { return nil }
             let id = StateKey(policy: index, key: key)
             // Only a scope with a history has a usual: a first event ever teaches, it does not alert.
             let inserted = seen[id, default: []].insert(intern(value)).inserted
@@ -152,6 +181,20 @@ public struct DetectionEngine: Sendable {
             if previous.map({ t > $0 }) ?? true { lastSeen[id] = t }
             guard let previous, t.timeIntervalSince(previous) >= gap, !learning(learningPeriod, at: t) else { return nil }
             return raise(index, key: key, event: event, value: isoDay(previous))
+        case .impossibleTravel(let speed, let scope):
+            guard let key = scopeKey(scope, lowered), let address = event.ipAddress, let here = place(address), here.latitude != nil else { return nil }
+            let id = StateKey(policy: index, key: key)
+            let last = lastPlace[id]
+            // A late event is not a move: the newest place stays.
+            guard last.map({ t >= $0.time }) ?? true else { return nil }
+            lastPlace[id] = (t, here, address)
+            guard let last, last.address != address, let from = last.place.country, let to = here.country, from != to,
+                  let km = last.place.kilometres(to: here) else { return nil }
+            // At least a minute between the two, so two sign-ins in the same second are not infinitely fast.
+            let hours = max(t.timeIntervalSince(last.time), 60) / 3600
+            guard km / hours > speed else { return nil }
+            let minutes = Int((t.timeIntervalSince(last.time) / 60).rounded())
+            return raise(index, key: key, event: event, value: "\(from) → \(to), \(Int(km.rounded())) km in \(minutes) min")
         }
     }
 

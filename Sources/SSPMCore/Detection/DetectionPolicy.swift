@@ -59,6 +59,9 @@ public enum EventField: String, Codable, Sendable, Hashable, CaseIterable {
     case network
     /// The time of day in three-hour blocks, UTC (`00-03` … `21-24`): sign-ins at hours unusual for the user.
     case hourBlock = "hour_block"
+    /// The address's country (ISO code, lower case), from the Geo-IP database; policies that read
+    /// it are inactive without one.
+    case country
 
     public func value(of event: ActivityEvent) -> String? {
         let text: String?
@@ -71,6 +74,7 @@ public enum EventField: String, Codable, Sendable, Hashable, CaseIterable {
         case .category: text = event.category
         case .action: text = event.action
         case .network: text = event.ipAddress.flatMap(IPNetwork.networkLabel)
+        case .country: text = nil  // the engine asks its Geo-IP locator (`DetectionEngine.value`)
         case .hourBlock:
             let hour = Int((event.occurredAt.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) + 86_400).truncatingRemainder(dividingBy: 86_400) / 3600)
             let start = hour / 3 * 3
@@ -102,6 +106,19 @@ public enum DetectionKind: Sendable, Hashable {
     /// A scope that shows up again after at least `gap` seconds without any matching event
     /// (an inactive account that signs in again); learns like `firstSeen`.
     case returnAfter(gap: TimeInterval, learning: TimeInterval, per: DetectionScope)
+    /// Two consecutive events of a scope (sign-ins of a user) from different countries, further
+    /// apart than `speedKmh` allows in the time between them (needs a Geo-IP database; events from
+    /// `excludeIPNetworks`, such as VPNs, neither alert nor move the last place).
+    case impossibleTravel(speedKmh: Double, per: DetectionScope)
+
+    /// Whether the policy needs a Geo-IP database.
+    public var needsGeoIP: Bool {
+        switch self {
+        case .impossibleTravel: return true
+        case .distinct(let field, _, _, _), .firstSeen(let field, _, _): return field == .country
+        default: return false
+        }
+    }
 }
 
 /// A stored, versioned rule over normalised activity events.
@@ -176,7 +193,7 @@ public struct DetectionAlert: Codable, Sendable, Hashable {
 
 /// Stored and exchanged flat: `{"type":"count","threshold":5,"window":600,"per":"actor"}`.
 extension DetectionKind: Codable {
-    enum Keys: String, CodingKey { case type, threshold, window, per, field, learning, gap }
+    enum Keys: String, CodingKey { case type, threshold, window, per, field, learning, gap, speedKmh }
 
     public var type: String {
         switch self {
@@ -185,6 +202,7 @@ extension DetectionKind: Codable {
         case .distinct: return "distinct"
         case .firstSeen: return "first_seen"
         case .returnAfter: return "return_after"
+        case .impossibleTravel: return "impossible_travel"
         }
     }
 
@@ -205,9 +223,12 @@ extension DetectionKind: Codable {
         case "return_after":
             self = .returnAfter(gap: try c.decode(TimeInterval.self, forKey: .gap), learning: try c.decodeIfPresent(TimeInterval.self, forKey: .learning) ?? 7 * 86_400,
                                 per: try c.decodeIfPresent(DetectionScope.self, forKey: .per) ?? .actor)
+        case "impossible_travel":
+            self = .impossibleTravel(speedKmh: try c.decodeIfPresent(Double.self, forKey: .speedKmh) ?? 900,
+                                     per: try c.decodeIfPresent(DetectionScope.self, forKey: .per) ?? .actor)
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
-                                                   debugDescription: "'\(type.prefix(40))' is not a kind of policy: use single, count, distinct, first_seen or return_after.")
+                                                   debugDescription: "'\(type.prefix(40))' is not a kind of policy: use single, count, distinct, first_seen, return_after or impossible_travel.")
         }
     }
 
@@ -233,6 +254,9 @@ extension DetectionKind: Codable {
             try c.encode(gap, forKey: .gap)
             try c.encode(learning, forKey: .learning)
             try c.encode(per, forKey: .per)
+        case .impossibleTravel(let speed, let per):
+            try c.encode(speed, forKey: .speedKmh)
+            try c.encode(per, forKey: .per)
         }
     }
 
@@ -244,6 +268,7 @@ extension DetectionKind: Codable {
         case .count(_, let window, _), .distinct(_, _, let window, _): return window
         case .firstSeen(_, let learning, _): return learning
         case .returnAfter(let gap, let learning, _): return max(gap, learning)
+        case .impossibleTravel: return 86_400
         }
     }
 }
@@ -318,6 +343,8 @@ extension DetectionPolicy {
         case .returnAfter(let gap, let learning, _):
             window("gap", gap)
             window("learning", learning)
+        case .impossibleTravel(let speed, _):
+            if !(speed >= 100 && speed <= 20_000) { out.append("kind.speedKmh must be 100–20,000 (km/h; 900 is an airliner)") }
         }
         if !(groupWindow >= 0 && groupWindow <= Limits.longestGroupWindow) { out.append("groupWindow must be 0 to 30 days (in seconds)") }
         if !Limits.dailyCap.contains(dailyCap) { out.append("dailyCap must be \(Limits.dailyCap.lowerBound)–\(Limits.dailyCap.upperBound)") }
@@ -413,4 +440,36 @@ public struct PolicyInput: Codable, Sendable {
                         groupWindow: groupWindow ?? 3600, dailyCap: dailyCap ?? 100, catches: catches ?? "", falsePositives: falsePositives ?? "",
                         tuning: tuning ?? "")
     }
+}
+
+/// Where an address is, as a Geo-IP database says.
+public struct GeoLocation: Sendable, Hashable {
+    /// ISO 3166 code (`DE`).
+    public var country: String?
+    public var city: String?
+    public var latitude: Double?
+    public var longitude: Double?
+
+    public init(country: String?, city: String?, latitude: Double?, longitude: Double?) {
+        self.country = country
+        self.city = city
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+
+    /// Great-circle distance in km (haversine, mean Earth radius); nil without coordinates.
+    public func kilometres(to other: GeoLocation) -> Double? {
+        guard let lat1 = latitude, let lon1 = longitude, let lat2 = other.latitude, let lon2 = other.longitude else { return nil }
+        let r = 6371.0088
+        let p1 = lat1 * .pi / 180, p2 = lat2 * .pi / 180
+        let dp = (lat2 - lat1) * .pi / 180, dl = (lon2 - lon1) * .pi / 180
+        let a = sin(dp / 2) * sin(dp / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2)
+        return 2 * r * asin(min(1, sqrt(a)))
+    }
+}
+
+/// Locates addresses (a Geo-IP database the operator points the server at). Detection reads it
+/// through this port, so the core does no I/O.
+public protocol GeoLocator: Sendable {
+    func locate(_ address: String) -> GeoLocation?
 }

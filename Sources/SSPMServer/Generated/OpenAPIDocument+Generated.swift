@@ -1645,10 +1645,11 @@ components:
     ChannelKind: {type: string, enum: [webhook, slack, teams, email]}
     EventField:
       type: string
-      enum: [actor, target, ip_address, client, category, action, client_type, network, hour_block]
+      enum: [actor, target, ip_address, client, category, action, client_type, network, hour_block, country]
       description: |
         A value of an event; `client_type` is the client's first word (Browser, Mac, Android), `network`
-        the address's IPv4 /24 or IPv6 /48, `hour_block` the time of day in three-hour blocks, UTC (`00-03` … `21-24`).
+        the address's IPv4 /24 or IPv6 /48, `hour_block` the time of day in three-hour blocks, UTC (`00-03` … `21-24`),
+        `country` the address's country from the Geo-IP database (lower-case ISO code; policies that read it are inactive without one).
     DetectionScope:
       type: string
       enum: [actor, target, account]
@@ -1698,11 +1699,13 @@ components:
         `threshold` different values of `field` within `window` seconds; `first_seen` a value of
         `field` never seen before for a scope seen before (the first `learning` seconds of events only
         teach); `return_after` a scope that shows up again after at least `gap` seconds without a
-        matching event. Each counts per `per` (default actor). Windows, gaps and learning periods are
-        1 second to 90 days; answers carry every member of the type (`learning` and `per` filled in).
+        matching event; `impossible_travel` two consecutive events of a scope from different countries
+        further apart than `speedKmh` allows (needs a Geo-IP database, else the policy is inactive).
+        Each counts per `per` (default actor). Windows, gaps and learning periods are 1 second to 90
+        days; answers carry every member of the type (`learning` and `per` filled in).
       required: [type]
       properties:
-        type: {type: string, enum: [single, count, distinct, first_seen, return_after]}
+        type: {type: string, enum: [single, count, distinct, first_seen, return_after, impossible_travel]}
       oneOf:
         - title: single
           properties:
@@ -1735,6 +1738,11 @@ components:
             type: {const: return_after}
             gap: {type: number, minimum: 1, maximum: 7776000, description: Seconds.}
             learning: {type: [number, "null"], minimum: 1, maximum: 7776000, default: 604800, description: Seconds.}
+            per: {anyOf: [{$ref: "#/components/schemas/DetectionScope"}, {type: "null"}], default: actor}
+        - title: impossible_travel
+          properties:
+            type: {const: impossible_travel}
+            speedKmh: {type: [number, "null"], minimum: 100, maximum: 20000, default: 900, description: km/h; 900 is an airliner.}
             per: {anyOf: [{$ref: "#/components/schemas/DetectionScope"}, {type: "null"}], default: actor}
       examples:
         - {type: count, threshold: 5, window: 600, per: actor}
@@ -1780,6 +1788,7 @@ components:
         updatedAt: {type: string, format: date-time}
         updatedBy: {type: string, description: Absent for a template stored by the server.}
         alerts: {type: integer, minimum: 0, description: Alerts the policy has raised.}
+        inactive: {type: string, description: "Why an enabled policy does not run on this server (a Geo-IP policy started without --geoip)."}
     TemplateItem:
       type: object
       required: [provider, policy, stored, enabled]

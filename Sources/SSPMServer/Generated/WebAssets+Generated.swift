@@ -444,7 +444,7 @@ enum WebAssets {
   <thead><tr><th scope="col">Policy</th><th scope="col">Severity</th><th scope="col">Kind</th><th scope="col">Version</th><th scope="col">Alerts</th><th scope="col">State</th></tr></thead>
   <tbody>
   {{#policies}}<tr><td><a href="/policies/{{id}}">{{id}}</a> {{title}}</td><td class="sev-{{severity}}">{{severity}}</td><td>{{kind}}</td><td>{{version}}</td><td><a href="/alerts?policyId={{id}}">{{alerts}}</a></td>
-    <td>{{#enabled}}<span class="ok">on</span>{{/enabled}}{{^enabled}}off{{/enabled}}
+    <td>{{#enabled}}<span class="ok">on</span>{{/enabled}}{{^enabled}}off{{/enabled}}{{#inactive}}<br><small>{{.}}</small>{{/inactive}}
     {{#isAdmin}}<form class="inline" method="post" action="/policies/{{id}}/toggle"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="small" aria-label="{{#enabled}}Disable{{/enabled}}{{^enabled}}Enable{{/enabled}} {{id}}">{{#enabled}}Disable{{/enabled}}{{^enabled}}Enable{{/enabled}}</button></form>{{/isAdmin}}</td></tr>{{/policies}}
   {{^policies}}<tr><td colspan="6">No policies yet: the templates are stored when the server starts.</td></tr>{{/policies}}
   </tbody>
@@ -511,6 +511,7 @@ enum WebAssets {
   <select id="per" name="per">{{#scopes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/scopes}}</select>
   <label for="learning">Learning period in days (first seen, back after)</label><input id="learning" name="learning" type="number" min="1" value="{{form.learning}}">
   <label for="gap">Silence in days (back after)</label><input id="gap" name="gap" type="number" min="1" value="{{form.gap}}">
+  <label for="speed">Speed in km/h (impossible travel; 900 is an airliner)</label><input id="speed" name="speed" type="number" min="100" value="{{form.speed}}">
   <label for="groupWindow">Group matches into one alert for (minutes)</label><input id="groupWindow" name="groupWindow" type="number" min="0" value="{{form.groupWindow}}">
   <label for="dailyCap">At most this many alerts a day</label><input id="dailyCap" name="dailyCap" type="number" min="1" value="{{form.dailyCap}}">
   <h2>For the gallery</h2>

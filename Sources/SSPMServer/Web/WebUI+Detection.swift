@@ -130,7 +130,8 @@ extension WebUI {
         var values: [String: Any] = [
             "policies": stored.map { s in
                 ["id": s.policy.id, "title": s.policy.title, "severity": s.policy.severity.rawValue, "kind": s.policy.kind.type.replacingOccurrences(of: "_", with: " "),
-                 "enabled": s.policy.enabled, "version": s.policy.version, "alerts": counts[s.policy.id] ?? 0, "template": s.template != nil] as [String: Any]
+                 "enabled": s.policy.enabled, "version": s.policy.version, "alerts": counts[s.policy.id] ?? 0, "template": s.template != nil,
+                 "inactive": (s.policy.enabled && s.policy.kind.needsGeoIP && deps.locator == nil ? "inactive: needs a Geo-IP database (--geoip FILE)" : nil) as Any] as [String: Any]
             },
             "templates": detection.templates().map { t in
                 ["id": t.policy.id, "provider": t.provider, "title": t.policy.title, "severity": t.policy.severity.rawValue, "catches": t.policy.catches,
@@ -184,7 +185,8 @@ extension WebUI {
             "streams": [("", "Any"), ("signin", "Sign-ins"), ("operation", "Admin operations"), ("webhook", "Webhook events")]
                 .map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (form["streams"] ?? "")] },
             "kinds": [("single", "Every matching event"), ("count", "At least N events in a window"), ("distinct", "At least N different values in a window"),
-                      ("first_seen", "A value never seen before for the scope"), ("return_after", "Back after a long silence")]
+                      ("first_seen", "A value never seen before for the scope"), ("return_after", "Back after a long silence"),
+                      ("impossible_travel", "Impossible travel between countries (Geo-IP)")]
                 .map { ["value": $0.0, "label": $0.1, "selected": $0.0 == form["kindType"]] },
             "fields": EventField.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == (form["field"] ?? "ip_address")] },
             "scopes": [("actor", "Each user"), ("target", "Each target"), ("account", "The whole account")]
@@ -390,6 +392,7 @@ enum PolicyForm {
         case "distinct": kind = .distinct(field: field, threshold: threshold, window: window, per: per)
         case "first_seen": kind = .firstSeen(field: field, learning: learning, per: per)
         case "return_after": kind = .returnAfter(gap: try number("gap", "The gap (days)", default: 30) * 86_400, learning: learning, per: per)
+        case "impossible_travel": kind = .impossibleTravel(speedKmh: try number("speed", "The speed (km/h)", default: 900), per: per)
         default: kind = .single
         }
         let match = EventMatch(streams: listValue("streams"), categories: listValue("categories"), actions: listValue("actions"), actors: listValue("actors"),
@@ -430,6 +433,8 @@ enum PolicyForm {
             form["field"] = f.rawValue; form["learning"] = number(learning / 86_400); form["per"] = per.rawValue
         case .returnAfter(let gap, let learning, let per):
             form["gap"] = number(gap / 86_400); form["learning"] = number(learning / 86_400); form["per"] = per.rawValue
+        case .impossibleTravel(let speed, let per):
+            form["speed"] = number(speed); form["per"] = per.rawValue
         }
         return form
     }
