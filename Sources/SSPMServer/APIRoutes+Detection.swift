@@ -10,7 +10,8 @@ extension APIRoutes {
     var detectionRoutes: [RouteSpec] {
         [
             RouteSpec(method: .get, path: "/api/v1/detection/templates", access: .signedIn, handler: templates),
-            RouteSpec(method: .post, path: "/api/v1/detection/preview", access: .signedIn, handler: preview),
+            // Admins only: a preview reads up to 500,000 stored events.
+            RouteSpec(method: .post, path: "/api/v1/detection/preview", access: .admin, handler: preview),
             RouteSpec(method: .get, path: "/api/v1/policies", access: .signedIn, handler: listPolicies),
             RouteSpec(method: .post, path: "/api/v1/policies", access: .admin, handler: createPolicy),
             RouteSpec(method: .get, path: "/api/v1/policies/{policyId}", access: .signedIn, handler: getPolicy),

@@ -252,6 +252,12 @@ struct DetectionAdmin: Sendable {
         case .email:
             if input.url != nil { problems.append("url is not used by an email channel (give email settings)") }
             if let settings = input.email {
+                // The stored password was given for one relay and user: a change of host, port,
+                // security, user name or certificate needs it again (it is never sent elsewhere).
+                if let old = email, old.host != settings.host || old.port != settings.port || old.security != settings.security
+                    || old.username != settings.username || (settings.caCertificate != nil && settings.caCertificate != old.caCertificate), input.password == nil {
+                    secrets.password = nil
+                }
                 // A certificate left out of a change keeps the stored one.
                 var next = settings
                 // Left out: the stored certificate stays; an empty one removes it.
@@ -264,7 +270,10 @@ struct DetectionAdmin: Sendable {
                 if password.count > 1000 || password.contains(where: { $0.isNewline }) { problems.append("password must be at most 1000 characters on one line") }
                 secrets.password = password.isEmpty ? nil : password
             }
-            if email?.username != nil, secrets.password == nil { problems.append("a password is required with email.username") }
+            if email?.username != nil, secrets.password == nil {
+                problems.append(base?.email == nil ? "a password is required with email.username"
+                                                   : "a password is required with email.username (give it again when the host, port, security, user name or certificate changes)")
+            }
         }
         if let policies = input.policies, policies.count > 500 || policies.contains(where: { $0.isEmpty || $0.count > DetectionPolicy.Limits.idLength }) {
             problems.append("policies must list at most 500 policy ids")

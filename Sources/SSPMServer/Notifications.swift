@@ -69,12 +69,24 @@ public enum NotificationMessage {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
+    /// Adaptive Cards render markdown in text: `[text](url)`, emphasis and lists in an alert's
+    /// words (which come from Zoom's records) are shown as written, not as links or formatting.
+    static func teamsEscape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            // Links, emphasis and code; dates and addresses ('-', '.') stay unescaped, as Teams shows them.
+            if "\\`*_[]()~".contains(character) { out.append("\\") }
+            out.append(character)
+        }
+        return out
+    }
+
     /// Microsoft Teams workflow webhook body: an Adaptive Card in a message attachment.
     public static func teams(_ payload: JSONValue) -> JSONValue {
         let card: JSONValue = [
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
-            "body": [["type": "TextBlock", "text": .string(headline(payload)), "weight": "Bolder", "size": "Medium", "wrap": true],
-                     ["type": "FactSet", "facts": .array(facts(payload).map { ["title": .string($0.0), "value": .string($0.1)] })]],
+            "body": [["type": "TextBlock", "text": .string(teamsEscape(headline(payload))), "weight": "Bolder", "size": "Medium", "wrap": true],
+                     ["type": "FactSet", "facts": .array(facts(payload).map { ["title": .string($0.0), "value": .string(teamsEscape($0.1))] })]],
         ]
         return ["type": "message", "attachments": [["contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": .null, "content": card]]]
     }
@@ -244,9 +256,10 @@ public struct NotificationService: Service {
         request.body = .bytes(ByteBuffer(data: body))
         do {
             let response = try await deps.http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            // Only the start of an answer is kept, for the delivery log.
-            let answer = String(buffer: try await response.body.collect(upTo: 64 * 1024)).prefix(200)
             let status = Int(response.status.code)
+            // The status decides; the start of the answer, read within the same time limit, is kept
+            // for the delivery log (a receiver that sends headers and then nothing holds nobody).
+            let answer = await Self.start(of: response.body, within: timeout).prefix(200)
             switch status {
             case 200..<300: return .delivered(status: status)
             case 408, 425, 429, 500..<600:
@@ -259,6 +272,57 @@ public struct NotificationService: Service {
             }
         } catch {
             return .retry(at: retryTime(item, after: nil), status: nil, error: "Could not deliver: \(Redaction.url(String(describing: error)).prefix(200))")
+        }
+    }
+}
+
+extension NotificationService {
+    /// The first 2 KiB of `body`, or what came of it within `seconds`; never throws, never waits longer.
+    static func start(of body: HTTPClientResponse.Body, within seconds: TimeInterval) async -> String {
+        let outcome = FirstOutcome()
+        let reader = Task {
+            var collected = ByteBuffer()
+            do {
+                for try await var chunk in body {
+                    collected.writeBuffer(&chunk)
+                    if collected.readableBytes >= 2048 { break }
+                }
+            } catch {}
+            outcome.finish(String(buffer: collected))
+        }
+        let timer = Task {
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            outcome.finish("")
+        }
+        let text = await outcome.value()
+        reader.cancel()
+        timer.cancel()
+        return text
+    }
+}
+
+/// The first of several racing results (the others are dropped).
+final class FirstOutcome: Sendable {
+    private let state = Mutex<(value: String?, waiter: CheckedContinuation<String, Never>?)>((nil, nil))
+
+    func finish(_ value: String) {
+        let waiter: CheckedContinuation<String, Never>? = state.withLock { s in
+            guard s.value == nil else { return nil }
+            s.value = value
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: value)
+    }
+
+    func value() async -> String {
+        await withCheckedContinuation { continuation in
+            let ready: String? = state.withLock { s in
+                if let value = s.value { return value }
+                s.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 }

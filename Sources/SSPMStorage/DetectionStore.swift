@@ -88,6 +88,9 @@ public struct SQLDetectionStore: DetectionStore {
         }
     }
 
+    /// The advisory lock key alert writes take on PostgreSQL.
+    static let alertLock = 5_347_001
+
     static func rank(_ severity: Severity) -> Int { Severity.allCases.firstIndex(of: severity) ?? 0 }
 
     static func alert(_ row: any SQLRow) throws -> AlertRecord {
@@ -110,17 +113,23 @@ public struct SQLDetectionStore: DetectionStore {
     public func record(_ drafts: [AlertDraft], at: Date, notify: @Sendable (AlertRecord) -> [OutboxDraft]) async throws -> (created: [AlertRecord], updated: [AlertRecord]) {
         guard !drafts.isEmpty else { return ([], []) }
         let now = millis(at)
+        let postgres = storage.isPostgres
         return try await storage.transaction { db in
+            // Processes sharing PostgreSQL write alerts one at a time: two that find the same alert
+            // missing do not both create it (SQLite's single writer does this by itself).
+            if postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(literal: Self.alertLock))").run() }
             var created: [AlertRecord] = []
             var updated: [AlertRecord] = []
             for draft in drafts {
                 let a = draft.alert
                 let earliest = millis(a.firstSeen.addingTimeInterval(-draft.groupWindow))
-                if let row = try await db.raw("""
+                let candidates = try await db.raw("""
                     SELECT * FROM alerts WHERE connector_id = \(bind: draft.connectorID) AND policy_id = \(bind: a.policyID) AND scope_key = \(bind: a.key)
-                    AND first_seen <= \(bind: millis(a.lastSeen)) AND first_seen >= \(bind: earliest) ORDER BY first_seen LIMIT 1
-                    """).first() {
-                    let old = try Self.alert(row)
+                    AND first_seen <= \(bind: millis(a.lastSeen)) AND first_seen >= \(bind: earliest) ORDER BY first_seen LIMIT 50
+                    """).all().map(Self.alert)
+                let decision = AlertMerge.decide(candidates, draft)
+                if decision == .skip { continue }
+                if case .merge(let old) = decision {
                     guard let merged = AlertMerge.merge(old, draft, at: date(now)) else { continue }
                     try await db.raw("""
                         UPDATE alerts SET first_seen = \(bind: millis(merged.firstSeen)), last_seen = \(bind: millis(merged.lastSeen)),

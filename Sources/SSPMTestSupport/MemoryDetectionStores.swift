@@ -75,10 +75,12 @@ public struct MemoryDetectionStore: DetectionStore {
                 try db.requireConnector(draft.connectorID)
                 let a = draft.alert
                 let earliest = a.firstSeen.addingTimeInterval(-draft.groupWindow)
-                if let index = db.detection.alerts.indices.filter({ i in
-                    let old = db.detection.alerts[i]
-                    return old.connectorID == draft.connectorID && old.policyID == a.policyID && old.key == a.key && old.firstSeen <= a.lastSeen && old.firstSeen >= earliest
-                }).min(by: { db.detection.alerts[$0].firstSeen < db.detection.alerts[$1].firstSeen }) {
+                let candidates = db.detection.alerts.filter { old in
+                    old.connectorID == draft.connectorID && old.policyID == a.policyID && old.key == a.key && old.firstSeen <= a.lastSeen && old.firstSeen >= earliest
+                }
+                let decision = AlertMerge.decide(candidates, draft)
+                if decision == .skip { continue }
+                if case .merge(let old) = decision, let index = db.detection.alerts.firstIndex(where: { $0.id == old.id }) {
                     guard let merged = AlertMerge.merge(db.detection.alerts[index], draft, at: at) else { continue }
                     db.detection.alerts[index] = merged
                     updated.append(merged)

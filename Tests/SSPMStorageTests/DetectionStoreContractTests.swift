@@ -95,6 +95,29 @@ struct DetectionStoreContractTests {
             let rest = try await stores.detections.alerts(AlertQuery(connectorID: c.id, limit: 2, before: page.last?.id))
             #expect(page.count == 2 && rest.map(\.id) == [id])
             #expect(try await stores.detections.alertCounts() == ["P": 3])
+
+            // Closed alerts: a replay of what it holds changes nothing; activity after it was
+            // closed is a new alert (notified), not hidden in the closed one.
+            _ = try await stores.detections.update(alertID: id, AlertUpdate(status: .dismissed, resolution: .falsePositive), at: Self.t0.addingTimeInterval(700))
+            result = try await stores.detections.record([AlertDraft(connectorID: c.id, alert: more, evidence: more.evidence, groupWindow: 3600)],
+                                                       at: Self.t0.addingTimeInterval(800), notify: route)
+            #expect(result.created.isEmpty && result.updated.isEmpty)
+            var after = more
+            after.lastSeen = Self.t0.addingTimeInterval(900)
+            after.count = 6
+            after.evidence = ["e1", "e5"]
+            result = try await stores.detections.record([AlertDraft(connectorID: c.id, alert: after, evidence: after.evidence, groupWindow: 3600)],
+                                                       at: Self.t0.addingTimeInterval(901), notify: route)
+            #expect(result.created.count == 1 && result.updated.isEmpty)
+            let reopened = try #require(result.created.first)
+            #expect(reopened.id != id && reopened.status == .open)
+            #expect(try await stores.detections.alert(id: id)?.count == 5)  // the dismissed one is as it was
+            // The next replay counts into the new, open alert.
+            after.lastSeen = Self.t0.addingTimeInterval(950)
+            after.count = 7
+            result = try await stores.detections.record([AlertDraft(connectorID: c.id, alert: after, evidence: after.evidence, groupWindow: 3600)],
+                                                       at: Self.t0.addingTimeInterval(951), notify: route)
+            #expect(result.created.isEmpty && result.updated.map(\.id) == [reopened.id])
         }
     }
 

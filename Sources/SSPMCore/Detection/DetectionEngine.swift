@@ -358,7 +358,11 @@ struct Matcher: Sendable {
             if let parts = match.detailContains, !parts.allSatisfy({ Self.contains(detail, $0) }) { return false }
             if let prefix = match.detailPrefix, !detail.hasPrefix(prefix) { return false }
             if let suffix = match.detailSuffix, !detail.hasSuffix(suffix) { return false }
-            if let pattern, pattern.firstMatch(in: detail, range: NSRange(detail.startIndex..., in: detail)) == nil { return false }
+            if let pattern {
+                // A pattern reads at most the first 4,000 characters: its work stays bounded.
+                let text = detail.count > 4000 ? String(detail.prefix(4000)) : detail
+                if pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil { return false }
+            }
         }
         return true
     }

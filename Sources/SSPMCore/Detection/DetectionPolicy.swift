@@ -355,9 +355,22 @@ extension DetectionPolicy {
 /// Refuses regular expressions that a backtracking matcher can take exponential time over.
 public enum PatternSafety {
     /// Why `pattern` is refused, or nil. Conservative: a group that holds a quantifier or an
-    /// alternative may not be quantified itself (`(a+)+`, `(a|aa)*`), and back-references are out.
+    /// alternative may not be quantified itself (`(a+)+`, `(a|aa)*`); at most two unbounded
+    /// quantifiers (`.*.*.*…` backtracks as a power of the text's length); no back-references, no
+    /// inline flags (free-spacing mode would hide a quantifier from this check) and no `\Q…\E`.
     public static func problem(_ pattern: String) -> String? {
         let chars = Array(pattern)
+        var unbounded = 0
+        for (index, c) in chars.enumerated() {
+            if c == "(", index + 2 < chars.count, chars[index + 1] == "?" {
+                let next = chars[index + 2]
+                let lookbehind = next == "<" && index + 3 < chars.count && (chars[index + 3] == "=" || chars[index + 3] == "!")
+                if !(next == ":" || next == "=" || next == "!" || lookbehind) {
+                    return "may not set inline flags or name groups ((?x), (?i), (?<name>…)); use (?:…) for a group"
+                }
+            }
+        }
+        if pattern.contains("\\Q") { return "may not quote with \\Q…\\E; escape the characters instead" }
         // Per open group: whether it holds a quantifier or an alternative.
         var stack: [Bool] = []
         var i = 0
@@ -395,12 +408,22 @@ public enum PatternSafety {
                 if quantifier(at: i + 1), !stack.isEmpty { stack[stack.count - 1] = true }
                 if risky, !stack.isEmpty { stack[stack.count - 1] = true }
             case "|": if !stack.isEmpty { stack[stack.count - 1] = true }
-            case "*", "+", "{": if !stack.isEmpty { stack[stack.count - 1] = true }
+            case "*", "+", "{":
+                if !stack.isEmpty { stack[stack.count - 1] = true }
+                if c != "{" || Self.openEnded(chars, from: i) { unbounded += 1 }
             default: break
             }
             i += 1
         }
+        if unbounded > 2 { return "may hold at most two unbounded repetitions (*, +, {n,}): more can take a power of the text's length" }
         return nil
+    }
+
+    /// Whether the `{` at `index` opens `{n,}` (no upper bound).
+    static func openEnded(_ chars: [Character], from index: Int) -> Bool {
+        guard let close = chars[index...].firstIndex(of: "}") else { return false }
+        let inside = String(chars[(index + 1)..<close])
+        return inside.hasSuffix(",")
     }
 }
 

@@ -188,6 +188,28 @@ public protocol DetectionStore: Sendable {
 /// The one rule for merging detections into stored alerts and for lifecycle changes, used by
 /// every `DetectionStore`.
 public enum AlertMerge {
+    public enum Decision: Sendable, Equatable {
+        /// Count it into this stored alert.
+        case merge(AlertRecord)
+        /// Nothing new: a replay of what a closed alert already holds.
+        case skip
+        /// A new alert.
+        case create
+    }
+
+    /// Where a draft goes among the stored alerts of its policy, connector and key whose span
+    /// overlaps it: an open or acknowledged one takes it; a resolved or dismissed one takes only
+    /// what it already holds (a replay), so activity after an alert was closed is a new alert,
+    /// notified, and never hides in a closed one.
+    public static func decide(_ candidates: [AlertRecord], _ draft: AlertDraft) -> Decision {
+        if let live = candidates.filter({ $0.status == .open || $0.status == .acknowledged }).min(by: { $0.firstSeen < $1.firstSeen }) {
+            return .merge(live)
+        }
+        guard let closed = candidates.max(by: { $0.lastSeen < $1.lastSeen }) else { return .create }
+        func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+        return ms(draft.alert.lastSeen) > ms(closed.lastSeen) ? .create : .skip
+    }
+
     /// A new alert from a draft.
     public static func new(_ draft: AlertDraft, at: Date) -> AlertRecord {
         let a = draft.alert

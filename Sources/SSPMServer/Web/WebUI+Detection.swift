@@ -375,15 +375,23 @@ enum PolicyForm {
     static func input(_ form: [String: String]) throws -> PolicyInput {
         func value(_ key: String) -> String? { (form[key] ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? nil : form[key] }
         func listValue(_ key: String) -> [String]? { value(key).map(list).flatMap { $0.isEmpty ? nil : $0 } }
+        // Bounded before any conversion: a huge number is refused, never turned into an Int that traps.
         func number(_ key: String, _ what: String, default fallback: Double) throws -> Double {
             guard let text = value(key) else { return fallback }
-            guard let n = Double(text.trimmingCharacters(in: .whitespaces)), n.isFinite else { throw APIError.badRequest("\(what) must be a number (got \(text.prefix(20))).") }
+            guard let n = Double(text.trimmingCharacters(in: .whitespaces)), n.isFinite, abs(n) <= 1e9 else {
+                throw APIError.badRequest("\(what) must be a number up to 1,000,000,000 (got \(text.prefix(20))).")
+            }
             return n
+        }
+        func whole(_ key: String, _ what: String, default fallback: Int) throws -> Int {
+            let n = try number(key, what, default: Double(fallback))
+            guard let exact = Int(exactly: n.rounded()) else { throw APIError.badRequest("\(what) must be a whole number.") }
+            return exact
         }
         guard let severity = value("severity").flatMap(Severity.init(rawValue:)) else { throw APIError.badRequest("Choose a severity.") }
         let field = value("field").flatMap(EventField.init(rawValue:)) ?? .ipAddress
         let per = value("per").flatMap(DetectionScope.init(rawValue:)) ?? .actor
-        let threshold = Int(try number("threshold", "The threshold", default: 5))
+        let threshold = try whole("threshold", "The threshold", default: 5)
         let window = try number("window", "The window (minutes)", default: 60) * 60
         let learning = try number("learning", "The learning period (days)", default: 7) * 86_400
         let kind: DetectionKind
@@ -402,7 +410,7 @@ enum PolicyForm {
                                detailPrefix: value("detailPrefix"), detailSuffix: value("detailSuffix"), detailPattern: value("detailPattern"))
         return PolicyInput(id: value("id")?.trimmingCharacters(in: .whitespaces), title: value("title") ?? "", severity: severity, enabled: form["enabled"] == "on",
                            match: match, kind: kind, groupWindow: try number("groupWindow", "The group window (minutes)", default: 60) * 60,
-                           dailyCap: Int(try number("dailyCap", "The daily cap", default: 100)), catches: value("catches"),
+                           dailyCap: try whole("dailyCap", "The daily cap", default: 100), catches: value("catches"),
                            falsePositives: value("falsePositives"), tuning: value("tuning"))
     }
 
