@@ -129,7 +129,10 @@ public actor DetectionService: Service {
         await seedTemplates()
         // Every connector once at start: what a crash or a stop kept from being raised is raised now.
         if let connectors = try? await deps.connectors.list() {
-            for connector in connectors where !Task.isShuttingDownGracefully { await rebuild(connector.id, reason: "start") }
+            for connector in connectors where !Task.isShuttingDownGracefully {
+                await rebuild(connector.id, reason: "start")
+                await driftOfLatestScans(connector.id)
+            }
         }
         await cancelWhenGracefulShutdown {
             for await work in self.feed.stream {
@@ -166,6 +169,16 @@ public actor DetectionService: Service {
     /// control (a control that flaps within the hour is one alert), naming who changed the
     /// settings when the activity between the two scans says (the newest settings webhook or
     /// admin operation on the account).
+    /// The drift between a connector's last two scans, again: a process stopped between saving a
+    /// scan and recording its drift records it now (the alert's time is the scan's, so one already
+    /// recorded is merged, not repeated).
+    func driftOfLatestScans(_ connectorID: String) async {
+        guard let latest = try? await deps.scans.summaries(connectorID: connectorID, limit: 2), latest.count == 2,
+              let current = try? await deps.scans.scan(connectorID: connectorID, id: latest[0].id),
+              let previous = try? await deps.scans.scan(connectorID: connectorID, id: latest[1].id) else { return }
+        await drift(connectorID, previous, current)
+    }
+
     func drift(_ connectorID: String, _ previous: ScanResult, _ current: ScanResult) async {
         let changes = PostureDrift.changes(from: previous, to: current)
         guard !changes.isEmpty else { return }
@@ -178,9 +191,10 @@ public actor DetectionService: Service {
                 return !event.actor.isEmpty && (action.contains("settings") || category == "account")
             }?.actor
         }
-        let now = deps.now()
+        // At the scan's time: the same drift found again (at the next start) is the same alert.
+        let at = current.scannedAt
         await store(changes.map { change in
-            AlertDraft(connectorID: connectorID, alert: PostureDrift.alert(change, at: now, changedBy: changedBy), evidence: [], groupWindow: 3600,
+            AlertDraft(connectorID: connectorID, alert: PostureDrift.alert(change, at: at, changedBy: changedBy), evidence: [], groupWindow: 3600,
                        context: PostureDrift.context(change, changedBy: changedBy))
         })
     }
@@ -252,7 +266,7 @@ public actor DetectionService: Service {
             deps.metrics.detectionReplays.increment()
             let state = State(engine: engine, seen: seen, builtAt: now, lookBack: lookBack)
             states[connectorID] = state
-            await record(connectorID, state: state, indexes: Array(engine.alerts.indices))
+            await record(connectorID, state: state, indexes: engine.alerts.indices.filter { engine.alerts[$0].lastSeen >= replay.recordFrom })
             deps.logger.debug("Detection state rebuilt", metadata: ["connector": "\(connectorID)", "reason": "\(reason)", "events": "\(evaluated)",
                                                                     "alerts": "\(engine.alerts.count)"])
         } catch {
@@ -305,6 +319,8 @@ enum DetectionReplay {
         var seen: [String: String]
         var lookBack: TimeInterval
         var from: Date
+        /// Alerts whose newest event is before this were found in the warm-up: not recorded.
+        var recordFrom: Date
     }
 
     /// `lookBack` nil: the policies' own (the longest window, learning period or gap, plus the
@@ -318,7 +334,19 @@ enum DetectionReplay {
         var engine = try DetectionEngine(policies: mine, learningSince: learningSince, locator: deps.locator)
         let longest = DetectionPolicy.Limits.longestWindow + DetectionPolicy.Limits.longestGroupWindow
         let lookBack = fixed ?? min(max(mine.map { $0.kind.lookBack + $0.groupWindow }.max() ?? 0, 86_400), longest)
-        let from = until.addingTimeInterval(-lookBack)
+        // The service reads twice its look-back, from the start of a UTC day: the first half is a
+        // warm-up that gives the second its history (a value last seen just before the look-back
+        // is not new) and whole days for the daily caps; only alerts in the second half are recorded.
+        let from: Date
+        let recordFrom: Date
+        if fixed == nil {
+            let start = until.addingTimeInterval(-min(2 * lookBack, longest)).timeIntervalSince1970
+            from = Date(timeIntervalSince1970: (start / 86_400).rounded(.down) * 86_400)
+            recordFrom = until.addingTimeInterval(-lookBack)
+        } else {
+            from = until.addingTimeInterval(-lookBack)
+            recordFrom = from
+        }
         var seen: [String: String] = [:]
         var after: (at: Date, fingerprint: String)?
         let pageSize = 5000
@@ -332,6 +360,6 @@ enum DetectionReplay {
             after = (last.occurredAt, last.fingerprint)
             await Task.yield()
         }
-        return Result(engine: engine, seen: seen, lookBack: lookBack, from: from)
+        return Result(engine: engine, seen: seen, lookBack: lookBack, from: from, recordFrom: recordFrom)
     }
 }

@@ -290,8 +290,17 @@ extension DetectionServiceTests {
             #expect(policy.status == 422 && policy.errorCode == "invalid_policy")
             let problems = policy.json["error"]?["details"]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(problems.count == 3, "\(problems)")
+            // The stored SMTP password was given for one relay: moving the channel to another host needs it again.
+            let mail = try await f.send("POST", "/api/v1/channels", json: ["name": "mail", "kind": "email", "password": "relay-secret",
+                "email": ["host": "smtp.example.com", "port": 587, "security": "starttls", "username": "bot", "from": "a@example.com", "to": ["b@example.com"]]])
+            let mailID = try #require(mail.json["id"]?.stringValue, "\(mail.text)")
+            let moved = try await f.send("PATCH", "/api/v1/channels/\(mailID)", json: [
+                "email": ["host": "attacker.example", "port": 465, "security": "tls", "username": "bot", "from": "a@example.com", "to": ["b@example.com"]]])
+            #expect(moved.status == 422 && moved.text.contains("password is required"), "\(moved.text)")
+            let renamed = try await f.send("PATCH", "/api/v1/channels/\(mailID)", json: ["name": "mail (renamed)"])
+            #expect(renamed.status == 200 && renamed.json["email"]?["hasPassword"]?.boolValue == true, "\(renamed.text)")
             let unknownKind = try await f.send("POST", "/api/v1/policies", json: ["title": "t", "severity": "low", "kind": ["type": "sometimes"]])
-            #expect(unknownKind.status == 400 && unknownKind.text.contains("single, count, distinct, first_seen or return_after"))
+            #expect(unknownKind.status == 400 && unknownKind.text.contains("single, count, distinct, first_seen, return_after or impossible_travel"))
         }
     }
 }
