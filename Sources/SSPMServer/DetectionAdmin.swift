@@ -221,7 +221,9 @@ struct DetectionAdmin: Sendable {
         if e.host.isEmpty || e.host.count > 253 || e.host.contains(where: { $0.isWhitespace || $0.isNewline || $0 == "/" }) { out.append("email.host must be a host name or address") }
         if !(1...65535).contains(e.port) { out.append("email.port must be 1–65535") }
         if e.security == .none, !isLoopback(e.host) { out.append("email.security none is accepted only for a relay on this machine; use starttls (587) or tls (465)") }
-        if let user = e.username, user.isEmpty || user.count > 254 || user.contains(where: { $0.isNewline }) { out.append("email.username must be 1–254 characters on one line") }
+        if let user = e.username, user.isEmpty || user.count > 254 || user.contains(where: { $0.isNewline || $0 == "\u{0}" }) {
+            out.append("email.username must be 1–254 characters on one line, without NUL")
+        }
         if addressProblem(e.from) { out.append("email.from must be one e-mail address") }
         if e.to.isEmpty || e.to.count > 50 { out.append("email.to must list 1–50 addresses") }
         for address in e.to where addressProblem(address) { out.append("email.to holds '\(address.prefix(60))', which is not an e-mail address") }
@@ -267,7 +269,10 @@ struct DetectionAdmin: Sendable {
             }
             if let email { problems += Self.emailProblems(email) } else { problems.append("email settings (host, port, security, from, to) are required") }
             if let password = input.password {
-                if password.count > 1000 || password.contains(where: { $0.isNewline }) { problems.append("password must be at most 1000 characters on one line") }
+                // A NUL would move the split AUTH PLAIN makes between user name and password.
+                if password.count > 1000 || password.contains(where: { $0.isNewline || $0 == "\u{0}" }) {
+                    problems.append("password must be at most 1000 characters on one line, without NUL")
+                }
                 secrets.password = password.isEmpty ? nil : password
             }
             if email?.username != nil, secrets.password == nil {

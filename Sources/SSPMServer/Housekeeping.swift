@@ -40,6 +40,8 @@ public struct Housekeeping: Service {
             try await deps.auth.prune(failuresBefore: now.addingTimeInterval(-max(configuration.loginWindow, 86_400)),
                                       auditBefore: now.addingTimeInterval(-Double(configuration.auditRetentionDays) * 86_400),
                                       failedSignInCap: configuration.failedSignInAuditCap, now: now)
+            // The delivery log keeps finished notifications for 30 days; pending ones stay until sent or dead.
+            try await deps.stores.notifications.prune(before: now.addingTimeInterval(-30 * 86_400))
         } catch {
             deps.logger.warning("Housekeeping could not prune", metadata: ["error": "\(String(describing: error).prefix(200))"])
         }

@@ -209,7 +209,7 @@ public struct NotificationService: Service {
             deps.metrics.notificationsFailed.increment()
             deps.logger.warning("Notification given up", metadata: ["item": "\(item.id)", "channel": "\(item.channelID)", "error": "\(error.prefix(200))"])
         }
-        do { try await deps.stores.notifications.finish(id: item.id, final, at: deps.now()) } catch {
+        do { try await deps.stores.notifications.finish(id: item.id, attempt: item.attempts, final, at: deps.now()) } catch {
             // The lease runs out and the item is sent again (same webhook-id).
             deps.logger.warning("A notification's outcome could not be recorded", metadata: ["item": "\(item.id)", "error": "\(String(describing: error).prefix(200))"])
         }

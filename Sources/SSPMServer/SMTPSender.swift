@@ -145,6 +145,23 @@ struct SMTPSender {
 
     /// The message (headers and a base64 UTF-8 body), CRLF line ends, dot-stuffed, without the
     /// final dot. Header values lose any CR or LF (no header injection through an alert's title).
+    /// RFC 2047 encoded-words of at most 75 characters (45 bytes of UTF-8 each, cut between
+    /// characters), folded onto continuation lines, so no header line grows past the limits.
+    static func encodedWords(_ text: String) -> String {
+        var words: [String] = []
+        var chunk = Data()
+        for character in text {
+            let bytes = Data(String(character).utf8)
+            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+                words.append("=?utf-8?B?\(chunk.base64EncodedString())?=")
+                chunk = Data()
+            }
+            chunk.append(bytes)
+        }
+        if !chunk.isEmpty || words.isEmpty { words.append("=?utf-8?B?\(chunk.base64EncodedString())?=") }
+        return words.joined(separator: "\r\n ")
+    }
+
     static func message(_ item: OutboxItem, email: EmailSettings, at: Date) -> String {
         func clean(_ text: String) -> String { String(text.filter { $0 != "\r" && $0 != "\n" }.prefix(300)) }
         let subject = clean(NotificationMessage.headline(item.payload))
@@ -159,7 +176,7 @@ struct SMTPSender {
         let headers = [
             "From: <\(clean(email.from))>",
             "To: " + email.to.map { "<\(clean($0))>" }.joined(separator: ", "),
-            "Subject: =?utf-8?B?\(Data(subject.utf8).base64EncodedString())?=",
+            "Subject: " + encodedWords(subject),
             "Date: \(dateFormatter.string(from: at))",
             "Message-ID: <\(item.id)@openssp.local>",
             "X-OpenSSPM-Notification: \(item.id)",

@@ -114,17 +114,29 @@ public struct SQLNotificationStore: NotificationStore {
         }
     }
 
-    public func finish(id: String, _ outcome: DeliveryOutcome, at: Date) async throws {
-        let query: SQLQueryString
+    public func finish(id: String, attempt: Int, _ outcome: DeliveryOutcome, at: Date) async throws {
+        var query: SQLQueryString
         switch outcome {
         case .delivered(let status):
             query = "UPDATE notification_outbox SET state = 'delivered', lease_until = NULL, last_status = \(bind: status), last_error = NULL, delivered_at = \(bind: millis(at)) WHERE id = \(bind: id)"
         case .retry(let next, let status, let error):
-            query = "UPDATE notification_outbox SET state = 'pending', lease_until = NULL, last_status = \(bind: status), last_error = \(bind: String(error.prefix(500))), next_attempt_at = \(bind: millis(next)) WHERE id = \(bind: id) AND state = 'sending'"
+            query = "UPDATE notification_outbox SET state = 'pending', lease_until = NULL, last_status = \(bind: status), last_error = \(bind: String(error.prefix(500))), next_attempt_at = \(bind: millis(next)) WHERE id = \(bind: id)"
         case .dead(let status, let error):
-            query = "UPDATE notification_outbox SET state = 'dead', lease_until = NULL, last_status = \(bind: status), last_error = \(bind: String(error.prefix(500))) WHERE id = \(bind: id) AND state = 'sending'"
+            query = "UPDATE notification_outbox SET state = 'dead', lease_until = NULL, last_status = \(bind: status), last_error = \(bind: String(error.prefix(500))) WHERE id = \(bind: id)"
         }
-        try await storage.withSQL { db in try await db.raw(query).run() }
+        // Only the sender of this attempt, while it is still out.
+        query += " AND state = 'sending' AND attempts = \(bind: attempt)"
+        let final = query
+        try await storage.withSQL { db in try await db.raw(final).run() }
+    }
+
+    public func prune(before: Date) async throws -> Int {
+        try await storage.transaction { db in
+            let n = try await db.raw("SELECT COUNT(*) AS n FROM notification_outbox WHERE state IN ('delivered', 'dead') AND created_at < \(bind: millis(before))")
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+            try await db.raw("DELETE FROM notification_outbox WHERE state IN ('delivered', 'dead') AND created_at < \(bind: millis(before))").run()
+            return n
+        }
     }
 
     public func deliveries(channelID: String, limit: Int) async throws -> [OutboxItem] {

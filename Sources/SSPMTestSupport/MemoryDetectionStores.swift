@@ -200,10 +200,11 @@ public struct MemoryNotificationStore: NotificationStore {
         }
     }
 
-    public func finish(id: String, _ outcome: DeliveryOutcome, at: Date) async throws {
+    public func finish(id: String, attempt: Int, _ outcome: DeliveryOutcome, at: Date) async throws {
         let at = ms(at)
         await db.run { db in
-            guard let i = db.detection.outbox.firstIndex(where: { $0.id == id }) else { return }
+            guard let i = db.detection.outbox.firstIndex(where: { $0.id == id }), db.detection.outbox[i].state == .sending,
+                  db.detection.outbox[i].attempts == attempt else { return }
             switch outcome {
             case .delivered(let status):
                 db.detection.outbox[i].state = .delivered
@@ -211,13 +212,11 @@ public struct MemoryNotificationStore: NotificationStore {
                 db.detection.outbox[i].lastError = nil
                 db.detection.outbox[i].deliveredAt = at
             case .retry(let next, let status, let error):
-                guard db.detection.outbox[i].state == .sending else { return }
                 db.detection.outbox[i].state = .pending
                 db.detection.outbox[i].lastStatus = status
                 db.detection.outbox[i].lastError = String(error.prefix(500))
                 db.detection.outbox[i].nextAttemptAt = ms(next)
             case .dead(let status, let error):
-                guard db.detection.outbox[i].state == .sending else { return }
                 db.detection.outbox[i].state = .dead
                 db.detection.outbox[i].lastStatus = status
                 db.detection.outbox[i].lastError = String(error.prefix(500))
@@ -230,6 +229,15 @@ public struct MemoryNotificationStore: NotificationStore {
         await db.run { db in
             Array(db.detection.outbox.filter { $0.channelID == channelID }
                 .sorted { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id > $1.id }.prefix(clamp(limit, 1...1000)))
+        }
+    }
+
+    public func prune(before: Date) async throws -> Int {
+        let before = ms(before)
+        return await db.run { db in
+            let count = db.detection.outbox.count
+            db.detection.outbox.removeAll { ($0.state == .delivered || $0.state == .dead) && $0.createdAt < before }
+            return count - db.detection.outbox.count
         }
     }
 

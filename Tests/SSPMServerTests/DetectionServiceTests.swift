@@ -348,9 +348,12 @@ struct EmailNotificationTests {
         var email: JSONValue = ["host": "127.0.0.1", "port": .int(Int64(smtp.port)), "security": .string(security), "username": "bot",
                                 "from": "sspm@example.com", "to": ["soc@example.com", "ciso@example.com"]]
         if !smtp.certificate.isEmpty { email["caCertificate"] = .string(smtp.certificate) }
-        let reply = try await f.send("POST", "/api/v1/channels", json: ["name": .string("mail \(security)"), "kind": "email", "password": .string(password), "email": email])
+        let reply = try await f.send("POST", "/api/v1/channels", json: ["name": .string(Self.name(security)), "kind": "email", "password": .string(password), "email": email])
         return (reply, reply.json["id"]?.stringValue)
     }
+
+    /// A long name in Japanese: the subject it goes into is folded into several encoded-words.
+    static func name(_ security: String) -> String { "mail \(security) " + String(repeating: "セキュリティ通知", count: 9) }
 
     static func state(_ f: ServerFixture, channel: String, item: String) async throws -> JSONValue? {
         try await f.send("GET", "/api/v1/channels/\(channel)/deliveries").json["items"]?.arrayValue?.first { $0["id"]?.stringValue == item }
@@ -379,7 +382,8 @@ struct EmailNotificationTests {
                 let message = try #require(smtp.messages.first)
                 #expect(message.tls && message.user == "bot")
                 #expect(Set(message.to) == ["soc@example.com", "ciso@example.com"] && message.from == "sspm@example.com")
-                #expect(message.subject.contains("OpenSSPM: test notification for mail \(mode)"))
+                #expect(message.subject == "OpenSSPM: test notification for \(Self.name(mode))", "\(message.subject)")
+                #expect(message.raw.components(separatedBy: "\r\n").allSatisfy { $0.count <= 998 } && message.raw.contains("=?utf-8?B?"))
                 #expect(message.body.contains("this channel works") && message.body.contains(item))
                 try await DetectionServiceTests.eventually("delivered") { try await Self.state(f, channel: channel, item: item)?["state"]?.stringValue == "delivered" }
                 #expect(try await Self.state(f, channel: channel, item: item)?["lastStatus"]?.intValue == 250)

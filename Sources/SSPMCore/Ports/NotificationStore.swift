@@ -174,8 +174,13 @@ public protocol NotificationStore: Sendable {
     /// Claims up to `limit` due items (pending and due, or sending with an expired lease) until
     /// `now + lease`, counting an attempt for each; an item is claimed by one sender at a time.
     func claim(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem]
-    /// Records an attempt's outcome for an item this sender holds.
-    func finish(id: String, _ outcome: DeliveryOutcome, at: Date) async throws
+    /// Records the outcome of attempt `attempt` (the item's `attempts` when it was claimed): an
+    /// outcome from a sender whose lease ran out, and whose item another sender claimed since,
+    /// changes nothing.
+    func finish(id: String, attempt: Int, _ outcome: DeliveryOutcome, at: Date) async throws
+    /// Removes delivered and dead items queued before `before`; returns how many.
+    @discardableResult
+    func prune(before: Date) async throws -> Int
     /// A channel's deliveries, newest first.
     func deliveries(channelID: String, limit: Int) async throws -> [OutboxItem]
     func item(id: String) async throws -> OutboxItem?

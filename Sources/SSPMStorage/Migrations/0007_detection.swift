@@ -31,6 +31,7 @@ extension Migrations {
             """,
             "CREATE INDEX alerts_group ON alerts (connector_id, policy_id, scope_key, first_seen)",
             "CREATE INDEX alerts_created ON alerts (created_at, id)",
+            "CREATE INDEX alerts_policy ON alerts (policy_id)",
             """
             CREATE TABLE alert_comments (
                 id TEXT PRIMARY KEY, alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
