@@ -101,9 +101,9 @@ enum WebAssets {
   <button type="submit">Filter</button>
 </form>
 <div class="scroll"><table>
-  <thead><tr><th scope="col">Raised (UTC)</th><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Who</th><th scope="col">Events</th><th scope="col">Status</th><th scope="col">Policy</th><th scope="col">Account</th></tr></thead>
+  <thead><tr><th scope="col">Last event (UTC)</th><th scope="col">Severity</th><th scope="col">Alert</th><th scope="col">Who</th><th scope="col">Events</th><th scope="col">Status</th><th scope="col">Policy</th><th scope="col">Account</th></tr></thead>
   <tbody>
-  {{#alerts}}<tr><td>{{raised}}</td><td class="sev-{{severity}}">{{severity}}</td><td><a href="/alerts/{{id}}">{{title}}</a></td><td>{{actor}}</td><td>{{count}}</td><td>{{status}}</td><td><a href="/policies/{{policyId}}">{{policyId}}</a></td><td>{{connector}}</td></tr>{{/alerts}}
+  {{#alerts}}<tr><td>{{lastSeen}}</td><td class="sev-{{severity}}">{{severity}}</td><td><a href="/alerts/{{id}}">{{title}}</a></td><td>{{actor}}</td><td>{{count}}</td><td>{{status}}</td><td><a href="/policies/{{policyId}}">{{policyId}}</a></td><td>{{connector}}</td></tr>{{/alerts}}
   {{^alerts}}<tr><td colspan="8">No alert matches.</td></tr>{{/alerts}}
   </tbody>
 </table></div>
