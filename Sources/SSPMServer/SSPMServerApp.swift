@@ -21,16 +21,22 @@ public enum SSPMServerApp {
             // The key first: a migration may re-seal stored secrets.
             let box = try SecretBox.load(keyFile: configuration.masterKeyPath, logger: logger)
             try await Migrator(storage: storage, logger: logger, box: box).migrate()
-            let locator = try configuration.geoipPath.map { path in
-                do { return try MMDBGeoLocator(path: path) } catch { throw StorageError("--geoip: \(error)") }
-            }
-            if let locator { logger.info("Geo-IP database loaded", metadata: ["path": "\(locator.path)", "type": "\(locator.reader.databaseType)"]) }
             return ServerDependencies(configuration: configuration, stores: .sql(storage, box: box), storage: storage, http: http, logger: logger, now: now,
-                                      locator: locator)
+                                      locator: try geoLocator(configuration, logger: logger))
         } catch {
             try? await storage.shutdown()
             throw error
         }
+    }
+
+    /// The Geo-IP database the configuration names (nil without one); a file that is not one is
+    /// refused at start, saying which.
+    public static func geoLocator(_ configuration: ServerConfiguration, logger: Logger) throws -> (any GeoLocator)? {
+        guard let path = configuration.geoipPath else { return nil }
+        let locator: MMDBGeoLocator
+        do { locator = try MMDBGeoLocator(path: path) } catch { throw StorageError("--geoip: \(error)") }
+        logger.info("Geo-IP database loaded", metadata: ["path": "\(locator.path)", "type": "\(locator.reader.databaseType)"])
+        return locator
     }
 
     /// Creates the first admin unless one exists (for `sspm serve` with SSPM_ADMIN_EMAIL, and `sspm demo`).

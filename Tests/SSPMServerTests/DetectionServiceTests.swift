@@ -305,6 +305,73 @@ extension DetectionServiceTests {
     }
 }
 
+extension DetectionServiceTests {
+    static var geoipDatabase: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/geoip-test-city.mmdb").path
+    }
+
+    @Test("the templates end to end through the simulated Zoom: each admin operation (Zoom's wording), many addresses, a new network, impossible travel and new countries (Geo-IP database given) become alerts and signed messages")
+    func templatesEndToEnd() async throws {
+        let tenant = TenantGenerator(users: 30, groups: 2, days: 3, seed: 75).generate()
+        let traveller = Self.signedInUser(tenant)
+        let roamer = try #require(tenant.users.first { $0["status"]?.stringValue == "active" && $0["email"]?.stringValue != traveller }?["email"]?.stringValue)
+        let receiver = try await WebhookReceiver.start(secret: "unused", logger: .init(label: "receiver"))
+        defer { Task { await receiver.stop() } }
+        try await ServerFixture.with(tenant, configure: { $0.geoipPath = Self.geoipDatabase }) { f in
+            // The fixture builds its dependencies itself: the locator comes with the configuration.
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            await f.deps.detectionFeed.settled()
+            let created = try await f.send("POST", "/api/v1/channels", json: ["name": "all", "kind": "webhook", "url": .string(receiver.url), "minSeverity": "info"])
+            receiver.requireStandardSignature(secret: try #require(created.json["signingSecret"]?.stringValue))
+            let admin = "intruder@example.com"
+            let operations: [(String, String, String)] = [
+                ("Account", "Update", "Security  - Sign in with Two-Factor Authentication: from On to Off"),
+                ("Account", "Update", "Security  - Automatically sign users out after a specified time: from On to Off"),
+                ("Account", "Update", "Security  - Require that all meetings are secured with one security option: from On to Off"),
+                ("Account", "Update", "Security  - Require a passcode when scheduling new meetings: from On to Off"),
+                ("Account", "Update", "Sign-in Methods  - Allow users to sign in with Google: from Off to On"),
+                ("Account", "Update", "Security  - Sign-In Password Requirement  - Have at least 1 special character: from On to Off"),
+                ("User", "Update", "Change Role  - someone@example.com: from Member to Admin"),
+                ("User Group", "Update", "Edit Group Sales  - Personal Meeting ID (PMI) Passcode: from On to Off"),
+                ("Role", "Update", "Edit Role  Auditors - Account Settings: from View to Edit"),
+            ] + (1...5).map { ("User", "Delete", "Delete User  leaver\($0)@example.com") }
+            for (category, action, detail) in operations {
+                let body = try JSONEncoder().encode(JSONValue.object(["operator": .string(admin), "category_type": .string(category), "action": .string(action),
+                                                                     "operation_detail": .string(detail)]))
+                #expect(try await f.sim.raw("POST", "/_sim/operations", body: body).status == 204)
+            }
+            // Four new addresses for one user within a minute (one second apart: sign-ins are keyed by the second).
+            for n in 0..<4 {
+                #expect(await f.sim.engine.recordSignIn(email: roamer, ipAddress: "198.18.\(n).10", clientType: "Mac"))
+                try await Task.sleep(for: .milliseconds(1100))
+            }
+            // Berlin, then New York a second later.
+            #expect(await f.sim.engine.recordSignIn(email: traveller, ipAddress: "192.0.2.1", clientType: "Mac"))
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(await f.sim.engine.recordSignIn(email: traveller, ipAddress: "198.51.100.77", clientType: "Mac"))
+            #expect(try await f.send("POST", "/api/v1/connectors/\(id)/sync?posture=false").status == 202)
+            try await f.waitForSync(id, runsAtLeast: 2)
+            await f.deps.detectionFeed.settled()
+
+            let expected: [(String, String)] = ["ZDT-01", "ZDT-02", "ZDT-03", "ZDT-04", "ZDT-05", "ZDT-06", "ZDT-07", "ZDT-08", "ZDT-09", "ZDT-10"].map { ($0, admin) }
+                + [("ZDT-22", roamer), ("ZDT-25", roamer), ("ZDT-26", traveller), ("ZDT-27", traveller), ("ZDT-28", traveller)]
+            for (policy, actor) in expected {
+                try await Self.eventually("\(policy)'s message") { Self.messages(receiver, policy: policy).contains { $0.1["data"]?["alert"]?["actor"]?.stringValue == actor } }
+                let stored = try await Self.alerts(f, "policyId=\(policy)&connectorId=\(id)").filter { $0["actor"]?.stringValue == actor }
+                #expect(stored.count == 1, "\(policy) for \(actor): \(stored.count) alerts")
+            }
+            let travel = try #require(Self.messages(receiver, policy: "ZDT-26").first { $0.1["data"]?["alert"]?["actor"]?.stringValue == traveller })
+            #expect(travel.1["data"]?["alert"]?["value"]?.stringValue?.hasPrefix("DE → US") == true)
+            #expect(Self.messages(receiver, policy: "ZDT-08").first?.1["data"]?["alert"]?["count"]?.intValue == 5)
+            #expect(receiver.deliveries.allSatisfy { $0.verified == true })
+            // The Geo-IP policies are active here: nothing says otherwise.
+            let policies = try await f.send("GET", "/api/v1/policies").json["items"]?.arrayValue ?? []
+            #expect(policies.first { $0["policy"]?["id"]?.stringValue == "ZDT-26" }?["inactive"] == nil)
+        }
+    }
+}
+
 /// The message formats, apart from a server.
 @Suite struct NotificationFormatTests {
     @Test("Standard Webhooks signatures match the specification's reference library (standardwebhooks 1.1.0) on its example, and the receiver-side check accepts them")

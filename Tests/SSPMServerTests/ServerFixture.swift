@@ -101,7 +101,8 @@ struct ServerFixture: Sendable {
         case .memory:
             var configuration = configuration(.sqlite(path: "/nonexistent/memory"))
             configure(&configuration)
-            let deps = ServerDependencies(configuration: configuration, stores: MemoryDatabase.stores(), http: http, logger: logger, now: now)
+            let deps = ServerDependencies(configuration: configuration, stores: MemoryDatabase.stores(), http: http, logger: logger, now: now,
+                                          locator: try SSPMServerApp.geoLocator(configuration, logger: logger))
             server = try await RunningServer.listen(deps)
         }
         do {
