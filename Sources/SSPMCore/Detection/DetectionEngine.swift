@@ -106,7 +106,7 @@ public struct DetectionEngine: Sendable {
         }
         var touched: [Int] = []
         for index in chosen where matchers[index].matches(event, lowered) {
-            if let alert = apply(index, event, lowered) { touched.append(alert) }
+            if let alert = apply(index, event, &lowered) { touched.append(alert) }
         }
         return touched
     }
@@ -131,7 +131,17 @@ public struct DetectionEngine: Sendable {
         return time.timeIntervalSince(start) < seconds
     }
 
-    private mutating func apply(_ index: Int, _ event: ActivityEvent, _ lowered: LoweredEvent) -> Int? {
+    /// A field's value and its interned id, computed once per event whatever the number of
+    /// policies that read it.
+    private mutating func field(_ field: EventField, _ event: ActivityEvent, _ lowered: inout LoweredEvent) -> (text: String, id: Int)? {
+        let slot = field.slot
+        if let cached = lowered.fields[slot] { return cached }
+        let found = value(field, event).map { ($0, intern($0)) }
+        lowered.fields[slot] = .some(found)
+        return found
+    }
+
+    private mutating func apply(_ index: Int, _ event: ActivityEvent, _ lowered: inout LoweredEvent) -> Int? {
         let t = event.occurredAt
         let groupWindow = policies[index].groupWindow
         switch policies[index].kind {
@@ -151,26 +161,28 @@ public struct DetectionEngine: Sendable {
                 return nil
             }
             return raise(index, key: key, event: event, value: nil, count: times.count)
-        case .distinct(let field, let threshold, let window, let scope):
-            guard let key = scopeKey(scope, lowered), let value = value(field, event) else { return nil }
+        case .distinct(let name, let threshold, let window, let scope):
+            guard let key = scopeKey(scope, lowered), let (value, valueID) = field(name, event, &lowered) else { return nil }
             let id = StateKey(policy: index, key: key)
             if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(groupWindow) {
                 return add(event, to: index, value: value)
             }
             var values = distinct.removeValue(forKey: id) ?? []
             if let keep = values.firstIndex(where: { t.timeIntervalSince($0.0) < window }) { values.removeFirst(keep) } else { values.removeAll(keepingCapacity: true) }
-            values.append((t, intern(value)))
-            let count = Set(values.map(\.1)).count
+            values.append((t, valueID))
+            // Few values per window: counted without building a set.
+            var count = 0
+            for (position, entry) in values.enumerated() where !values[..<position].contains(where: { $0.1 == entry.1 }) { count += 1 }
             guard count >= threshold else {
                 distinct[id] = values
                 return nil
             }
             return raise(index, key: key, event: event, value: value, count: count)
-        case .firstSeen(let field, let learningPeriod, let scope):
-            guard let key = scopeKey(scope, lowered), let value = value(field, event) else { return nil }
+        case .firstSeen(let name, let learningPeriod, let scope):
+            guard let key = scopeKey(scope, lowered), let (value, valueID) = field(name, event, &lowered) else { return nil }
             let id = StateKey(policy: index, key: key)
             // Only a scope with a history has a usual: a first event ever teaches, it does not alert.
-            let inserted = seen[id, default: []].insert(intern(value)).inserted
+            let inserted = seen[id, default: []].insert(valueID).inserted
             guard inserted, seen[id]!.count > 1, !learning(learningPeriod, at: t) else { return nil }
             return raise(index, key: key, event: event, value: value)
         case .returnAfter(let gap, let learningPeriod, let scope):
@@ -260,6 +272,8 @@ struct LoweredEvent {
     let category: String?, action: String?, target: String?
     /// The engine's ids for the actor and the target (interned once per event).
     var actorID: Int?, targetID: Int?
+    /// Derived fields (`EventField.slot`), filled as policies ask: nil not computed yet, .some(nil) absent.
+    var fields: [(text: String, id: Int)??] = Array(repeating: nil, count: EventField.allCases.count)
 
     init(_ e: ActivityEvent) {
         provider = e.provider.lowercased()

@@ -63,6 +63,22 @@ public enum EventField: String, Codable, Sendable, Hashable, CaseIterable {
     /// it are inactive without one.
     case country
 
+    /// A small index for per-event caches.
+    var slot: Int {
+        switch self {
+        case .actor: return 0
+        case .target: return 1
+        case .ipAddress: return 2
+        case .client: return 3
+        case .category: return 4
+        case .action: return 5
+        case .clientType: return 6
+        case .network: return 7
+        case .hourBlock: return 8
+        case .country: return 9
+        }
+    }
+
     public func value(of event: ActivityEvent) -> String? {
         let text: String?
         switch self {
