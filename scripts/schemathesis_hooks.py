@@ -47,8 +47,9 @@ UNSTATABLE = [
     ("POST /api/v1/policies", 422, "invalid_policy", "detailPattern"),
     ("PUT /api/v1/policies/{policyId}", 422, "invalid_policy", "detailPattern"),
     ("POST /api/v1/detection/preview", 422, "invalid_policy", "detailPattern"),
-    # An id is free only until a policy takes it.
+    # An id is free only until a policy takes it; a policy's id never changes (the body's id must be the path's).
     ("POST /api/v1/policies", 409, "policy_exists", ""),
+    ("PUT /api/v1/policies/{policyId}", 400, "bad_request", "is not the policy's"),
     # The preview needs a connector that exists.
     ("POST /api/v1/detection/preview", 404, "not_found", "Connector"),
     # A certificate must parse as PEM.

@@ -982,7 +982,7 @@ paths:
               allOf:
                 - $ref: "#/components/schemas/PolicyInput"
                 - properties:
-                    id: {type: "null", description: "Leave it out; the path's policyId is also accepted, any other id is a 400."}
+                    id: {type: [string, "null"], description: "Leave it out, or send the path's policyId; any other id is a 400 (ids do not change)."}
       responses:
         "200":
           description: The saved version.
@@ -1859,8 +1859,8 @@ components:
     EmailAddress:
       type: string
       maxLength: 254
-      pattern: "^[\\x00-\\x08\\x0e-\\x1f\\x21\\x23-\\x27\\x2a\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x5a\\x5e-\\x7f]+@[\\x00-\\x08\\x0e-\\x1f\\x21\\x23-\\x27\\x2a\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x5a\\x5e-\\x7f]+$"
-      description: "One bare address: ASCII, one @ with text on both sides, no white space and none of <>,;\"()[]\\."
+      pattern: "^[\\x21\\x23-\\x27\\x2a\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x5a\\x5e-\\x7e]+@[\\x21\\x23-\\x27\\x2a\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x5a\\x5e-\\x7e]+$"
+      description: "One bare address: printable ASCII, one @ with text on both sides, no white space, no control characters and none of <>,;\"()[]\\."
       examples: [alerts@example.com]
     EmailSettings:
       type: object
