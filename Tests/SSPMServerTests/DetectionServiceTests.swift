@@ -4,6 +4,7 @@ import SSPMServer
 import SSPMStorage
 import SSPMTestSupport
 import Testing
+import ZoomProvider
 import ZoomSimulator
 
 /// Detection in the service: events stored by webhook or poll are evaluated once, alerts are
@@ -368,6 +369,47 @@ extension DetectionServiceTests {
             // The Geo-IP policies are active here: nothing says otherwise.
             let policies = try await f.send("GET", "/api/v1/policies").json["items"]?.arrayValue ?? []
             #expect(policies.first { $0["policy"]?["id"]?.stringValue == "ZDT-26" }?["inactive"] == nil)
+        }
+    }
+}
+
+extension DetectionServiceTests {
+    @Test("the history-bound templates end to end: a sign-in at an hour the user never signed in at (ZDT-24), and an account back after 35 days (ZDT-23, its old sign-in stored as a sync long ago would have)")
+    func historyTemplatesEndToEnd() async throws {
+        let tenant = TenantGenerator(users: 40, groups: 2, days: 3, seed: 76).generate()
+        // The three-hour block of now, and a user who never signed in during it.
+        let now = Date()
+        let current = EventField.hourBlock.value(of: ZoomActivityMapping.signIn(["email": "x@x.example", "time": .string(FastFormats.utcTimestamp(now)), "type": "Sign in"]))
+        var blocks: [String: Set<String>] = [:]
+        for row in tenant.activityLogs where row["type"]?.stringValue == "Sign in" {
+            if let email = row["email"]?.stringValue, let value = EventField.hourBlock.value(of: ZoomActivityMapping.signIn(row)) { blocks[email, default: []].insert(value) }
+        }
+        let active = Set(tenant.users.filter { $0["status"]?.stringValue == "active" }.compactMap { $0["email"]?.stringValue })
+        let owl = try #require(blocks.filter { active.contains($0.key) && !$0.value.contains(current ?? "") && !$0.value.isEmpty }.keys.sorted().first,
+                               "no user without a sign-in in the block \(current ?? "?")")
+        let sleeper = try #require(active.filter { blocks[$0] == nil }.sorted().first ?? active.sorted().first { $0 != owl })
+        let receiver = try await WebhookReceiver.start(secret: "unused", logger: .init(label: "receiver"))
+        defer { Task { await receiver.stop() } }
+        try await ServerFixture.with(tenant, simulator: .init(webhookURL: "http://127.0.0.1:9/not-yet")) { f in
+            let id = try await f.createConnector()
+            try await f.waitForSync(id)
+            // The sleeper's last sign-in, 35 days ago, as a sync long ago stored it.
+            var old = ZoomActivityMapping.signIn(["email": .string(sleeper), "time": .string(FastFormats.utcTimestamp(now.addingTimeInterval(-35 * 86_400))),
+                                                   "type": "Sign in", "ip_address": "192.0.2.200", "client_type": "Mac", "version": "6.0.0"])
+            old.connectorID = id
+            try await f.deps.activities.insert([old], mappingVersion: ZoomActivityMapping.version)
+            await f.deps.detectionFeed.settled()
+            let created = try await f.send("POST", "/api/v1/channels", json: ["name": "all", "kind": "webhook", "url": .string(receiver.url), "minSeverity": "info"])
+            #expect(created.status == 201)
+            _ = try await f.sim.raw("PUT", "/_sim/webhooks/url", body: Data(#"{"url": "\#(f.base)/webhooks/zoom/\#(id)"}"#.utf8))
+            _ = try await f.sim.raw("POST", "/_sim/webhooks/validate")
+            #expect(await f.sim.engine.recordSignIn(email: owl, ipAddress: "198.51.100.31", clientType: "Mac"))
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(await f.sim.engine.recordSignIn(email: sleeper, ipAddress: "192.0.2.200", clientType: "Mac"))
+            try await Self.eventually("the unusual hour") { Self.messages(receiver, policy: "ZDT-24").contains { $0.1["data"]?["alert"]?["actor"]?.stringValue == owl } }
+            try await Self.eventually("the sleeper's return") { Self.messages(receiver, policy: "ZDT-23").contains { $0.1["data"]?["alert"]?["actor"]?.stringValue == sleeper } }
+            let back = try #require(Self.messages(receiver, policy: "ZDT-23").first { $0.1["data"]?["alert"]?["actor"]?.stringValue == sleeper })
+            #expect(back.1["data"]?["alert"]?["value"]?.stringValue == FastFormats.utcTimestamp(now.addingTimeInterval(-35 * 86_400)).prefix(10).description)
         }
     }
 }
