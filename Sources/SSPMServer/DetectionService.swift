@@ -110,8 +110,8 @@ public actor DetectionService: Service {
 
     struct State {
         var engine: DetectionEngine
-        /// Evidence key → the fingerprint of the copy evaluated.
-        var seen: [String: String]
+        /// Evidence key → the copy evaluated.
+        var seen: [String: SeenCopy]
         var builtAt: Date
         var lookBack: TimeInterval
     }
@@ -223,12 +223,14 @@ public actor DetectionService: Service {
         var replaced = false
         for event in events {
             if let evaluated = state.seen[event.evidenceKey] {
-                // Another copy of an event already evaluated: the report row that replaced its
-                // webhook copy (with the address the webhook lacks). Evaluated again from the store.
-                if evaluated != event.fingerprint { replaced = true }
+                // Another copy of an event already evaluated. Only the report row that replaced a
+                // webhook copy brings something new (the address the webhook lacks): evaluated
+                // again from the store. A webhook copy after its report row, or a row fetched
+                // again by an overlapping poll, changes nothing.
+                if evaluated.fingerprint != event.fingerprint, !evaluated.hasAddress, event.ipAddress != nil { replaced = true }
                 continue
             }
-            state.seen[event.evidenceKey] = event.fingerprint
+            state.seen[event.evidenceKey] = SeenCopy(event)
             fresh.append(event)
         }
         if replaced {
@@ -316,7 +318,7 @@ public actor DetectionService: Service {
 enum DetectionReplay {
     struct Result {
         var engine: DetectionEngine
-        var seen: [String: String]
+        var seen: [String: SeenCopy]
         var lookBack: TimeInterval
         var from: Date
         /// Alerts whose newest event is before this were found in the warm-up: not recorded.
@@ -347,13 +349,13 @@ enum DetectionReplay {
             from = until.addingTimeInterval(-lookBack)
             recordFrom = from
         }
-        var seen: [String: String] = [:]
+        var seen: [String: SeenCopy] = [:]
         var after: (at: Date, fingerprint: String)?
         let pageSize = 5000
         while engine.evaluated < eventCap {
             let page = try await deps.activities.replay(connectorID: connector.id, from: from, after: after, limit: pageSize)
             for event in page.prefix(eventCap - engine.evaluated) {
-                seen[event.evidenceKey] = event.fingerprint
+                seen[event.evidenceKey] = SeenCopy(event)
                 engine.process(event)
             }
             guard page.count == pageSize, let last = page.last else { break }
@@ -361,5 +363,16 @@ enum DetectionReplay {
             await Task.yield()
         }
         return Result(engine: engine, seen: seen, lookBack: lookBack, from: from, recordFrom: recordFrom)
+    }
+}
+
+/// The copy of an event detection evaluated: its fingerprint, and whether it had the address (a
+/// sign-in webhook has none; its report row does).
+struct SeenCopy: Sendable {
+    var fingerprint: String
+    var hasAddress: Bool
+    init(_ event: ActivityEvent) {
+        fingerprint = event.fingerprint
+        hasAddress = event.ipAddress != nil
     }
 }
