@@ -297,6 +297,11 @@ struct BrowserTests {
         try await audit(b, "alert")
         try await b.follow("#acknowledge")
         #expect(try await b.script("return document.getElementById('alert-status').textContent;").stringValue == "acknowledged")
+        // The assign form sends its field alone.
+        try await b.type("#assignee", "soc@example.com")
+        try await b.follow("#assign")
+        #expect(try await b.source().contains("<dd>soc@example.com</dd>"))
+        #expect(try await b.script("return document.getElementById('alert-status').textContent;").stringValue == "acknowledged")
         try await b.type("#comment", "Checked with the admin: planned clean-up.")
         try await b.follow("form[action$='/comments'] button[type=submit]")
         #expect(try await b.source().contains("Checked with the admin: planned clean-up."))

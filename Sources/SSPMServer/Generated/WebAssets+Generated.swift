@@ -61,7 +61,7 @@ enum WebAssets {
   <form method="post" action="/alerts/{{alert.id}}/update"><input type="hidden" name="csrf" value="{{csrf}}">
     <label for="assignee">Assign to (e-mail; empty to clear)</label>
     <input id="assignee" name="assignee" type="text" value="{{alert.assignee}}">
-    <button type="submit">Assign</button>
+    <button type="submit" id="assign">Assign</button>
   </form>
 </section>
 {{/isAdmin}}

@@ -94,10 +94,12 @@ extension WebUI {
         switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
         let id = try context.require("alertId")
         func value(_ key: String) -> String? { (form[key] ?? "").isEmpty ? nil : form[key] }
-        guard let statusText = value("status") ?? (form["assignee"] != nil ? nil : ""), statusText.isEmpty || AlertStatus(rawValue: statusText) != nil else {
+        // A status button, or the assign form (its field alone; empty clears the assignee).
+        let status = value("status").flatMap(AlertStatus.init(rawValue:))
+        guard value("status") == nil || status != nil, status != nil || form["assignee"] != nil else {
             return try await renderAlert(id: id, principal: principal, problem: "Choose what to do with the alert.", flash: nil, status: .badRequest)
         }
-        let change = DetectionAdmin.AlertChange(status: AlertStatus(rawValue: statusText), resolution: value("resolution").flatMap(AlertResolution.init(rawValue:)),
+        let change = DetectionAdmin.AlertChange(status: status, resolution: value("resolution").flatMap(AlertResolution.init(rawValue:)),
                                                 assignee: form["assignee"])
         do {
             let next = try await detection.change(alertID: id, change, by: principal.actor)
