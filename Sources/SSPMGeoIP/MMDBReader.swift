@@ -97,17 +97,9 @@ public struct MMDBReader: Sendable {
 
     /// The record for an address in text (IPv4 or IPv6).
     public func lookup(_ text: String) throws -> MMDBValue? {
-        guard let address = Self.parse(text) else { return nil }
+        // An IPv4-mapped IPv6 address stays 16 bytes here, as MaxMind's readers look it up.
+        guard let address = IPAddressText.bytes(text) else { return nil }
         return try lookup(address)
-    }
-
-    /// 4 bytes for IPv4, 16 for IPv6 (an IPv4-mapped IPv6 address stays 16 bytes, as MaxMind's readers do).
-    public static func parse(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        return withUnsafeBytes(of: &v6) { Array($0) }
     }
 
     /// The data section's decoder: control byte (type, size), pointers, the types MaxMind DB defines.
@@ -277,9 +269,7 @@ public struct MMDBGeoLocator: GeoLocator {
     }
 
     public func locate(_ address: String) -> GeoLocation? {
-        guard var bytes = MMDBReader.parse(address) else { return nil }
-        if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff { bytes = Array(bytes[12..<16]) }
-        guard let record = try? reader.lookup(bytes) else { return nil }
+        guard let bytes = IPAddressText.bytes(address).map(IPAddressText.unmapped), let record = try? reader.lookup(bytes) else { return nil }
         let location = GeoLocation(country: record["country"]?["iso_code"]?.string ?? record["registered_country"]?["iso_code"]?.string,
                                    city: record["city"]?["names"]?["en"]?.string,
                                    latitude: record["location"]?["latitude"]?.double, longitude: record["location"]?["longitude"]?.double)

@@ -19,5 +19,9 @@ public struct ProviderRegistry: Sendable {
 
     /// Every provider's controls, in registry order.
     public var controls: [ControlMetadata] { providers.flatMap(\.catalogue.controls) }
+    /// Every provider's detection templates, with the provider's kind.
+    public var detectionTemplates: [(provider: String, policy: DetectionPolicy)] {
+        providers.flatMap { provider in provider.detectionTemplates.map { (provider.kind, $0) } }
+    }
 
 }

@@ -69,7 +69,7 @@ extension APIRoutes {
         /// Why an enabled policy does not run here (a Geo-IP policy without a database).
         var inactive: String?
         init(_ stored: StoredPolicy, alerts: Int, locator: (any GeoLocator)? = nil) {
-            inactive = stored.policy.enabled && stored.policy.kind.needsGeoIP && locator == nil ? "needs a Geo-IP database: start the server with --geoip FILE" : nil
+            inactive = stored.policy.enabled ? stored.policy.inactiveReason(hasGeoIP: locator != nil) : nil
             policy = stored.policy
             template = stored.template
             updatedAt = stored.updatedAt

@@ -31,6 +31,9 @@ struct ChannelView: Codable, Sendable {
     /// Only in the answer that created the channel: the Standard Webhooks secret to verify with.
     var signingSecret: String?
 
+    /// Where it sends, in a line (the pages).
+    var target: String { url ?? email.map { "\($0.to.joined(separator: ", ")) via \($0.host):\($0.port)" } ?? "" }
+
     struct EmailView: Codable, Sendable {
         var host: String
         var port: Int
@@ -72,7 +75,7 @@ struct DetectionAdmin: Sendable {
     // MARK: policies
 
     func templates() -> [(provider: String, policy: DetectionPolicy)] {
-        deps.providers.providers.flatMap { provider in provider.detectionTemplates.map { (provider.kind, $0) } }
+        deps.providers.detectionTemplates
     }
 
     func create(_ input: PolicyInput, by: String) async throws -> StoredPolicy {
@@ -192,10 +195,7 @@ struct DetectionAdmin: Sendable {
     /// starts with `127.`, such as `127.attacker.example`, is not).
     static func isLoopback(_ host: String) -> Bool {
         let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if h == "localhost" || h == "::1" { return true }
-        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }) else { return false }
-        return parts[0] == "127"
+        return h == "localhost" || h == "::1" || IPAddressText.isIPv4Loopback(h)
     }
 
     /// Problems with a receiver URL: https (http only to this machine), a host, no user name or

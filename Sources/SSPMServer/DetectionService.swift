@@ -144,7 +144,7 @@ public actor DetectionService: Service {
 
     /// Stores each provider's templates that are not stored yet (new templates of an upgrade too).
     func seedTemplates() async {
-        let templates = deps.providers.providers.flatMap(\.detectionTemplates)
+        let templates = deps.providers.detectionTemplates.map(\.policy)
         do {
             let added = try await deps.stores.detections.seed(templates: templates, at: deps.now())
             if added > 0 { deps.logger.info("Detection templates stored as policies", metadata: ["added": "\(added)"]) }
@@ -238,7 +238,7 @@ public actor DetectionService: Service {
             return
         }
         guard !fresh.isEmpty else { return }
-        fresh.sort { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.fingerprint < $1.fingerprint }
+        fresh.sort(by: DetectionEngine.inTimeOrder)
         if let watermark = state.engine.watermark, fresh[0].occurredAt < watermark.addingTimeInterval(-lateness) {
             states[connectorID] = state
             await rebuild(connectorID, reason: "late events")

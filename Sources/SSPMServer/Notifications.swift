@@ -13,7 +13,7 @@ import Synchronization
 /// The messages channels carry. Stored in the outbox in the Standard Webhooks shape
 /// (`{"type","timestamp","data"}`); Slack, Teams and e-mail are rendered from it when sent.
 public enum NotificationMessage {
-    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
+    static func iso(_ date: Date) -> String { FastFormats.utcTimestamp(date) }
 
     public static func alertRaised(_ alert: AlertRecord, at: Date) -> JSONValue {
         var data: [String: JSONValue] = [
@@ -200,7 +200,7 @@ public struct NotificationService: Service {
         switch final {
         case .delivered:
             deps.metrics.notificationsSent.increment()
-            if let last = item.payload["data"]?["alert"]?["lastSeen"]?.stringValue, let seen = try? Date(last, strategy: .iso8601) {
+            if let last = item.payload["data"]?["alert"]?["lastSeen"]?.stringValue, let seen = FastFormats.parseTime(last) {
                 let seconds = max(0, deps.now().timeIntervalSince(seen))
                 deps.metrics.notificationLatency.recordNanoseconds(Int64(seconds * 1_000_000_000))
             }

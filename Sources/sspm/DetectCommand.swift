@@ -59,11 +59,8 @@ struct DetectCommand: AsyncParsableCommand {
         }
         let locator: MMDBGeoLocator?
         do { locator = try geoip.map(MMDBGeoLocator.init(path:)) } catch { throw CommandError("--geoip: \(error)") }
-        var engine: DetectionEngine
-        do {
-            engine = try DetectionEngine(policies: policies, locator: locator)
-            for event in events.sorted(by: { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.fingerprint < $1.fingerprint }) { engine.process(event) }
-        } catch let error as DetectionPolicyError { throw CommandError(error.description) }
+        let engine: DetectionEngine
+        do { engine = try DetectionEngine.run(policies, over: events, locator: locator) } catch let error as DetectionPolicyError { throw CommandError(error.description) }
         for (id, reason) in engine.inactive.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("sspm detect: \(id) is inactive: \(reason)\n".utf8))
         }

@@ -46,9 +46,9 @@ public struct DetectionEngine: Sendable {
     /// (`inactive`).
     public init(policies: [DetectionPolicy], learningSince: Date? = nil, locator: (any GeoLocator)? = nil) throws {
         let enabled = policies.filter(\.enabled)
-        self.policies = enabled.filter { locator != nil || !$0.kind.needsGeoIP }
-        self.inactive = Dictionary(enabled.filter { locator == nil && $0.kind.needsGeoIP }
-            .map { ($0.id, "needs a Geo-IP database: start with --geoip FILE (a GeoLite2-City or DB-IP Lite City .mmdb)") }, uniquingKeysWith: { a, _ in a })
+        self.policies = enabled.filter { $0.inactiveReason(hasGeoIP: locator != nil) == nil }
+        self.inactive = Dictionary(enabled.compactMap { policy in policy.inactiveReason(hasGeoIP: locator != nil).map { (policy.id, $0) } },
+                                   uniquingKeysWith: { a, _ in a })
         self.matchers = try self.policies.map { try Matcher($0.match, policy: $0.id) }
         self.start = learningSince
         self.locator = locator
@@ -81,12 +81,15 @@ public struct DetectionEngine: Sendable {
     public private(set) var watermark: Date?
 
     /// Every alert the policies raise over `events` (sorted by time first).
-    public static func run(_ policies: [DetectionPolicy], over events: [ActivityEvent]) throws -> DetectionEngine {
-        var engine = try DetectionEngine(policies: policies)
-        for event in events.sorted(by: { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.fingerprint < $1.fingerprint }) {
-            engine.process(event)
-        }
+    public static func run(_ policies: [DetectionPolicy], over events: [ActivityEvent], locator: (any GeoLocator)? = nil) throws -> DetectionEngine {
+        var engine = try DetectionEngine(policies: policies, locator: locator)
+        for event in events.sorted(by: inTimeOrder) { engine.process(event) }
         return engine
+    }
+
+    /// The order the engine takes events in: by time, then fingerprint (stable for equal times).
+    public static func inTimeOrder(_ a: ActivityEvent, _ b: ActivityEvent) -> Bool {
+        a.occurredAt != b.occurredAt ? a.occurredAt < b.occurredAt : a.fingerprint < b.fingerprint
     }
 
     /// Evaluates one event; returns the indexes in `alerts` it opened or added to.
@@ -401,15 +404,7 @@ struct IPNetwork: Sendable, Hashable {
     }
 
     /// 4 or 16 bytes; an IPv4-mapped IPv6 address as its IPv4 form.
-    static func address(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff { return Array(bytes[12..<16]) }
-        return bytes
-    }
+    static func address(_ text: String) -> [UInt8]? { IPAddressText.bytes(text).map(IPAddressText.unmapped) }
 
     /// `192.0.2.0/24` for an IPv4 address, `2001:db8:1::/48` for an IPv6 one; nil for text that is not an address.
     static func networkLabel(_ text: String) -> String? {
@@ -428,5 +423,29 @@ struct IPNetwork: Sendable, Hashable {
             left -= 8
         }
         return true
+    }
+}
+
+/// Addresses in text, parsed one way for detection, Geo-IP and the receivers' loopback rule.
+public enum IPAddressText {
+    /// 4 bytes for IPv4, 16 for IPv6, as written (an IPv4-mapped IPv6 address stays 16 bytes).
+    public static func bytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        return withUnsafeBytes(of: &v6) { Array($0) }
+    }
+
+    /// An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) as its IPv4 bytes; any other as it is.
+    public static func unmapped(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff else { return bytes }
+        return Array(bytes[12..<16])
+    }
+
+    /// An IPv4 address in 127.0.0.0/8, written as one (`127.attacker.example` is a host name, not this).
+    public static func isIPv4Loopback(_ text: String) -> Bool {
+        guard let address = bytes(text), address.count == 4 else { return false }
+        return address[0] == 127
     }
 }

@@ -127,7 +127,7 @@ public enum DetectionKind: Sendable, Hashable {
     /// `excludeIPNetworks`, such as VPNs, neither alert nor move the last place).
     case impossibleTravel(speedKmh: Double, per: DetectionScope)
 
-    /// Whether the policy needs a Geo-IP database.
+    /// Whether the policy needs a Geo-IP database (see `DetectionPolicy.inactiveReason`).
     public var needsGeoIP: Bool {
         switch self {
         case .impossibleTravel: return true
@@ -290,6 +290,13 @@ extension DetectionKind: Codable {
 }
 
 extension DetectionPolicy {
+    /// Why this policy cannot run where there is no Geo-IP database (`hasGeoIP` false), or nil:
+    /// the one wording the engine, the API, the pages and the CLI give.
+    public func inactiveReason(hasGeoIP: Bool) -> String? {
+        guard kind.needsGeoIP, !hasGeoIP else { return nil }
+        return "needs a Geo-IP database: start with --geoip FILE (a GeoLite2-City or DB-IP Lite City .mmdb)"
+    }
+
     /// Limits a stored policy must keep (the API refuses anything beyond them, saying which).
     public enum Limits {
         public static let idLength = 64

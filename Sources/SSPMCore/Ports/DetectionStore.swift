@@ -206,8 +206,7 @@ public enum AlertMerge {
             return .merge(live)
         }
         guard let closed = candidates.max(by: { $0.lastSeen < $1.lastSeen }) else { return .create }
-        func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
-        return ms(draft.alert.lastSeen) > ms(closed.lastSeen) ? .create : .skip
+        return ActivityCursor.millis(draft.alert.lastSeen) > ActivityCursor.millis(closed.lastSeen) ? .create : .skip
     }
 
     /// A new alert from a draft.
@@ -232,7 +231,7 @@ public enum AlertMerge {
         if let value = draft.alert.value { next.value = value }
         if let context = draft.context { next.context = context }
         // Compared at the stores' precision (milliseconds).
-        func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+        let ms = ActivityCursor.millis
         guard ms(next.firstSeen) != ms(old.firstSeen) || ms(next.lastSeen) != ms(old.lastSeen) || next.count != old.count
                 || next.evidence != old.evidence || next.value != old.value || next.context != old.context else { return nil }
         next.updatedAt = at

@@ -133,7 +133,7 @@ extension WebUI {
             "policies": stored.map { s in
                 ["id": s.policy.id, "title": s.policy.title, "severity": s.policy.severity.rawValue, "kind": s.policy.kind.type.replacingOccurrences(of: "_", with: " "),
                  "enabled": s.policy.enabled, "version": s.policy.version, "alerts": counts[s.policy.id] ?? 0, "template": s.template != nil,
-                 "inactive": (s.policy.enabled && s.policy.kind.needsGeoIP && deps.locator == nil ? "inactive: needs a Geo-IP database (--geoip FILE)" : nil) as Any] as [String: Any]
+                 "inactive": (s.policy.enabled ? s.policy.inactiveReason(hasGeoIP: deps.locator != nil).map { "inactive: " + $0 } : nil) as Any] as [String: Any]
             },
             "templates": detection.templates().map { t in
                 ["id": t.policy.id, "provider": t.provider, "title": t.policy.title, "severity": t.policy.severity.rawValue, "catches": t.policy.catches,
@@ -271,9 +271,8 @@ extension WebUI {
                         status: HTTPResponse.Status) async throws -> Response {
         var values: [String: Any] = [
             "channels": try await deps.stores.notifications.channels().map { c in
-                let view = ChannelView(c)
                 return ["id": c.id, "name": c.name, "kind": c.kind.rawValue, "enabled": c.enabled, "minSeverity": c.minSeverity.rawValue,
-                        "target": view.url ?? view.email.map { "\($0.to.joined(separator: ", ")) via \($0.host):\($0.port)" } ?? "",
+                        "target": ChannelView(c).target,
                         "policies": c.policies?.joined(separator: ", ") ?? "all"] as [String: Any]
             },
             "form": form,
@@ -326,7 +325,7 @@ extension WebUI {
         guard let channel = try await deps.stores.notifications.channel(id: id) else { return errorPage(APIError.notFound("Channel \(id)"), principal: principal) }
         var values: [String: Any] = [
             "channel": ["id": channel.id, "name": channel.name, "kind": channel.kind.rawValue, "enabled": channel.enabled,
-                        "target": ChannelView(channel).url ?? channel.email.map { "\($0.to.joined(separator: ", ")) via \($0.host):\($0.port)" } ?? ""] as [String: Any],
+                        "target": ChannelView(channel).target] as [String: Any],
             "deliveries": try await deps.stores.notifications.deliveries(channelID: id, limit: 100).map { d in
                 ["id": d.id, "event": d.event, "alertId": d.alertID as Any, "state": d.state.rawValue, "attempts": d.attempts,
                  "created": Self.date(d.createdAt), "delivered": d.deliveredAt.map { Self.date($0) } ?? "", "next": d.state == .pending ? Self.date(d.nextAttemptAt) : "",
