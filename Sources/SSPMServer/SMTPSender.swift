@@ -48,11 +48,6 @@ struct SMTPSender {
         }
     }
 
-    func tlsHandler(_ email: EmailSettings) throws -> NIOSSLClientHandler {
-        let (context, name) = try tlsContext(email)
-        return try NIOSSLClientHandler(context: context, serverHostname: name)
-    }
-
     func tlsContext(_ email: EmailSettings) throws -> (NIOSSLContext, String?) {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if let pem = email.caCertificate {
@@ -117,7 +112,11 @@ struct SMTPSender {
                     throw Failure(code: nil, message: "the relay does not offer STARTTLS, and the channel requires it (choose security 'tls' for port 465)", permanent: true)
                 }
                 _ = try await command("STARTTLS", expect: [220], what: "STARTTLS")
-                try await raw.pipeline.addHandler(try tlsHandler(email), position: .first).get()
+                // The handler is made on the channel's event loop: it is not Sendable, its context is.
+                let (context, serverName) = try tlsContext(email)
+                try await raw.eventLoop.submit {
+                    try raw.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName), position: .first)
+                }.get()
                 capabilities = try await command("EHLO \(name)", expect: [250], what: "EHLO after STARTTLS").lines.map { $0.uppercased() }
             }
             if let username = email.username {
