@@ -10,29 +10,40 @@ public struct DetectionEngine: Sendable {
     public let policies: [DetectionPolicy]
     private let matchers: [Matcher]
     /// The policies that can match a provider's stream (their provider and stream lists checked
-    /// once per pair, not once per event), filled as pairs are met.
-    private var candidates: [ProviderStream: [Int]] = [:]
-    struct ProviderStream: Hashable {
-        var provider: String
-        var stream: String
-    }
+    /// once per pair, not once per event), filled as pairs are met; keyed by `pairKey`.
+    private var candidates: [Int: [Int]] = [:]
     /// When the engine saw its first event: learning periods count from here.
     private var start: Date?
-    /// State per policy (by its index) and scope key.
+    /// State per policy (by its index) and scope key (an interned id), in one integer: hashing one
+    /// word per lookup, not a structure.
     struct StateKey: Hashable {
-        var policy: Int
-        /// The scope key, interned (`names`).
-        var key: Int
+        let raw: Int
+        init(policy: Int, key: Int) { raw = policy << 40 | key }
     }
     private var windows: [StateKey: [Date]] = [:]
     private var distinct: [StateKey: [(Date, Int)]] = [:]
-    private var seen: [StateKey: Set<Int>] = [:]
-    /// Scope keys and values as small integers: a string is hashed once per event, not once per policy.
-    private var ids: [String: Int] = ["account": 0]
-    private var names: [String] = ["account"]
+    /// First-seen baselines: every (scope, value) pair met, and the number of values per scope.
+    private var seen: Set<SeenValue> = []
+    private var seenCount: [StateKey: Int] = [:]
+    struct SeenValue: Hashable {
+        let state: Int, value: Int
+    }
+    /// Texts as small integers: a string is hashed once per event, not once per policy.
+    private var interner = Interner()
     private var lastSeen: [StateKey: Date] = [:]
     private var open: [StateKey: Int] = [:]
     private var perDay: [Int: (day: Int, count: Int)] = [:]
+    /// Derived values (client type, network) by the raw text they come from, computed once.
+    private var derived: [DerivedKey: Int] = [:]
+    struct DerivedKey: Hashable {
+        let slot: Int
+        let raw: String
+    }
+    /// The current event's field values (`EventField.slot`): `unknown` not computed yet, `absent` none.
+    private var eventFields = [Int](repeating: DetectionEngine.unknown, count: EventField.allCases.count)
+    private static let unknown = -2, absent = -1
+    /// Group ids and names (interned, lower case) per actor id, for policies with group filters.
+    private let groupsByActor: [Int: [Int]]
     public private(set) var alerts: [DetectionAlert] = []
     /// Alerts a daily cap held back, per policy.
     public private(set) var suppressed: [String: Int] = [:]
@@ -44,12 +55,26 @@ public struct DetectionEngine: Sendable {
     /// means the first event it sees.
     /// `locator`: the Geo-IP database; without one, policies that need it do not run and say why
     /// (`inactive`).
-    public init(policies: [DetectionPolicy], learningSince: Date? = nil, locator: (any GeoLocator)? = nil) throws {
+    /// `groups`: the groups (ids and names) each actor belongs to, for policies that include or
+    /// exclude groups; a policy with a group filter and no membership for an actor treats the
+    /// actor as in no group.
+    public init(policies: [DetectionPolicy], learningSince: Date? = nil, locator: (any GeoLocator)? = nil,
+                groups: [String: [String]] = [:]) throws {
         let enabled = policies.filter(\.enabled)
         self.policies = enabled.filter { $0.inactiveReason(hasGeoIP: locator != nil) == nil }
         self.inactive = Dictionary(enabled.compactMap { policy in policy.inactiveReason(hasGeoIP: locator != nil).map { (policy.id, $0) } },
                                    uniquingKeysWith: { a, _ in a })
-        self.matchers = try self.policies.map { try Matcher($0.match, policy: $0.id) }
+        var interner = Interner()
+        self.matchers = try self.policies.map { try Matcher($0.match, policy: $0.id, interner: &interner) }
+        var byActor: [Int: [Int]] = [:]
+        if matchers.contains(where: \.readsGroups) {
+            for (actor, names) in groups {
+                let id = interner.folded(actor)
+                byActor[id, default: []].append(contentsOf: names.map { interner.folded($0) })
+            }
+        }
+        self.groupsByActor = byActor
+        self.interner = interner
         self.start = learningSince
         self.locator = locator
     }
@@ -71,18 +96,13 @@ public struct DetectionEngine: Sendable {
         return found
     }
 
-    /// A field's value; the country comes from the locator.
-    private mutating func value(_ field: EventField, _ event: ActivityEvent) -> String? {
-        if field == .country { return place(event.ipAddress)?.country?.lowercased() }
-        return field.value(of: event)
-    }
-
     /// The latest time of the events processed so far (events before it are late).
     public private(set) var watermark: Date?
 
     /// Every alert the policies raise over `events` (sorted by time first).
-    public static func run(_ policies: [DetectionPolicy], over events: [ActivityEvent], locator: (any GeoLocator)? = nil) throws -> DetectionEngine {
-        var engine = try DetectionEngine(policies: policies, locator: locator)
+    public static func run(_ policies: [DetectionPolicy], over events: [ActivityEvent], locator: (any GeoLocator)? = nil,
+                           groups: [String: [String]] = [:]) throws -> DetectionEngine {
+        var engine = try DetectionEngine(policies: policies, locator: locator, groups: groups)
         for event in events.sorted(by: inTimeOrder) { engine.process(event) }
         return engine
     }
@@ -98,33 +118,36 @@ public struct DetectionEngine: Sendable {
         evaluated += 1
         if start == nil { start = event.occurredAt }
         if watermark.map({ event.occurredAt > $0 }) ?? true { watermark = event.occurredAt }
-        var lowered = LoweredEvent(event)
-        lowered.actorID = lowered.actor.isEmpty ? nil : intern(lowered.actor)
-        lowered.targetID = lowered.target.map { intern($0) }
-        let pair = ProviderStream(provider: lowered.provider, stream: lowered.stream)
+        for slot in eventFields.indices { eventFields[slot] = Self.unknown }
+        var lowered = LoweredEvent(
+            category: event.category.map { interner.folded($0) }, action: event.action.map { interner.folded($0) },
+            actor: event.actor.isEmpty ? nil : interner.folded(event.actor), target: event.target.map { interner.folded($0) })
+        let pair = interner.folded(event.provider) << 32 | interner.folded(event.stream)
         let chosen: [Int]
         if let known = candidates[pair] { chosen = known } else {
-            chosen = policies.indices.filter { matchers[$0].accepts(provider: pair.provider, stream: pair.stream) }
+            let provider = event.provider.lowercased(), stream = event.stream.lowercased()
+            chosen = policies.indices.filter { matchers[$0].accepts(provider: provider, stream: stream) }
             candidates[pair] = chosen
         }
         var touched: [Int] = []
-        for index in chosen where matchers[index].matches(event, lowered) {
-            if let alert = apply(index, event, &lowered) { touched.append(alert) }
+        for index in chosen {
+            let matcher = matchers[index]
+            if matcher.readsClient, lowered.client == nil {
+                lowered.client = event.client.map { interner.names[interner.folded($0)] } ?? ""
+            }
+            if matcher.readsGroups, lowered.groups == nil {
+                lowered.groups = lowered.actor.flatMap { groupsByActor[$0] } ?? []
+            }
+            guard matcher.matches(event, &lowered) else { continue }
+            if let alert = apply(index, event, lowered) { touched.append(alert) }
         }
         return touched
     }
 
-    private mutating func intern(_ text: String) -> Int {
-        if let id = ids[text] { return id }
-        names.append(text)
-        ids[text] = names.count - 1
-        return names.count - 1
-    }
-
     private func scopeKey(_ scope: DetectionScope, _ event: LoweredEvent) -> Int? {
         switch scope {
-        case .actor: return event.actorID
-        case .target: return event.targetID
+        case .actor: return event.actor
+        case .target: return event.target
         case .account: return 0
         }
     }
@@ -134,17 +157,43 @@ public struct DetectionEngine: Sendable {
         return time.timeIntervalSince(start) < seconds
     }
 
-    /// A field's value and its interned id, computed once per event whatever the number of
-    /// policies that read it.
-    private mutating func field(_ field: EventField, _ event: ActivityEvent, _ lowered: inout LoweredEvent) -> (text: String, id: Int)? {
+    /// A field's value as an interned id, computed once per event whatever the number of policies
+    /// that read it. Values compare in lower case.
+    private mutating func field(_ field: EventField, _ event: ActivityEvent) -> Int? {
         let slot = field.slot
-        if let cached = lowered.fields[slot] { return cached }
-        let found = value(field, event).map { ($0, intern($0)) }
-        lowered.fields[slot] = .some(found)
+        let cached = eventFields[slot]
+        if cached != Self.unknown { return cached == Self.absent ? nil : cached }
+        let found = computeField(field, event)
+        eventFields[slot] = found ?? Self.absent
         return found
     }
 
-    private mutating func apply(_ index: Int, _ event: ActivityEvent, _ lowered: inout LoweredEvent) -> Int? {
+    private mutating func computeField(_ field: EventField, _ event: ActivityEvent) -> Int? {
+        func folded(_ text: String?) -> Int? {
+            guard let text, !text.isEmpty else { return nil }
+            return interner.folded(text)
+        }
+        switch field {
+        case .actor: return folded(event.actor)
+        case .target: return folded(event.target)
+        case .ipAddress: return folded(event.ipAddress)
+        case .client: return folded(event.client)
+        case .category: return folded(event.category)
+        case .action: return folded(event.action)
+        case .clientType, .network:
+            guard let raw = field == .network ? event.ipAddress : event.client, !raw.isEmpty else { return nil }
+            let key = DerivedKey(slot: field.slot, raw: raw)
+            if let known = derived[key] { return known == Self.absent ? nil : known }
+            if derived.count > 500_000 { derived.removeAll(keepingCapacity: true) }
+            let found = folded(field.value(of: event))
+            derived[key] = found ?? Self.absent
+            return found
+        case .hourBlock, .country:
+            return folded(field == .country ? place(event.ipAddress)?.country : field.value(of: event))
+        }
+    }
+
+    private mutating func apply(_ index: Int, _ event: ActivityEvent, _ lowered: LoweredEvent) -> Int? {
         let t = event.occurredAt
         let groupWindow = policies[index].groupWindow
         switch policies[index].kind {
@@ -156,44 +205,33 @@ public struct DetectionEngine: Sendable {
             if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(groupWindow) {
                 return add(event, to: index, value: nil)
             }
-            var times = windows.removeValue(forKey: id) ?? []
-            if let keep = times.firstIndex(where: { t.timeIntervalSince($0) < window }) { times.removeFirst(keep) } else { times.removeAll(keepingCapacity: true) }
-            times.append(t)
-            guard times.count >= threshold else {
-                windows[id] = times
-                return nil
-            }
-            return raise(index, key: key, event: event, value: nil, count: times.count)
+            let count = Self.slide(&windows[id, default: []], adding: t, window: window)
+            guard count >= threshold else { return nil }
+            windows[id] = nil
+            return raise(index, key: key, event: event, value: nil, count: count)
         case .distinct(let name, let threshold, let window, let scope):
-            guard let key = scopeKey(scope, lowered), let (value, valueID) = field(name, event, &lowered) else { return nil }
+            guard let key = scopeKey(scope, lowered), let valueID = field(name, event) else { return nil }
             let id = StateKey(policy: index, key: key)
             if let index = open[id], t <= alerts[index].firstSeen.addingTimeInterval(groupWindow) {
-                return add(event, to: index, value: value)
+                return add(event, to: index, value: interner.names[valueID])
             }
-            var values = distinct.removeValue(forKey: id) ?? []
-            if let keep = values.firstIndex(where: { t.timeIntervalSince($0.0) < window }) { values.removeFirst(keep) } else { values.removeAll(keepingCapacity: true) }
-            values.append((t, valueID))
-            // Few values per window: counted without building a set.
-            var count = 0
-            for (position, entry) in values.enumerated() where !values[..<position].contains(where: { $0.1 == entry.1 }) { count += 1 }
-            guard count >= threshold else {
-                distinct[id] = values
-                return nil
-            }
-            return raise(index, key: key, event: event, value: value, count: count)
+            let count = Self.slide(&distinct[id, default: []], adding: (t, valueID), window: window)
+            guard count >= threshold else { return nil }
+            distinct[id] = nil
+            return raise(index, key: key, event: event, value: interner.names[valueID], count: count)
         case .firstSeen(let name, let learningPeriod, let scope):
-            guard let key = scopeKey(scope, lowered), let (value, valueID) = field(name, event, &lowered) else { return nil }
+            guard let key = scopeKey(scope, lowered), let valueID = field(name, event) else { return nil }
             let id = StateKey(policy: index, key: key)
+            // One flat set of (scope, value) pairs: the usual case, a known value, is one lookup.
+            guard seen.insert(SeenValue(state: id.raw, value: valueID)).inserted else { return nil }
             // Only a scope with a history has a usual: a first event ever teaches, it does not alert.
-            let inserted = seen[id, default: []].insert(valueID).inserted
-            guard inserted, seen[id]!.count > 1, !learning(learningPeriod, at: t) else { return nil }
-            return raise(index, key: key, event: event, value: value)
+            let known = Self.increment(&seenCount[id, default: 0])
+            guard known > 1, !learning(learningPeriod, at: t) else { return nil }
+            return raise(index, key: key, event: event, value: interner.names[valueID])
         case .returnAfter(let gap, let learningPeriod, let scope):
             guard let key = scopeKey(scope, lowered) else { return nil }
             let id = StateKey(policy: index, key: key)
-            // A late event does not move the last time back.
-            let previous = lastSeen[id]
-            if previous.map({ t > $0 }) ?? true { lastSeen[id] = t }
+            let previous = Self.advance(&lastSeen[id], to: t)
             guard let previous, t.timeIntervalSince(previous) >= gap, !learning(learningPeriod, at: t) else { return nil }
             return raise(index, key: key, event: event, value: isoDay(previous))
         case .impossibleTravel(let speed, let scope):
@@ -213,6 +251,36 @@ public struct DetectionEngine: Sendable {
         }
     }
 
+    private static func increment(_ count: inout Int) -> Int {
+        count += 1
+        return count
+    }
+
+    /// Sets `last` to `time` unless it is later already (a late event does not move it back); the
+    /// value before. One lookup when called on a dictionary's entry.
+    private static func advance(_ last: inout Date?, to time: Date) -> Date? {
+        let previous = last
+        if previous.map({ time > $0 }) ?? true { last = time }
+        return previous
+    }
+
+    /// Drops the times older than `window` before `time`, appends it; the number left.
+    private static func slide(_ times: inout [Date], adding time: Date, window: TimeInterval) -> Int {
+        if let keep = times.firstIndex(where: { time.timeIntervalSince($0) < window }) { times.removeFirst(keep) } else { times.removeAll(keepingCapacity: true) }
+        times.append(time)
+        return times.count
+    }
+
+    /// Drops the values older than `window` before `entry`, appends it, and counts the distinct
+    /// values left (few per window: counted without building a set).
+    private static func slide(_ values: inout [(Date, Int)], adding entry: (Date, Int), window: TimeInterval) -> Int {
+        if let keep = values.firstIndex(where: { entry.0.timeIntervalSince($0.0) < window }) { values.removeFirst(keep) } else { values.removeAll(keepingCapacity: true) }
+        values.append(entry)
+        var count = 0
+        for position in values.indices where !values[..<position].contains(where: { $0.1 == values[position].1 }) { count += 1 }
+        return count
+    }
+
     /// Adds `event` to the open alert of its policy and key, or opens one (unless the policy's
     /// daily cap is reached).
     private mutating func raise(_ policyIndex: Int, key: Int, event: ActivityEvent, value: String?, count: Int = 1) -> Int? {
@@ -228,7 +296,7 @@ public struct DetectionEngine: Sendable {
             return nil
         }
         perDay[policyIndex] = (day, today + 1)
-        alerts.append(DetectionAlert(policyID: policy.id, policyVersion: policy.version, title: "", severity: policy.severity, key: names[key],
+        alerts.append(DetectionAlert(policyID: policy.id, policyVersion: policy.version, title: "", severity: policy.severity, key: interner.names[key],
                                      actor: event.actor, value: value, firstSeen: event.occurredAt, lastSeen: event.occurredAt, count: count,
                                      evidence: [event.evidenceKey]))
         let index = alerts.count - 1
@@ -269,36 +337,71 @@ public struct DetectionPolicyError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// The fields policies compare, lower-cased once per event.
-struct LoweredEvent {
-    let provider: String, stream: String, actor: String
-    let category: String?, action: String?, target: String?
-    /// The engine's ids for the actor and the target (interned once per event).
-    var actorID: Int?, targetID: Int?
-    /// Derived fields (`EventField.slot`), filled as policies ask: nil not computed yet, .some(nil) absent.
-    var fields: [(text: String, id: Int)??] = Array(repeating: nil, count: EventField.allCases.count)
+/// Texts as small integers. `folded` maps a text as events carry it to the id of its lower-cased
+/// form, lower-casing each distinct text once.
+struct Interner: Sendable {
+    private(set) var names: [String] = ["account"]
+    private var ids: [String: Int] = ["account": 0]
+    private var raw: [String: Int] = [:]
 
-    init(_ e: ActivityEvent) {
-        provider = e.provider.lowercased()
-        stream = e.stream.lowercased()
-        actor = e.actor.lowercased()
-        category = e.category?.lowercased()
-        action = e.action?.lowercased()
-        target = e.target?.lowercased()
+    /// The id of `text` exactly as written.
+    mutating func id(_ text: String) -> Int {
+        if let id = ids[text] { return id }
+        names.append(text)
+        ids[text] = names.count - 1
+        return names.count - 1
+    }
+
+    /// The id of `text` in lower case.
+    mutating func folded(_ text: String) -> Int {
+        if let id = raw[text] { return id }
+        let id = id(text.lowercased())
+        raw[text] = id
+        return id
     }
 }
 
-/// A policy's `EventMatch`, parsed once (networks, pattern, lower-cased lists).
-struct Matcher: Sendable {
+/// The event's texts that policies compare, as interned lower-case ids (computed once per event).
+struct LoweredEvent {
+    let category: Int?, action: Int?
+    /// The scope keys: the actor (nil when unknown) and the target.
+    let actor: Int?, target: Int?
+    /// The client in lower case ("" when none), filled when a policy filters on clients.
+    var client: String?
+    /// The actor's groups, filled when a policy filters on groups.
+    var groups: [Int]?
+    /// The address's bytes, parsed when a policy filters on networks: nil not parsed yet, .some(nil) none.
+    var address: [UInt8]??
+}
+
+/// A set of interned ids: a short list searched in place, a long one hashed.
+struct IDSet: Sendable {
+    private let small: [Int]
+    private let large: Set<Int>?
+
+    init(_ ids: [Int]) {
+        if ids.count <= 8 { small = ids; large = nil } else { small = []; large = Set(ids) }
+    }
+
+    func contains(_ id: Int) -> Bool { large?.contains(id) ?? small.contains(id) }
+}
+
+/// A policy's `EventMatch`, parsed once (networks, pattern, lower-cased lists as interned ids).
+/// A class: the engine reads it for every event and policy, and a reference is one retain where a
+/// structure of sets and lists was a dozen.
+final class Matcher: Sendable {
     let match: EventMatch
-    let providers: Set<String>?, streams: Set<String>?, categories: Set<String>?, actions: Set<String>?
-    let actors: Set<String>?, excluded: Set<String>, targets: Set<String>?
+    let providers: Set<String>?, streams: Set<String>?
+    let categories: IDSet?, actions: IDSet?, actors: IDSet?, excluded: IDSet?, targets: IDSet?
+    let groups: IDSet?, excludedGroups: IDSet?
     let networks: [IPNetwork]?, excludedNetworks: [IPNetwork]
     let clients: [String]?
     let pattern: NSRegularExpression?
+    let readsClient: Bool, readsGroups: Bool, readsAddress: Bool, readsDetail: Bool
 
-    init(_ match: EventMatch, policy: String) throws {
+    init(_ match: EventMatch, policy: String, interner: inout Interner) throws {
         func set(_ list: [String]?) -> Set<String>? { list.map { Set($0.map { $0.lowercased() }) } }
+        func ids(_ list: [String]?) -> IDSet? { list.map { IDSet($0.map { interner.folded($0) }) } }
         func networks(_ list: [String]?) throws -> [IPNetwork]? {
             try list.map { try $0.map { text in
                 guard let network = IPNetwork(text) else {
@@ -310,11 +413,13 @@ struct Matcher: Sendable {
         self.match = match
         providers = set(match.providers)
         streams = set(match.streams)
-        categories = set(match.categories)
-        actions = set(match.actions)
-        actors = set(match.actors)
-        excluded = set(match.excludeActors) ?? []
-        targets = set(match.targets)
+        categories = ids(match.categories)
+        actions = ids(match.actions)
+        actors = ids(match.actors)
+        excluded = match.excludeActors?.isEmpty == false ? ids(match.excludeActors) : nil
+        targets = ids(match.targets)
+        groups = ids(match.groups)
+        excludedGroups = match.excludeGroups?.isEmpty == false ? ids(match.excludeGroups) : nil
         self.networks = try networks(match.ipNetworks)
         excludedNetworks = try networks(match.excludeIPNetworks) ?? []
         clients = match.clients?.map { $0.lowercased() }
@@ -325,6 +430,10 @@ struct Matcher: Sendable {
         } else {
             pattern = nil
         }
+        readsClient = clients != nil
+        readsGroups = groups != nil || excludedGroups != nil
+        readsAddress = networks != nil || !excludedNetworks.isEmpty
+        readsDetail = match.detailContains != nil || match.detailPrefix != nil || match.detailSuffix != nil || pattern != nil
     }
 
     /// `needle` in `haystack`, byte for byte (the detail is matched verbatim, so no Unicode folding).
@@ -350,27 +459,34 @@ struct Matcher: Sendable {
         (providers?.contains(provider) ?? true) && (streams?.contains(stream) ?? true)
     }
 
-    /// The rest of the filter, for an event whose provider and stream `accepts`.
-    func matches(_ e: ActivityEvent, _ l: LoweredEvent) -> Bool {
-        func inSet(_ set: Set<String>?, _ value: String?) -> Bool {
+    /// The rest of the filter, for an event whose provider and stream `accepts`. `l.client` and
+    /// `l.groups` are filled by the engine when `readsClient` and `readsGroups` say so.
+    func matches(_ e: ActivityEvent, _ l: inout LoweredEvent) -> Bool {
+        func inSet(_ set: IDSet?, _ value: Int?) -> Bool {
             guard let set else { return true }
             guard let value else { return false }
             return set.contains(value)
         }
-        guard inSet(categories, l.category), inSet(actions, l.action),
-              inSet(actors, l.actor), inSet(targets, l.target), !excluded.contains(l.actor) else { return false }
+        guard inSet(categories, l.category), inSet(actions, l.action), inSet(actors, l.actor), inSet(targets, l.target) else { return false }
+        if let excluded, let actor = l.actor, excluded.contains(actor) { return false }
         if let outcome = match.outcome, e.outcome != outcome { return false }
-        if let clients {
-            guard let client = e.client?.lowercased(), clients.contains(where: { client.hasPrefix($0) }) else { return false }
+        if readsGroups {
+            let mine = l.groups ?? []
+            if let groups, !mine.contains(where: groups.contains) { return false }
+            if let excludedGroups, mine.contains(where: excludedGroups.contains) { return false }
         }
-        if networks != nil || !excludedNetworks.isEmpty {
-            let address = e.ipAddress.flatMap(IPNetwork.address)
+        if let clients {
+            guard let client = l.client, !client.isEmpty, clients.contains(where: { client.hasPrefix($0) }) else { return false }
+        }
+        if readsAddress {
+            if l.address == nil { l.address = .some(e.ipAddress.flatMap(IPNetwork.address)) }
+            let address = l.address ?? nil
             if let networks {
                 guard let address, networks.contains(where: { $0.contains(address) }) else { return false }
             }
             if let address, excludedNetworks.contains(where: { $0.contains(address) }) { return false }
         }
-        if match.detailContains != nil || match.detailPrefix != nil || match.detailSuffix != nil || pattern != nil {
+        if readsDetail {
             guard let detail = e.detail else { return false }
             if let parts = match.detailContains, !parts.allSatisfy({ Self.contains(detail, $0) }) { return false }
             if let prefix = match.detailPrefix, !detail.hasPrefix(prefix) { return false }

@@ -13,6 +13,10 @@ public struct EventMatch: Codable, Sendable, Hashable {
     public var actors: [String]?
     public var excludeActors: [String]?
     public var targets: [String]?
+    /// Only actors in one of these groups, and never actors in these (group ids or names, as the
+    /// provider's inventory lists them).
+    public var groups: [String]?
+    public var excludeGroups: [String]?
     /// Addresses or CIDR blocks (`192.0.2.0/24`, `2001:db8::/32`); an event without an address
     /// does not match an include list.
     public var ipNetworks: [String]?
@@ -29,7 +33,7 @@ public struct EventMatch: Codable, Sendable, Hashable {
 
     public init(providers: [String]? = nil, streams: [String]? = nil, categories: [String]? = nil, actions: [String]? = nil,
                 actors: [String]? = nil, excludeActors: [String]? = nil, targets: [String]? = nil,
-                ipNetworks: [String]? = nil, excludeIPNetworks: [String]? = nil, clients: [String]? = nil,
+                groups: [String]? = nil, excludeGroups: [String]? = nil, ipNetworks: [String]? = nil, excludeIPNetworks: [String]? = nil, clients: [String]? = nil,
                 outcome: ActivityEvent.Outcome? = nil, detailContains: [String]? = nil, detailPrefix: String? = nil,
                 detailSuffix: String? = nil, detailPattern: String? = nil) {
         self.providers = providers
@@ -39,6 +43,8 @@ public struct EventMatch: Codable, Sendable, Hashable {
         self.actors = actors
         self.excludeActors = excludeActors
         self.targets = targets
+        self.groups = groups
+        self.excludeGroups = excludeGroups
         self.ipNetworks = ipNetworks
         self.excludeIPNetworks = excludeIPNetworks
         self.clients = clients
@@ -326,7 +332,7 @@ extension DetectionPolicy {
         }
         let lists: [(String, [String]?)] = [("providers", match.providers), ("streams", match.streams), ("categories", match.categories),
                                             ("actions", match.actions), ("actors", match.actors), ("excludeActors", match.excludeActors),
-                                            ("targets", match.targets), ("ipNetworks", match.ipNetworks), ("excludeIPNetworks", match.excludeIPNetworks),
+                                            ("targets", match.targets), ("groups", match.groups), ("excludeGroups", match.excludeGroups), ("ipNetworks", match.ipNetworks), ("excludeIPNetworks", match.excludeIPNetworks),
                                             ("clients", match.clients), ("detailContains", match.detailContains)]
         for (name, list) in lists {
             guard let list else { continue }
