@@ -13,6 +13,8 @@ public final class DetectionFeed: Sendable {
         case policiesChanged
         /// A posture scan replaced `previous` (drift alerts).
         case scanned(connectorID: String, previous: ScanResult, current: ScanResult)
+        /// A sync saved a new users inventory (group membership for policies that filter on groups).
+        case inventorySaved(connectorID: String)
         /// Resumed once everything queued before it is handled (tests, `sspm bench`).
         case barrier(CheckedContinuation<Void, Never>)
     }
@@ -41,6 +43,8 @@ public final class DetectionFeed: Sendable {
     func scanned(connectorID: String, previous: ScanResult, current: ScanResult) {
         continuation.yield(.scanned(connectorID: connectorID, previous: previous, current: current))
     }
+
+    func inventorySaved(connectorID: String) { continuation.yield(.inventorySaved(connectorID: connectorID)) }
 
     /// Returns once the work queued before this call is done (when the service runs).
     public func settled() async {
@@ -114,6 +118,8 @@ public actor DetectionService: Service {
         var seen: [String: SeenCopy]
         var builtAt: Date
         var lookBack: TimeInterval
+        /// The group membership the engine was built with.
+        var groups: [String: [String]]
     }
     var states: [String: State] = [:]
     /// Enabled policies (nil: read them again).
@@ -161,6 +167,12 @@ public actor DetectionService: Service {
             policies = nil
             for id in Array(states.keys) { await rebuild(id, reason: "policies changed") }
         case .scanned(let connectorID, let previous, let current): await drift(connectorID, previous, current)
+        case .inventorySaved(let connectorID):
+            // Policies that filter on groups read membership when the engine is built: built again
+            // when it changed.
+            guard let state = states[connectorID], state.engine.policies.contains(where: \.match.readsGroups) else { return }
+            let now = (try? await deps.inventory.latest(connectorID: connectorID)).flatMap { $0.map { GroupMembership.of($0.users) } } ?? [:]
+            if now != state.groups { await rebuild(connectorID, reason: "group membership changed") }
         case .barrier(let continuation): continuation.resume()
         }
     }
@@ -266,7 +278,7 @@ public actor DetectionService: Service {
             let seen = replay.seen
             let evaluated = replay.engine.evaluated
             deps.metrics.detectionReplays.increment()
-            let state = State(engine: engine, seen: seen, builtAt: now, lookBack: lookBack)
+            let state = State(engine: engine, seen: seen, builtAt: now, lookBack: lookBack, groups: replay.groups)
             states[connectorID] = state
             await record(connectorID, state: state, indexes: engine.alerts.indices.filter { engine.alerts[$0].lastSeen >= replay.recordFrom })
             deps.logger.debug("Detection state rebuilt", metadata: ["connector": "\(connectorID)", "reason": "\(reason)", "events": "\(evaluated)",
@@ -323,6 +335,7 @@ enum DetectionReplay {
         var from: Date
         /// Alerts whose newest event is before this were found in the warm-up: not recorded.
         var recordFrom: Date
+        var groups: [String: [String]]
     }
 
     /// `lookBack` nil: the policies' own (the longest window, learning period or gap, plus the
@@ -333,7 +346,12 @@ enum DetectionReplay {
         let mine = policies.filter { $0.match.providers.map { $0.map { $0.lowercased() }.contains(kind) } ?? true }
         // Learning counts from the connector's backfill: a replay of fewer days is not a new start.
         let learningSince = connector.createdAt.addingTimeInterval(-7 * 86_400)
-        var engine = try DetectionEngine(policies: mine, learningSince: learningSince, locator: deps.locator)
+        // Group membership from the latest users inventory, when a policy filters on groups.
+        var groups: [String: [String]] = [:]
+        if mine.contains(where: \.match.readsGroups), let inventory = try await deps.inventory.latest(connectorID: connector.id) {
+            groups = GroupMembership.of(inventory.users)
+        }
+        var engine = try DetectionEngine(policies: mine, learningSince: learningSince, locator: deps.locator, groups: groups)
         let longest = DetectionPolicy.Limits.longestWindow + DetectionPolicy.Limits.longestGroupWindow
         let lookBack = fixed ?? min(max(mine.map { $0.kind.lookBack + $0.groupWindow }.max() ?? 0, 86_400), longest)
         // The service reads twice its look-back, from the start of a UTC day: the first half is a
@@ -362,7 +380,7 @@ enum DetectionReplay {
             after = (last.occurredAt, last.fingerprint)
             await Task.yield()
         }
-        return Result(engine: engine, seen: seen, lookBack: lookBack, from: from, recordFrom: recordFrom)
+        return Result(engine: engine, seen: seen, lookBack: lookBack, from: from, recordFrom: recordFrom, groups: groups)
     }
 }
 

@@ -160,7 +160,10 @@ public struct SyncEngine: Sendable {
                 try await deps.scans.save(connectorID: id, result)
                 if let previous { deps.detectionFeed.scanned(connectorID: id, previous: previous, current: result) }
                 try await deps.posture.rollUp(connectorID: id, day: now)
-                if let inventory = reading.inventory { try await deps.inventory.save(connectorID: id, users: inventory, at: now) }
+                if let inventory = reading.inventory {
+                    try await deps.inventory.save(connectorID: id, users: inventory, at: now)
+                    deps.detectionFeed.inventorySaved(connectorID: id)
+                }
                 problems += reading.problems
                 postureRan = true
             }

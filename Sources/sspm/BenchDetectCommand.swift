@@ -39,6 +39,7 @@ struct BenchDetectCommand: AsyncParsableCommand {
                     case .firstSeen(let field, let learning, _): policy.kind = .firstSeen(field: field, learning: learning, per: round % 2 == 0 ? .actor : .account)
                     case .returnAfter(let gap, let learning, let per): policy.kind = .returnAfter(gap: gap * Double(round + 1), learning: learning, per: per)
                     case .single: policy.groupWindow = Double(600 * round)
+                    case .outdatedClient(let behind, let learning, let per): policy.kind = .outdatedClient(minorsBehind: behind + round, learning: learning, per: per)
                     case .impossibleTravel: break
                     }
                 }
@@ -91,9 +92,13 @@ struct BenchDetectCommand: AsyncParsableCommand {
         say("")
         say("| run | seconds | events/s | alerts | suppressed |")
         say("|---:|---:|---:|---:|---:|")
+        // Group membership as a sync's inventory gives it: one in fifty is an Admin, everyone is in one of twenty groups.
+        let groups = Dictionary(uniqueKeysWithValues: (0..<users).map { person in
+            ("u\(person)@acme.example", ["g\(person % 20)", "Group \(person % 20)", person % 50 == 0 ? "role:Admin" : "role:Member"])
+        })
         var rates: [Double] = []
         for run in 1...runs {
-            var engine = try DetectionEngine(policies: chosen)
+            var engine = try DetectionEngine(policies: chosen, groups: groups)
             let start = ContinuousClock.now
             for event in stream { engine.process(event) }
             let seconds = (ContinuousClock.now - start).secondsDouble

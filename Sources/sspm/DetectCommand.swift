@@ -59,8 +59,16 @@ struct DetectCommand: AsyncParsableCommand {
         }
         let locator: MMDBGeoLocator?
         do { locator = try geoip.map(MMDBGeoLocator.init(path:)) } catch { throw CommandError("--geoip: \(error)") }
+        // Group filters read the tenant's users, groups and roles (as a sync's inventory would).
+        var groups: [String: [String]] = [:]
+        if policies.contains(where: \.match.readsGroups) {
+            do {
+                let data = try loaded.accountData()
+                groups = GroupMembership.of(data.inventory(data.postureSnapshot(accountID: loaded.accountID).users ?? []))
+            } catch { throw CommandError("The tenant file's users or groups could not be read for the group filters: \(error)") }
+        }
         let engine: DetectionEngine
-        do { engine = try DetectionEngine.run(policies, over: events, locator: locator) } catch let error as DetectionPolicyError { throw CommandError(error.description) }
+        do { engine = try DetectionEngine.run(policies, over: events, locator: locator, groups: groups) } catch let error as DetectionPolicyError { throw CommandError(error.description) }
         for (id, reason) in engine.inactive.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("sspm detect: \(id) is inactive: \(reason)\n".utf8))
         }

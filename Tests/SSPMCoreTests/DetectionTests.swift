@@ -14,9 +14,9 @@ import ZoomProvider
                                        "action": .string(action), "operation_detail": .string(detail)])
     }
 
-    static func signIn(_ email: String, ip: String, client: String = "Browser", at minutes: Double) -> ActivityEvent {
+    static func signIn(_ email: String, ip: String, client: String = "Browser", version: String = "6.2.0", at minutes: Double) -> ActivityEvent {
         ZoomActivityMapping.signIn(["email": .string(email), "time": .string(iso(minutes)), "type": "Sign in", "ip_address": .string(ip),
-                                    "client_type": .string(client), "version": "6.2.0"])
+                                    "client_type": .string(client), "version": .string(version)])
     }
 
     static func iso(_ minutes: Double) -> String { FastFormats.utcTimestamp(t0.addingTimeInterval(minutes * 60)) }
@@ -144,5 +144,79 @@ import ZoomProvider
         var off = Self.template("ZDT-01")
         off.enabled = false
         #expect(try DetectionEngine.run([off], over: [Self.operation("Security  - Sign in with Two-Factor Authentication: from On to Off", at: 0)]).alerts.isEmpty)
+    }
+
+    @Test("end-to-end encryption off, a domain and an app change match on their setting's wording; turning encryption on does not")
+    func newerOperationTemplates() throws {
+        let events = [
+            Self.operation("Security  - Allow use of end-to-end encryption: from On to Off", at: 0),
+            Self.operation("Security  - Allow use of end-to-end encryption: from Off to On", by: "other@acme.example", at: 1),
+            Self.operation("Account Profile  - Associated Domains: add partner.example", action: "Add", at: 2),
+            Self.operation("Marketplace  - Server-to-Server OAuth app added: Exporter", action: "Add", at: 3),
+            Self.operation("Meeting  - Only allow users with specified email domains to join: from Off to On", at: 4),
+        ]
+        let raised = try Self.alerts(["ZDT-11", "ZDT-12", "ZDT-13"], events)
+        #expect(raised.map(\.policyID).sorted() == ["ZDT-11", "ZDT-12", "ZDT-13"])
+        #expect(raised.first { $0.policyID == "ZDT-11" }?.actor == "admin@acme.example")
+        #expect(raised.first { $0.policyID == "ZDT-12" }?.title == "Associated or managed domain changed by admin@acme.example: Account Profile  - Associated Domains: add partner.example")
+        for template in ["ZDT-11", "ZDT-12", "ZDT-13"] { #expect(Self.template(template).problems().isEmpty, "\(template)") }
+    }
+
+    @Test("group filters: an admin (role:Admin) from a new network alerts, a member does not; excludeGroups by group name or id skips its members")
+    func groupFilters() throws {
+        let day = 24.0 * 60
+        var events: [ActivityEvent] = []
+        for who in ["boss@acme.example", "member@acme.example", "sales@acme.example"] {
+            events.append(Self.signIn(who, ip: "192.0.2.10", at: 0))
+            events.append(Self.signIn(who, ip: "198.51.100.10", at: 8 * day))  // a new /24 after the learning week
+        }
+        let users = [
+            InventoryUser(id: "1", email: "Boss@acme.example", displayName: "", type: 2, status: "active", roleID: "1", roleName: "Admin", groupIDs: [],
+                          loginTypes: nil, lastLoginTime: nil, createdAt: nil),
+            InventoryUser(id: "2", email: "member@acme.example", displayName: "", type: 1, status: "active", roleID: "2", roleName: "Member", groupIDs: ["g1"],
+                          groupNames: ["Sales"], loginTypes: nil, lastLoginTime: nil, createdAt: nil),
+            InventoryUser(id: "3", email: "sales@acme.example", displayName: "", type: 1, status: "active", roleID: "1", roleName: "Admin", groupIDs: ["g1"],
+                          groupNames: ["Sales"], loginTypes: nil, lastLoginTime: nil, createdAt: nil),
+        ]
+        let groups = GroupMembership.of(users)
+        #expect(groups["boss@acme.example"] == ["role:Admin"])
+        let admins = try DetectionEngine.run([Self.template("ZDT-29")], over: events, groups: groups).alerts
+        #expect(admins.map(\.actor).sorted() == ["boss@acme.example", "sales@acme.example"])
+        // Without the inventory nobody is in a group: the admin-only policy raises nothing.
+        #expect(try DetectionEngine.run([Self.template("ZDT-29")], over: events).alerts.isEmpty)
+        for excluded in ["sales", "G1"] {
+            var policy = Self.template("ZDT-29")
+            policy.match.excludeGroups = [excluded]
+            #expect(try DetectionEngine.run([policy], over: events, groups: groups).alerts.map(\.actor) == ["boss@acme.example"], "\(excluded)")
+        }
+        var members = Self.template("ZDT-25")
+        members.match.groups = ["Sales"]
+        #expect(try DetectionEngine.run([members], over: events, groups: groups).alerts.map(\.actor).sorted() == ["member@acme.example", "sales@acme.example"])
+    }
+
+    @Test("outdated client: six minor releases behind the account's newest of its type, or an older major, alerts after the learning week; a close version, another type or no version does not")
+    func outdatedClient() throws {
+        let day = 24.0 * 60
+        let late = 8 * day
+        let events = [
+            Self.signIn("new@acme.example", ip: "192.0.2.1", client: "Mac", version: "6.8.1.5000", at: 0),
+            Self.signIn("old@acme.example", ip: "192.0.2.2", client: "Mac", version: "5.17.11 (1234)", at: 1),   // in the learning week
+            Self.signIn("old@acme.example", ip: "192.0.2.2", client: "Mac", version: "5.17.11 (1234)", at: late),
+            Self.signIn("lag@acme.example", ip: "192.0.2.3", client: "Mac", version: "6.2.0", at: late + 1),     // 6 behind 6.8
+            Self.signIn("near@acme.example", ip: "192.0.2.4", client: "Mac", version: "6.3.9", at: late + 2),    // 5 behind
+            Self.signIn("win@acme.example", ip: "192.0.2.5", client: "Windows", version: "6.0.0", at: late + 3), // the newest Windows
+            Self.signIn("odd@acme.example", ip: "192.0.2.6", client: "Mac", version: "beta", at: late + 4),
+        ]
+        let raised = try Self.alerts(["ZDT-30"], events)
+        #expect(raised.map(\.actor) == ["old@acme.example", "lag@acme.example"])
+        #expect(raised.first?.value == "Mac 5.17.11 (1234); the account's newest is 6.8")
+        // The kind round-trips flat, with its defaults.
+        let decoded = try JSONDecoder().decode(DetectionKind.self, from: Data(#"{"type":"outdated_client"}"#.utf8))
+        #expect(decoded == .outdatedClient(minorsBehind: 6, learning: 7 * 86_400, per: .actor))
+        let encoded = String(decoding: try JSONEncoder().encode(DetectionKind.outdatedClient(minorsBehind: 3, learning: 86_400, per: .actor)), as: UTF8.self)
+        #expect(encoded.contains(#""minorsBehind":3"#) && encoded.contains(#""type":"outdated_client""#))
+        var bad = Self.template("ZDT-30")
+        bad.kind = .outdatedClient(minorsBehind: 0, learning: 86_400, per: .actor)
+        #expect(bad.problems() == ["kind.minorsBehind must be 1–100 (minor releases)"])
     }
 }

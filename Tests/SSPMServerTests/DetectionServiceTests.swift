@@ -301,7 +301,7 @@ extension DetectionServiceTests {
             let renamed = try await f.send("PATCH", "/api/v1/channels/\(mailID)", json: ["name": "mail (renamed)"])
             #expect(renamed.status == 200 && renamed.json["email"]?["hasPassword"]?.boolValue == true, "\(renamed.text)")
             let unknownKind = try await f.send("POST", "/api/v1/policies", json: ["title": "t", "severity": "low", "kind": ["type": "sometimes"]])
-            #expect(unknownKind.status == 400 && unknownKind.text.contains("single, count, distinct, first_seen, return_after or impossible_travel"))
+            #expect(unknownKind.status == 400 && unknownKind.text.contains("single, count, distinct, first_seen, return_after, impossible_travel or outdated_client"))
         }
     }
 }
@@ -316,6 +316,11 @@ extension DetectionServiceTests {
         let tenant = TenantGenerator(users: 30, groups: 2, days: 3, seed: 75).generate()
         let traveller = Self.signedInUser(tenant)
         let roamer = try #require(tenant.users.first { $0["status"]?.stringValue == "active" && $0["email"]?.stringValue != traveller }?["email"]?.stringValue)
+        // An Owner or Admin (a group filter: role:Owner, role:Admin, from the synced inventory), and a member on an old client.
+        let boss = try #require(tenant.users.first { ["0", "1"].contains($0["role_id"]?.stringValue ?? "") && $0["status"]?.stringValue == "active"
+            && ![traveller, roamer].contains($0["email"]?.stringValue ?? "") }?["email"]?.stringValue)
+        let laggard = try #require(tenant.users.first { $0["role_id"]?.stringValue == "2" && $0["status"]?.stringValue == "active"
+            && ![traveller, roamer].contains($0["email"]?.stringValue ?? "") }?["email"]?.stringValue)
         let receiver = try await WebhookReceiver.start(secret: "unused", logger: .init(label: "receiver"))
         defer { Task { await receiver.stop() } }
         try await ServerFixture.with(tenant, configure: { $0.geoipPath = Self.geoipDatabase }) { f in
@@ -336,6 +341,9 @@ extension DetectionServiceTests {
                 ("User", "Update", "Change Role  - someone@example.com: from Member to Admin"),
                 ("User Group", "Update", "Edit Group Sales  - Personal Meeting ID (PMI) Passcode: from On to Off"),
                 ("Role", "Update", "Edit Role  Auditors - Account Settings: from View to Edit"),
+                ("Account", "Update", "Security  - Allow use of end-to-end encryption: from On to Off"),
+                ("Account", "Add", "Account Profile  - Associated Domains: add fabrikam-partner.example"),
+                ("Account", "Add", "Marketplace  - Server-to-Server OAuth app added: Exporter"),
             ] + (1...5).map { ("User", "Delete", "Delete User  leaver\($0)@example.com") }
             for (category, action, detail) in operations {
                 let body = try JSONEncoder().encode(JSONValue.object(["operator": .string(admin), "category_type": .string(category), "action": .string(action),
@@ -347,6 +355,11 @@ extension DetectionServiceTests {
                 #expect(await f.sim.engine.recordSignIn(email: roamer, ipAddress: "198.18.\(n).10", clientType: "Mac"))
                 try await Task.sleep(for: .milliseconds(1100))
             }
+            // The admin from two networks (the second new for them), the member on a 5.x client where 6.2 is in use.
+            #expect(await f.sim.engine.recordSignIn(email: boss, ipAddress: "198.18.202.5", clientType: "Mac"))
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(await f.sim.engine.recordSignIn(email: boss, ipAddress: "198.18.200.9", clientType: "Mac"))
+            #expect(await f.sim.engine.recordSignIn(email: laggard, ipAddress: "198.18.201.9", clientType: "Mac", version: "5.16.2.12345"))
             // Berlin, then New York a second later.
             #expect(await f.sim.engine.recordSignIn(email: traveller, ipAddress: "192.0.2.1", clientType: "Mac"))
             try await Task.sleep(for: .milliseconds(1100))
@@ -355,8 +368,9 @@ extension DetectionServiceTests {
             try await f.waitForSync(id, runsAtLeast: 2)
             await f.deps.detectionFeed.settled()
 
-            let expected: [(String, String)] = ["ZDT-01", "ZDT-02", "ZDT-03", "ZDT-04", "ZDT-05", "ZDT-06", "ZDT-07", "ZDT-08", "ZDT-09", "ZDT-10"].map { ($0, admin) }
-                + [("ZDT-22", roamer), ("ZDT-25", roamer), ("ZDT-26", traveller), ("ZDT-27", traveller), ("ZDT-28", traveller)]
+            let expected: [(String, String)] = ["ZDT-01", "ZDT-02", "ZDT-03", "ZDT-04", "ZDT-05", "ZDT-06", "ZDT-07", "ZDT-08", "ZDT-09", "ZDT-10",
+                                                  "ZDT-11", "ZDT-12", "ZDT-13"].map { ($0, admin) }
+                + [("ZDT-22", roamer), ("ZDT-25", roamer), ("ZDT-29", boss), ("ZDT-30", laggard), ("ZDT-26", traveller), ("ZDT-27", traveller), ("ZDT-28", traveller)]
             for (policy, actor) in expected {
                 try await Self.eventually("\(policy)'s message") { Self.messages(receiver, policy: policy).contains { $0.1["data"]?["alert"]?["actor"]?.stringValue == actor } }
                 let stored = try await Self.alerts(f, "policyId=\(policy)&connectorId=\(id)").filter { $0["actor"]?.stringValue == actor }
@@ -365,6 +379,12 @@ extension DetectionServiceTests {
             let travel = try #require(Self.messages(receiver, policy: "ZDT-26").first { $0.1["data"]?["alert"]?["actor"]?.stringValue == traveller })
             #expect(travel.1["data"]?["alert"]?["value"]?.stringValue?.hasPrefix("DE → US") == true)
             #expect(Self.messages(receiver, policy: "ZDT-08").first?.1["data"]?["alert"]?["count"]?.intValue == 5)
+            // Group filters: ZDT-29 is for Owners and Admins only, so the members who roam raise none.
+            let memberRoles = Dictionary(tenant.users.compactMap { u in u["email"]?.stringValue.map { ($0, u["role_id"]?.stringValue ?? "") } }, uniquingKeysWith: { a, _ in a })
+            let adminAlerts = try await Self.alerts(f, "policyId=ZDT-29&connectorId=\(id)")
+            #expect(!adminAlerts.isEmpty && adminAlerts.allSatisfy { ["0", "1"].contains(memberRoles[$0["actor"]?.stringValue ?? ""] ?? "") })
+            let outdated = try #require(Self.messages(receiver, policy: "ZDT-30").first { $0.1["data"]?["alert"]?["actor"]?.stringValue == laggard })
+            #expect(outdated.1["data"]?["alert"]?["value"]?.stringValue?.hasPrefix("Mac 5.16.2") == true, "\(outdated.1)")
             #expect(receiver.deliveries.allSatisfy { $0.verified == true })
             // The Geo-IP policies are active here: nothing says otherwise.
             let policies = try await f.send("GET", "/api/v1/policies").json["items"]?.arrayValue ?? []

@@ -84,6 +84,10 @@ public struct DetectionEngine: Sendable {
     let locator: (any GeoLocator)?
     /// Locations by address, looked up once.
     private var places: [String: GeoLocation?] = [:]
+    /// The newest client version per policy and client type (outdated client).
+    private var newestVersion: [StateKey: ClientVersion] = [:]
+    /// Parsed client versions by the client text.
+    private var versions: [String: ClientVersion?] = [:]
     /// The last located event per policy and scope (impossible travel).
     private var lastPlace: [StateKey: (time: Date, place: GeoLocation, address: String)] = [:]
 
@@ -248,7 +252,35 @@ public struct DetectionEngine: Sendable {
             guard km / hours > speed else { return nil }
             let minutes = Int((t.timeIntervalSince(last.time) / 60).rounded())
             return raise(index, key: key, event: event, value: "\(from) → \(to), \(Int(km.rounded())) km in \(minutes) min")
+        case .outdatedClient(let behind, let learningPeriod, let scope):
+            guard let key = scopeKey(scope, lowered), let client = event.client, let version = clientVersion(client) else { return nil }
+            let newest = Self.keepNewest(&newestVersion[StateKey(policy: index, key: version.type)], version)
+            guard !learning(learningPeriod, at: t), newest.major > version.major || newest.minor - version.minor >= behind else { return nil }
+            return raise(index, key: key, event: event, value: "\(client); the account's newest is \(newest.major).\(newest.minor)")
         }
+    }
+
+    /// Raises `newest` to `version` when that is newer; the newest after.
+    private static func keepNewest(_ newest: inout ClientVersion?, _ version: ClientVersion) -> ClientVersion {
+        if let current = newest, current >= version { return current }
+        newest = version
+        return version
+    }
+
+    /// `Mac 6.2.0 (12345)` → type `mac`, 6.2; nil for a client without a version.
+    private mutating func clientVersion(_ client: String) -> ClientVersion? {
+        if let known = versions[client] { return known }
+        if versions.count > 100_000 { versions.removeAll(keepingCapacity: true) }
+        var found: ClientVersion?
+        let words = client.split(separator: " ", maxSplits: 2)
+        if words.count >= 2 {
+            let numbers = words[1].split(separator: ".", maxSplits: 2).prefix(2).map { Int($0.prefix { $0.isASCII && $0.isNumber }) }
+            if numbers.count == 2, let major = numbers[0], let minor = numbers[1], major < 10_000, minor < 10_000 {
+                found = ClientVersion(type: interner.folded(String(words[0])), major: major, minor: minor)
+            }
+        }
+        versions[client] = found
+        return found
     }
 
     private static func increment(_ count: inout Int) -> Int {
@@ -337,6 +369,12 @@ public struct DetectionPolicyError: Error, CustomStringConvertible {
     public let description: String
 }
 
+/// A client's type (interned) and version, ordered by version.
+struct ClientVersion: Comparable {
+    let type: Int, major: Int, minor: Int
+    static func < (a: ClientVersion, b: ClientVersion) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
+}
+
 /// Texts as small integers. `folded` maps a text as events carry it to the id of its lower-cased
 /// form, lower-casing each distinct text once.
 struct Interner: Sendable {
@@ -418,7 +456,7 @@ final class Matcher: Sendable {
         actors = ids(match.actors)
         excluded = match.excludeActors?.isEmpty == false ? ids(match.excludeActors) : nil
         targets = ids(match.targets)
-        groups = ids(match.groups)
+        groups = match.groups?.isEmpty == false ? ids(match.groups) : nil
         excludedGroups = match.excludeGroups?.isEmpty == false ? ids(match.excludeGroups) : nil
         self.networks = try networks(match.ipNetworks)
         excludedNetworks = try networks(match.excludeIPNetworks) ?? []
@@ -432,7 +470,7 @@ final class Matcher: Sendable {
         }
         readsClient = clients != nil
         readsGroups = groups != nil || excludedGroups != nil
-        readsAddress = networks != nil || !excludedNetworks.isEmpty
+        readsAddress = self.networks != nil || !excludedNetworks.isEmpty
         readsDetail = match.detailContains != nil || match.detailPrefix != nil || match.detailSuffix != nil || pattern != nil
     }
 

@@ -132,6 +132,10 @@ public enum DetectionKind: Sendable, Hashable {
     /// apart than `speedKmh` allows in the time between them (needs a Geo-IP database; events from
     /// `excludeIPNetworks`, such as VPNs, neither alert nor move the last place).
     case impossibleTravel(speedKmh: Double, per: DetectionScope)
+    /// A sign-in whose client version (`Mac 5.16.2` → 5.16) is at least `minorsBehind` minor
+    /// releases older than the newest of that client type seen in the account, or of an older
+    /// major release; after `learning` (the account's newest is not known before).
+    case outdatedClient(minorsBehind: Int, learning: TimeInterval, per: DetectionScope)
 
     /// Whether the policy needs a Geo-IP database (see `DetectionPolicy.inactiveReason`).
     public var needsGeoIP: Bool {
@@ -215,7 +219,7 @@ public struct DetectionAlert: Codable, Sendable, Hashable {
 
 /// Stored and exchanged flat: `{"type":"count","threshold":5,"window":600,"per":"actor"}`.
 extension DetectionKind: Codable {
-    enum Keys: String, CodingKey { case type, threshold, window, per, field, learning, gap, speedKmh }
+    enum Keys: String, CodingKey { case type, threshold, window, per, field, learning, gap, speedKmh, minorsBehind }
 
     public var type: String {
         switch self {
@@ -225,6 +229,7 @@ extension DetectionKind: Codable {
         case .firstSeen: return "first_seen"
         case .returnAfter: return "return_after"
         case .impossibleTravel: return "impossible_travel"
+        case .outdatedClient: return "outdated_client"
         }
     }
 
@@ -248,9 +253,13 @@ extension DetectionKind: Codable {
         case "impossible_travel":
             self = .impossibleTravel(speedKmh: try c.decodeIfPresent(Double.self, forKey: .speedKmh) ?? 900,
                                      per: try c.decodeIfPresent(DetectionScope.self, forKey: .per) ?? .actor)
+        case "outdated_client":
+            self = .outdatedClient(minorsBehind: try c.decodeIfPresent(Int.self, forKey: .minorsBehind) ?? 6,
+                                   learning: try c.decodeIfPresent(TimeInterval.self, forKey: .learning) ?? 7 * 86_400,
+                                   per: try c.decodeIfPresent(DetectionScope.self, forKey: .per) ?? .actor)
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c,
-                                                   debugDescription: "'\(type.prefix(40))' is not a kind of policy: use single, count, distinct, first_seen, return_after or impossible_travel.")
+                                                   debugDescription: "'\(type.prefix(40))' is not a kind of policy: use single, count, distinct, first_seen, return_after, impossible_travel or outdated_client.")
         }
     }
 
@@ -279,6 +288,10 @@ extension DetectionKind: Codable {
         case .impossibleTravel(let speed, let per):
             try c.encode(speed, forKey: .speedKmh)
             try c.encode(per, forKey: .per)
+        case .outdatedClient(let behind, let learning, let per):
+            try c.encode(behind, forKey: .minorsBehind)
+            try c.encode(learning, forKey: .learning)
+            try c.encode(per, forKey: .per)
         }
     }
 
@@ -291,6 +304,7 @@ extension DetectionKind: Codable {
         case .firstSeen(_, let learning, _): return learning
         case .returnAfter(let gap, let learning, _): return max(gap, learning)
         case .impossibleTravel: return 86_400
+        case .outdatedClient(_, let learning, _): return learning
         }
     }
 }
@@ -374,6 +388,9 @@ extension DetectionPolicy {
             window("learning", learning)
         case .impossibleTravel(let speed, _):
             if !(speed >= 100 && speed <= 20_000) { out.append("kind.speedKmh must be 100–20,000 (km/h; 900 is an airliner)") }
+        case .outdatedClient(let behind, let learning, _):
+            if !(1...100).contains(behind) { out.append("kind.minorsBehind must be 1–100 (minor releases)") }
+            window("learning", learning)
         }
         if !(groupWindow >= 0 && groupWindow <= Limits.longestGroupWindow) { out.append("groupWindow must be 0 to 30 days (in seconds)") }
         if !Limits.dailyCap.contains(dailyCap) { out.append("dailyCap must be \(Limits.dailyCap.lowerBound)–\(Limits.dailyCap.upperBound)") }

@@ -11,16 +11,19 @@ public struct InventoryUser: Sendable, Codable, Hashable {
     public var roleID: String
     public var roleName: String?
     public var groupIDs: [String]
+    /// The names of those groups, as the provider lists them (nil in inventories saved before
+    /// they were kept).
+    public var groupNames: [String]?
     public var loginTypes: [Int]?
     public var lastLoginTime: Date?
     public var createdAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case id, email, displayName, type, status, roleID = "roleId", roleName, groupIDs = "groupIds", loginTypes, lastLoginTime, createdAt
+        case id, email, displayName, type, status, roleID = "roleId", roleName, groupIDs = "groupIds", groupNames, loginTypes, lastLoginTime, createdAt
     }
 
     public init(id: String?, email: String, displayName: String, type: Int, status: String, roleID: String, roleName: String?, groupIDs: [String],
-                loginTypes: [Int]?, lastLoginTime: Date?, createdAt: Date?) {
+                groupNames: [String]? = nil, loginTypes: [Int]?, lastLoginTime: Date?, createdAt: Date?) {
         self.id = id
         self.email = email
         self.displayName = displayName
@@ -29,6 +32,7 @@ public struct InventoryUser: Sendable, Codable, Hashable {
         self.roleID = roleID
         self.roleName = roleName
         self.groupIDs = groupIDs
+        self.groupNames = groupNames
         self.loginTypes = loginTypes
         self.lastLoginTime = lastLoginTime
         self.createdAt = createdAt

@@ -1669,6 +1669,8 @@ components:
         actors: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: Only these actors (e-mail addresses).}
         excludeActors: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: Never these actors.}
         targets: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}}
+        groups: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: "Only actors in one of these groups: a group id or name from the users inventory, or role:<name> for a role (role:Owner, role:Admin). Membership is read from the latest sync."}
+        excludeGroups: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: Never actors in these groups (ids, names or role:<name>).}
         ipNetworks: {type: [array, "null"], maxItems: 500, items: {$ref: "#/components/schemas/IPNetwork"}, description: An event without an address does not match.}
         excludeIPNetworks: {type: [array, "null"], maxItems: 500, items: {$ref: "#/components/schemas/IPNetwork"}}
         clients: {type: [array, "null"], maxItems: 500, items: {type: string, minLength: 1, maxLength: 320}, description: "Prefixes of the client (Browser, Mac 5.)."}

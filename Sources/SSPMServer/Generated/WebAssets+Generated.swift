@@ -492,6 +492,8 @@ enum WebAssets {
   <label for="actions">Actions (one per line, e.g. Sign in, Update)</label><textarea id="actions" name="actions" rows="2">{{form.actions}}</textarea>
   <label for="actors">Only these users (one per line)</label><textarea id="actors" name="actors" rows="2">{{form.actors}}</textarea>
   <label for="excludeActors">Never these users</label><textarea id="excludeActors" name="excludeActors" rows="2">{{form.excludeActors}}</textarea>
+  <label for="groups">Only users in these groups (group name or id, or role:Owner, role:Admin; one per line)</label><textarea id="groups" name="groups" rows="2">{{form.groups}}</textarea>
+  <label for="excludeGroups">Never users in these groups</label><textarea id="excludeGroups" name="excludeGroups" rows="2">{{form.excludeGroups}}</textarea>
   <label for="targets">Targets</label><textarea id="targets" name="targets" rows="2">{{form.targets}}</textarea>
   <label for="ipNetworks">From these addresses or CIDR blocks</label><textarea id="ipNetworks" name="ipNetworks" rows="2">{{form.ipNetworks}}</textarea>
   <label for="excludeIPNetworks">Never from these (corporate, VPN)</label><textarea id="excludeIPNetworks" name="excludeIPNetworks" rows="2">{{form.excludeIPNetworks}}</textarea>

@@ -188,7 +188,8 @@ extension WebUI {
                 .map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (form["streams"] ?? "")] },
             "kinds": [("single", "Every matching event"), ("count", "At least N events in a window"), ("distinct", "At least N different values in a window"),
                       ("first_seen", "A value never seen before for the scope"), ("return_after", "Back after a long silence"),
-                      ("impossible_travel", "Impossible travel between countries (Geo-IP)")]
+                      ("impossible_travel", "Impossible travel between countries (Geo-IP)"),
+                      ("outdated_client", "A client far older than the account's newest")]
                 .map { ["value": $0.0, "label": $0.1, "selected": $0.0 == form["kindType"]] },
             "fields": EventField.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == (form["field"] ?? "ip_address")] },
             "scopes": [("actor", "Each user"), ("target", "Each target"), ("account", "The whole account")]
@@ -401,11 +402,13 @@ enum PolicyForm {
         case "distinct": kind = .distinct(field: field, threshold: threshold, window: window, per: per)
         case "first_seen": kind = .firstSeen(field: field, learning: learning, per: per)
         case "return_after": kind = .returnAfter(gap: try number("gap", "The gap (days)", default: 30) * 86_400, learning: learning, per: per)
+        case "outdated_client": kind = .outdatedClient(minorsBehind: try whole("minorsBehind", "The minor releases behind", default: 6), learning: learning, per: per)
         case "impossible_travel": kind = .impossibleTravel(speedKmh: try number("speed", "The speed (km/h)", default: 900), per: per)
         default: kind = .single
         }
         let match = EventMatch(streams: listValue("streams"), categories: listValue("categories"), actions: listValue("actions"), actors: listValue("actors"),
-                               excludeActors: listValue("excludeActors"), targets: listValue("targets"), ipNetworks: listValue("ipNetworks"),
+                               excludeActors: listValue("excludeActors"), targets: listValue("targets"),
+                               groups: listValue("groups"), excludeGroups: listValue("excludeGroups"), ipNetworks: listValue("ipNetworks"),
                                excludeIPNetworks: listValue("excludeIPNetworks"), clients: listValue("clients"),
                                detailContains: value("detailContains").map(lines).flatMap { $0.isEmpty ? nil : $0 },
                                detailPrefix: value("detailPrefix"), detailSuffix: value("detailSuffix"), detailPattern: value("detailPattern"))
@@ -427,6 +430,7 @@ enum PolicyForm {
             "id": p.id, "title": p.title, "severity": p.severity.rawValue, "enabled": p.enabled ? "on" : "",
             "streams": p.match.streams?.first ?? "", "categories": join(p.match.categories), "actions": join(p.match.actions),
             "actors": join(p.match.actors), "excludeActors": join(p.match.excludeActors), "targets": join(p.match.targets),
+            "groups": join(p.match.groups), "excludeGroups": join(p.match.excludeGroups),
             "ipNetworks": join(p.match.ipNetworks), "excludeIPNetworks": join(p.match.excludeIPNetworks), "clients": join(p.match.clients),
             "detailContains": join(p.match.detailContains), "detailPrefix": p.match.detailPrefix ?? "", "detailSuffix": p.match.detailSuffix ?? "",
             "detailPattern": p.match.detailPattern ?? "", "kindType": p.kind.type, "groupWindow": number(p.groupWindow / 60),
@@ -444,6 +448,8 @@ enum PolicyForm {
             form["gap"] = number(gap / 86_400); form["learning"] = number(learning / 86_400); form["per"] = per.rawValue
         case .impossibleTravel(let speed, let per):
             form["speed"] = number(speed); form["per"] = per.rawValue
+        case .outdatedClient(let behind, let learning, let per):
+            form["minorsBehind"] = String(behind); form["learning"] = number(learning / 86_400); form["per"] = per.rawValue
         }
         return form
     }
