@@ -58,21 +58,35 @@ public actor ZoomTokenProvider {
     /// A valid token. `rejected` is the token value Zoom just refused: if it is still the cached one,
     /// a new one is fetched; if another caller already replaced it, the replacement is returned.
     public func token(rejected: Secret? = nil) async throws -> ZoomAccessToken {
-        if let current, clock.now() < current.refreshAt, rejected == nil || rejected != current.value {
-            return current
+        while true {
+            if let current, clock.now() < current.refreshAt, rejected == nil || rejected != current.value {
+                return current
+            }
+            guard let inFlight else { break }
+            let token = try await inFlight.value
+            // A fetch that was under way before the rejection can bring back the very token Zoom
+            // just refused (issued, then revoked): look again (a new fetch) rather than hand it out twice.
+            guard let rejected, token.value == rejected else { return token }
         }
-        if let inFlight { return try await inFlight.value }
-        let task = Task { try await self.fetch() }
+        // The fetch stores its token (or forgets the old one) before its value is seen: no caller
+        // can join a finished fetch whose token is not yet the cached one.
+        let task = Task {
+            do {
+                let token = try await self.fetch()
+                self.finishFetch(token)
+                return token
+            } catch {
+                self.finishFetch(nil)
+                throw error
+            }
+        }
         inFlight = task
-        defer { inFlight = nil }
-        do {
-            let token = try await task.value
-            current = token
-            return token
-        } catch {
-            current = nil
-            throw error
-        }
+        return try await task.value
+    }
+
+    private func finishFetch(_ token: ZoomAccessToken?) {
+        current = token
+        inFlight = nil
     }
 
     /// Forgets the cached token.
