@@ -1,4 +1,8 @@
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 import SSPMCore
 import SSPMServer
 import SSPMStorage
@@ -547,6 +551,79 @@ struct EmailNotificationTests {
             try await DetectionServiceTests.eventually("the refusal") { try await Self.state(f, channel: plainChannel, item: noTLS)?["state"]?.stringValue == "dead" }
             #expect(try await Self.state(f, channel: plainChannel, item: noTLS)?["lastError"]?.stringValue?.contains("does not offer STARTTLS") == true)
             #expect(plain.messages.isEmpty)
+        }
+    }
+}
+
+/// A relay that speaks a fixed script over plain TCP, one connection: what a hostile relay, or
+/// something on the path, can send.
+final class ScriptedRelay: Sendable {
+    let port: Int
+    private let listener: Int32
+    /// Everything the client sent, as text (Latin-1, so TLS bytes do not stop it).
+    private final class Box: Sendable { let text = Mutex("") }
+    private let received = Box()
+
+    /// `script`: for each line the client sends (after the greeting), the answer; the greeting first.
+    init(greeting: String, answers: [String]) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0, listen(fd, 1) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        listener = fd
+        let received = self.received
+        Thread.detachNewThread {
+            let client = accept(fd, nil, nil)
+            guard client >= 0 else { return }
+            defer { close(client) }
+            func say(_ text: String) { _ = text.utf8CString.withUnsafeBufferPointer { send(client, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) } }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            say(greeting)
+            var pending = answers[...]
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = recv(client, &buffer, buffer.count, 0)
+                guard n > 0 else { return }
+                let text = String(decoding: buffer[0..<n].map { $0 < 128 ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+                received.text.withLock { $0 += text }
+                if text.hasSuffix("\r\n"), let answer = pending.popFirst() { say(answer) }
+            }
+        }
+    }
+
+    var transcript: String { received.text.withLock { $0 } }
+
+    func stop() { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+}
+
+extension EmailNotificationTests {
+    @Test("STARTTLS injection: answers sent in plain text right after the relay's 220 to STARTTLS are refused, not read as if they came over TLS; no AUTH is sent")
+    func startTLSInjection() async throws {
+        // The 220 and a forged EHLO answer (offering AUTH PLAIN) in one packet.
+        let relay = try ScriptedRelay(greeting: "220 relay ready\r\n",
+                                      answers: ["250-relay\r\n250 STARTTLS\r\n", "220 go ahead\r\n250-relay\r\n250 AUTH PLAIN\r\n"])
+        defer { relay.stop() }
+        try await ServerFixture.withoutZoom(configure: { c in
+            c.notifications.retrySchedule = [60]
+            c.notifications.maxAttempts = 2
+            c.notifications.timeout = 5
+        }) { f in
+            let email: JSONValue = ["host": "127.0.0.1", "port": .int(Int64(relay.port)), "security": "starttls", "username": "bot",
+                                    "from": "sspm@example.com", "to": ["soc@example.com"]]
+            let created = try await f.send("POST", "/api/v1/channels", json: ["name": "injected", "kind": "email", "password": "pw-pw-pw-pw", "email": email])
+            let channel = try #require(created.json["id"]?.stringValue, "\(created.text)")
+            let item = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+            try await DetectionServiceTests.eventually("the refusal") { try await Self.state(f, channel: channel, item: item)?["lastError"]?.stringValue != nil }
+            let error = try await Self.state(f, channel: channel, item: item)?["lastError"]?.stringValue ?? ""
+            #expect(error.contains("after its answer to STARTTLS"), "\(error)")
+            #expect(!relay.transcript.contains("AUTH"), "\(relay.transcript)")
         }
     }
 }
