@@ -307,6 +307,19 @@ struct BrowserTests {
         #expect(try await b.source().contains("Checked with the admin: planned clean-up."))
         try await b.screenshot(to: shots + "/14-alert-acknowledged.png")
 
+        // The templates' group filter and the outdated-client kind show in the form and survive a save from it.
+        try await b.open(f.base + "/policies/ZDT-29")
+        #expect(try await b.script("return document.getElementById('groups').value;").stringValue == "role:Owner\nrole:Admin")
+        try await b.open(f.base + "/policies/ZDT-30")
+        #expect(try await b.script("return document.getElementById('kindType').value + ' ' + document.getElementById('minorsBehind').value;").stringValue == "outdated_client 6")
+        try await b.script("document.getElementById('minorsBehind').value = '4';")
+        try await b.follow("#save-button")
+        #expect(try await b.source().contains("Saved as version 2."))
+        let saved = try await f.send("GET", "/api/v1/policies/ZDT-30").json
+        let kind = saved["policy"]?["policy"]?["kind"]
+        #expect(kind?["type"]?.stringValue == "outdated_client" && kind?["minorsBehind"]?.intValue == 4, "\(saved)")
+        // The provider, which the form does not show, is kept.
+        #expect(saved["policy"]?["policy"]?["match"]?["providers"] == ["zoom"], "\(saved)")
         try await b.open(f.base + "/policies")
         try await audit(b, "policies")
         try await b.screenshot(to: shots + "/15-policies.png")

@@ -5,7 +5,7 @@ enum OpenAPIDocument {
 openapi: 3.1.0
 info:
   title: OpenSSPM API
-  version: 0.4.0
+  version: 0.4.1
   summary: Security posture and activity monitoring for Zoom.
   description: |
     The REST API of `sspm serve`. JSON bodies use camelCase keys and ISO 8601 dates
@@ -1702,12 +1702,14 @@ components:
         `field` never seen before for a scope seen before (the first `learning` seconds of events only
         teach); `return_after` a scope that shows up again after at least `gap` seconds without a
         matching event; `impossible_travel` two consecutive events of a scope from different countries
-        further apart than `speedKmh` allows (needs a Geo-IP database, else the policy is inactive).
+        further apart than `speedKmh` allows (needs a Geo-IP database, else the policy is inactive);
+        `outdated_client` a client version at least `minorsBehind` minor releases older than the newest
+        of that client type in the account (or of an older major release), after `learning`.
         Each counts per `per` (default actor). Windows, gaps and learning periods are 1 second to 90
         days; answers carry every member of the type (`learning` and `per` filled in).
       required: [type]
       properties:
-        type: {type: string, enum: [single, count, distinct, first_seen, return_after, impossible_travel]}
+        type: {type: string, enum: [single, count, distinct, first_seen, return_after, impossible_travel, outdated_client]}
       oneOf:
         - title: single
           properties:
@@ -1745,6 +1747,12 @@ components:
           properties:
             type: {const: impossible_travel}
             speedKmh: {type: [number, "null"], minimum: 100, maximum: 20000, default: 900, description: km/h; 900 is an airliner.}
+            per: {anyOf: [{$ref: "#/components/schemas/DetectionScope"}, {type: "null"}], default: actor}
+        - title: outdated_client
+          properties:
+            type: {const: outdated_client}
+            minorsBehind: {type: [integer, "null"], minimum: 1, maximum: 100, default: 6, description: Minor releases behind the account's newest of the client type.}
+            learning: {type: [number, "null"], minimum: 1, maximum: 7776000, default: 604800, description: Seconds.}
             per: {anyOf: [{$ref: "#/components/schemas/DetectionScope"}, {type: "null"}], default: actor}
       examples:
         - {type: count, threshold: 5, window: 600, per: actor}

@@ -486,6 +486,7 @@ enum WebAssets {
   <select id="severity" name="severity">{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/severities}}</select>
   <label class="check"><input type="checkbox" name="enabled" {{#enabled}}checked{{/enabled}}> Enabled</label>
   <h2>Which events</h2>
+  <input type="hidden" name="providers" value="{{form.providers}}">
   <label for="streams">Stream</label>
   <select id="streams" name="streams">{{#streams}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/streams}}</select>
   <label for="categories">Categories (one per line)</label><textarea id="categories" name="categories" rows="2">{{form.categories}}</textarea>
@@ -511,8 +512,9 @@ enum WebAssets {
   <select id="field" name="field">{{#fields}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/fields}}</select>
   <label for="per">Per</label>
   <select id="per" name="per">{{#scopes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/scopes}}</select>
-  <label for="learning">Learning period in days (first seen, back after)</label><input id="learning" name="learning" type="number" min="1" value="{{form.learning}}">
+  <label for="learning">Learning period in days (first seen, back after, outdated client)</label><input id="learning" name="learning" type="number" min="1" value="{{form.learning}}">
   <label for="gap">Silence in days (back after)</label><input id="gap" name="gap" type="number" min="1" value="{{form.gap}}">
+  <label for="minorsBehind">Minor releases behind the account's newest client (outdated client)</label><input id="minorsBehind" name="minorsBehind" type="number" min="1" max="100" value="{{form.minorsBehind}}">
   <label for="speed">Speed in km/h (impossible travel; 900 is an airliner)</label><input id="speed" name="speed" type="number" min="100" value="{{form.speed}}">
   <label for="groupWindow">Group matches into one alert for (minutes)</label><input id="groupWindow" name="groupWindow" type="number" min="0" value="{{form.groupWindow}}">
   <label for="dailyCap">At most this many alerts a day</label><input id="dailyCap" name="dailyCap" type="number" min="1" value="{{form.dailyCap}}">

@@ -164,6 +164,8 @@ extension WebUI {
             form["catches"] = "Activity matching an activity-log filter" + [q.string("type"), q.string("user"), q.string("ip")].compactMap { $0 }.map { " \($0)" }.joined()
         }
         form["connectorId"] = q.string("connectorId") ?? ""
+        // A policy from a connector's activity log is for that connector's provider.
+        if let id = q.string("connectorId"), let connector = try await deps.connectors.get(id: id) { form["providers"] = connector.provider.lowercased() }
         return try await renderPolicyForm(principal: principal, policyID: nil, form: form, preview: nil, problem: nil, status: .ok)
     }
 
@@ -406,7 +408,7 @@ enum PolicyForm {
         case "impossible_travel": kind = .impossibleTravel(speedKmh: try number("speed", "The speed (km/h)", default: 900), per: per)
         default: kind = .single
         }
-        let match = EventMatch(streams: listValue("streams"), categories: listValue("categories"), actions: listValue("actions"), actors: listValue("actors"),
+        let match = EventMatch(providers: listValue("providers"), streams: listValue("streams"), categories: listValue("categories"), actions: listValue("actions"), actors: listValue("actors"),
                                excludeActors: listValue("excludeActors"), targets: listValue("targets"),
                                groups: listValue("groups"), excludeGroups: listValue("excludeGroups"), ipNetworks: listValue("ipNetworks"),
                                excludeIPNetworks: listValue("excludeIPNetworks"), clients: listValue("clients"),
@@ -428,7 +430,7 @@ enum PolicyForm {
         func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
         var form: [String: String] = [
             "id": p.id, "title": p.title, "severity": p.severity.rawValue, "enabled": p.enabled ? "on" : "",
-            "streams": p.match.streams?.first ?? "", "categories": join(p.match.categories), "actions": join(p.match.actions),
+            "providers": join(p.match.providers, ","), "streams": p.match.streams?.first ?? "", "categories": join(p.match.categories), "actions": join(p.match.actions),
             "actors": join(p.match.actors), "excludeActors": join(p.match.excludeActors), "targets": join(p.match.targets),
             "groups": join(p.match.groups), "excludeGroups": join(p.match.excludeGroups),
             "ipNetworks": join(p.match.ipNetworks), "excludeIPNetworks": join(p.match.excludeIPNetworks), "clients": join(p.match.clients),
