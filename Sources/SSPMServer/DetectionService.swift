@@ -171,7 +171,10 @@ public actor DetectionService: Service {
             // Policies that filter on groups read membership when the engine is built: built again
             // when it changed.
             guard let state = states[connectorID], state.engine.policies.contains(where: \.match.readsGroups) else { return }
-            let now = (try? await deps.inventory.latest(connectorID: connectorID)).flatMap { $0.map { GroupMembership.of($0.users) } } ?? [:]
+            // An inventory that cannot be read now changes nothing (the next sync tries again).
+            let read: (capturedAt: Date, users: [InventoryUser])?
+            do { read = try await deps.inventory.latest(connectorID: connectorID) } catch { return }
+            let now = read.map { GroupMembership.of($0.users) } ?? [:]
             if now != state.groups { await rebuild(connectorID, reason: "group membership changed") }
         case .barrier(let continuation): continuation.resume()
         }
@@ -348,8 +351,13 @@ enum DetectionReplay {
         let learningSince = connector.createdAt.addingTimeInterval(-7 * 86_400)
         // Group membership from the latest users inventory, when a policy filters on groups.
         var groups: [String: [String]] = [:]
-        if mine.contains(where: \.match.readsGroups), let inventory = try await deps.inventory.latest(connectorID: connector.id) {
-            groups = GroupMembership.of(inventory.users)
+        if mine.contains(where: \.match.readsGroups) {
+            // Unreadable: group policies see nobody in a group this time; the other policies run.
+            do {
+                if let inventory = try await deps.inventory.latest(connectorID: connector.id) { groups = GroupMembership.of(inventory.users) }
+            } catch {
+                deps.logger.warning("Group membership could not be read for detection", metadata: ["connector": "\(connector.id)", "error": "\(String(describing: error).prefix(200))"])
+            }
         }
         var engine = try DetectionEngine(policies: mine, learningSince: learningSince, locator: deps.locator, groups: groups)
         let longest = DetectionPolicy.Limits.longestWindow + DetectionPolicy.Limits.longestGroupWindow

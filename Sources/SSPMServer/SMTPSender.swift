@@ -65,14 +65,15 @@ struct SMTPSender {
     func converse(_ email: EmailSettings, password: String?, message: String) async throws -> Int {
         let implicitTLS = email.security == .tls
         let tls = implicitTLS ? try tlsContext(email) : nil
-        let (channel, gate) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.milliseconds(Int64(timeout * 1000)))
             .connect(host: email.host, port: email.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls.0, serverHostname: tls.1)) }
-                    let gate = SMTPTLSGate()
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder(gate: gate)))
-                    return (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), NIOLoopBound(gate, eventLoop: channel.eventLoop))
+                    let exchange = SMTPExchange()
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPLineDecoder(exchange: exchange)))
+                    try channel.pipeline.syncOperations.addHandler(SMTPCommandCounter(exchange: exchange))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let raw = channel.channel
@@ -112,14 +113,12 @@ struct SMTPSender {
                 guard capabilities.contains(where: { $0.hasPrefix("STARTTLS") }) else {
                     throw Failure(code: nil, message: "the relay does not offer STARTTLS, and the channel requires it (choose security 'tls' for port 465)", permanent: true)
                 }
-                try await raw.eventLoop.submit { gate.value.phase = .startTLSSent }.get()
                 _ = try await command("STARTTLS", expect: [220], what: "STARTTLS")
                 // The handler is made on the channel's event loop: it is not Sendable, its context is.
-                // Plain text may not follow the answer: the decoder refuses any until TLS is in place.
+                // Plain text may not follow the answer: the decoder refuses anything beyond it.
                 let (context, serverName) = try tlsContext(email)
                 try await raw.eventLoop.submit {
                     try raw.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName), position: .first)
-                    gate.value.phase = .plain
                 }.get()
                 capabilities = try await command("EHLO \(name)", expect: [250], what: "EHLO after STARTTLS").lines.map { $0.uppercased() }
             }
@@ -193,13 +192,27 @@ struct SMTPSender {
     }
 }
 
-/// Where the dialogue is, as the line decoder needs to know it: between the relay's answer to
-/// STARTTLS and the TLS handler's arrival nothing may be read in plain text. Bytes sent there
-/// (in the answer's packet or after it) would otherwise be taken as answers from inside TLS:
-/// the STARTTLS command-injection flaw. Used on the channel's event loop only.
-final class SMTPTLSGate {
-    enum Phase { case plain, startTLSSent, awaitingHandshake }
-    var phase = Phase.plain
+/// What the relay may send: one answer per command written, the greeting first. Anything beyond
+/// is refused. Answers sent ahead (in the packet of the one expected, or with nothing asked) would
+/// be taken as the answers to later commands, and across STARTTLS as answers from inside TLS: the
+/// STARTTLS command-injection flaw. Used on the channel's event loop only.
+final class SMTPExchange {
+    /// Answers owed: commands written (each is one write and gets one answer) plus the greeting,
+    /// minus the answers read.
+    var expecting = 1
+}
+
+/// Counts the commands written.
+final class SMTPCommandCounter: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let exchange: SMTPExchange
+    init(exchange: SMTPExchange) { self.exchange = exchange }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        exchange.expecting += 1
+        context.write(data, promise: promise)
+    }
 }
 
 /// Splits the relay's answer into lines (without the LF); a line longer than 4 KiB is an error,
@@ -207,11 +220,11 @@ final class SMTPTLSGate {
 struct SMTPLineDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
     static let longest = 4096
-    let gate: SMTPTLSGate
+    let exchange: SMTPExchange
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        if gate.phase == .awaitingHandshake, buffer.readableBytes > 0 {
-            throw SMTPSender.Failure(code: nil, message: "the relay sent more after its answer to STARTTLS, before the TLS handshake (possible command injection by something on the path); nothing was sent", permanent: false)
+        if exchange.expecting <= 0, buffer.readableBytes > 0 {
+            throw SMTPSender.Failure(code: nil, message: "the relay sent more than the answer to our command (answers sent ahead are refused: across STARTTLS they would pass for answers from inside TLS, a command injection by something on the path); nothing more was sent", permanent: false)
         }
         guard let end = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
             if buffer.readableBytes > Self.longest { throw SMTPSender.Failure(code: nil, message: "the relay sent a line longer than 4 KiB", permanent: false) }
@@ -221,8 +234,8 @@ struct SMTPLineDecoder: ByteToMessageDecoder {
         let line = buffer.readSlice(length: length)!
         buffer.moveReaderIndex(forwardBy: 1)
         // The last line of a reply has a space (or nothing) after its code, not a dash.
-        if gate.phase == .startTLSSent, line.readableBytes < 4 || line.getInteger(at: line.readerIndex + 3, as: UInt8.self) != UInt8(ascii: "-") {
-            gate.phase = .awaitingHandshake
+        if line.readableBytes < 4 || line.getInteger(at: line.readerIndex + 3, as: UInt8.self) != UInt8(ascii: "-") {
+            exchange.expecting -= 1
         }
         context.fireChannelRead(wrapInboundOut(line))
         return .continue

@@ -221,7 +221,7 @@ struct ZoomSession: ProviderSession {
         let snapshot = data.postureSnapshot(accountID: settings.accountID, accountName: accountName, capturedAt: readAt, readSources: sources)
         var inventory: [InventoryUser]?
         if data.failures[.users] == nil {
-            inventory = data.inventory(snapshot.users ?? [])
+            inventory = data.inventory(snapshot.users ?? [], groupsRead: data.failures[.groups] == nil)
         }
         let problems = data.failures.map { "\($0.key.rawValue): \($0.value.description)" }
         return PostureReading(evaluate: { baseline, states, streamRows, now in
@@ -255,13 +255,14 @@ struct ZoomSession: ProviderSession {
 extension ZoomAccountData {
     /// The users inventory: each user with their role's name and their groups' names (the sync
     /// keeps it; detection's group filters and `sspm detect` read it).
-    public func inventory(_ users: [PostureSnapshot.User]) -> [InventoryUser] {
+    /// `groupsRead` false: the groups could not be read, so their names are unknown (nil), not none.
+    public func inventory(_ users: [PostureSnapshot.User], groupsRead: Bool = true) -> [InventoryUser] {
         let roleNames = Dictionary(roles.map { ($0.role.id, $0.role.name ?? $0.role.id) }, uniquingKeysWith: { a, _ in a })
         let groupNames = Dictionary(groups.compactMap { g in g.group.name.map { (g.group.id, $0) } }, uniquingKeysWith: { a, _ in a })
         return users.map { u in
             InventoryUser(id: u.id, email: u.email, displayName: u.displayName, type: u.type, status: u.status, roleID: u.roleID,
                           roleName: roleNames[u.roleID] ?? ["0": "Owner", "1": "Admin", "2": "Member"][u.roleID], groupIDs: u.groupIDs,
-                          groupNames: u.groupIDs.compactMap { groupNames[$0] }, loginTypes: u.loginTypes, lastLoginTime: u.lastLoginTime, createdAt: u.createdAt)
+                          groupNames: groupsRead ? u.groupIDs.compactMap { groupNames[$0] } : nil, loginTypes: u.loginTypes, lastLoginTime: u.lastLoginTime, createdAt: u.createdAt)
         }
     }
 }

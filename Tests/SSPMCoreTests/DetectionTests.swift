@@ -179,7 +179,8 @@ import ZoomProvider
                           groupNames: ["Sales"], loginTypes: nil, lastLoginTime: nil, createdAt: nil),
         ]
         let groups = GroupMembership.of(users)
-        #expect(groups["boss@acme.example"] == ["role:Admin"])
+        #expect(groups["boss@acme.example"] == ["role:admin"])
+        #expect(groups["member@acme.example"] == ["g1", "role:member", "sales"])
         let admins = try DetectionEngine.run([Self.template("ZDT-29")], over: events, groups: groups).alerts
         #expect(admins.map(\.actor).sorted() == ["boss@acme.example", "sales@acme.example"])
         // Without the inventory nobody is in a group: the admin-only policy raises nothing.
@@ -194,12 +195,17 @@ import ZoomProvider
         #expect(try DetectionEngine.run([members], over: events, groups: groups).alerts.map(\.actor).sorted() == ["member@acme.example", "sales@acme.example"])
     }
 
-    @Test("outdated client: six minor releases behind the account's newest of its type, or an older major, alerts after the learning week; a close version, another type or no version does not")
+    @Test("outdated client: six minor releases behind the account's newest of its type (what three people use), or an older major, alerts after the learning week; a close version, another type, no version or one person's forged 9999.0 does not")
     func outdatedClient() throws {
         let day = 24.0 * 60
         let late = 8 * day
         let events = [
+            // One person's forged (or beta) version sets nothing: the newest needs three people.
+            Self.signIn("forger@acme.example", ip: "192.0.2.9", client: "Mac", version: "9999.0.0", at: 0),
+            Self.signIn("forger@acme.example", ip: "192.0.2.9", client: "Mac", version: "9998.0.0", at: 0.5),
             Self.signIn("new@acme.example", ip: "192.0.2.1", client: "Mac", version: "6.8.1.5000", at: 0),
+            Self.signIn("new2@acme.example", ip: "192.0.2.1", client: "Mac", version: "6.8.0", at: 0.2),
+            Self.signIn("new3@acme.example", ip: "192.0.2.1", client: "Mac", version: "6.9.0", at: 0.3),
             Self.signIn("old@acme.example", ip: "192.0.2.2", client: "Mac", version: "5.17.11 (1234)", at: 1),   // in the learning week
             Self.signIn("old@acme.example", ip: "192.0.2.2", client: "Mac", version: "5.17.11 (1234)", at: late),
             Self.signIn("lag@acme.example", ip: "192.0.2.3", client: "Mac", version: "6.2.0", at: late + 1),     // 6 behind 6.8
@@ -210,6 +216,8 @@ import ZoomProvider
         let raised = try Self.alerts(["ZDT-30"], events)
         #expect(raised.map(\.actor) == ["old@acme.example", "lag@acme.example"])
         #expect(raised.first?.value == "Mac 5.17.11 (1234); the account's newest is 6.8")
+        // With one person on 6.8 besides the forger, 6.8 is never the account's newest: no alert at all.
+        #expect(try Self.alerts(["ZDT-30"], events.filter { !["new2@acme.example", "new3@acme.example"].contains($0.actor) }).isEmpty)
         // The kind round-trips flat, with its defaults.
         let decoded = try JSONDecoder().decode(DetectionKind.self, from: Data(#"{"type":"outdated_client"}"#.utf8))
         #expect(decoded == .outdatedClient(minorsBehind: 6, learning: 7 * 86_400, per: .actor))

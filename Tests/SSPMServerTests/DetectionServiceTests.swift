@@ -604,26 +604,32 @@ final class ScriptedRelay: Sendable {
 }
 
 extension EmailNotificationTests {
-    @Test("STARTTLS injection: answers sent in plain text right after the relay's 220 to STARTTLS are refused, not read as if they came over TLS; no AUTH is sent")
+    @Test("STARTTLS injection: answers sent ahead in plain text (after the relay's 220 to STARTTLS, or a forged 220 appended to the EHLO answer) are refused, not read as if they came over TLS; no AUTH is sent")
     func startTLSInjection() async throws {
-        // The 220 and a forged EHLO answer (offering AUTH PLAIN) in one packet.
-        let relay = try ScriptedRelay(greeting: "220 relay ready\r\n",
-                                      answers: ["250-relay\r\n250 STARTTLS\r\n", "220 go ahead\r\n250-relay\r\n250 AUTH PLAIN\r\n"])
-        defer { relay.stop() }
+        let scripts = [
+            // The 220 and a forged EHLO answer (offering AUTH PLAIN) in one packet.
+            ["250-relay\r\n250 STARTTLS\r\n", "220 go ahead\r\n250-relay\r\n250 AUTH PLAIN\r\n"],
+            // The STARTTLS answer and the forged EHLO answer sent ahead, with the EHLO answer.
+            ["250-relay\r\n250 STARTTLS\r\n220 go ahead\r\n250-relay\r\n250 AUTH PLAIN\r\n"],
+        ]
         try await ServerFixture.withoutZoom(configure: { c in
             c.notifications.retrySchedule = [60]
             c.notifications.maxAttempts = 2
             c.notifications.timeout = 5
         }) { f in
-            let email: JSONValue = ["host": "127.0.0.1", "port": .int(Int64(relay.port)), "security": "starttls", "username": "bot",
-                                    "from": "sspm@example.com", "to": ["soc@example.com"]]
-            let created = try await f.send("POST", "/api/v1/channels", json: ["name": "injected", "kind": "email", "password": "pw-pw-pw-pw", "email": email])
-            let channel = try #require(created.json["id"]?.stringValue, "\(created.text)")
-            let item = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
-            try await DetectionServiceTests.eventually("the refusal") { try await Self.state(f, channel: channel, item: item)?["lastError"]?.stringValue != nil }
-            let error = try await Self.state(f, channel: channel, item: item)?["lastError"]?.stringValue ?? ""
-            #expect(error.contains("after its answer to STARTTLS"), "\(error)")
-            #expect(!relay.transcript.contains("AUTH"), "\(relay.transcript)")
+            for (index, answers) in scripts.enumerated() {
+                let relay = try ScriptedRelay(greeting: "220 relay ready\r\n", answers: answers)
+                defer { relay.stop() }
+                let email: JSONValue = ["host": "127.0.0.1", "port": .int(Int64(relay.port)), "security": "starttls", "username": "bot",
+                                        "from": "sspm@example.com", "to": ["soc@example.com"]]
+                let created = try await f.send("POST", "/api/v1/channels", json: ["name": .string("injected \(index)"), "kind": "email", "password": "pw-pw-pw-pw", "email": email])
+                let channel = try #require(created.json["id"]?.stringValue, "\(created.text)")
+                let item = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+                try await DetectionServiceTests.eventually("the refusal") { try await Self.state(f, channel: channel, item: item)?["lastError"]?.stringValue != nil }
+                let error = try await Self.state(f, channel: channel, item: item)?["lastError"]?.stringValue ?? ""
+                #expect(error.contains("more than the answer to our command"), "script \(index): \(error)")
+                #expect(!relay.transcript.contains("AUTH"), "script \(index): \(relay.transcript)")
+            }
         }
     }
 }

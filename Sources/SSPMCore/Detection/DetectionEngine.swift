@@ -85,7 +85,7 @@ public struct DetectionEngine: Sendable {
     /// Locations by address, looked up once.
     private var places: [String: GeoLocation?] = [:]
     /// The newest client version per policy and client type (outdated client).
-    private var newestVersion: [StateKey: ClientVersion] = [:]
+    private var newestVersion: [StateKey: VersionBaseline] = [:]
     /// Parsed client versions by the client text.
     private var versions: [String: ClientVersion?] = [:]
     /// The last located event per policy and scope (impossible travel).
@@ -137,7 +137,7 @@ public struct DetectionEngine: Sendable {
         for index in chosen {
             let matcher = matchers[index]
             if matcher.readsClient, lowered.client == nil {
-                lowered.client = event.client.map { interner.names[interner.folded($0)] } ?? ""
+                lowered.client = event.client?.lowercased() ?? ""
             }
             if matcher.readsGroups, lowered.groups == nil {
                 lowered.groups = lowered.actor.flatMap { groupsByActor[$0] } ?? []
@@ -254,17 +254,16 @@ public struct DetectionEngine: Sendable {
             return raise(index, key: key, event: event, value: "\(from) → \(to), \(Int(km.rounded())) km in \(minutes) min")
         case .outdatedClient(let behind, let learningPeriod, let scope):
             guard let key = scopeKey(scope, lowered), let client = event.client, let version = clientVersion(client) else { return nil }
-            let newest = Self.keepNewest(&newestVersion[StateKey(policy: index, key: version.type)], version)
-            guard !learning(learningPeriod, at: t), newest.major > version.major || newest.minor - version.minor >= behind else { return nil }
+            guard let newest = Self.observe(&newestVersion[StateKey(policy: index, key: version.type), default: VersionBaseline()], version, actor: lowered.actor),
+                  !learning(learningPeriod, at: t), newest.major > version.major || newest.minor - version.minor >= behind else { return nil }
             return raise(index, key: key, event: event, value: "\(client); the account's newest is \(newest.major).\(newest.minor)")
         }
     }
 
-    /// Raises `newest` to `version` when that is newer; the newest after.
-    private static func keepNewest(_ newest: inout ClientVersion?, _ version: ClientVersion) -> ClientVersion {
-        if let current = newest, current >= version { return current }
-        newest = version
-        return version
+    /// Counts `version` into the baseline (one dictionary access); the account's newest after it.
+    private static func observe(_ baseline: inout VersionBaseline, _ version: ClientVersion, actor: Int?) -> ClientVersion? {
+        baseline.observe(version, actor: actor)
+        return baseline.established
     }
 
     /// `Mac 6.2.0 (12345)` → type `mac`, 6.2; nil for a client without a version.
@@ -375,6 +374,41 @@ struct ClientVersion: Comparable {
     static func < (a: ClientVersion, b: ClientVersion) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
 }
 
+/// The account's newest version of a client type: the newest that at least `quorum` different
+/// people use (or something newer), so one forged or beta version (`Mac 9999.0`) does not make
+/// everyone else outdated.
+struct VersionBaseline {
+    static let quorum = 3
+    /// At most this many newer versions are followed; past it the oldest is let go (the baseline
+    /// then moves later, never falsely).
+    static let followed = 32
+    private(set) var established: ClientVersion?
+    /// Versions newer than the established one, newest first, with the people who reported them.
+    private var newer: [(version: ClientVersion, actors: Set<Int>)] = []
+
+    mutating func observe(_ version: ClientVersion, actor: Int?) {
+        if let established, version <= established { return }
+        guard let actor else { return }
+        if let index = newer.firstIndex(where: { $0.version == version }) {
+            guard newer[index].actors.insert(actor).inserted else { return }
+        } else {
+            newer.append((version, [actor]))
+            newer.sort { $0.version > $1.version }
+            if newer.count > Self.followed { newer.removeLast() }
+        }
+        // The newest version with a quorum at it or beyond.
+        var people = Set<Int>()
+        for (index, entry) in newer.enumerated() {
+            people.formUnion(entry.actors)
+            if people.count >= Self.quorum {
+                established = entry.version
+                newer.removeSubrange(index...)
+                return
+            }
+        }
+    }
+}
+
 /// Texts as small integers. `folded` maps a text as events carry it to the id of its lower-cased
 /// form, lower-casing each distinct text once.
 struct Interner: Sendable {
@@ -394,6 +428,8 @@ struct Interner: Sendable {
     mutating func folded(_ text: String) -> Int {
         if let id = raw[text] { return id }
         let id = id(text.lowercased())
+        // Only a cache (the ids stay valid): bounded against events with ever new spellings.
+        if raw.count >= 500_000 { raw.removeAll(keepingCapacity: true) }
         raw[text] = id
         return id
     }

@@ -2,17 +2,20 @@ import Foundation
 
 /// What a policy's `groups` and `excludeGroups` match an actor against: each user's group ids and
 /// group names, and their role as `role:<name>` (`role:Owner`, `role:Admin`, a custom role's
-/// name), keyed by e-mail address. Built from the latest users inventory.
+/// name), keyed by e-mail address, in lower case, sorted (so two inventories compare equal when
+/// the membership is the same, whatever order the provider listed it in). Built from the latest
+/// users inventory. A group named like a role (`role:Admin`) counts as that role: only account
+/// admins name groups.
 public enum GroupMembership {
     public static func of(_ users: [InventoryUser]) -> [String: [String]] {
-        var out: [String: [String]] = [:]
+        var out: [String: Set<String>] = [:]
         for user in users where !user.email.isEmpty {
             var entries = user.groupIDs + (user.groupNames ?? [])
             let role = user.roleName ?? user.roleID
             if !role.isEmpty { entries.append("role:" + role) }
-            out[user.email.lowercased(), default: []].append(contentsOf: entries)
+            out[user.email.lowercased(), default: []].formUnion(entries.map { $0.lowercased() })
         }
-        return out
+        return out.mapValues { $0.sorted() }
     }
 }
 

@@ -379,6 +379,8 @@ enum PolicyForm {
     static func input(_ form: [String: String]) throws -> PolicyInput {
         func value(_ key: String) -> String? { (form[key] ?? "").trimmingCharacters(in: .whitespaces).isEmpty ? nil : form[key] }
         func listValue(_ key: String) -> [String]? { value(key).map(list).flatMap { $0.isEmpty ? nil : $0 } }
+        // Group names may hold commas: one per line.
+        func lineValue(_ key: String) -> [String]? { value(key).map(lines).map { $0.map { $0.trimmingCharacters(in: .whitespaces) } }.flatMap { $0.isEmpty ? nil : $0 } }
         // Bounded before any conversion: a huge number is refused, never turned into an Int that traps.
         func number(_ key: String, _ what: String, default fallback: Double) throws -> Double {
             guard let text = value(key) else { return fallback }
@@ -410,7 +412,7 @@ enum PolicyForm {
         }
         let match = EventMatch(providers: listValue("providers"), streams: listValue("streams"), categories: listValue("categories"), actions: listValue("actions"), actors: listValue("actors"),
                                excludeActors: listValue("excludeActors"), targets: listValue("targets"),
-                               groups: listValue("groups"), excludeGroups: listValue("excludeGroups"), ipNetworks: listValue("ipNetworks"),
+                               groups: lineValue("groups"), excludeGroups: lineValue("excludeGroups"), ipNetworks: listValue("ipNetworks"),
                                excludeIPNetworks: listValue("excludeIPNetworks"), clients: listValue("clients"),
                                detailContains: value("detailContains").map(lines).flatMap { $0.isEmpty ? nil : $0 },
                                detailPrefix: value("detailPrefix"), detailSuffix: value("detailSuffix"), detailPattern: value("detailPattern"))
