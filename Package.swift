@@ -112,6 +112,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GraphSimulator",
+            dependencies: [
+                "SSPMCore",
+                "SSPMRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GraphAPI",
+            dependencies: [
+                "SSPMCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SSPMStorage",
             dependencies: [
                 "SSPMCore",
@@ -213,6 +235,15 @@ let package = Package(
         .testTarget(
             name: "ZoomAPITests",
             dependencies: ["ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMCore", "SSPMTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GraphTests",
+            dependencies: [
+                "GraphAPI", "GraphSimulator", "SSPMCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

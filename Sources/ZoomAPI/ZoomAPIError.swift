@@ -1,4 +1,5 @@
 import Foundation
+import SSPMCore
 
 /// An error talking to Zoom, with a message a person can act on.
 ///
@@ -83,14 +84,8 @@ public struct ZoomAPIError: Error, Sendable, CustomStringConvertible, Equatable 
     }
 }
 
-/// A string that never shows itself in logs, descriptions or dumps.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, ExpressibleByStringLiteral {
-    public let value: String
-    public init(_ value: String) { self.value = value }
-    public init(stringLiteral value: String) { self.value = value }
-    public var description: String { "[REDACTED]" }
-    public var debugDescription: String { "[REDACTED]" }
-}
+/// `Secret` is SSPMCore's (every provider's clients use it); re-exported for ZoomAPI's users.
+public typealias Secret = SSPMCore.Secret
 
 /// The three values of a Server-to-Server OAuth app.
 public struct ZoomCredentials: Sendable, Hashable, CustomStringConvertible {

@@ -1,0 +1,187 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import SSPMCore
+import Testing
+@testable import GraphAPI
+@testable import GraphSimulator
+
+/// The Graph client against the Graph simulator on loopback: tokens and every AADSTS case, paging
+/// with `$select`/`$top`, `$filter`, throttling with and without `Retry-After`, a missing
+/// application permission, a revoked token, and a next link to another host.
+@Suite struct GraphClientTests {
+    static let logger = Logger(label: "graph-tests")
+
+    static func tenant(users: Int = 10, permissions: [String] = ["Domain.Read.All", "User.Read.All", "Application.Read.All", "Directory.Read.All"],
+                       secretExpired: Bool = false) -> GraphTenant {
+        let graphSP = "9f2b1a52-0000-4000-8000-00000000a001"
+        return GraphTenant(
+            tenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47", tenantDomain: "fabrikam.onmicrosoft.com",
+            credentials: .init(clientID: "1a2b3c4d-0000-4000-8000-000000000001", clientSecret: "s3cr3t~value", secretExpired: secretExpired, permissions: permissions),
+            domains: [["id": "fabrikam.com", "isVerified": true, "isInitial": false, "isDefault": true, "isRoot": true, "isAdminManaged": true,
+                       "authenticationType": "Managed", "supportedServices": ["Email", "OfficeCommunicationsOnline"]]],
+            users: (0..<users).map { n in
+                ["id": .string(String(format: "00000000-0000-4000-8000-%012d", n)), "userPrincipalName": .string("user\(n)@fabrikam.com"),
+                 "mail": .string("user\(n)@fabrikam.com"), "accountEnabled": .bool(n % 10 != 0), "userType": "Member", "displayName": .string("User \(n)"),
+                 "proxyAddresses": [.string("SMTP:user\(n)@fabrikam.com")]]
+            },
+            servicePrincipals: [
+                ["id": .string(graphSP), "appId": .string(GraphWellKnown.graphAppID), "displayName": "Microsoft Graph",
+                 "appRoles": .array(GraphWellKnown.graphAppRoles.map { ["id": .string($0.id), "value": .string($0.value), "isEnabled": true, "allowedMemberTypes": ["Application"]] })],
+                ["id": "9f2b1a52-0000-4000-8000-00000000a002", "appId": .string(GraphWellKnown.zoomApplicationPermissionsAppID), "displayName": "Zoom Rooms Application Permissions"],
+            ],
+            appRoleAssignments: [["id": "ara-1", "appRoleId": "810c84a8-4a9e-49e6-bf7d-12d183f40d01", "principalId": "9f2b1a52-0000-4000-8000-00000000a002",
+                                  "principalType": "ServicePrincipal", "resourceId": .string(graphSP), "resourceDisplayName": "Microsoft Graph"]],
+            oauth2PermissionGrants: [["id": "grant-1", "clientId": "9f2b1a52-0000-4000-8000-00000000a002", "consentType": "AllPrincipals",
+                                      "resourceId": .string(graphSP), "scope": "User.Read Calendars.ReadWrite"]])
+    }
+
+    static func with<T: Sendable>(_ tenant: GraphTenant, credentials: ((GraphTenant) -> GraphCredentials)? = nil,
+                                  configure: (inout GraphClientConfiguration) -> Void = { _ in },
+                                  _ body: (GraphClient, RunningGraphSimulator) async throws -> T) async throws -> T {
+        let sim = try await RunningGraphSimulator.start(tenant: tenant, logger: logger)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var configuration = GraphClientConfiguration(cloud: GraphCloud(loginURL: sim.baseURL, graphURL: sim.baseURL))
+        configuration.backoff = .milliseconds(50)
+        configure(&configuration)
+        let creds = credentials?(tenant) ?? GraphCredentials(tenantID: tenant.tenantID, clientID: tenant.credentials.clientID,
+                                                             clientSecret: Secret(tenant.credentials.clientSecret))
+        let client = GraphClient(credentials: creds, configuration: configuration, http: http, logger: logger)
+        do {
+            let result = try await body(client, sim)
+            try await http.shutdown()
+            await sim.stop()
+            return result
+        } catch {
+            try? await http.shutdown()
+            await sim.stop()
+            throw error
+        }
+    }
+
+    @Test("every token refusal reads as what to do: a wrong secret (7000215), an expired one (7000222), an unknown app (700016), an unknown tenant (90002); the secret is never in the message")
+    func tokenErrors() async throws {
+        let t = Self.tenant()
+        let cases: [(GraphCredentials, GraphTenant, GraphAPIError.Kind, String)] = [
+            (GraphCredentials(tenantID: t.tenantID, clientID: t.credentials.clientID, clientSecret: "not-the-secret"), t, .wrongSecret, "Value, not its Secret ID"),
+            (GraphCredentials(tenantID: t.tenantID, clientID: t.credentials.clientID, clientSecret: Secret(t.credentials.clientSecret)), Self.tenant(secretExpired: true),
+             .expiredSecret, "has expired"),
+            (GraphCredentials(tenantID: t.tenantID, clientID: "ffffffff-0000-4000-8000-000000000009", clientSecret: "x"), t, .appNotFound, "client ID"),
+            (GraphCredentials(tenantID: "00000000-dead-4000-8000-000000000000", clientID: t.credentials.clientID, clientSecret: "x"), t, .tenantNotFound, "(tenant) ID"),
+        ]
+        for (credentials, tenant, kind, words) in cases {
+            try await Self.with(tenant, credentials: { _ in credentials }) { client, _ in
+                do {
+                    try await client.checkToken()
+                    Issue.record("a token for \(kind)")
+                } catch let error as GraphAPIError {
+                    #expect(error.kind == kind)
+                    #expect(error.description.contains(words), "\(error)")
+                    #expect(!error.description.contains("s3cr3t"))
+                }
+            }
+        }
+        // The tenant's domain name works as well as its id.
+        try await Self.with(t, credentials: { GraphCredentials(tenantID: "fabrikam.onmicrosoft.com", clientID: $0.credentials.clientID, clientSecret: Secret($0.credentials.clientSecret)) }) { client, _ in
+            try await client.checkToken()
+        }
+    }
+
+    @Test("users over several pages: $select and $top=999 go out, every next link is followed back to the same host, only the selected fields come back")
+    func paging() async throws {
+        try await Self.with(Self.tenant(users: 2_345)) { client, sim in
+            let users = try await client.list("/users", select: ["id", "userPrincipalName", "accountEnabled"], top: 999)
+            #expect(users.count == 2_345)
+            #expect(Set(users.compactMap { $0["userPrincipalName"]?.stringValue }).count == 2_345)
+            #expect(users.allSatisfy { ($0.objectValue?.keys.sorted() ?? []) == ["accountEnabled", "id", "userPrincipalName"] })
+            #expect(await sim.engine.served["GET /users"] == 3)
+            #expect(await client.stats.requests == 3)
+            // The default page is 100.
+            let all = try await client.list("/users")
+            #expect(all.count == 2_345 && all.first?["proxyAddresses"] != nil)
+            #expect(await sim.engine.served["GET /users"] == 3 + 24)
+        }
+    }
+
+    @Test("$filter on appId finds Zoom's service principal; its app role assignments and the delegated grants read; an unknown field in $select and an unsupported filter are Graph's 400s")
+    func filters() async throws {
+        try await Self.with(Self.tenant()) { client, _ in
+            let zoom = try await client.list("/servicePrincipals", filter: "appId eq '\(GraphWellKnown.zoomApplicationPermissionsAppID)'")
+            #expect(zoom.count == 1)
+            let id = try #require(zoom.first?["id"]?.stringValue)
+            let assignments = try await client.list("/servicePrincipals/\(id)/appRoleAssignments")
+            #expect(assignments.first?["appRoleId"]?.stringValue == "810c84a8-4a9e-49e6-bf7d-12d183f40d01")
+            let grants = try await client.list("/oauth2PermissionGrants", filter: "clientId eq '\(id)'")
+            #expect(grants.first?["consentType"]?.stringValue == "AllPrincipals")
+            do {
+                _ = try await client.list("/users", select: ["id", "favouriteColour"])
+                Issue.record("an unknown property was selected")
+            } catch let error as GraphAPIError {
+                guard case .api(400, "Request_BadRequest", let message) = error.kind else { Issue.record("\(error)"); return }
+                #expect(message.contains("favouriteColour"))
+            }
+            do {
+                _ = try await client.list("/users", filter: "startswith(displayName,'A')")
+                Issue.record("an unsupported filter was answered")
+            } catch let error as GraphAPIError {
+                #expect(error.kind == .api(status: 400, code: "Request_UnsupportedQuery", message: "Unsupported Query."))
+            }
+            let missing = "/servicePrincipals/00000000-0000-0000-0000-000000000000/appRoleAssignments"
+            await #expect(throws: GraphAPIError.self) { _ = try await client.list(missing) }
+        }
+    }
+
+    @Test("throttling: 429s with Retry-After are waited out, without it backed off; past the retry budget the read fails as throttled; 503 likewise")
+    func throttling() async throws {
+        try await Self.with(Self.tenant(users: 250), configure: { $0.maxRetries = 3 }) { client, sim in
+            await sim.engine.setFaults({ var f = GraphFaults(); f.throttle = 2; f.retryAfter = 0.2; return f }())
+            let started = ContinuousClock.now
+            #expect(try await client.list("/users", top: 100).count == 250)
+            #expect(ContinuousClock.now - started >= .milliseconds(400))
+            #expect(await client.stats.throttled == 2)
+            await sim.engine.setFaults({ var f = GraphFaults(); f.throttle = 2; f.omitRetryAfter = true; return f }())
+            #expect(try await client.list("/domains").count == 1)
+            await sim.engine.setFaults({ var f = GraphFaults(); f.serverErrors = 1; f.retryAfter = 0.1; return f }())
+            #expect(try await client.list("/domains").count == 1)
+            await sim.engine.setFaults({ var f = GraphFaults(); f.throttle = 10; f.retryAfter = 0.05; return f }())
+            do {
+                _ = try await client.list("/domains")
+                Issue.record("read through a throttle longer than the budget")
+            } catch let error as GraphAPIError {
+                #expect(error.kind == .throttled(retryAfter: "0.05"))
+                #expect(error.description.contains("throttled"))
+            }
+        }
+        // A Retry-After longer than the client waits fails at once.
+        try await Self.with(Self.tenant(), configure: { $0.longestWait = .seconds(5) }) { client, sim in
+            await sim.engine.setFaults({ var f = GraphFaults(); f.throttle = 1; f.retryAfter = 600; return f }())
+            await #expect(throws: GraphAPIError.self) { _ = try await client.list("/domains") }
+        }
+    }
+
+    @Test("a missing application permission names the ones that would do; a revoked token is fetched again once")
+    func permissionsAndTokens() async throws {
+        try await Self.with(Self.tenant(permissions: ["User.Read.All"])) { client, sim in
+            do {
+                _ = try await client.list("/servicePrincipals", permissions: ["Application.Read.All", "Directory.Read.All"])
+                Issue.record("read without the permission")
+            } catch let error as GraphAPIError {
+                #expect(error.kind == .missingPermission(needs: ["Application.Read.All", "Directory.Read.All"]))
+                #expect(error.description.contains("grant admin consent"))
+            }
+            #expect(try await client.list("/users").count == 10)
+            await sim.engine.revokeAllTokens()
+            #expect(try await client.list("/users").count == 10)
+            #expect(await client.tokenFetches() == 2)
+        }
+    }
+
+    @Test("a next link to another host is not followed (the token would go with it); national clouds have their own hosts")
+    func origins() {
+        #expect(GraphClient.sameOrigin("https://graph.microsoft.com/v1.0/users?$skiptoken=x", "https://graph.microsoft.com"))
+        #expect(!GraphClient.sameOrigin("https://graph.microsoft.com.evil.example/v1.0/users", "https://graph.microsoft.com"))
+        #expect(!GraphClient.sameOrigin("http://graph.microsoft.com/v1.0/users", "https://graph.microsoft.com"))
+        #expect(!GraphClient.sameOrigin("http://127.0.0.1:8081/v1.0/users", "http://127.0.0.1:8080"))
+        #expect(GraphCloud.named["china"]?.graphURL == "https://microsoftgraph.chinacloudapi.cn")
+    }
+}
