@@ -204,6 +204,13 @@ public actor GraphClient {
         return items
     }
 
+    /// One object (`/servicePrincipals/{id}`).
+    public func object(_ path: String, select: [String]? = nil, permissions: [String] = []) async throws -> JSONValue {
+        let url = configuration.cloud.graphURL + "/v1.0" + path + (select.map { "?$select=" + Self.encode($0.joined(separator: ",")) } ?? "")
+        return try await get(url, operation: "GET " + path.split(separator: "/").enumerated().map { $0.offset == 1 ? "{id}" : String($0.element) }.reduce("") { $0 + "/" + $1 },
+                             permissions: permissions)
+    }
+
     static func sameOrigin(_ a: String, _ b: String) -> Bool {
         guard let x = URLComponents(string: a), let y = URLComponents(string: b) else { return false }
         return x.scheme?.lowercased() == y.scheme?.lowercased() && x.host?.lowercased() == y.host?.lowercased() && x.port == y.port

@@ -197,7 +197,7 @@ public actor GraphSimulatorEngine {
     ]
 
     private func api(_ request: GraphRequest, _ parts: [String]) -> GraphResponse {
-        let operation = request.method + " /" + parts.enumerated().map { $0.offset == 1 && parts.count == 3 ? "{id}" : $0.element }.joined(separator: "/")
+        let operation = request.method + " /" + parts.enumerated().map { $0.offset == 1 && parts.count >= 2 ? "{id}" : $0.element }.joined(separator: "/")
         served[operation, default: 0] += 1
         // Authentication first, as Graph does.
         guard let auth = request.headers["authorization"], auth.lowercased().hasPrefix("bearer "), auth.count > 7 else {
@@ -240,6 +240,26 @@ public actor GraphSimulatorEngine {
             default: items = tenant.oauth2PermissionGrants
             }
             return list(request, collection, items, token: token, contextPath: parts[0])
+        case 2 where parts[0] == "servicePrincipals":
+            guard !token.roles.isDisjoint(with: Self.collections["servicePrincipals"]!.permissions) else {
+                return Self.graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+            }
+            guard let object = tenant.servicePrincipals.first(where: { $0["id"]?.stringValue == parts[1] }), case .object(var fields) = object else {
+                return Self.graphError(404, "Request_ResourceNotFound",
+                                       "Resource '\(parts[1].prefix(60))' does not exist or one of its queried reference-property objects are not present.")
+            }
+            var context = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals/$entity"
+            if let select = request.query["$select"] {
+                let names = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                if let unknown = names.first(where: { !Self.collections["servicePrincipals"]!.properties.contains($0) }) {
+                    return Self.graphError(400, "Request_BadRequest",
+                                           "Parsing OData Select and Expand failed: Could not find a property named '\(unknown.prefix(60))' on type 'microsoft.graph.servicePrincipal'.")
+                }
+                fields = fields.filter { names.contains($0.key) }
+                context = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals(" + names.joined(separator: ",") + ")/$entity"
+            }
+            fields["@odata.context"] = .string(context)
+            return GraphResponse(status: 200, headers: [("request-id", UUID().uuidString.lowercased())], body: .object(fields))
         case 3 where parts[0] == "servicePrincipals" && parts[2] == "appRoleAssignments":
             guard tenant.servicePrincipals.contains(where: { $0["id"]?.stringValue == parts[1] }) else {
                 return Self.graphError(404, "Request_ResourceNotFound",

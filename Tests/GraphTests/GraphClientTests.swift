@@ -185,3 +185,34 @@ import Testing
         #expect(GraphCloud.named["china"]?.graphURL == "https://microsoftgraph.chinacloudapi.cn")
     }
 }
+
+@Suite struct GraphDirectoryReaderTests {
+    @Test("the directory read: domains, users with their aliases (smtp: addresses), Zoom's application found by app id with its permissions named through Graph's own appRoles and its delegated grants")
+    func read() async throws {
+        try await GraphClientTests.with(GraphClientTests.tenant(users: 1_200)) { client, sim in
+            let reader = GraphDirectoryReader(client: client, tenantID: "t", applicationIDs: [GraphWellKnown.zoomApplicationPermissionsAppID, GraphWellKnown.zoomFullDelegateAppID],
+                                              logger: GraphClientTests.logger)
+            let snapshot = await reader.read(at: Date())
+            #expect(snapshot.unavailable.isEmpty, "\(snapshot.unavailable)")
+            #expect(snapshot.domains == [.init(name: "fabrikam.com", verified: true, initial: false, services: ["Email", "OfficeCommunicationsOnline"])])
+            #expect(snapshot.users?.count == 1_200)
+            #expect(snapshot.users?.first?.aliases == ["user0@fabrikam.com"] && snapshot.users?.first?.enabled == false)
+            let zoom = try #require(snapshot.applications?.first)
+            #expect(snapshot.applications?.count == 1)  // the other app is not in this tenant
+            #expect(zoom.applicationPermissions == ["Mail.Read"])
+            #expect(zoom.delegatedGrants == [.init(scopes: ["User.Read", "Calendars.ReadWrite"], allPrincipals: true)])
+            #expect(await sim.engine.served["GET /users"] == 2)
+        }
+    }
+
+    @Test("a missing permission leaves that source unavailable with the permission to add; the others are read")
+    func missingPermission() async throws {
+        try await GraphClientTests.with(GraphClientTests.tenant(permissions: ["User.Read.All", "Domain.Read.All"])) { client, _ in
+            let snapshot = await GraphDirectoryReader(client: client, tenantID: "t", applicationIDs: [GraphWellKnown.zoomApplicationPermissionsAppID],
+                                                      logger: GraphClientTests.logger).read(at: Date())
+            #expect(snapshot.users?.count == 10 && snapshot.domains?.count == 1)
+            #expect(snapshot.applications == nil)
+            #expect(snapshot.unavailable["applications"]?.contains("Application.Read.All") == true, "\(snapshot.unavailable)")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// An identity directory read for cross-checks (Microsoft Entra through Graph is the first): its
+/// domains, users and the applications whose permissions matter. Provider-neutral: the reader
+/// maps its vendor's objects into this, and the checks of another provider read it.
+public struct DirectorySnapshot: Codable, Sendable, Equatable {
+    public struct Domain: Codable, Sendable, Equatable {
+        /// The domain name (`contoso.com`).
+        public var name: String
+        public var verified: Bool
+        /// The directory's own initial domain (`contoso.onmicrosoft.com`), not a custom one.
+        public var initial: Bool
+        /// What the domain is used for (`Email`, `OfficeCommunicationsOnline`, …).
+        public var services: [String]
+        public init(name: String, verified: Bool, initial: Bool, services: [String]) {
+            self.name = name
+            self.verified = verified
+            self.initial = initial
+            self.services = services
+        }
+    }
+
+    public struct User: Codable, Sendable, Equatable {
+        public var id: String
+        /// The sign-in name (UPN).
+        public var principalName: String
+        public var mail: String?
+        /// Other addresses that reach the user (`proxyAddresses` without their `smtp:` prefix).
+        public var aliases: [String]
+        public var enabled: Bool
+        /// `Member` or `Guest`.
+        public var type: String?
+        public init(id: String, principalName: String, mail: String?, aliases: [String], enabled: Bool, type: String?) {
+            self.id = id
+            self.principalName = principalName
+            self.mail = mail
+            self.aliases = aliases
+            self.enabled = enabled
+            self.type = type
+        }
+    }
+
+    /// An application found by its well-known id, with what it was granted.
+    public struct Application: Codable, Sendable, Equatable {
+        public var appID: String
+        public var objectID: String
+        public var name: String
+        public var enabled: Bool
+        /// Application permissions granted to it, by name (resolved through the resource's roles).
+        public var applicationPermissions: [String]
+        /// Delegated grants: the scopes, and whether an admin consented for everyone.
+        public var delegatedGrants: [DelegatedGrant]
+        public init(appID: String, objectID: String, name: String, enabled: Bool, applicationPermissions: [String], delegatedGrants: [DelegatedGrant]) {
+            self.appID = appID
+            self.objectID = objectID
+            self.name = name
+            self.enabled = enabled
+            self.applicationPermissions = applicationPermissions
+            self.delegatedGrants = delegatedGrants
+        }
+    }
+
+    public struct DelegatedGrant: Codable, Sendable, Equatable {
+        public var scopes: [String]
+        public var allPrincipals: Bool
+        public init(scopes: [String], allPrincipals: Bool) {
+            self.scopes = scopes
+            self.allPrincipals = allPrincipals
+        }
+    }
+
+    /// The directory's id (a tenant id) and name, for evidence.
+    public var directoryID: String
+    public var readAt: Date
+    /// nil: not read (see `unavailable`).
+    public var domains: [Domain]?
+    public var users: [User]?
+    public var applications: [Application]?
+    /// Data source → why it could not be read (a missing permission, in words).
+    public var unavailable: [String: String]
+
+    public init(directoryID: String, readAt: Date, domains: [Domain]? = nil, users: [User]? = nil, applications: [Application]? = nil,
+                unavailable: [String: String] = [:]) {
+        self.directoryID = directoryID
+        self.readAt = readAt
+        self.domains = domains
+        self.users = users
+        self.applications = applications
+        self.unavailable = unavailable
+    }
+}
