@@ -5,12 +5,15 @@ import SSPMCore
 /// What the reader reads, each with the application permissions that allow it (any one).
 public enum GraphDataSource: String, CaseIterable, Sendable {
     case domains, users, applications
+    /// Delegated permission grants (`oauth2PermissionGrants`): Graph lets only Directory.Read.All read them.
+    case delegatedGrants
 
     public var permissions: [String] {
         switch self {
         case .domains: return ["Domain.Read.All", "Directory.Read.All"]
         case .users: return ["User.Read.All", "Directory.Read.All"]
         case .applications: return ["Application.Read.All", "Directory.Read.All"]
+        case .delegatedGrants: return ["Directory.Read.All"]
         }
     }
 
@@ -56,7 +59,11 @@ public struct GraphDirectoryReader: Sendable {
             } catch { failed(.users, error) }
         }
         if sources.contains(.applications) {
-            do { snapshot.applications = try await applications() } catch { failed(.applications, error) }
+            do {
+                let (applications, grantsProblem) = try await self.applications(grants: sources.contains(.delegatedGrants))
+                snapshot.applications = applications
+                if let grantsProblem { failed(.delegatedGrants, grantsProblem) }
+            } catch { failed(.applications, error) }
         }
         return snapshot
     }
@@ -77,8 +84,10 @@ public struct GraphDirectoryReader: Sendable {
                      enabled: json["accountEnabled"]?.boolValue ?? false, type: json["userType"]?.stringValue)
     }
 
-    /// The applications asked for, with their permissions named.
-    func applications() async throws -> [DirectorySnapshot.Application] {
+    /// The applications asked for, with their permissions named; the delegated grants when they
+    /// can be read (else the error that stopped them).
+    func applications(grants readGrants: Bool) async throws -> ([DirectorySnapshot.Application], (any Error)?) {
+        var grantsProblem: (any Error)? = readGrants ? nil : GraphAPIError(.missingPermission(needs: GraphDataSource.delegatedGrants.permissions), operation: "GET /oauth2PermissionGrants")
         let permissions = GraphDataSource.applications.permissions
         var roleNames: [String: [String: String]] = [:]  // resource SP id → appRole id → value
         func names(of resource: String) async throws -> [String: String] {
@@ -101,13 +110,19 @@ public struct GraphDirectoryReader: Sendable {
                     // An id the resource does not list is shown as the id (never guessed from a table).
                     granted.append(try await names(of: resource)[role.lowercased()] ?? role)
                 }
-                let grants = try await client.list("/oauth2PermissionGrants", filter: "clientId eq '\(objectID)'", permissions: ["Directory.Read.All"])
+                var delegated: [DirectorySnapshot.DelegatedGrant]?
+                if grantsProblem == nil {
+                    do {
+                        delegated = try await client.list("/oauth2PermissionGrants", filter: "clientId eq '\(objectID)'", permissions: GraphDataSource.delegatedGrants.permissions)
+                            .map { .init(scopes: ($0["scope"]?.stringValue ?? "").split(separator: " ").map(String.init), allPrincipals: $0["consentType"]?.stringValue == "AllPrincipals") }
+                    } catch let error as GraphAPIError where error.kind == .missingPermission(needs: GraphDataSource.delegatedGrants.permissions) {
+                        grantsProblem = error
+                    }
+                }
                 out.append(.init(appID: appID, objectID: objectID, name: sp["displayName"]?.stringValue ?? appID, enabled: sp["accountEnabled"]?.boolValue ?? true,
-                                 applicationPermissions: granted.sorted(),
-                                 delegatedGrants: grants.map { .init(scopes: ($0["scope"]?.stringValue ?? "").split(separator: " ").map(String.init),
-                                                                     allPrincipals: $0["consentType"]?.stringValue == "AllPrincipals") }))
+                                 applicationPermissions: granted.sorted(), delegatedGrants: delegated))
             }
         }
-        return out
+        return (out, grantsProblem)
     }
 }

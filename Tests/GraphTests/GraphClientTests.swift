@@ -214,5 +214,13 @@ import Testing
             #expect(snapshot.applications == nil)
             #expect(snapshot.unavailable["applications"]?.contains("Application.Read.All") == true, "\(snapshot.unavailable)")
         }
+        // The three permissions the connector asks for, without Directory.Read.All: the apps are read, their delegated grants are not.
+        try await GraphClientTests.with(GraphClientTests.tenant(permissions: ["User.Read.All", "Domain.Read.All", "Application.Read.All"])) { client, _ in
+            let snapshot = await GraphDirectoryReader(client: client, tenantID: "t", applicationIDs: [GraphWellKnown.zoomApplicationPermissionsAppID],
+                                                      logger: GraphClientTests.logger).read(at: Date())
+            #expect(snapshot.applications?.first?.applicationPermissions == ["Mail.Read"])
+            #expect(snapshot.applications?.first?.delegatedGrants == nil)
+            #expect(snapshot.unavailable.keys.sorted() == ["delegatedGrants"] && snapshot.unavailable["delegatedGrants"]?.contains("Directory.Read.All") == true)
+        }
     }
 }

@@ -48,9 +48,10 @@ public struct DirectorySnapshot: Codable, Sendable, Equatable {
         public var enabled: Bool
         /// Application permissions granted to it, by name (resolved through the resource's roles).
         public var applicationPermissions: [String]
-        /// Delegated grants: the scopes, and whether an admin consented for everyone.
-        public var delegatedGrants: [DelegatedGrant]
-        public init(appID: String, objectID: String, name: String, enabled: Bool, applicationPermissions: [String], delegatedGrants: [DelegatedGrant]) {
+        /// Delegated grants: the scopes, and whether an admin consented for everyone (nil: they
+        /// could not be read; `unavailable` says why).
+        public var delegatedGrants: [DelegatedGrant]?
+        public init(appID: String, objectID: String, name: String, enabled: Bool, applicationPermissions: [String], delegatedGrants: [DelegatedGrant]?) {
             self.appID = appID
             self.objectID = objectID
             self.name = name
