@@ -64,7 +64,9 @@ public struct GraphSimulatorServer: Sendable {
         if let json = answer.body {
             fields[.contentType] = path.hasSuffix("/token") ? "application/json; charset=utf-8"
                 : "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
-            bytes = ByteBuffer(data: (try? JSONEncoder().encode(json)) ?? Data())
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            bytes = ByteBuffer(data: (try? encoder.encode(json)) ?? Data())
         }
         return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: bytes))
     }

@@ -2,16 +2,19 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import GraphSimulator
 import ZoomAPI
 import ZoomSimulator
 
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Run a local Zoom (token endpoint and /v2 API on one port) from a tenant file or a generated tenant.",
+        abstract: "Run a local Zoom (token endpoint and /v2 API on one port) from a tenant file or a generated tenant; with --graph, a Microsoft 365 tenant beside it.",
         discussion: """
             Point any Zoom client at --api-url http://HOST:PORT/v2 and --token-url http://HOST:PORT/oauth/token.
             Admin endpoints for faults, the clock and events are under /_sim (see docs/SIMULATOR.md).
+            With --graph (a tenant made to match the Zoom account) or --graph-tenant FILE, Microsoft's token
+            endpoint (/{tenant}/oauth2/v2.0/token) and Graph (/v1.0) answer on --graph-port.
             """
     )
 
@@ -29,11 +32,26 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Inject a fault from the start, as KEY=VALUE (repeatable): rate_limit_storm=N, server_errors=N, server_error_status=503, latency_ms=N, malformed_json=N, truncated_pages=N, expire_page_tokens=N, app_deactivated=true, token_tolerance=N. See docs/SIMULATOR.md.")
     var fault: [String] = []
     @Option(help: "Write the tenant to this file and exit.") var export: String?
+    @Flag(help: "Also run a Microsoft 365 (Graph) simulator with a tenant made to match the Zoom account (its people and domains, with mismatches).") var graph = false
+    @Option(help: "Also run a Graph simulator from this tenant file (Graph's own JSON; docs/SIMULATOR.md).") var graphTenant: String?
+    @Option(help: "Port of the Graph simulator (0 picks one).") var graphPort: Int = 9901
+    @Option(help: "Write the Graph tenant (from --graph or --graph-tenant) to this file and exit.") var exportGraph: String?
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let logger = try logging.makeLogger("sspm.simulate")
         let tenant = try loadOrGenerate()
+        var graphTenant: GraphTenant?
+        if let path = self.graphTenant {
+            do { graphTenant = try GraphTenant.load(path: path) } catch let error as GraphTenantError { throw CommandError(error.description) }
+        } else if graph || exportGraph != nil {
+            graphTenant = tenant.pairedGraphTenant(seed: seed)
+        }
+        if let exportGraph, let graphTenant {
+            try graphTenant.encoded().write(to: URL(fileURLWithPath: exportGraph))
+            say("Wrote Graph tenant \(graphTenant.tenantDomain ?? graphTenant.tenantID) (\(graphTenant.users.count) users, \(graphTenant.domains.count) domains) to \(exportGraph)")
+            if export == nil { return }
+        }
         if let export {
             try tenant.write(path: export)
             say("Wrote tenant \(tenant.account["account_name"]?.stringValue ?? "") (\(tenant.users.count) users, \(tenant.groups.count) groups, \(tenant.activityLogs.count) sign-in rows, \(tenant.operationLogs.count) operation rows) to \(export)")
@@ -59,7 +77,22 @@ struct SimulateCommand: AsyncParsableCommand {
                   Plan: \(tenant.plan.rawValue), users: \(tenant.users.count), groups: \(tenant.groups.count)
                 """)
         }
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [any Service] = [app]
+        if let graphTenant {
+            let graphServer = GraphSimulatorServer(tenant: graphTenant, host: host, port: graphPort, logger: logger)
+            services.append(graphServer.application { port in
+                say("""
+                    Microsoft 365 (Graph) simulator listening on http://\(host):\(port)
+                      Login URL:  http://\(host):\(port)  (token: /\(graphTenant.tenantID)/oauth2/v2.0/token)
+                      Graph URL:  http://\(host):\(port)  (/v1.0)
+                      Tenant ID:  \(graphTenant.tenantID)
+                      Client ID:  \(graphTenant.credentials.clientID)
+                      Client secret (simulated, from the tenant): \(graphTenant.credentials.clientSecret)
+                      Users: \(graphTenant.users.count), domains: \(graphTenant.domains.count)
+                    """)
+            })
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 

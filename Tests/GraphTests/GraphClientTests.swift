@@ -224,3 +224,57 @@ import Testing
         }
     }
 }
+
+/// Microsoft's own Graph SDK for Python (msgraph-sdk, from PyPI) against the simulator, unchanged
+/// apart from its base URL and a credential that posts to the simulator's token endpoint.
+@Suite struct MSGraphSDKTests {
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Clients/msgraph_check.py").path
+    }
+
+    /// Runs a command off the cooperative threads; its exit status and standard output.
+    static func run(_ arguments: [String]) async throws -> (Int32, String, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = arguments
+                let out = Pipe(), err = Pipe()
+                process.standardOutput = out
+                process.standardError = err
+                do {
+                    try process.run()
+                    let output = out.fileHandleForReading.readDataToEndOfFile()
+                    let errors = err.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    @Test("msgraph-sdk lists domains, users with $select over several pages (following the simulator's next links) and Zoom's service principal by $filter")
+    func msgraphSDK() async throws {
+        guard try await Self.run(["python3", "-c", "import msgraph"]).0 == 0 else {
+            print("MSGraphSDKTests: python3 with msgraph-sdk is not installed (pip install msgraph-sdk==1.65.0; .ci/run does), so the SDK check is skipped.")
+            return
+        }
+        let tenant = GraphClientTests.tenant(users: 23)
+        let sim = try await RunningGraphSimulator.start(tenant: tenant, logger: GraphClientTests.logger)
+        defer { Task { await sim.stop() } }
+        let (status, output, errors) = try await Self.run(["python3", Self.script, "--base", sim.baseURL, "--tenant", tenant.tenantID,
+                                                           "--client-id", tenant.credentials.clientID, "--secret", tenant.credentials.clientSecret,
+                                                           "--app-id", GraphWellKnown.zoomApplicationPermissionsAppID, "--top", "5"])
+        #expect(status == 0, "\(errors.suffix(2000))")
+        let answer = try JSONDecoder().decode(JSONValue.self, from: Data(output.utf8))
+        #expect(answer["domains"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["fabrikam.com"])
+        let upns = answer["users"]?.arrayValue?.compactMap { $0["userPrincipalName"]?.stringValue } ?? []
+        #expect(upns == tenant.users.compactMap { $0["userPrincipalName"]?.stringValue })
+        #expect(answer["users"]?.arrayValue?.first?["accountEnabled"]?.boolValue == false)
+        #expect(answer["pages"]?.intValue == 5)
+        #expect(answer["servicePrincipals"]?.arrayValue?.first?["displayName"]?.stringValue == "Zoom Rooms Application Permissions")
+        #expect(await sim.engine.served["GET /users"] == 5)
+    }
+}
