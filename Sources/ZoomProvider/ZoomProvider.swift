@@ -40,7 +40,7 @@ public struct ZoomProvider: Provider {
 
     public var connectionGuide: String {
         "In the Zoom App Marketplace, create a Server-to-Server OAuth app (Develop → Build App), add the scopes "
-            + ZoomCatalogue.catalogue.dataSources.flatMap(\.scopes).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", ")
+            + ZoomDataSource.allCases.map(\.scope).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", ")
             + ", activate it, and copy its App Credentials here. The connection is checked against Zoom before anything is saved."
     }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import GraphAPI
+import GraphSimulator
 import SSPMProvider
 import ZoomProvider
 import Logging
@@ -20,6 +22,8 @@ struct ScanCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Scan a tenant file offline (format in docs/ARCHITECTURE.md).") var tenant: String?
+    @Option(help: "A Microsoft 365 (Graph) tenant file to cross-check the Zoom account against (the Microsoft 365 integration controls; format in docs/SIMULATOR.md).")
+    var graphTenant: String?
     @Flag(help: "Scan a generated account served by the built-in simulator (over loopback HTTP).") var simulated = false
     @Option(help: "Zoom account ID (live scan).") var accountId: String?
     @Option(help: "Server-to-Server OAuth client ID (live scan).") var clientId: String?
@@ -73,7 +77,8 @@ struct ScanCommand: AsyncParsableCommand {
                 throw CommandError("--diff file \(diff) is not a `sspm scan --format json` output: \(error)")
             }
         }
-        let snapshot = try await readSnapshot(logger: logger)
+        var snapshot = try await readSnapshot(logger: logger)
+        if let graphTenant { snapshot.directory = try await Self.directory(fromTenantFile: graphTenant, logger: logger) }
         let result = ZoomCatalogue.scan(snapshot, baseline: baselineValue, states: stateRecords)
         let change = previous.map { ScanDiff(from: $0, to: result) }
         let color = !noColor && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
@@ -85,6 +90,22 @@ struct ScanCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
+    }
+
+    /// A Graph tenant file read as a live tenant would be: served on loopback by the Graph
+    /// simulator and read by the Graph client (one reader for both).
+    static func directory(fromTenantFile path: String, logger: Logger) async throws -> DirectorySnapshot {
+        let tenant: GraphTenant
+        do { tenant = try GraphTenant.load(path: path) } catch let error as GraphTenantError { throw CommandError(error.description) }
+        let sim = try await RunningGraphSimulator.start(tenant: tenant, logger: logger)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderHTTP.configuration)
+        let client = GraphClient(credentials: GraphCredentials(tenantID: tenant.tenantID, clientID: tenant.credentials.clientID, clientSecret: Secret(tenant.credentials.clientSecret)),
+                                 configuration: GraphClientConfiguration(cloud: GraphCloud(loginURL: sim.baseURL, graphURL: sim.baseURL)), http: http, logger: logger)
+        let snapshot = await GraphDirectoryReader(client: client, tenantID: tenant.tenantID,
+                                                  applicationIDs: [GraphWellKnown.zoomApplicationPermissionsAppID, GraphWellKnown.zoomFullDelegateAppID], logger: logger).read(at: Date())
+        try? await http.shutdown()
+        await sim.stop()
+        return snapshot
     }
 
     func readSnapshot(logger: Logger) async throws -> PostureSnapshot {

@@ -107,6 +107,30 @@ struct CLITests {
         #expect(strictFindings.first { $0["controlId"] as? String == "ZID-03" }?["verdict"] as? String == "fail")  // 15 > 10
     }
 
+    @Test("sspm scan --graph-tenant: a Zoom tenant file cross-checked against a Microsoft 365 tenant made for it (sspm simulate --export / --export-graph): the leavers and UPN mismatches it holds are found; without it the cross-checks are not applicable")
+    func scanWithGraph() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-graph-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let zoom = directory + "/zoom.json", graph = directory + "/graph.json"
+        #expect(try await Self.run(["simulate", "--users", "80", "--seed", "11", "--export", zoom]).status == 0)
+        let exported = try await Self.run(["simulate", "--users", "80", "--seed", "11", "--export-graph", graph])
+        #expect(exported.status == 0 && exported.out.contains("Wrote Graph tenant"), "\(exported.err)")
+        let paired = try await Self.run(["scan", "--tenant", zoom, "--graph-tenant", graph, "--format", "json"])
+        #expect(paired.status == 0, "\(paired.err)")
+        let findings = try JSONDecoder().decode(JSONValue.self, from: Data(paired.out.utf8))["findings"]?.arrayValue ?? []
+        func verdict(_ id: String) -> String? { findings.first { $0["controlId"]?.stringValue == id }?["verdict"]?.stringValue }
+        #expect(verdict("ZMS-01") == "pass")
+        #expect(verdict("ZMS-02") == "fail" && verdict("ZMS-03") == "manual" && verdict("ZMS-04") == "fail", "\(paired.out.prefix(400))")
+        let leavers = findings.first { $0["controlId"]?.stringValue == "ZMS-04" }?["affectedUsers"]?.arrayValue ?? []
+        #expect(!leavers.isEmpty && leavers.allSatisfy { ($0["reason"]?.stringValue ?? "").contains("Microsoft 365") })
+        let alone = try await Self.run(["scan", "--tenant", zoom, "--format", "json"])
+        let unpaired = try JSONDecoder().decode(JSONValue.self, from: Data(alone.out.utf8))["findings"]?.arrayValue ?? []
+        #expect(unpaired.filter { ($0["controlId"]?.stringValue ?? "").hasPrefix("ZMS-") }.allSatisfy { $0["verdict"]?.stringValue == "not_applicable" })
+        let broken = try await Self.run(["scan", "--tenant", zoom, "--graph-tenant", directory + "/missing.json"])
+        #expect(broken.status != 0 && broken.err.contains("Cannot read the Graph tenant file"), "\(broken.err)")
+    }
+
     @Test("sspm detect: the templates over a tenant file's activity as table, JSON and OCSF 2004; --fail-on exits 2; an unknown template is refused")
     func detect() async throws {
         let now = Date()

@@ -17,7 +17,7 @@ struct CatalogueTests {
             #expect(!m.title.isEmpty && !m.rationale.isEmpty && !m.remediation.isEmpty && !m.portalPath.isEmpty, "\(m.id) metadata")
             #expect(!m.mappings.nist.isEmpty, "\(m.id) has no NIST mapping")
             #expect(!m.mappings.iso.isEmpty, "\(m.id) has no ISO mapping")
-            #expect(m.id.range(of: #"^Z(ID|MT|RC|CH|AD)-\d\d$"#, options: .regularExpression) != nil, "\(m.id) id format")
+            #expect(m.id.range(of: #"^Z(ID|MT|RC|CH|AD|MS)-\d\d$"#, options: .regularExpression) != nil, "\(m.id) id format")
         }
     }
 

@@ -11,10 +11,14 @@ public enum ZoomCatalogue {
     public static let rules = RuleSet<PostureSnapshot>(
         catalogue: RuleCatalogue(
             provider: "zoom", vendor: "Zoom", vendorCompany: "Zoom Video Communications", portalURL: "https://zoom.us/account/setting",
-            categories: [.identity, .meetings, .recording, .chat, .admin], frameworks: [.cisZoom, .nist, .iso],
-            dataSources: ZoomDataSource.allCases.map { DataSourceInfo(DataSource($0), scopes: [$0.scope]) }, controls: [],
+            categories: [.identity, .meetings, .recording, .chat, .admin, .microsoft365], frameworks: [.cisZoom, .nist, .iso],
+            // Zoom's sources (scopes of the Zoom app), then the paired Microsoft 365 directory's (Graph application permissions).
+            dataSources: ZoomDataSource.allCases.map { DataSourceInfo(DataSource($0), scopes: [$0.scope]) }
+                + [DataSourceInfo(.microsoft365Domains, scopes: ["Domain.Read.All"]), DataSourceInfo(.microsoft365Users, scopes: ["User.Read.All"]),
+                   DataSourceInfo(.microsoft365Applications, scopes: ["Application.Read.All"])],
+            controls: [],
             grantAdvice: "the Server-to-Server OAuth app (Zoom App Marketplace → your app → Scopes)", mfaControlID: "ZID-01"),
-        controls: identityControls + meetingControls + recordingControls + chatControls + adminControls)
+        controls: identityControls + meetingControls + recordingControls + chatControls + adminControls + microsoft365Controls)
 
     public static var all: [ZoomControl] { rules.controls }
     public static var catalogue: RuleCatalogue { rules.catalogue }

@@ -102,6 +102,9 @@ public struct PostureSnapshot: PostureSubject {
     public var signInRows: Int?
     /// Why a data source could not be read (e.g. "missing scope report:read:admin").
     public var unavailable: [DataSource: String]
+    /// The Microsoft 365 directory paired with the account (nil: none paired); the Microsoft 365
+    /// cross-checks read it.
+    public var directory: DirectorySnapshot?
 
     public init(accountID: String, accountName: String = "", capturedAt: Date, accountSettings: JSONValue? = nil, lockSettings: JSONValue? = nil,
                 users: [User]? = nil, groups: [Group]? = nil, roles: [Role]? = nil, managedDomains: [(domain: String, status: String)]? = nil,
