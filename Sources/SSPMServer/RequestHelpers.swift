@@ -99,6 +99,12 @@ enum Body {
             throw APIError.badRequest("The field '\(path)' has the wrong type: \(context.debugDescription)", fix: "Correct it and send again; nothing was changed.")
         } catch DecodingError.dataCorrupted(let context) {
             if context.codingPath.isEmpty {
+                // Foundation reports a number that does not fit its field (2.5 or 1e30 for a whole
+                // number) without a path, as if the JSON were broken: say what it is.
+                if (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil {
+                    throw APIError.badRequest("A number in the body does not fit its field: a field that takes a whole number got a fraction, or a number too large.",
+                                              fix: "Send whole numbers within the documented ranges (docs/openapi.yaml); nothing was changed.")
+                }
                 throw APIError.badRequest("The body is not valid JSON (\(JSONErrorLocation.describe(context, in: data))).", fix: "Fix the JSON and send again; nothing was changed.")
             }
             throw APIError.badRequest("The field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is invalid: \(context.debugDescription)",

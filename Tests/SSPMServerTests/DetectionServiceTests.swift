@@ -306,6 +306,9 @@ extension DetectionServiceTests {
             #expect(renamed.status == 200 && renamed.json["email"]?["hasPassword"]?.boolValue == true, "\(renamed.text)")
             let unknownKind = try await f.send("POST", "/api/v1/policies", json: ["title": "t", "severity": "low", "kind": ["type": "sometimes"]])
             #expect(unknownKind.status == 400 && unknownKind.text.contains("single, count, distinct, first_seen, return_after, impossible_travel or outdated_client"))
+            // A fraction where a whole number goes is said as such (Foundation reports it as broken JSON).
+            let fraction = try await f.send("POST", "/api/v1/policies", json: ["title": "t", "severity": "low", "kind": ["type": "outdated_client", "minorsBehind": .double(2.5)]])
+            #expect(fraction.status == 400 && fraction.text.contains("does not fit its field") && !fraction.text.contains("not valid JSON"), "\(fraction.text)")
         }
     }
 }
