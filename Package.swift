@@ -135,6 +135,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GraphProvider",
+            dependencies: [
+                "SSPMCore",
+                "SSPMProvider",
+                "GraphAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SSPMStorage",
             dependencies: [
                 "SSPMCore",
@@ -243,7 +254,7 @@ let package = Package(
         .testTarget(
             name: "GraphTests",
             dependencies: [
-                "GraphAPI", "GraphSimulator", "SSPMCore",
+                "GraphAPI", "GraphSimulator", "GraphProvider", "SSPMProvider", "SSPMCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

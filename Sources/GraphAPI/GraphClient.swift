@@ -204,6 +204,17 @@ public actor GraphClient {
         return items
     }
 
+    /// The first page only (a connection check: one cheap request per data source).
+    public func firstPage(_ path: String, select: [String]? = nil, top: Int? = nil, permissions: [String] = []) async throws -> [JSONValue] {
+        var query: [String] = []
+        if let select { query.append("$select=" + Self.encode(select.joined(separator: ","))) }
+        if let top { query.append("$top=\(top)") }
+        let url = configuration.cloud.graphURL + "/v1.0" + path + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        let page = try await get(url, operation: "GET " + path, permissions: permissions)
+        guard let value = page["value"]?.arrayValue else { throw GraphAPIError(.malformedResponse(detail: "a page without value[]"), operation: "GET " + path) }
+        return value
+    }
+
     /// One object (`/servicePrincipals/{id}`).
     public func object(_ path: String, select: [String]? = nil, permissions: [String] = []) async throws -> JSONValue {
         let url = configuration.cloud.graphURL + "/v1.0" + path + (select.map { "?$select=" + Self.encode($0.joined(separator: ",")) } ?? "")

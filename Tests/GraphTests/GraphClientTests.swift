@@ -5,6 +5,8 @@ import SSPMCore
 import Testing
 @testable import GraphAPI
 @testable import GraphSimulator
+import GraphProvider
+import SSPMProvider
 
 /// The Graph client against the Graph simulator on loopback: tokens and every AADSTS case, paging
 /// with `$select`/`$top`, `$filter`, throttling with and without `Retry-After`, a missing
@@ -304,5 +306,76 @@ import Testing
                                                                       "--client-secret", tenant.credentials.clientSecret])
         #expect(status == 0, "\(output.suffix(3000))\(errors.suffix(1000))")
         #expect(output.contains("schema check:") && output.contains(" 0 invalid"), "\(output.suffix(500))")
+    }
+}
+
+/// The Microsoft 365 provider: what an administrator types, the connection check per data source
+/// and per missing application permission, and the directory read as its posture.
+@Suite struct GraphProviderTests {
+    static func context(allowed: [String]? = nil) -> ProviderContext {
+        ProviderContext(http: .shared, logger: GraphClientTests.logger, allowedHosts: allowed)
+    }
+
+    @Test("prepare: every wrong field is named with where to find the right value; a host outside Microsoft's and the allowed ones is refused; the secret goes to credentials only")
+    func prepare() throws {
+        let provider = GraphProvider()
+        let context = Self.context(allowed: ["127.0.0.1"])
+        do {
+            _ = try provider.prepare(ConnectionInput(fields: ["tenantId": "not a tenant", "clientId": "abc", "clientSecret": "has space", "cloud": "mars",
+                                                             "graphUrl": "https://evil.example/"]), context: context)
+            Issue.record("accepted")
+        } catch let error as ConnectionInputError {
+            #expect(error.problems.count == 5, "\(error.problems)")
+            #expect(error.problems.contains { $0.contains("Overview page") } && error.problems.contains { $0.contains("Secret ID") })
+            #expect(error.problems.contains { $0.contains("evil.example") })
+        }
+        let prepared = try provider.prepare(ConnectionInput(fields: ["tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47", "clientId": "1a2b3c4d-0000-4000-8000-000000000001",
+                                                                    "clientSecret": "s3cr3t~value", "graphUrl": "http://127.0.0.1:9901"]), context: context)
+        #expect(prepared.credentials["client_secret"] == "s3cr3t~value")
+        #expect(!String(describing: prepared.settings).contains("s3cr3t"))
+        #expect(prepared.uniqueKey == "72f988bf-86f1-41af-91ab-2d7cd011db47/1a2b3c4d-0000-4000-8000-000000000001")
+        #expect(provider.connectionGuide.contains("Domain.Read.All, User.Read.All, Application.Read.All, Directory.Read.All"))
+    }
+
+    static func session(_ tenant: GraphTenant, _ sim: RunningGraphSimulator, secret: String? = nil, context: ProviderContext) throws -> any ProviderSession {
+        let provider = GraphProvider()
+        let prepared = try provider.prepare(ConnectionInput(fields: ["tenantId": tenant.tenantID, "clientId": tenant.credentials.clientID,
+                                                                    "clientSecret": secret ?? tenant.credentials.clientSecret,
+                                                                    "loginUrl": sim.baseURL, "graphUrl": sim.baseURL]), context: context)
+        return try provider.open(settings: prepared.settings, credentials: prepared.credentials, context: context)
+    }
+
+    @Test("validate: connected with every permission; without Application.Read.All and Directory.Read.All it is degraded, naming the permissions to add and the sources they stop; a wrong secret is an error in plain words")
+    func validate() async throws {
+        let context = Self.context()
+        let full = GraphClientTests.tenant()
+        let sim = try await RunningGraphSimulator.start(tenant: full, logger: GraphClientTests.logger)
+        defer { Task { await sim.stop() } }
+        let connected = try await Self.session(full, sim, context: context).validate(now: Date())
+        #expect(connected.status == .connected && connected.sources.count == 4 && connected.sources.allSatisfy(\.ok), "\(connected.headline)")
+        #expect(connected.grantedScopes == ["Domain.Read.All", "User.Read.All", "Application.Read.All", "Directory.Read.All"])
+        await sim.engine.update { $0.credentials.permissions = ["Domain.Read.All", "User.Read.All"] }
+        let degraded = try await Self.session(full, sim, context: context).validate(now: Date())
+        #expect(degraded.status == .degraded)
+        #expect(degraded.sources.filter { !$0.ok }.map(\.source.rawValue) == ["microsoft365_applications", "microsoft365_delegated_grants"])
+        #expect(degraded.fix?.contains("Application.Read.All, Directory.Read.All") == true && degraded.fix?.contains("Grant admin consent") == true, "\(degraded.fix ?? "")")
+        let wrong = try await Self.session(full, sim, secret: "wrong-secret", context: context).validate(now: Date())
+        #expect(wrong.status == .error && wrong.headline.contains("AADSTS7000215") && wrong.fix?.contains("new client secret") == true)
+        #expect(!wrong.headline.contains("wrong-secret"))
+    }
+
+    @Test("the posture read is the directory (domains, users, Zoom's apps); its own scan has no controls; unread sources are its problems")
+    func posture() async throws {
+        let context = Self.context()
+        let tenant = GraphClientTests.tenant(users: 150, permissions: ["Domain.Read.All", "User.Read.All", "Application.Read.All"])
+        let sim = try await RunningGraphSimulator.start(tenant: tenant, logger: GraphClientTests.logger)
+        defer { Task { await sim.stop() } }
+        let session = try Self.session(tenant, sim, context: context)
+        let reading = await session.readPosture(accountName: "x", at: Date())
+        #expect(reading.items == 150)
+        #expect(reading.problems.count == 1 && reading.problems[0].hasPrefix("delegatedGrants"))
+        #expect(reading.evaluate(Baseline(), [], [:], Date()).findings.isEmpty)
+        let directory = await (session as! GraphSession).readDirectory(at: Date())
+        #expect(directory.users?.count == 150 && directory.applications?.first?.applicationPermissions == ["Mail.Read"])
     }
 }
