@@ -114,7 +114,7 @@ public struct GraphSimulatorServer: Sendable {
     }
 }
 
-/// A Graph simulator running in this process (tests, `sspm demo`).
+/// A Graph simulator running in this process (tests, `sspm scan --graph-tenant`).
 public final class RunningGraphSimulator: Sendable {
     public let server: GraphSimulatorServer
     private let listening: ListeningGroup

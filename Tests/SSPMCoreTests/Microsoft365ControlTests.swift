@@ -24,11 +24,11 @@ import ZoomProvider
         ZoomCatalogue.control(id)!.evaluate(snapshot, Baseline())
     }
 
-    @Test("without a paired directory every cross-check is not applicable and says how to pair; a directory source that was not read is an error naming why")
+    @Test("without a paired directory every cross-check is not applicable and says how to run it; a directory source that was not read is an error naming why")
     func notPaired() {
         for id in ["ZMS-01", "ZMS-02", "ZMS-03", "ZMS-04"] {
             let e = Self.evaluate(id, Self.snapshot(directory: nil))
-            #expect(e.verdict == .notApplicable && e.detail.contains("pair a Microsoft 365 connector"), "\(id)")
+            #expect(e.verdict == .notApplicable && e.detail.contains("--graph-tenant"), "\(id)")
             let unread = DirectorySnapshot(directoryID: "t", readAt: Date(), unavailable: ["domains": "needs Domain.Read.All", "users": "needs User.Read.All",
                                                                                           "applications": "needs Application.Read.All"])
             let error = Self.evaluate(id, Self.snapshot(directory: unread))

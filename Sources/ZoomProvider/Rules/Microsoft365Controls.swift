@@ -5,7 +5,7 @@ import SSPMCore
 /// directory it is paired with (read through Microsoft Graph into `PostureSnapshot.directory`).
 /// Without a paired directory they are not applicable, and they say how to pair one.
 extension ZoomCatalogue {
-    static let notPaired = "No Microsoft 365 directory is paired with this Zoom account: pair a Microsoft 365 connector (or scan with --graph-tenant) to run the Microsoft 365 cross-checks."
+    static let notPaired = "No Microsoft 365 directory is paired with this Zoom account. Pairing connectors in the server is not available yet: run the Microsoft 365 cross-checks offline with sspm scan --tenant FILE --graph-tenant FILE (docs/SIMULATOR.md)."
 
     /// Permissions that reach every mailbox or calendar when granted as application permissions.
     static let mailboxWidePermissions: Set<String> = ["Mail.Read", "Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite"]
