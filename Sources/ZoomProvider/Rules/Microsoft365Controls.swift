@@ -17,20 +17,6 @@ extension ZoomCatalogue {
                         fieldsRead: fields, mappings: FrameworkMappings(cis: [], nist: nist, iso: iso), requiredScopes: [])
     }
 
-    /// The directory's users by every address that reaches them (UPN, mail, aliases), lower case.
-    static func directoryIndex(_ users: [DirectorySnapshot.User]) -> (upn: [String: DirectorySnapshot.User], any: [String: DirectorySnapshot.User]) {
-        var upn: [String: DirectorySnapshot.User] = [:], any: [String: DirectorySnapshot.User] = [:]
-        for user in users {
-            upn[user.principalName.lowercased()] = user
-            for address in [user.principalName] + [user.mail].compactMap({ $0 }) + user.aliases {
-                let key = address.lowercased()
-                // An enabled account wins over a disabled one with the same address.
-                if let known = any[key], known.enabled, !user.enabled { continue }
-                any[key] = user
-            }
-        }
-        return (upn, any)
-    }
 
     static let microsoft365Controls: [ZoomControl] = [
         ZoomControl(m365meta("ZMS-01", "Zoom's associated domains are verified custom domains in Microsoft 365", .high, max: 6,
@@ -65,14 +51,15 @@ extension ZoomCatalogue {
             fields: ["GET /users: email, status", "Graph GET /users: userPrincipalName, mail, proxyAddresses"],
             nist: ["IA-2", "IA-4"], iso: ["A.5.16"])) { snapshot, _ in
             guard let directory = snapshot.directory else { return Evaluation(.notApplicable, notPaired) }
-            guard let users = directory.users else { return Evaluation(.error, "Microsoft 365's users were not read: \(directory.unavailable["users"] ?? "not read").") }
+            guard directory.users != nil, let index = snapshot.directoryIndex else {
+                return Evaluation(.error, "Microsoft 365's users were not read: \(directory.unavailable["users"] ?? "not read").")
+            }
             guard snapshot.users != nil else { return Evaluation(.error, snapshot.missing(.users)) }
-            let index = directoryIndex(users)
             let active = snapshot.activeUsers
             var affected: [AffectedUser] = []
             var aliasOnly = 0
             for user in active {
-                let email = user.email.lowercased()
+                let email = DirectoryIndex.folded(user.email)
                 if index.upn[email] != nil { continue }
                 if let other = index.any[email] {
                     aliasOnly += 1
@@ -125,14 +112,15 @@ extension ZoomCatalogue {
             fields: ["GET /users: email, status, type", "Graph GET /users: userPrincipalName, mail, proxyAddresses, accountEnabled"],
             nist: ["AC-2(3)", "PS-4"], iso: ["A.5.18", "A.6.5"])) { snapshot, _ in
             guard let directory = snapshot.directory else { return Evaluation(.notApplicable, notPaired) }
-            guard let users = directory.users else { return Evaluation(.error, "Microsoft 365's users were not read: \(directory.unavailable["users"] ?? "not read").") }
+            guard directory.users != nil, let index = snapshot.directoryIndex else {
+                return Evaluation(.error, "Microsoft 365's users were not read: \(directory.unavailable["users"] ?? "not read").")
+            }
             guard snapshot.users != nil else { return Evaluation(.error, snapshot.missing(.users)) }
-            let index = directoryIndex(users)
             // Active, licensed Zoom users (basic users hold little).
             let licensed = snapshot.activeUsers.filter { $0.type != 1 }
             var affected: [AffectedUser] = []
             for user in licensed {
-                let email = user.email.lowercased()
+                let email = DirectoryIndex.folded(user.email)
                 guard let account = index.upn[email] ?? index.any[email] else {
                     affected.append(AffectedUser(id: user.id, email: user.email, reason: "no Microsoft 365 account (deleted, or never there)"))
                     continue
@@ -145,6 +133,37 @@ extension ZoomCatalogue {
                               affectedUsers: affected, coverage: coverage)
         },
     ]
+}
+
+/// A directory's users by every address that reaches them (UPN, mail, aliases), in lower case.
+public struct DirectoryIndex: Sendable {
+    public let upn: [String: DirectorySnapshot.User]
+    public let any: [String: DirectorySnapshot.User]
+
+    public init(_ users: [DirectorySnapshot.User]) {
+        var upn: [String: DirectorySnapshot.User] = [:], any: [String: DirectorySnapshot.User] = [:]
+        upn.reserveCapacity(users.count)
+        any.reserveCapacity(users.count * 2)
+        for user in users {
+            let principal = Self.folded(user.principalName)
+            upn[principal] = user
+            var addresses = [principal]
+            if let mail = user.mail { addresses.append(Self.folded(mail)) }
+            for alias in user.aliases { addresses.append(Self.folded(alias)) }
+            for key in addresses {
+                // An enabled account wins over a disabled one with the same address.
+                if let known = any[key], known.enabled, !user.enabled { continue }
+                any[key] = user
+            }
+        }
+        self.upn = upn
+        self.any = any
+    }
+
+    /// Lower case, without a copy when the text has no upper-case ASCII and no non-ASCII.
+    public static func folded(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 && !(0x41...0x5A).contains($0) } ? text : text.lowercased()
+    }
 }
 
 extension ControlCategory {

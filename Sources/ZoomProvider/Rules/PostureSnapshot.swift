@@ -104,7 +104,11 @@ public struct PostureSnapshot: PostureSubject {
     public var unavailable: [DataSource: String]
     /// The Microsoft 365 directory paired with the account (nil: none paired); the Microsoft 365
     /// cross-checks read it.
-    public var directory: DirectorySnapshot?
+    public var directory: DirectorySnapshot? {
+        didSet { directoryIndex = directory?.users.map(DirectoryIndex.init) }
+    }
+    /// The directory's users by address, built once per change of `directory` (two controls read it).
+    public private(set) var directoryIndex: DirectoryIndex?
 
     public init(accountID: String, accountName: String = "", capturedAt: Date, accountSettings: JSONValue? = nil, lockSettings: JSONValue? = nil,
                 users: [User]? = nil, groups: [Group]? = nil, roles: [Role]? = nil, managedDomains: [(domain: String, status: String)]? = nil,
