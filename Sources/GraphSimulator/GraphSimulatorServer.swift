@@ -36,11 +36,11 @@ public struct GraphSimulatorServer: Sendable {
         let path = request.uri.path
         var body = try await request.body.collect(upTo: 1 << 20)
         let data = body.readData(length: body.readableBytes) ?? Data()
-        var query = parseForm(request.uri.query ?? "")
+        var query = FormEncoding.firstValues(request.uri.query ?? "")
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
         if path.hasSuffix("/token"), headers["content-type"]?.contains("application/x-www-form-urlencoded") == true {
-            for (key, value) in parseForm(String(decoding: data, as: UTF8.self)) where query[key] == nil { query[key] = value }
+            for (key, value) in FormEncoding.firstValues(String(decoding: data, as: UTF8.self)) where query[key] == nil { query[key] = value }
         }
         // HTTP/1.1 clients always send Host (HTTP/2 its :authority): next links point back there.
         let hostHeader = request.head.authority ?? headers["host"].flatMap { $0.isEmpty ? nil : $0 } ?? fallbackHost
@@ -100,17 +100,6 @@ public struct GraphSimulatorServer: Sendable {
 
     static func faultsJSON(_ faults: GraphFaults) -> JSONValue {
         (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(faults))) ?? .object([:])
-    }
-
-    static func parseForm(_ text: String) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
-            if result[key] == nil { result[key] = value }
-        }
-        return result
     }
 }
 

@@ -212,13 +212,3 @@ extension SSPMRequestContext {
     }
 }
 
-/// application/x-www-form-urlencoded, for query strings and form bodies.
-enum FormEncoding {
-    static func pairs(_ text: String) -> [(String, String)] {
-        func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-        return text.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
-        }
-    }
-}

@@ -85,11 +85,11 @@ public struct ZoomSimulatorServer: Sendable {
         let path = request.uri.path
         var body = try await request.body.collect(upTo: 32 << 20)
         let data = body.readData(length: body.readableBytes) ?? Data()
-        var query = Self.parseForm(request.uri.query ?? "")
+        var query = FormEncoding.firstValues(request.uri.query ?? "")
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
         if path == "/oauth/token", headers["content-type"]?.contains("application/x-www-form-urlencoded") == true {
-            for (key, value) in Self.parseForm(String(decoding: data, as: UTF8.self)) where query[key] == nil { query[key] = value }
+            for (key, value) in FormEncoding.firstValues(String(decoding: data, as: UTF8.self)) where query[key] == nil { query[key] = value }
         }
         let simRequest = SimRequest(method: request.method.rawValue, path: path, query: query, headers: headers, body: data)
         let response: SimResponse
@@ -115,17 +115,6 @@ public struct ZoomSimulatorServer: Sendable {
         }
         let bytes = response.encodedBody()
         return Response(status: .init(code: response.status), headers: fields, body: .init(byteBuffer: ByteBuffer(data: bytes)))
-    }
-
-    static func parseForm(_ text: String) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
-            if result[key] == nil { result[key] = value }
-        }
-        return result
     }
 }
 
