@@ -34,8 +34,14 @@ public struct GraphSimulatorServer: Sendable {
 
     static func respond(_ request: Request, engine: GraphSimulatorEngine, fallbackHost: String) async throws -> Response {
         let path = request.uri.path
-        var body = try await request.body.collect(upTo: 1 << 20)
-        let data = body.readData(length: body.readableBytes) ?? Data()
+        let data: Data
+        do {
+            var body = try await request.body.collect(upTo: 1 << 20)
+            data = body.readData(length: body.readableBytes) ?? Data()
+        } catch is NIOTooManyBytesError {
+            // Graph's answer to a body over its limit.
+            return try await respond(GraphSimulatorEngine.graphError(413, "RequestEntityTooLarge", "The request body is larger than 1 MiB."), path: path)
+        }
         var query = FormEncoding.firstValues(request.uri.query ?? "")
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
@@ -56,6 +62,10 @@ public struct GraphSimulatorServer: Sendable {
         } else {
             answer = await engine.handle(graphRequest)
         }
+        return try await respond(answer, path: path)
+    }
+
+    static func respond(_ answer: GraphResponse, path: String) async throws -> Response {
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Logging
 import SSPMCore
 import Testing
@@ -377,5 +378,24 @@ import SSPMProvider
         #expect(reading.evaluate(Baseline(), [], [:], Date()).findings.isEmpty)
         let directory = await (session as! GraphSession).readDirectory(at: Date())
         #expect(directory.users?.count == 150 && directory.applications?.first?.applicationPermissions == ["Mail.Read"])
+    }
+}
+
+@Suite struct GraphSimulatorLimitsTests {
+    @Test("a body over the simulator's 1 MiB limit is Graph's 413, not a 500, on the token endpoint and the API")
+    func oversizedBody() async throws {
+        let tenant = GraphClientTests.tenant()
+        let sim = try await RunningGraphSimulator.start(tenant: tenant, logger: GraphClientTests.logger)
+        defer { Task { await sim.stop() } }
+        for path in ["/\(tenant.tenantID)/oauth2/v2.0/token", "/v1.0/users"] {
+            var request = HTTPClientRequest(url: sim.baseURL + path)
+            request.method = path.hasSuffix("token") ? .POST : .GET
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(repeating: UInt8(ascii: "x"), count: 2 << 20))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            #expect(response.status.code == 413, "\(path)")
+            #expect(String(buffer: body).contains("RequestEntityTooLarge"), "\(path)")
+        }
     }
 }

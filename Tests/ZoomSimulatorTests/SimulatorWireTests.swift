@@ -20,6 +20,15 @@ struct SimulatorWireTests {
 
     static func json(_ data: Data) -> JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .null }
 
+    @Test("a body over the simulator's 32 MiB limit is a 413 with Zoom's error shape, not a 500")
+    func oversizedBody() async throws {
+        try await SimulatorFixture.with(Self.tenant()) { f in
+            let answer = try await f.raw("POST", "/oauth/token", body: Data(count: 33 << 20))
+            #expect(answer.status == 413)
+            #expect(Self.json(answer.body)["code"] == 300)
+        }
+    }
+
     @Test("token endpoint: query or form parameters, Zoom's success shape and OAuth-style errors")
     func tokenEndpoint() async throws {
         let tenant = Self.tenant()

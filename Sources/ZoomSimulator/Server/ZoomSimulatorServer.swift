@@ -83,8 +83,15 @@ public struct ZoomSimulatorServer: Sendable {
 
     static func respond(_ request: Request, engine: ZoomSimulatorEngine, admin: SimulatorAdmin) async throws -> Response {
         let path = request.uri.path
-        var body = try await request.body.collect(upTo: 32 << 20)
-        let data = body.readData(length: body.readableBytes) ?? Data()
+        let data: Data
+        do {
+            var body = try await request.body.collect(upTo: 32 << 20)
+            data = body.readData(length: body.readableBytes) ?? Data()
+        } catch is NIOTooManyBytesError {
+            let error = SimResponse.error(413, code: 300, "The request body is larger than 32 MiB.")
+            return Response(status: .init(code: error.status), headers: [.contentType: "application/json;charset=UTF-8"],
+                            body: .init(byteBuffer: ByteBuffer(data: error.encodedBody())))
+        }
         var query = FormEncoding.firstValues(request.uri.query ?? "")
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
