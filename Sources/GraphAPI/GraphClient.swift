@@ -182,19 +182,14 @@ public actor GraphClient {
     /// (`/users`); `select` and `top` become `$select` and `$top`, `filter` `$filter`.
     public func list(_ path: String, select: [String]? = nil, top: Int? = nil, filter: String? = nil, permissions: [String] = []) async throws -> [JSONValue] {
         var items: [JSONValue] = []
-        var query: [(String, String)] = []
-        if let select { query.append(("$select", select.joined(separator: ","))) }
-        if let top { query.append(("$top", String(top))) }
-        if let filter { query.append(("$filter", filter)) }
-        var url: String? = configuration.cloud.graphURL + "/v1.0" + path + (query.isEmpty ? "" : "?" + query.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&"))
+        var url: String? = self.url(path, select: select, top: top, filter: filter)
         let operation = "GET " + path
         var pages = 0
         while let next = url {
-            let page = try await get(next, operation: operation, permissions: permissions)
-            guard let value = page["value"]?.arrayValue else { throw GraphAPIError(.malformedResponse(detail: "a page without value[]"), operation: operation) }
-            items += value
+            let page = try await self.page(next, operation: operation, permissions: permissions)
+            items += page.value
             pages += 1
-            guard let link = page["@odata.nextLink"]?.stringValue else { break }
+            guard let link = page.nextLink else { break }
             guard Self.sameOrigin(link, configuration.cloud.graphURL) else {
                 throw GraphAPIError(.malformedResponse(detail: "a next link to another host (\(URLComponents(string: link)?.host ?? "?")); not followed"), operation: operation)
             }
@@ -206,20 +201,29 @@ public actor GraphClient {
 
     /// The first page only (a connection check: one cheap request per data source).
     public func firstPage(_ path: String, select: [String]? = nil, top: Int? = nil, permissions: [String] = []) async throws -> [JSONValue] {
-        var query: [String] = []
-        if let select { query.append("$select=" + Self.encode(select.joined(separator: ","))) }
-        if let top { query.append("$top=\(top)") }
-        let url = configuration.cloud.graphURL + "/v1.0" + path + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-        let page = try await get(url, operation: "GET " + path, permissions: permissions)
-        guard let value = page["value"]?.arrayValue else { throw GraphAPIError(.malformedResponse(detail: "a page without value[]"), operation: "GET " + path) }
-        return value
+        try await page(url(path, select: select, top: top), operation: "GET " + path, permissions: permissions).value
     }
 
     /// One object (`/servicePrincipals/{id}`).
     public func object(_ path: String, select: [String]? = nil, permissions: [String] = []) async throws -> JSONValue {
-        let url = configuration.cloud.graphURL + "/v1.0" + path + (select.map { "?$select=" + Self.encode($0.joined(separator: ",")) } ?? "")
-        return try await get(url, operation: "GET " + path.split(separator: "/").enumerated().map { $0.offset == 1 ? "{id}" : String($0.element) }.reduce("") { $0 + "/" + $1 },
-                             permissions: permissions)
+        let parts = path.split(separator: "/").enumerated().map { $0.offset == 1 ? "{id}" : String($0.element) }
+        return try await get(url(path, select: select), operation: "GET /" + parts.joined(separator: "/"), permissions: permissions)
+    }
+
+    /// The version's URL of `path` with the query options given.
+    func url(_ path: String, select: [String]? = nil, top: Int? = nil, filter: String? = nil) -> String {
+        var query: [(String, String)] = []
+        if let select { query.append(("$select", select.joined(separator: ","))) }
+        if let top { query.append(("$top", String(top))) }
+        if let filter { query.append(("$filter", filter)) }
+        return configuration.cloud.graphURL + "/v1.0" + path + (query.isEmpty ? "" : "?" + query.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&"))
+    }
+
+    /// One page of a collection: its items and the next link, if any.
+    func page(_ url: String, operation: String, permissions: [String]) async throws -> (value: [JSONValue], nextLink: String?) {
+        let page = try await get(url, operation: operation, permissions: permissions)
+        guard let value = page["value"]?.arrayValue else { throw GraphAPIError(.malformedResponse(detail: "a page without value[]"), operation: operation) }
+        return (value, page["@odata.nextLink"]?.stringValue)
     }
 
     static func sameOrigin(_ a: String, _ b: String) -> Bool {

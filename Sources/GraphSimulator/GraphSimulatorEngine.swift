@@ -249,14 +249,12 @@ public actor GraphSimulatorEngine {
                                        "Resource '\(parts[1].prefix(60))' does not exist or one of its queried reference-property objects are not present.")
             }
             var context = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals/$entity"
-            if let select = request.query["$select"] {
-                let names = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                if let unknown = names.first(where: { !Self.collections["servicePrincipals"]!.properties.contains($0) }) {
-                    return Self.graphError(400, "Request_BadRequest",
-                                           "Parsing OData Select and Expand failed: Could not find a property named '\(unknown.prefix(60))' on type 'microsoft.graph.servicePrincipal'.")
-                }
+            switch Self.selection(request, Self.collections["servicePrincipals"]!) {
+            case .failure(let refusal): return refusal.response
+            case .success(let names?):
                 fields = fields.filter { names.contains($0.key) }
                 context = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals(" + names.joined(separator: ",") + ")/$entity"
+            case .success(nil): break
             }
             fields["@odata.context"] = .string(context)
             return GraphResponse(status: 200, headers: [("request-id", UUID().uuidString.lowercased())], body: .object(fields))
@@ -272,6 +270,22 @@ public actor GraphSimulatorEngine {
         }
     }
 
+    struct Refusal: Error {
+        let response: GraphResponse
+    }
+
+    /// The properties `$select` names (nil: none asked), or Graph's 400 for one the type lacks.
+    static func selection(_ request: GraphRequest, _ collection: Collection) -> Result<[String]?, Refusal> {
+        guard let select = request.query["$select"] else { return .success(nil) }
+        // An empty name (`$select=a,,b`) is no property of the type either.
+        let names = select.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if let unknown = names.first(where: { !collection.properties.contains($0) }) {
+            return .failure(Refusal(response: graphError(400, "Request_BadRequest",
+                                                          "Parsing OData Select and Expand failed: Could not find a property named '\(unknown.prefix(60))' on type 'microsoft.graph.\(collection.type)'.")))
+        }
+        return .success(names)
+    }
+
     static func seconds(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
 
     private func list(_ request: GraphRequest, _ collection: Collection, _ all: [JSONValue], token: IssuedToken, contextPath: String) -> GraphResponse {
@@ -281,10 +295,8 @@ public actor GraphSimulatorEngine {
         var items = all
         // $filter: `property eq 'value'` on the properties the checks use.
         if let filter = request.query["$filter"] {
-            let pattern = #"^\s*(\w+)\s+eq\s+'([^']*)'\s*$"#
-            guard let match = filter.range(of: pattern, options: .regularExpression), match == filter.startIndex..<filter.endIndex,
-                  let expression = try? NSRegularExpression(pattern: pattern),
-                  let found = expression.firstMatch(in: filter, range: NSRange(filter.startIndex..., in: filter)),
+            // Anchored at both ends: a match is the whole filter.
+            guard let found = Self.filterForm.firstMatch(in: filter, range: NSRange(filter.startIndex..., in: filter)),
                   let nameRange = Range(found.range(at: 1), in: filter), let valueRange = Range(found.range(at: 2), in: filter),
                   collection.filters.contains(String(filter[nameRange])) else {
                 return Self.graphError(400, "Request_UnsupportedQuery", "Unsupported Query.")
@@ -293,14 +305,10 @@ public actor GraphSimulatorEngine {
             items = items.filter { $0[name]?.stringValue?.lowercased() == value }
         }
         // $select: only the named properties (an unknown one is refused, as Graph does).
-        var selected: [String]?
-        if let select = request.query["$select"] {
-            let names = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            if let unknown = names.first(where: { !collection.properties.contains($0) }) {
-                return Self.graphError(400, "Request_BadRequest",
-                                       "Parsing OData Select and Expand failed: Could not find a property named '\(unknown.prefix(60))' on type 'microsoft.graph.\(collection.type)'.")
-            }
-            selected = names
+        let selected: [String]?
+        switch Self.selection(request, collection) {
+        case .failure(let refusal): return refusal.response
+        case .success(let names): selected = names
         }
         var pageSize = items.count
         var offset = 0
@@ -337,6 +345,9 @@ public actor GraphSimulatorEngine {
         }
         return GraphResponse(status: 200, headers: [("request-id", UUID().uuidString.lowercased())], body: .object(body))
     }
+
+    /// `property eq 'value'`, the only `$filter` form simulated.
+    static let filterForm = try! NSRegularExpression(pattern: #"^\s*(\w+)\s+eq\s+'([^']*)'\s*$"#)
 
     static func percentEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics

@@ -129,6 +129,10 @@ import SSPMProvider
             } catch let error as GraphAPIError {
                 #expect(error.kind == .api(status: 400, code: "Request_UnsupportedQuery", message: "Unsupported Query."))
             }
+            // An empty name in $select is no property either, on a collection and on one object.
+            await #expect(throws: GraphAPIError.self) { _ = try await client.list("/users", select: ["id", ""]) }
+            await #expect(throws: GraphAPIError.self) { _ = try await client.object("/servicePrincipals/\(id)", select: ["", "appId"]) }
+            #expect(try await client.object("/servicePrincipals/\(id)", select: ["appId"])["appId"]?.stringValue == GraphWellKnown.zoomApplicationPermissionsAppID)
             let missing = "/servicePrincipals/00000000-0000-0000-0000-000000000000/appRoleAssignments"
             await #expect(throws: GraphAPIError.self) { _ = try await client.list(missing) }
         }
