@@ -93,7 +93,7 @@ let package = Package(
         ),
         .target(
             name: "SSPMProviders",
-            dependencies: ["SSPMProvider", "ZoomAPI", "ZoomProvider"],
+            dependencies: ["SSPMProvider", "ZoomAPI", "ZoomProvider", "GraphAPI", "GraphProvider"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -233,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "SSPMServerTests",
             dependencies: [
-                "SSPMServer", "SSPMStorage", "SSPMCore", "SSPMProvider", "SSPMProviders", "SSPMRuntime", "ZoomAPI", "ZoomProvider", "ZoomSimulator", "SSPMTestSupport",
+                "SSPMServer", "SSPMStorage", "SSPMCore", "SSPMProvider", "SSPMProviders", "SSPMRuntime", "ZoomAPI", "ZoomProvider", "ZoomSimulator", "GraphSimulator", "SSPMTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),

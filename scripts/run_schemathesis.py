@@ -125,13 +125,20 @@ def prepare(binary, work):
     processes = []
     simulator_log = work / "simulate.log"
     simulator = start([str(binary), "simulate", "--users", "40", "--groups", "3", "--days", "2", "--seed", "7",
-                       "--plan", "business", "--host", "127.0.0.1", "--port", "0"], simulator_log)
+                       "--plan", "business", "--host", "127.0.0.1", "--port", "0", "--graph", "--graph-port", "0"], simulator_log)
     processes.append(simulator)
-    sim_port = wait_for_line(simulator, simulator_log, r"listening on http://127\.0\.0\.1:(\d+)", 60).group(1)
+    sim_port = wait_for_line(simulator, simulator_log, r"Zoom simulator listening on http://127\.0\.0\.1:(\d+)", 60).group(1)
+    graph_port = wait_for_line(simulator, simulator_log, r"Graph\) simulator listening on http://127\.0\.0\.1:(\d+)", 60).group(1)
+    # The two simulators print a block each, in either order.
     text = simulator_log.read_text()
-    account_id = re.search(r"Account ID: *(\S+)", text).group(1)
-    client_id = re.search(r"Client ID: *(\S+)", text).group(1)
-    client_secret = re.search(r"Client secret[^:]*: *(\S+)", text).group(1)
+    zoom_block = re.search(r"Zoom simulator listening.*?Plan:", text, re.S).group(0)
+    graph_block = re.search(r"Graph\) simulator listening.*?Users:", text, re.S).group(0)
+    account_id = re.search(r"Account ID: *(\S+)", zoom_block).group(1)
+    client_id = re.search(r"Client ID: *(\S+)", zoom_block).group(1)
+    client_secret = re.search(r"Client secret[^:]*: *(\S+)", zoom_block).group(1)
+    graph = {"tenantId": re.search(r"Tenant ID: *(\S+)", graph_block).group(1),
+             "clientId": re.search(r"Client ID: *(\S+)", graph_block).group(1),
+             "clientSecret": re.search(r"Client secret[^:]*: *(\S+)", graph_block).group(1)}
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("SSPM_")}
     env.update(SSPM_ADMIN_EMAIL=ADMIN_EMAIL, SSPM_ADMIN_PASSWORD=ADMIN_PASSWORD)
@@ -160,12 +167,19 @@ def prepare(binary, work):
         "webhookSecretToken": "schemathesis-webhook-secret", "plan": "business",
         "apiUrl": f"{sim}/v2", "tokenUrl": f"{sim}/oauth/token"}, token=token), 201)
     connector_id = connector["connector"]["id"]
+    # A Microsoft 365 connector to the Graph simulator, paired with it (so …/pairing has a real
+    # pair to read and change, and the scans carry the Microsoft 365 checks).
+    graph_url = f"http://127.0.0.1:{graph_port}"
+    _, _, directory = expect("Microsoft 365 connector", call(base, "POST", "/api/v1/connectors", {
+        "provider": "m365", "name": "Simulated Microsoft 365", **graph, "loginUrl": graph_url, "graphUrl": graph_url}, token=token), 201)
+    expect("pairing", call(base, "PUT", f"/api/v1/connectors/{connector_id}/pairing",
+                           {"connectorId": directory["connector"]["id"]}, token=token), 200)
     # Two scans, so that …/scans/{scanId}/diff has a previous one to compare with.
     scans = wait_for_scans(base, token, connector_id, 1)
     expect("sync", call(base, "POST", f"/api/v1/connectors/{connector_id}/sync", token=token), 202)
     scans = wait_for_scans(base, token, connector_id, 2)
     settings = {"base": base, "token": token, "token_id": token_id, "connector_id": connector_id,
-                "scan_id": scans["items"][0]["id"], "api_url": f"{sim}/v2", "token_url": f"{sim}/oauth/token"}
+                "scan_id": scans["items"][0]["id"], "api_url": f"{sim}/v2", "token_url": f"{sim}/oauth/token", "graph_url": graph_url}
     return processes, settings
 
 
@@ -187,7 +201,7 @@ def run_schemathesis(settings, arguments, work):
     ]
     env = dict(os.environ,
                SSPM_ST_TOKEN_ID=settings["token_id"], SSPM_ST_CONNECTOR_ID=settings["connector_id"], SSPM_ST_SCAN_ID=settings["scan_id"],
-               SSPM_ST_API_URL=settings["api_url"], SSPM_ST_TOKEN_URL=settings["token_url"],
+               SSPM_ST_API_URL=settings["api_url"], SSPM_ST_TOKEN_URL=settings["token_url"], SSPM_ST_GRAPH_URL=settings["graph_url"],
                SCHEMATHESIS_HOOKS=str(ROOT / "scripts" / "schemathesis_hooks.py"))
     shown = [part if not part.startswith("Authorization:") else "Authorization: Bearer sspm_…" for part in command]
     print("$ " + " ".join(shown), flush=True)

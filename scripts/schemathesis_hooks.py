@@ -11,10 +11,11 @@ case, so its checks judge what was really sent):
   connector: the simulator refuses made-up credentials, see UNSTATABLE).
 - POST and PATCH on /api/v1/channels… send to loopback only: a generated receiver URL becomes
   LOOPBACK_RECEIVER and an SMTP host 127.0.0.1, so channel tests and alerts reach nothing outside.
-- POST /api/v1/connectors with an object body always gets apiUrl and tokenUrl of the local
-  simulator, whatever was generated for them (absent, null, another type): the server validates a
-  new connector by calling those URLs, and without them it calls Zoom itself. A run must reach
-  nothing but loopback. (A body that is not an object is refused before any call.)
+- POST /api/v1/connectors with an object body always gets apiUrl and tokenUrl of the local Zoom
+  simulator, and loginUrl and graphUrl of the local Graph simulator, whatever was generated for
+  them (absent, null, another type): the server validates a new connector by calling those URLs,
+  and without them it calls Zoom or Microsoft itself. A run must reach nothing but loopback. (A
+  body that is not an object is refused before any call.)
 
 filter_failure drops one kind of failure only: "schema-valid request rejected" where the server's
 answer names a rule that depends on state a schema cannot describe (UNSTATABLE below). Everything
@@ -31,6 +32,7 @@ KEPT = {"/api/v1/tokens/{tokenId}": ("tokenId", OWN_TOKEN_ID),
         "/api/v1/connectors/{connectorId}": ("connectorId", OWN_CONNECTOR_ID)}
 API_URL = os.environ["SSPM_ST_API_URL"]
 TOKEN_URL = os.environ["SSPM_ST_TOKEN_URL"]
+GRAPH_URL = os.environ["SSPM_ST_GRAPH_URL"]
 
 # (operation, status, error code, part of the message): why a schema-valid request may be refused.
 UNSTATABLE = [
@@ -50,6 +52,10 @@ UNSTATABLE = [
     # An id is free only until a policy takes it; a policy's id never changes (the body's id must be the path's).
     ("POST /api/v1/policies", 409, "policy_exists", ""),
     ("PUT /api/v1/policies/{policyId}", 400, "bad_request", "is not the policy's"),
+    # Only a Zoom connector reads a directory, and only a Microsoft 365 one provides it; ids are made up.
+    ("PUT /api/v1/connectors/{connectorId}/pairing", 422, "not_pairable", ""),
+    ("PUT /api/v1/connectors/{connectorId}/pairing", 404, "not_found", "Connector"),
+    ("DELETE /api/v1/connectors/{connectorId}/pairing", 422, "not_pairable", ""),
     # The preview needs a connector that exists.
     ("POST /api/v1/detection/preview", 404, "not_found", "Connector"),
     # A certificate must parse as PEM.
@@ -73,6 +79,8 @@ def before_call(context, case, kwargs):
     if method == "POST" and path == "/api/v1/connectors" and isinstance(case.body, dict):
         case.body["apiUrl"] = API_URL
         case.body["tokenUrl"] = TOKEN_URL
+        case.body["loginUrl"] = GRAPH_URL
+        case.body["graphUrl"] = GRAPH_URL
     # Notification channels send to loopback only: a generated receiver URL or SMTP host is replaced
     # (a value of the wrong type is left for the server to refuse).
     if method in ("POST", "PATCH") and path.startswith("/api/v1/channels") and isinstance(case.body, dict):

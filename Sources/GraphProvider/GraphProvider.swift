@@ -48,7 +48,10 @@ public struct GraphProvider: Provider {
 
     static func isGUID(_ text: String) -> Bool { UUID(uuidString: text) != nil }
     static func isTenantDomain(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 253 && text.contains(".") && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "-" }
+        // ASCII labels of letters, digits and '-', at least two (IDNs are written in punycode).
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        return text.utf8.count <= 253 && labels.count >= 2
+            && labels.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7a) || $0 == 0x2d } }
     }
 
     /// Microsoft's own hosts (every cloud's login and Graph hosts).
@@ -157,6 +160,8 @@ public struct GraphProvider: Provider {
     public var singleSignOnMethod: Int? { nil }
     public var activityMappingVersion: Int { 1 }
     public func remap(stream: String, source: String, payload: Data) -> ActivityEvent? { nil }
+    public var directoryRole: DirectoryRole { .provides }
+    public var takesWebhooks: Bool { false }
 
     public func webhook(_ request: WebhookRequest, credentials: ProviderCredentials) async -> WebhookVerdict {
         .rejected(status: 404, code: "no_webhooks", reason: "Microsoft 365 connectors take no webhooks.")
@@ -242,18 +247,20 @@ public struct GraphSession: ProviderSession {
         }
     }
 
-    /// The directory (what the Zoom cross-checks read).
-    public func readDirectory(at: Date) async -> DirectorySnapshot {
+    /// The directory (what the paired Zoom connectors' cross-checks read).
+    public func readDirectory(at: Date) async -> DirectorySnapshot? {
         await GraphDirectoryReader(client: client, tenantID: tenantID, applicationIDs: Self.applicationIDs, logger: logger).read(at: at)
     }
 
+    /// The connector's own posture: no controls, so nothing is read. Its directory is read by the
+    /// sync of each Zoom connector paired with it, when that one's posture is due (reading it
+    /// here too would double the Graph requests for nothing); its health comes from `validate`.
     public func readPosture(accountName: String, at readAt: Date) async -> PostureReading {
-        let directory = await readDirectory(at: readAt)
-        let subject = DirectorySubject(directory: directory)
-        let problems = directory.unavailable.map { "\($0.key): \($0.value)" }.sorted()
-        return PostureReading(evaluate: { baseline, states, _, now in
-            PostureEngine.scan(subject, controls: [Control<DirectorySubject>](), catalogue: GraphProvider.catalogue, baseline: baseline, states: states, now: now)
-        }, inventory: nil, problems: problems, items: directory.users?.count ?? 0)
+        let subject = DirectorySubject(directory: DirectorySnapshot(directoryID: tenantID, readAt: readAt))
+        return PostureReading(evaluate: { inputs in
+            PostureEngine.scan(subject, controls: [Control<DirectorySubject>](), catalogue: GraphProvider.catalogue, baseline: inputs.baseline,
+                               states: inputs.states, now: inputs.now)
+        }, inventory: nil, problems: [], items: 0)
     }
 
     public func stats() async -> SessionStats {

@@ -57,6 +57,17 @@ public protocol Provider: Sendable {
     /// Verifies one webhook request on its raw bytes and decodes it. Must not throw: every refusal
     /// is an answer with a status the vendor understands.
     func webhook(_ request: WebhookRequest, credentials: ProviderCredentials) async -> WebhookVerdict
+
+    /// Its part in pairing: a connector of a provider that `reads` directories can be paired with
+    /// one of a provider that `provides` one, whose directory its posture read then uses.
+    var directoryRole: DirectoryRole { get }
+    /// Whether its connectors take webhooks (the connector page shows the endpoint then).
+    var takesWebhooks: Bool { get }
+}
+
+/// A provider's part in pairing connectors (Zoom reads the Microsoft 365 directory Graph provides).
+public enum DirectoryRole: String, Sendable {
+    case none, reads, provides
 }
 
 /// One field of the connection form.
@@ -171,6 +182,17 @@ public struct SessionStats: Sendable, Equatable {
     /// Requests by endpoint (`GET /users`), so a reader sees what each costs.
     public var byOperation: [String: Int] = [:]
     public init() {}
+
+    /// Adds another session's requests (a paired connector's, read in the same sync); its
+    /// categories and operations are prefixed (`m365 GET /users`) so the two stay apart.
+    public mutating func add(_ other: SessionStats, prefix: String) {
+        requests += other.requests
+        rateLimitWaits += other.rateLimitWaits
+        rateLimited += other.rateLimited
+        for (key, count) in other.byCategory { byCategory[prefix + " " + key, default: 0] += count }
+        for (key, count) in other.rateLimitedByCategory { rateLimitedByCategory[prefix + " " + key, default: 0] += count }
+        for (key, count) in other.byOperation { byOperation[prefix + " " + key, default: 0] += count }
+    }
 }
 
 /// One connected account.
@@ -184,6 +206,31 @@ public protocol ProviderSession: Sendable {
     /// Reads the posture (everything but the activity streams).
     func readPosture(accountName: String, at: Date) async -> PostureReading
     func stats() async -> SessionStats
+    /// The identity directory, for the connectors paired with this one (providers whose role is
+    /// `provides`); nil from the others.
+    func readDirectory(at: Date) async -> DirectorySnapshot?
+}
+
+extension ProviderSession {
+    public func readDirectory(at: Date) async -> DirectorySnapshot? { nil }
+}
+
+/// What scoring a posture read takes besides the read itself.
+public struct PostureInputs: Sendable {
+    public var baseline: Baseline
+    public var states: [ControlStateRecord]
+    /// The stored events per stream over the posture window (streams not synced this run are absent).
+    public var streamRows: [String: Int]
+    public var now: Date
+    /// The paired connector's directory (nil: none is paired).
+    public var directory: DirectorySnapshot?
+    public init(baseline: Baseline, states: [ControlStateRecord] = [], streamRows: [String: Int] = [:], now: Date, directory: DirectorySnapshot? = nil) {
+        self.baseline = baseline
+        self.states = states
+        self.streamRows = streamRows
+        self.now = now
+        self.directory = directory
+    }
 }
 
 /// A refusal of the vendor that the sync reports per stream and goes on.
@@ -194,16 +241,15 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable {
 
 /// A posture read: what it found, ready to be scored once the activity counts are known.
 public struct PostureReading: Sendable {
-    /// Scores the snapshot; `streamRows` holds the stored events per stream over the posture window
-    /// (streams not synced this run are absent).
-    public var evaluate: @Sendable (_ baseline: Baseline, _ states: [ControlStateRecord], _ streamRows: [String: Int], _ now: Date) -> ScanResult
+    /// Scores the snapshot.
+    public var evaluate: @Sendable (PostureInputs) -> ScanResult
     /// The directory's users, when they could be read.
     public var inventory: [InventoryUser]?
     /// Data sources that failed, in words.
     public var problems: [String]
     /// Items read (users), for progress.
     public var items: Int
-    public init(evaluate: @escaping @Sendable (Baseline, [ControlStateRecord], [String: Int], Date) -> ScanResult, inventory: [InventoryUser]?,
+    public init(evaluate: @escaping @Sendable (PostureInputs) -> ScanResult, inventory: [InventoryUser]?,
                 problems: [String], items: Int) {
         self.evaluate = evaluate
         self.inventory = inventory
@@ -254,6 +300,8 @@ public enum ProviderHTTP {
 }
 
 extension Provider {
+    public var directoryRole: DirectoryRole { .none }
+    public var takesWebhooks: Bool { true }
     /// A provider without detection templates offers none (its events can still be matched by
     /// policies people write).
     public var detectionTemplates: [DetectionPolicy] { [] }

@@ -45,6 +45,8 @@ struct APIRoutes: Sendable {
             RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/disconnect", access: .admin, handler: disconnect),
             RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/reconnect", access: .admin, handler: reconnect),
             RouteSpec(method: .post, path: "/api/v1/connectors/{connectorId}/sync", access: .admin, handler: syncNow),
+            RouteSpec(method: .put, path: "/api/v1/connectors/{connectorId}/pairing", access: .admin, handler: pair),
+            RouteSpec(method: .delete, path: "/api/v1/connectors/{connectorId}/pairing", access: .admin, handler: unpair),
             RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/progress", access: .signedIn, handler: progress),
             RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/events", access: .signedIn, handler: events),
             RouteSpec(method: .get, path: "/api/v1/connectors/{connectorId}/score", access: .signedIn, handler: score),
@@ -250,6 +252,24 @@ struct APIRoutes: Sendable {
         let posture = try request.query.bool("posture", default: true)
         try await connectors.syncNow(try await connectors.connector(id), posture: posture, by: try context.caller)
         return JSONResponse.make(["status": "queued", "progress": "/api/v1/connectors/\(id)/progress"], status: .accepted)
+    }
+
+    struct PairingRequest: Decodable {
+        /// The directory connector to pair with.
+        var connectorId: String
+    }
+
+    func pair(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        let body = try await Body.decode(PairingRequest.self, request)
+        try await connectors.pair(try await connectors.connector(id), with: body.connectorId, by: try context.caller)
+        return JSONResponse.make(try await connectors.view(try await connectors.connector(id)))
+    }
+
+    func unpair(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
+        let id = try context.require("connectorId")
+        try await connectors.pair(try await connectors.connector(id), with: nil, by: try context.caller)
+        return JSONResponse.make(try await connectors.view(try await connectors.connector(id)))
     }
 
     struct ProgressResponse: Codable {

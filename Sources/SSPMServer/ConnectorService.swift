@@ -82,8 +82,18 @@ public struct ConnectorView: Encodable, Sendable {
     public var score: ScoreSummary?
     /// In the provider's order, with labels for pages.
     public var settings: [(key: String, label: String, value: JSONValue)]
+    /// The connectors it is paired with: a reading connector's directory (at most one), or the
+    /// connectors reading a directory connector's directory.
+    public var pairedWith: [PairedConnector] = []
 
-    enum CodingKeys: String, CodingKey { case id, provider, name, status, statusDetail, webhookUrlPath, createdAt, updatedAt, lastSyncAt, health, score }
+    public struct PairedConnector: Encodable, Sendable {
+        public var id: String
+        public var provider: String
+        public var name: String
+        public var status: String
+    }
+
+    enum CodingKeys: String, CodingKey { case id, provider, name, status, statusDetail, webhookUrlPath, createdAt, updatedAt, lastSyncAt, health, score, pairedWith }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -98,6 +108,7 @@ public struct ConnectorView: Encodable, Sendable {
         try c.encodeIfPresent(lastSyncAt, forKey: .lastSyncAt)
         try c.encodeIfPresent(health, forKey: .health)
         try c.encodeIfPresent(score, forKey: .score)
+        try c.encode(pairedWith, forKey: .pairedWith)
         var extra = encoder.container(keyedBy: AnyKey.self)
         for setting in settings where CodingKeys(stringValue: setting.key) == nil { try extra.encode(setting.value, forKey: AnyKey(setting.key)) }
     }
@@ -119,10 +130,62 @@ public struct ConnectorService: Sendable {
         let credentials = try? await deps.connectors.credentials(id: c.id)
         let score = includeScore ? try await deps.scans.history(connectorID: c.id, limit: 1).last?.score : nil
         let settings = deps.providers.provider(c.provider)?.publicSettings(c.settings, credentials: credentials) ?? []
+        var paired: [ConnectorView.PairedConnector] = []
+        for id in try await pairedIDs(c) {
+            if let other = try await deps.connectors.get(id: id) { paired.append(.init(id: other.id, provider: other.provider, name: other.name, status: other.status)) }
+        }
         return ConnectorView(id: c.id, provider: c.provider, name: c.name, status: c.status, statusDetail: c.statusDetail,
                              webhookUrlPath: "/webhooks/\(c.provider)/\(c.id)", createdAt: c.createdAt, updatedAt: c.updatedAt,
                              lastSyncAt: try await deps.connectors.lastSync(id: c.id), health: try await deps.connectors.health(id: c.id), score: score,
-                             settings: settings)
+                             settings: settings, pairedWith: paired)
+    }
+
+    /// Its directory (a reading connector) or its readers (a directory connector).
+    func pairedIDs(_ c: ConnectorRecord) async throws -> [String] {
+        switch deps.providers.provider(c.provider)?.directoryRole ?? .none {
+        case .reads: return try await deps.connectors.pairedDirectory(id: c.id).map { [$0] } ?? []
+        case .provides: return try await deps.connectors.pairedReaders(directoryID: c.id)
+        case .none: return []
+        }
+    }
+
+    /// The connectors `c` could be paired with (a reading connector's candidate directories).
+    func pairingCandidates(_ c: ConnectorRecord) async throws -> [ConnectorRecord] {
+        guard deps.providers.provider(c.provider)?.directoryRole == .reads else { return [] }
+        return try await deps.connectors.list().filter { deps.providers.provider($0.provider)?.directoryRole == .provides }
+    }
+
+    /// Pairs a connector that reads a directory (Zoom) with one that provides it (Microsoft 365),
+    /// replacing its pairing, or unpairs it (`directoryID` nil); then asks for a posture sync so
+    /// the cross-checks follow.
+    func pair(_ c: ConnectorRecord, with directoryID: String?, by actor: Principal) async throws {
+        let provider = try deps.provider(for: c)
+        let readers = deps.providers.providers.filter { $0.directoryRole == .reads }.map(\.displayName)
+        let providers = deps.providers.providers.filter { $0.directoryRole == .provides }.map(\.displayName)
+        guard provider.directoryRole == .reads else {
+            throw APIError(.unprocessableContent, "not_pairable",
+                           "Connector “\(c.name)” (\(provider.displayName)) does not read a directory, so it cannot be paired with one.",
+                           fix: "Pair from the connector that reads it (\(readers.joined(separator: ", "))); nothing was changed.")
+        }
+        var detail = "unpaired"
+        if let directoryID {
+            guard let directory = try await deps.connectors.get(id: directoryID) else {
+                throw APIError.notFound("Connector \(directoryID)")
+            }
+            let other = try deps.provider(for: directory)
+            guard other.directoryRole == .provides else {
+                throw APIError(.unprocessableContent, "not_pairable",
+                               "Connector “\(directory.name)” (\(other.displayName)) provides no directory to pair with.",
+                               fix: "Name a connector of \(providers.joined(separator: ", ")); nothing was changed.")
+            }
+            detail = "paired with \(directory.name) (\(directory.id))"
+        }
+        try await deps.connectors.setPairing(id: c.id, directoryID: directoryID, at: deps.now(), by: actor.actor)
+        try await deps.auth.audit(actor: actor.actor, action: directoryID == nil ? "connector.unpair" : "connector.pair", target: c.id, detail: detail, at: deps.now())
+        if c.status != ConnectorStatus.disconnected.rawValue {
+            if try await deps.jobs.job(connectorID: c.id) == nil { try await deps.jobs.schedule(connectorID: c.id, at: deps.now()) }
+            try await deps.jobs.request(connectorID: c.id, posture: true, at: deps.now())
+        }
     }
 
     /// The provider a request names (the first registered one when it names none).

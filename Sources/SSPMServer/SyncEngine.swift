@@ -121,6 +121,8 @@ public struct SyncEngine: Sendable {
             let postureDue = job.nextPostureAt <= deps.now() || latest.isEmpty
             let readAt = deps.now()
             async let postureRead: PostureReading? = postureDue ? client.readPosture(accountName: connector.name, at: readAt) : nil
+            // The paired directory (if any), read beside it: its own session, its own vendor's limits.
+            async let directoryRead: PairedDirectory? = postureDue && provider.directoryRole == .reads ? pairedDirectory(of: connector, at: readAt) : nil
             let sync = ActivitySync(activities: deps.activities, checkpoints: deps.checkpoints, logger: logger)
             var synced: [String] = []
             // Each stream on its own, so one failing stream does not stop the other.
@@ -139,6 +141,7 @@ public struct SyncEngine: Sendable {
                 }
             }
             let reading = await postureRead
+            let paired = await directoryRead
 
             // 3. Score the posture.
             var postureRan = false
@@ -155,20 +158,29 @@ public struct SyncEngine: Sendable {
                     streamRows[stream] = try await deps.activities.count(query: q)
                 }
                 let states = try await deps.posture.states(connectorID: id)
-                let result = reading.evaluate(deps.configuration.baseline, states, streamRows, now)
+                let result = reading.evaluate(PostureInputs(baseline: deps.configuration.baseline, states: states, streamRows: streamRows, now: now,
+                                                            directory: paired?.directory))
                 let previous = try await deps.scans.latest(connectorID: id)
                 try await deps.scans.save(connectorID: id, result)
                 if let previous { deps.detectionFeed.scanned(connectorID: id, previous: previous, current: result) }
                 try await deps.posture.rollUp(connectorID: id, day: now)
-                if let inventory = reading.inventory {
+                if var inventory = reading.inventory {
+                    if let users = paired?.directory.users {
+                        let index = DirectoryIndex(users)
+                        for i in inventory.indices { inventory[i].directoryStanding = index.standing(of: inventory[i].email) }
+                    }
                     try await deps.inventory.save(connectorID: id, users: inventory, at: now)
                     deps.detectionFeed.inventorySaved(connectorID: id)
                 }
                 problems += reading.problems
+                if let paired {
+                    problems += paired.directory.unavailable.sorted { $0.key < $1.key }.map { "paired \(paired.name) \($0.key): \($0.value)" }
+                }
                 postureRan = true
             }
             ticker.cancel()
-            let stats = await client.stats()
+            var stats = await client.stats()
+            if let paired, let pairedStats = paired.stats { stats.add(pairedStats, prefix: paired.provider) }
             let status: ConnectorStatus = problems.isEmpty && report.status == .connected ? .connected : .degraded
             let detail = problems.isEmpty ? report.headline : "Synced with problems: " + problems.joined(separator: "; ")
             try await deps.connectors.transition(id: id, to: status.rawValue, detail: String(detail.prefix(2000)), health: report, at: deps.now(),
@@ -188,6 +200,49 @@ public struct SyncEngine: Sendable {
             }
             return await finish(job: job, provider: connector.provider, owner: owner, runID: runID, board: board, clockStart: clockStart, error: "\(error)",
                                 stats: await client.stats(), postureRan: false, transient: busy)
+        }
+    }
+
+    /// A paired directory as one sync read it.
+    struct PairedDirectory: Sendable {
+        var directory: DirectorySnapshot
+        /// The directory connector's name and provider kind, for problems and stats.
+        var name: String
+        var provider: String
+        var stats: SessionStats?
+    }
+
+    /// Reads the directory of the connector `connector` is paired with: nil when it is not paired;
+    /// a directory marked unreadable when the directory connector is disconnected or cannot be
+    /// opened (the cross-checks then say so, instead of calling the account unpaired).
+    func pairedDirectory(of connector: ConnectorRecord, at readAt: Date) async -> PairedDirectory? {
+        let pairedID: String?
+        do { pairedID = try await deps.connectors.pairedDirectory(id: connector.id) } catch {
+            return PairedDirectory(directory: .unreadable(directoryID: "", readAt: readAt, reason: "the pairing could not be read (\(error))"),
+                                   name: "directory", provider: "", stats: nil)
+        }
+        guard let pairedID else { return nil }
+        guard let record = try? await deps.connectors.get(id: pairedID) else {
+            return PairedDirectory(directory: .unreadable(directoryID: pairedID, readAt: readAt, reason: "the paired connector \(pairedID) could not be read"),
+                                   name: pairedID, provider: "", stats: nil)
+        }
+        let label = deps.providers.provider(record.provider)?.accountLabel(record.settings) ?? record.id
+        if record.status == ConnectorStatus.disconnected.rawValue {
+            return PairedDirectory(directory: .unreadable(directoryID: label, readAt: readAt,
+                                                          reason: "the paired connector “\(record.name)” is disconnected; reconnect it"),
+                                   name: record.name, provider: record.provider, stats: nil)
+        }
+        do {
+            let (_, session) = try await deps.session(for: record)
+            guard let directory = await session.readDirectory(at: readAt) else {
+                return PairedDirectory(directory: .unreadable(directoryID: label, readAt: readAt,
+                                                              reason: "the paired connector “\(record.name)” (\(record.provider)) provides no directory"),
+                                       name: record.name, provider: record.provider, stats: await session.stats())
+            }
+            return PairedDirectory(directory: directory, name: record.name, provider: record.provider, stats: await session.stats())
+        } catch {
+            return PairedDirectory(directory: .unreadable(directoryID: label, readAt: readAt, reason: "the paired connector “\(record.name)” cannot be opened: \(error)"),
+                                   name: record.name, provider: record.provider, stats: nil)
         }
     }
 

@@ -179,4 +179,37 @@ public struct SQLConnectorStore: ConnectorStore {
             try await db.raw("SELECT last_sync_at FROM connectors WHERE id = \(bind: id)").first()?.decode(column: "last_sync_at", as: Int64?.self)
         }.map(date)
     }
+
+    // MARK: Pairings
+
+    public func pairedDirectory(id: String) async throws -> String? {
+        try await storage.withSQL { db in
+            try await db.raw("SELECT directory_connector_id FROM connector_pairings WHERE connector_id = \(bind: id)").first()?
+                .decode(column: "directory_connector_id", as: String.self)
+        }
+    }
+
+    public func pairedReaders(directoryID: String) async throws -> [String] {
+        try await storage.withSQL { db in
+            try await db.raw("SELECT connector_id FROM connector_pairings WHERE directory_connector_id = \(bind: directoryID) ORDER BY paired_at, connector_id")
+                .all().map { try $0.decode(column: "connector_id", as: String.self) }
+        }
+    }
+
+    public func setPairing(id: String, directoryID: String?, at: Date, by: String?) async throws {
+        try await storage.transaction { db in
+            for connector in [id] + (directoryID.map { [$0] } ?? []) {
+                guard try await db.raw("SELECT id FROM connectors WHERE id = \(bind: connector)").first() != nil else {
+                    throw StoreError.notFound("Connector \(connector)")
+                }
+            }
+            try await db.raw("DELETE FROM connector_pairings WHERE connector_id = \(bind: id)").run()
+            if let directoryID {
+                try await db.raw("""
+                    INSERT INTO connector_pairings (connector_id, directory_connector_id, paired_at, paired_by)
+                    VALUES (\(bind: id), \(bind: directoryID), \(bind: millis(at)), \(bind: by))
+                    """).run()
+            }
+        }
+    }
 }

@@ -32,6 +32,8 @@ public actor MemoryDatabase {
     }
 
     var connectors: [String: Connector] = [:]
+    /// Reading connector → (directory connector, paired at).
+    var pairings: [String: (directory: String, at: Date)] = [:]
     var events: [(connectorID: String, event: ConnectorEvent, id: String)] = []
     /// Per connector, keyed by fingerprint, with an index of the correlation keys, so a sync's
     /// thousands of rows are stored in linear time and a query reads only its connector's rows.
@@ -77,9 +79,9 @@ public actor MemoryDatabase {
     /// Runs `body` on the tables, all or nothing: a throw leaves them as they were. (A body that
     /// cannot throw needs no copy: `run` without `try` takes the cheap path.)
     func run<T: Sendable>(_ body: @Sendable (isolated MemoryDatabase) throws -> T) throws -> T {
-        let saved = (connectors, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories, detection)
+        let saved = (connectors, pairings, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories, detection)
         do { return try body(self) } catch {
-            (connectors, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories, detection) = saved
+            (connectors, pairings, events, activities, correlated, checkpoints, scans, jobs, runs, operators, sessions, tokens, failures, audit, states, changes, daily, inventories, detection) = saved
             throw error
         }
     }
@@ -114,6 +116,7 @@ public actor MemoryDatabase {
     /// Deletes a connector and everything kept for it.
     func cascade(connectorID id: String) {
         connectors[id] = nil
+        pairings = pairings.filter { $0.key != id && $0.value.directory != id }
         events.removeAll { $0.connectorID == id }
         activities[id] = nil
         correlated = correlated.filter { $0.key.connectorID != id }
@@ -168,6 +171,23 @@ func clamp(_ value: Int, _ range: ClosedRange<Int>) -> Int { min(max(value, rang
 
 public struct MemoryConnectorStore: ConnectorStore {
     let db: MemoryDatabase
+
+    public func pairedDirectory(id: String) async throws -> String? { await db.run { db in db.pairings[id].map(\.directory) } }
+
+    public func pairedReaders(directoryID: String) async throws -> [String] {
+        await db.run { db in
+            db.pairings.filter { $0.value.directory == directoryID }.sorted { ($0.value.at, $0.key) < ($1.value.at, $1.key) }.map(\.key)
+        }
+    }
+
+    public func setPairing(id: String, directoryID: String?, at: Date, by: String?) async throws {
+        try await db.run { db in
+            for connector in [id] + (directoryID.map { [$0] } ?? []) where db.connectors[connector] == nil {
+                throw StoreError.notFound("Connector \(connector)")
+            }
+            db.pairings[id] = directoryID.map { ($0, ms(at)) }
+        }
+    }
 
     public func create(_ c: ConnectorRecord, credentials: ConnectorCredentials) async throws {
         try await db.run { db in try Self.insert(c, credentials: credentials, in: db) }

@@ -166,6 +166,9 @@ public struct ZoomProvider: Provider {
 
     public var activityMappingVersion: Int { ZoomActivityMapping.version }
 
+    /// Its Microsoft 365 cross-checks read a paired directory.
+    public var directoryRole: DirectoryRole { .reads }
+
     public func remap(stream: String, source: String, payload: Data) -> ActivityEvent? {
         ZoomActivityMapping.remap(stream: stream, source: source, payload: payload)
     }
@@ -224,8 +227,9 @@ struct ZoomSession: ProviderSession {
             inventory = data.inventory(snapshot.users ?? [], groupsRead: data.failures[.groups] == nil)
         }
         let problems = data.failures.map { "\($0.key.rawValue): \($0.value.description)" }
-        return PostureReading(evaluate: { baseline, states, streamRows, now in
+        return PostureReading(evaluate: { inputs in
             var snapshot = snapshot
+            let streamRows = inputs.streamRows
             // The report streams come from the activity store (just synced), over the posture window.
             if let rows = streamRows[Self.signIn.id] {
                 snapshot.signInRows = rows
@@ -235,7 +239,8 @@ struct ZoomSession: ProviderSession {
                 snapshot.operationLogRows = rows
                 snapshot.unavailable[.operationLog] = nil
             }
-            return ZoomCatalogue.scan(snapshot, baseline: baseline, states: states, now: now)
+            snapshot.directory = inputs.directory
+            return ZoomCatalogue.scan(snapshot, baseline: inputs.baseline, states: inputs.states, now: inputs.now)
         }, inventory: inventory, problems: problems, items: data.users.count)
     }
 

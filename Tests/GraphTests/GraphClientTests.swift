@@ -369,7 +369,7 @@ import SSPMProvider
         #expect(!wrong.headline.contains("wrong-secret"))
     }
 
-    @Test("the posture read is the directory (domains, users, Zoom's apps); its own scan has no controls; unread sources are its problems")
+    @Test("the directory read (domains, users, Zoom's apps) leaves unread sources in `unavailable`; the connector's own posture read sends nothing and has no controls")
     func posture() async throws {
         let context = Self.context()
         let tenant = GraphClientTests.tenant(users: 150, permissions: ["Domain.Read.All", "User.Read.All", "Application.Read.All"])
@@ -377,11 +377,12 @@ import SSPMProvider
         defer { Task { await sim.stop() } }
         let session = try Self.session(tenant, sim, context: context)
         let reading = await session.readPosture(accountName: "x", at: Date())
-        #expect(reading.items == 150)
-        #expect(reading.problems.count == 1 && reading.problems[0].hasPrefix("delegatedGrants"))
-        #expect(reading.evaluate(Baseline(), [], [:], Date()).findings.isEmpty)
-        let directory = await (session as! GraphSession).readDirectory(at: Date())
+        #expect(reading.items == 0 && reading.problems.isEmpty)
+        #expect(reading.evaluate(PostureInputs(baseline: Baseline(), now: Date())).findings.isEmpty)
+        #expect(await session.stats().requests == 0, "the connector's own posture read sent requests")
+        let directory = try #require(await session.readDirectory(at: Date()))
         #expect(directory.users?.count == 150 && directory.applications?.first?.applicationPermissions == ["Mail.Read"])
+        #expect(directory.unavailable.keys.sorted() == ["delegatedGrants"])
     }
 }
 

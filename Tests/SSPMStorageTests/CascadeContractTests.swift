@@ -33,7 +33,7 @@ extension StoreContractTests {
             let cases: [(parent: String, doomed: String, atLeast: Set<String>, delete: @Sendable () async throws -> Void)] = [
                 ("connectors", "c-doomed",
                  ["activities", "scans", "sync_checkpoints", "connector_events", "sync_jobs", "sync_runs", "inventories", "score_daily",
-                  "control_states", "control_state_changes"],
+                  "control_states", "control_state_changes", "connector_pairings"],
                  { try await connectors.delete(id: "c-doomed") }),
                 ("operators", "o-doomed", ["sessions", "api_tokens"],
                  {
@@ -45,8 +45,12 @@ extension StoreContractTests {
                 let children = schema.references(to: parent)
                 // A floor, so a discovery query that finds nothing cannot pass.
                 #expect(atLeast.isSubset(of: Set(children.map(\.table))), "tables referencing \(parent) found in the schema: \(children.map(\.table))")
+                var filled = Set<String>()
                 for child in children {
                     #expect(child.onDeleteCascades, "\(child.table).\(child.column) references \(parent) without ON DELETE CASCADE")
+                    // A table referencing the parent twice (connector_pairings) gets one row per owner,
+                    // with every reference to the parent pointing at that owner.
+                    guard filled.insert(child.table).inserted else { continue }
                     for owner in [doomed, kept[parent]!] {
                         try await schema.insertRow(into: child.table, storage: storage) { reference in
                             reference.parent == parent ? owner : kept[reference.parent]

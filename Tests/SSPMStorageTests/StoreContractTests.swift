@@ -54,6 +54,37 @@ struct StoreContractTests {
         }
     }
 
+    @Test("pairings: none, set, replaced, one directory for several readers (oldest first), unpaired; unknown ids refused and nothing changed; deleting either side deletes the pairing", arguments: StoreBackend.available)
+    func pairings(_ backend: StoreBackend) async throws {
+        try await backend.withStores { stores in
+            let store = stores.connectors
+            let t = Date(timeIntervalSince1970: 1_790_000_000)
+            let zoomA = ConnectorRecord.zoom(id: "zoom-a", name: "A", accountID: "acct-a", clientID: "client-a")
+            let zoomB = ConnectorRecord.zoom(id: "zoom-b", name: "B", accountID: "acct-b", clientID: "client-b")
+            let dir1 = ConnectorRecord.zoom(id: "dir-1", name: "D1", accountID: "acct-d1", clientID: "client-d1")
+            let dir2 = ConnectorRecord.zoom(id: "dir-2", name: "D2", accountID: "acct-d2", clientID: "client-d2")
+            for c in [zoomA, zoomB, dir1, dir2] { try await store.create(c, credentials: .zoom(clientSecret: "x")) }
+            #expect(try await store.pairedDirectory(id: "zoom-a") == nil)
+            try await store.setPairing(id: "zoom-a", directoryID: "dir-1", at: t, by: "admin")
+            try await store.setPairing(id: "zoom-b", directoryID: "dir-1", at: t.addingTimeInterval(1), by: "admin")
+            #expect(try await store.pairedDirectory(id: "zoom-a") == "dir-1")
+            #expect(try await store.pairedReaders(directoryID: "dir-1") == ["zoom-a", "zoom-b"])
+            try await store.setPairing(id: "zoom-a", directoryID: "dir-2", at: t.addingTimeInterval(2), by: "admin")
+            #expect(try await store.pairedDirectory(id: "zoom-a") == "dir-2")
+            #expect(try await store.pairedReaders(directoryID: "dir-1") == ["zoom-b"])
+            await #expect(throws: StoreError.notFound("Connector nope")) { try await store.setPairing(id: "zoom-a", directoryID: "nope", at: t, by: nil) }
+            await #expect(throws: StoreError.notFound("Connector nope")) { try await store.setPairing(id: "nope", directoryID: "dir-1", at: t, by: nil) }
+            #expect(try await store.pairedDirectory(id: "zoom-a") == "dir-2", "a refused pairing changed the stored one")
+            try await store.setPairing(id: "zoom-a", directoryID: nil, at: t, by: "admin")
+            #expect(try await store.pairedDirectory(id: "zoom-a") == nil)
+            try await store.delete(id: "dir-1")
+            #expect(try await store.pairedDirectory(id: "zoom-b") == nil)
+            try await store.setPairing(id: "zoom-b", directoryID: "dir-2", at: t, by: "admin")
+            try await store.delete(id: "zoom-b")
+            #expect(try await store.pairedReaders(directoryID: "dir-2").isEmpty)
+        }
+    }
+
     @Test("connectors in SQL: secrets sealed at rest, settings in clear; another master key cannot open them", arguments: Backend.available)
     func sealedAtRest(_ backend: Backend) async throws {
         try await backend.withStorage { (storage: SQLStorage) async throws -> Void in

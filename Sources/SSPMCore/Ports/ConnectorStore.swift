@@ -41,6 +41,14 @@ public protocol ConnectorStore: Sendable {
     func events(id: String, limit: Int) async throws -> [ConnectorEvent]
     func setLastSync(id: String, at: Date) async throws
     func lastSync(id: String) async throws -> Date?
+
+    /// The directory connector `id` is paired with (nil: none).
+    func pairedDirectory(id: String) async throws -> String?
+    /// The connectors paired with directory connector `id`, oldest pairing first.
+    func pairedReaders(directoryID: String) async throws -> [String]
+    /// Pairs `id` with `directoryID`, replacing its pairing, or unpairs it (nil). Throws
+    /// `StoreError.notFound` when either connector does not exist.
+    func setPairing(id: String, directoryID: String?, at: Date, by: String?) async throws
 }
 
 extension ConnectorStore {

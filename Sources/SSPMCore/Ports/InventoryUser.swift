@@ -17,13 +17,18 @@ public struct InventoryUser: Sendable, Codable, Hashable {
     public var loginTypes: [Int]?
     public var lastLoginTime: Date?
     public var createdAt: Date?
+    /// Where the user stands in the identity directory paired with the connector (an enabled
+    /// account, a disabled one, none), matched by address; nil when no directory is paired or its
+    /// users could not be read. Detection's `terminated_user` kind reads it.
+    public var directoryStanding: DirectoryStanding?
 
     enum CodingKeys: String, CodingKey {
-        case id, email, displayName, type, status, roleID = "roleId", roleName, groupIDs = "groupIds", groupNames, loginTypes, lastLoginTime, createdAt
+        case id, email, displayName, type, status, roleID = "roleId", roleName, groupIDs = "groupIds", groupNames, loginTypes, lastLoginTime, createdAt, directoryStanding
     }
 
     public init(id: String?, email: String, displayName: String, type: Int, status: String, roleID: String, roleName: String?, groupIDs: [String],
-                groupNames: [String]? = nil, loginTypes: [Int]?, lastLoginTime: Date?, createdAt: Date?) {
+                groupNames: [String]? = nil, loginTypes: [Int]?, lastLoginTime: Date?, createdAt: Date?, directoryStanding: DirectoryStanding? = nil) {
+        self.directoryStanding = directoryStanding
         self.id = id
         self.email = email
         self.displayName = displayName

@@ -80,6 +80,13 @@ public struct DirectorySnapshot: Codable, Sendable, Equatable {
     /// Data source → why it could not be read (a missing permission, in words).
     public var unavailable: [String: String]
 
+    /// A directory none of whose parts could be read, each for `reason` (e.g. its connector is
+    /// disconnected): the cross-checks say so instead of calling the account unpaired.
+    public static func unreadable(directoryID: String, readAt: Date, reason: String) -> DirectorySnapshot {
+        DirectorySnapshot(directoryID: directoryID, readAt: readAt,
+                          unavailable: Dictionary(uniqueKeysWithValues: ["domains", "users", "applications"].map { ($0, reason) }))
+    }
+
     public init(directoryID: String, readAt: Date, domains: [Domain]? = nil, users: [User]? = nil, applications: [Application]? = nil,
                 unavailable: [String: String] = [:]) {
         self.directoryID = directoryID
@@ -88,5 +95,53 @@ public struct DirectorySnapshot: Codable, Sendable, Equatable {
         self.users = users
         self.applications = applications
         self.unavailable = unavailable
+    }
+}
+
+/// Where a person stands in a paired directory: an enabled account, a disabled one, or none.
+public enum DirectoryStanding: String, Sendable, Codable, Hashable {
+    case enabled, disabled, missing
+}
+
+/// A directory's users by every address that reaches them (UPN, mail, aliases), in lower case.
+public struct DirectoryIndex: Sendable {
+    public let upn: [String: DirectorySnapshot.User]
+    public let any: [String: DirectorySnapshot.User]
+
+    public init(_ users: [DirectorySnapshot.User]) {
+        var upn: [String: DirectorySnapshot.User] = [:], any: [String: DirectorySnapshot.User] = [:]
+        upn.reserveCapacity(users.count)
+        any.reserveCapacity(users.count * 2)
+        for user in users {
+            let principal = Self.folded(user.principalName)
+            upn[principal] = user
+            var addresses = [principal]
+            if let mail = user.mail { addresses.append(Self.folded(mail)) }
+            for alias in user.aliases { addresses.append(Self.folded(alias)) }
+            for key in addresses {
+                // An enabled account wins over a disabled one with the same address.
+                if let known = any[key], known.enabled, !user.enabled { continue }
+                any[key] = user
+            }
+        }
+        self.upn = upn
+        self.any = any
+    }
+
+    /// The account an address reaches: its sign-in name first, then any alias (nil: none).
+    public func account(for address: String) -> DirectorySnapshot.User? {
+        let key = Self.folded(address)
+        return upn[key] ?? any[key]
+    }
+
+    /// Where a person of another directory stands in this one, by their address.
+    public func standing(of address: String) -> DirectoryStanding {
+        guard let account = account(for: address) else { return .missing }
+        return account.enabled ? .enabled : .disabled
+    }
+
+    /// Lower case, without a copy when the text has no upper-case ASCII and no non-ASCII.
+    public static func folded(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 && !(0x41...0x5A).contains($0) } ? text : text.lowercased()
     }
 }

@@ -372,7 +372,7 @@ paths:
   /api/v1/connectors:
     get:
       tags: [connectors]
-      summary: Connected Zoom accounts
+      summary: Connected accounts (Zoom) and directories (Microsoft 365)
       responses:
         "200":
           description: Connectors.
@@ -383,12 +383,15 @@ paths:
         "405": {$ref: "#/components/responses/MethodNotAllowed"}
     post:
       tags: [connectors]
-      summary: Add a Zoom account (validated before it is saved)
+      summary: Add a Zoom account or a Microsoft 365 tenant (validated before it is saved)
       description: |
         Bad credentials, a deactivated app, an unreachable Zoom or used-up rate limits give 422
         `connection_failed` with the fix, and nothing is saved. Missing scopes save the connector as
         degraded (the validation names the scopes and the controls they disable). A second connector
-        with the same client ID gives 409. The first sync starts at once.
+        with the same client ID gives 409. The first sync starts at once. A Microsoft 365 connector
+        (`provider` `m365`) is validated the same way (AADSTS errors in plain words, one request per
+        data source, each missing application permission named); pair it with a Zoom connector
+        (PUT …/pairing) for the Microsoft 365 cross-checks.
       requestBody:
         required: true
         content:
@@ -474,7 +477,7 @@ paths:
             schema:
               type: object
               properties:
-                clientSecret: {type: [string, "null"], minLength: 1, maxLength: 512, pattern: "^[!-~]+$", writeOnly: true, description: A new secret; checked with Zoom before it is stored.}
+                clientSecret: {type: [string, "null"], minLength: 1, maxLength: 512, pattern: "^[!-~]+$", writeOnly: true, description: A new secret; checked with the vendor before it is stored.}
                 webhookSecretToken: {type: [string, "null"], writeOnly: true}
       responses:
         "200":
@@ -489,6 +492,54 @@ paths:
         "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "413": {$ref: "#/components/responses/ContentTooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "422": {$ref: "#/components/responses/Error"}
+  /api/v1/connectors/{connectorId}/pairing:
+    parameters: [{$ref: "#/components/parameters/connectorId"}]
+    put:
+      tags: [connectors]
+      summary: Pair a Zoom connector with a Microsoft 365 connector
+      description: |
+        The Zoom connector's posture syncs then read the Microsoft 365 directory beside Zoom (each
+        within its own rate limits) and the Microsoft 365 integration checks (ZMS-…) compare the two.
+        Replaces an earlier pairing; a posture sync is queued. One directory may serve several Zoom
+        connectors. 422 `not_pairable` when the connector does not read a directory or the named
+        one provides none; 404 when either does not exist.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [connectorId]
+              properties:
+                connectorId: {type: string, description: The Microsoft 365 connector's id.}
+      responses:
+        "200":
+          description: The connector, with `pairedWith`.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Connector"}
+        "400": {$ref: "#/components/responses/Error"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "422": {$ref: "#/components/responses/Error"}
+    delete:
+      tags: [connectors]
+      summary: Unpair (the Microsoft 365 checks become not applicable at the next posture sync, which is queued)
+      responses:
+        "200":
+          description: The connector, with an empty `pairedWith`.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Connector"}
+        "401": {$ref: "#/components/responses/Error"}
+        "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
+        "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "422": {$ref: "#/components/responses/Error"}
   /api/v1/connectors/{connectorId}/sync:
     parameters: [{$ref: "#/components/parameters/connectorId"}]
@@ -1385,15 +1436,18 @@ components:
         target: {type: string}
         detail: {type: string}
     CreateConnector:
-      type: object
       description: |
-        `provider` picks the SaaS (the first one this server has when absent); the other members are
-        that provider's connection fields, as strings. This build has one provider, `zoom`, whose
-        fields are below. Members that are not the provider's fields are ignored.
+        `provider` picks the SaaS (`zoom` when absent); the other members are that provider's
+        connection fields, as strings. Members that are not the provider's fields are ignored.
+      oneOf:
+        - {$ref: "#/components/schemas/CreateZoomConnector"}
+        - {$ref: "#/components/schemas/CreateM365Connector"}
+    CreateZoomConnector:
+      type: object
       required: [name, accountId, clientId, clientSecret]
       properties:
         provider: {type: string, enum: [zoom], default: zoom}
-        name: {type: string, minLength: 1, maxLength: 200, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]", description: Not blank.}
+        name: {$ref: "#/components/schemas/ConnectorName"}
         accountId: {$ref: "#/components/schemas/ZoomCredential"}
         clientId: {$ref: "#/components/schemas/ZoomCredential"}
         clientSecret: {$ref: "#/components/schemas/ZoomSecret"}
@@ -1401,6 +1455,20 @@ components:
         plan: {type: [string, "null"], enum: [free, pro, business, null], default: pro, description: Sets the request pacing (Zoom does not tell an app its plan).}
         apiUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$", description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
         tokenUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$"}
+    CreateM365Connector:
+      type: object
+      description: An Entra app registration with the Microsoft Graph application permissions Domain.Read.All, User.Read.All, Application.Read.All (and Directory.Read.All for delegated grants), admin-consented.
+      required: [provider, name, tenantId, clientId, clientSecret]
+      properties:
+        provider: {type: string, enum: [m365]}
+        name: {$ref: "#/components/schemas/ConnectorName"}
+        tenantId: {type: string, pattern: "^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)$", maxLength: 253, description: "The Directory (tenant) ID, or the tenant's domain."}
+        clientId: {type: string, pattern: "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$", description: The Application (client) ID.}
+        clientSecret: {$ref: "#/components/schemas/ZoomSecret"}
+        cloud: {type: [string, "null"], enum: [global, usgov, usgov-dod, china, null], default: global, description: The national cloud (its login and Graph hosts).}
+        loginUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$", description: Another login host (a simulator).}
+        graphUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$", description: Another Graph host (a simulator).}
+    ConnectorName: {type: string, minLength: 1, maxLength: 200, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]", description: Not blank.}
     ZoomCredential:
       type: string
       minLength: 1
@@ -1418,7 +1486,10 @@ components:
       type: object
       description: |
         The common fields, and beside them the provider's public settings. For Zoom (`provider`
-        `zoom`): accountId, clientId, plan, apiUrl (when set) and webhookSecretTokenSet.
+        `zoom`): accountId, clientId, plan, apiUrl (when set) and webhookSecretTokenSet. For
+        Microsoft 365 (`m365`): tenantId, clientId, cloud, loginUrl and graphUrl (when set).
+        `pairedWith`: a Zoom connector's paired directory (at most one), or the Zoom connectors a
+        Microsoft 365 connector is paired with.
       required: [id, provider, name, status, webhookUrlPath, createdAt, updatedAt]
       properties:
         id: {type: string}
@@ -1437,6 +1508,20 @@ components:
         lastSyncAt: {type: string, format: date-time}
         health: {$ref: "#/components/schemas/ConnectionReport"}
         score: {$ref: "#/components/schemas/Score"}
+        tenantId: {type: string}
+        cloud: {type: string}
+        loginUrl: {type: string}
+        graphUrl: {type: string}
+        pairedWith:
+          type: array
+          items:
+            type: object
+            required: [id, provider, name, status]
+            properties:
+              id: {type: string}
+              provider: {type: string}
+              name: {type: string}
+              status: {type: string, enum: [connecting, connected, degraded, error, disconnected]}
     ConnectorWithValidation:
       type: object
       required: [connector, validation]
@@ -1457,7 +1542,8 @@ components:
             type: object
             required: [source, ok, missingScopes]
             properties:
-              source: {type: string, enum: [account_settings, lock_settings, users, groups, roles, domains, signin_report, operation_log, chat_channels]}
+              source: {type: string, enum: [account_settings, lock_settings, users, groups, roles, domains, signin_report, operation_log, chat_channels,
+                                            microsoft365_domains, microsoft365_users, microsoft365_applications, microsoft365_delegated_grants]}
               ok: {type: boolean}
               reason: {type: string}
               missingScopes: {type: array, items: {type: string}}
@@ -1618,6 +1704,8 @@ components:
         loginTypes: {type: array, items: {type: integer}}
         lastLoginTime: {type: string, format: date-time}
         createdAt: {type: string, format: date-time}
+        groupNames: {type: array, items: {type: string}}
+        directoryStanding: {type: string, enum: [enabled, disabled, missing], description: "Where the user stands in the paired Microsoft 365 directory (an enabled account, a disabled one, none), matched by address; absent when none is paired."}
     Activity:
       type: object
       description: |

@@ -272,8 +272,33 @@ enum WebAssets {
   {{#health}}<p>{{headline}} <small>Checked {{checkedAt}}.</small></p>{{/health}}
   {{> source_health}}
   {{#fix}}<p class="problem">{{.}}</p>{{/fix}}
-  <p><small>Webhook endpoint: <code>{{connector.webhookUrlPath}}</code> (set it as the event notification endpoint of the {{providerName}} app).</small></p>
+  {{#takesWebhooks}}<p><small>Webhook endpoint: <code>{{connector.webhookUrlPath}}</code> (set it as the event notification endpoint of the {{providerName}} app).</small></p>{{/takesWebhooks}}
 </section>
+{{#pairing}}
+<section class="card" id="pairing">
+  <h2>{{title}}</h2>
+  {{#reads}}
+  {{#paired}}<p>Paired with <a href="/connectors/{{id}}">{{name}}</a> <span class="status status-{{status}}">{{status}}</span>: its directory is read with each posture sync of this connector, and the checks that compare the two (the {{providerName}} integration category of the Secure Score) use it.</p>{{/paired}}
+  {{^paired}}<p>Not paired: the checks against a directory ({{providers}}) are not applicable until one is paired with this connector.</p>{{/paired}}
+  {{#isAdmin}}
+  {{#hasCandidates}}
+  <form method="post" action="/connectors/{{connectorID}}/pair" class="narrow">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label for="pair-directory">Directory connector</label>
+    <select id="pair-directory" name="directory">{{#candidates}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}} ({{providerName}}, {{status}})</option>{{/candidates}}</select>
+    <button type="submit">{{#paired}}Pair with this one instead{{/paired}}{{^paired}}Pair{{/paired}}</button>
+  </form>
+  {{/hasCandidates}}
+  {{^hasCandidates}}<p>No directory connector yet: <a href="/connectors/new">connect one</a> ({{providers}}), then pair it here.</p>{{/hasCandidates}}
+  {{#paired}}<form method="post" action="/connectors/{{connectorID}}/unpair"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Unpair</button></form>{{/paired}}
+  {{/isAdmin}}
+  {{/reads}}
+  {{#provides}}
+  {{#hasReaders}}<p>This directory is paired with: {{#readers}}<a href="/connectors/{{id}}">{{name}}</a> <span class="status status-{{status}}">{{status}}</span> {{/readers}}. It is read with each of their posture syncs; this connector's own sync checks the connection and the permissions.</p>{{/hasReaders}}
+  {{^hasReaders}}<p>No connector is paired with this directory yet: pair it from the page of the connector that reads it.</p>{{/hasReaders}}
+  {{/provides}}
+</section>
+{{/pairing}}
 {{#isAdmin}}
 <section class="card actions">
   <h2>Manage</h2>

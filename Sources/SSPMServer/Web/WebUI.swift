@@ -448,6 +448,30 @@ struct WebUI: Sendable {
                                "scannedAt": Self.date(r.scannedAt), "categories": rows(r.categories), "frameworks": rows(r.frameworks),
                                "trendSVG": TrendChart.svg(daily.map { ($0.day, $0.percent) })]
         }
+        values["takesWebhooks"] = provider.takesWebhooks
+        if provider.directoryRole != .none {
+            let byKind = Dictionary(deps.providers.providers.map { ($0.kind, $0.displayName) }, uniquingKeysWith: { a, _ in a })
+            func shown(_ p: ConnectorView.PairedConnector) -> [String: Any] { ["id": p.id, "name": p.name, "status": p.status, "providerName": byKind[p.provider] ?? p.provider] }
+            var pairing: [String: Any] = ["connectorID": id]
+            if provider.directoryRole == .reads {
+                let current = view.pairedWith.first
+                let candidates = try await connectors.pairingCandidates(record)
+                pairing["title"] = "Paired directory"
+                pairing["reads"] = true
+                if let current { pairing["paired"] = shown(current) }
+                pairing["hasCandidates"] = !candidates.isEmpty
+                pairing["candidates"] = candidates.map { c -> [String: Any] in
+                    ["id": c.id, "name": c.name, "status": c.status, "providerName": byKind[c.provider] ?? c.provider, "selected": c.id == current?.id]
+                }
+                pairing["providers"] = deps.providers.providers.filter { $0.directoryRole == .provides }.map(\.displayName).joined(separator: ", ")
+            } else {
+                pairing["title"] = "Paired connectors"
+                pairing["provides"] = true
+                pairing["hasReaders"] = !view.pairedWith.isEmpty
+                pairing["readers"] = view.pairedWith.map(shown)
+            }
+            values["pairing"] = pairing
+        }
         let health = view.health
         values.merge(Self.health(health, catalogue: try deps.provider(for: record).catalogue)) { a, _ in a }
         values["healthCaption"] = "Each data source and the scope it needs"
@@ -480,6 +504,13 @@ struct WebUI: Sendable {
                 let report = try await connectors.reconnect(record, ReconnectRequest(fields: fields), by: principal)
                 if report.status == .error { return errorPage(APIError(.unprocessableContent, "connection_failed", report.headline, fix: report.fix), principal: principal) }
             case "disconnect": try await connectors.disconnect(record, by: principal)
+            case "pair":
+                guard let directory = optional("directory") else {
+                    return errorPage(APIError(.unprocessableContent, "nothing_to_save", "Nothing was paired: no directory connector was chosen.",
+                                              fix: "Go back and choose one."), principal: principal)
+                }
+                try await connectors.pair(record, with: directory, by: principal)
+            case "unpair": try await connectors.pair(record, with: nil, by: principal)
             case "delete":
                 guard (form["confirm"] ?? "").trimmingCharacters(in: .whitespaces) == record.name else {
                     return errorPage(APIError(.unprocessableContent, "not_confirmed", "Nothing was deleted: the name typed to confirm is not “\(record.name)”.",

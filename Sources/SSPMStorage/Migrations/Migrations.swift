@@ -11,5 +11,6 @@ public enum Migrations {
         m0005Providers,
         m0006ActivityEvents,
         m0007Detection,
+        m0008ConnectorPairings,
     ]
 }

@@ -5,7 +5,7 @@ import SSPMCore
 /// directory it is paired with (read through Microsoft Graph into `PostureSnapshot.directory`).
 /// Without a paired directory they are not applicable, and they say how to pair one.
 extension ZoomCatalogue {
-    static let notPaired = "No Microsoft 365 directory is paired with this Zoom account. Pairing connectors in the server is not available yet: run the Microsoft 365 cross-checks offline with sspm scan --tenant FILE --graph-tenant FILE (docs/SIMULATOR.md)."
+    static let notPaired = "No Microsoft 365 directory is paired with this Zoom account. Add a Microsoft 365 connector and pair it on this connector's page (or PUT /api/v1/connectors/{id}/pairing); offline, run sspm scan --tenant FILE --graph-tenant FILE."
 
     /// Permissions that reach every mailbox or calendar when granted as application permissions.
     static let mailboxWidePermissions: Set<String> = ["Mail.Read", "Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite"]
@@ -120,8 +120,7 @@ extension ZoomCatalogue {
             let licensed = snapshot.activeUsers.filter { $0.type != 1 }
             var affected: [AffectedUser] = []
             for user in licensed {
-                let email = DirectoryIndex.folded(user.email)
-                guard let account = index.upn[email] ?? index.any[email] else {
+                guard let account = index.account(for: user.email) else {
                     affected.append(AffectedUser(id: user.id, email: user.email, reason: "no Microsoft 365 account (deleted, or never there)"))
                     continue
                 }
@@ -133,37 +132,6 @@ extension ZoomCatalogue {
                               affectedUsers: affected, coverage: coverage)
         },
     ]
-}
-
-/// A directory's users by every address that reaches them (UPN, mail, aliases), in lower case.
-public struct DirectoryIndex: Sendable {
-    public let upn: [String: DirectorySnapshot.User]
-    public let any: [String: DirectorySnapshot.User]
-
-    public init(_ users: [DirectorySnapshot.User]) {
-        var upn: [String: DirectorySnapshot.User] = [:], any: [String: DirectorySnapshot.User] = [:]
-        upn.reserveCapacity(users.count)
-        any.reserveCapacity(users.count * 2)
-        for user in users {
-            let principal = Self.folded(user.principalName)
-            upn[principal] = user
-            var addresses = [principal]
-            if let mail = user.mail { addresses.append(Self.folded(mail)) }
-            for alias in user.aliases { addresses.append(Self.folded(alias)) }
-            for key in addresses {
-                // An enabled account wins over a disabled one with the same address.
-                if let known = any[key], known.enabled, !user.enabled { continue }
-                any[key] = user
-            }
-        }
-        self.upn = upn
-        self.any = any
-    }
-
-    /// Lower case, without a copy when the text has no upper-case ASCII and no non-ASCII.
-    public static func folded(_ text: String) -> String {
-        text.utf8.allSatisfy { $0 < 0x80 && !(0x41...0x5A).contains($0) } ? text : text.lowercased()
-    }
 }
 
 extension ControlCategory {

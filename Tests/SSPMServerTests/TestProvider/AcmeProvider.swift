@@ -151,10 +151,10 @@ struct AcmeSession: ProviderSession {
     func readPosture(accountName: String, at: Date) async -> PostureReading {
         let settings = try? await get("/settings")
         let snapshot = AcmeProvider.Snapshot(accountID: tenant, accountName: accountName, settings: settings?.0 == 200 ? settings?.1 : nil)
-        return PostureReading(evaluate: { baseline, states, rows, now in
+        return PostureReading(evaluate: { inputs in
             var s = snapshot
-            s.auditRows = rows["audit"]
-            return AcmeProvider.rules.scan(s, baseline: baseline, states: states, now: now)
+            s.auditRows = inputs.streamRows["audit"]
+            return AcmeProvider.rules.scan(s, baseline: inputs.baseline, states: inputs.states, now: inputs.now)
         }, inventory: nil, problems: [], items: 1)
     }
 

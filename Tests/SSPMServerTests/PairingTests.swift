@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import GraphSimulator
+import SSPMCore
+import Testing
+import ZoomSimulator
+
+/// A Zoom connector paired with a Microsoft 365 connector, end to end through the API: both
+/// simulators on loopback, the pairing's rules, a paired sync that reads the directory beside Zoom,
+/// the cross-checks on real data, the inventory's directory standing, and what happens when the
+/// directory connector is disconnected, unpaired or deleted.
+@Suite struct PairingTests {
+    static func m365Body(_ graph: GraphTenant, _ sim: RunningGraphSimulator, name: String = "Acme Microsoft 365") -> JSONValue {
+        ["provider": "m365", "name": .string(name), "tenantId": .string(graph.tenantID), "clientId": .string(graph.credentials.clientID),
+         "clientSecret": .string(graph.credentials.clientSecret), "loginUrl": .string(sim.baseURL), "graphUrl": .string(sim.baseURL)]
+    }
+
+    static func verdict(_ f: ServerFixture, _ id: String, _ control: String) async throws -> (verdict: String, detail: String, affected: [String]) {
+        let reply = try await f.send("GET", "/api/v1/connectors/\(id)/recommendations/\(control)")
+        let finding = reply.json["finding"]
+        return (finding?["verdict"]?.stringValue ?? "?", finding?["detail"]?.stringValue ?? "",
+                finding?["affectedUsers"]?.arrayValue?.compactMap { $0["email"]?.stringValue } ?? [])
+    }
+
+    @Test("pairing: rules (only Zoom reads, only Microsoft 365 provides; 404, 400, 403), a paired sync reads both, the checks and the inventory follow; disconnect, unpair and delete")
+    func pairing() async throws {
+        let tenant = TenantGenerator(users: 120, groups: 3, days: 2, seed: 23).generate()
+        let graph = tenant.pairedGraphTenant(seed: 23)
+        let graphSim = try await RunningGraphSimulator.start(tenant: graph, logger: GraphSimulatorTestLogger.logger)
+        defer { Task { await graphSim.stop() } }
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
+            let zoom = try await f.createConnector()
+            let created = try await f.send("POST", "/api/v1/connectors", json: Self.m365Body(graph, graphSim))
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.json["validation"]?["status"]?.stringValue == "connected")
+            #expect(created.json["connector"]?["tenantId"]?.stringValue == graph.tenantID)
+            #expect(!created.text.contains(graph.credentials.clientSecret))
+            let m365 = try #require(created.json["connector"]?["id"]?.stringValue)
+            try await f.waitForSync(zoom)
+            try await f.waitForSync(m365)
+            #expect(try await Self.verdict(f, zoom, "ZMS-04").verdict == "not_applicable")
+
+            // The rules.
+            let wrongSide = try await f.send("PUT", "/api/v1/connectors/\(m365)/pairing", json: ["connectorId": .string(zoom)])
+            #expect(wrongSide.status == 422 && wrongSide.errorCode == "not_pairable", "\(wrongSide.text)")
+            let notADirectory = try await f.send("PUT", "/api/v1/connectors/\(zoom)/pairing", json: ["connectorId": .string(zoom)])
+            #expect(notADirectory.status == 422 && notADirectory.errorCode == "not_pairable")
+            let missing = try await f.send("PUT", "/api/v1/connectors/\(zoom)/pairing", json: ["connectorId": "no-such-connector"])
+            #expect(missing.status == 404)
+            let noBody = try await f.send("PUT", "/api/v1/connectors/\(zoom)/pairing", json: ["directory": .string(m365)])
+            #expect(noBody.status == 400)
+            let viewer = try await ServerFixture.makeToken(http: f.http, base: f.base, role: "viewer")
+            let forbidden = try await f.send("PUT", "/api/v1/connectors/\(zoom)/pairing", json: ["connectorId": .string(m365)], token: .some(viewer))
+            #expect(forbidden.status == 403)
+            #expect(try await f.send("GET", "/api/v1/connectors/\(zoom)").json["pairedWith"]?.arrayValue?.isEmpty == true)
+
+            // Paired: a posture sync is queued and reads the directory beside Zoom.
+            let paired = try await f.send("PUT", "/api/v1/connectors/\(zoom)/pairing", json: ["connectorId": .string(m365)])
+            #expect(paired.status == 200)
+            #expect(paired.json["pairedWith"]?.arrayValue?.first?["id"]?.stringValue == m365)
+            #expect(try await f.send("GET", "/api/v1/connectors/\(m365)").json["pairedWith"]?.arrayValue?.first?["id"]?.stringValue == zoom)
+            let progress = try await f.waitForSync(zoom, runsAtLeast: 2)
+            let run = try #require(progress["recentRuns"]?.arrayValue?.first)
+            #expect(run["outcome"]?.stringValue == "ok")
+            #expect((run["stats"]?["byOperation"]?["m365 GET /users"]?.intValue ?? 0) >= 1, "\(run)")
+
+            // What the directory holds, counted from the Graph tenant by hand.
+            let users = graph.users
+            func account(_ email: String) -> JSONValue? {
+                users.first { $0["userPrincipalName"]?.stringValue?.lowercased() == email }
+                    ?? users.first { ($0["proxyAddresses"]?.arrayValue ?? []).contains { $0.stringValue?.lowercased().hasSuffix(":" + email) == true } }
+            }
+            let zoomUsers = tenant.users.filter { $0["status"]?.stringValue == "active" && $0["type"]?.intValue != 1 }
+            let leavers = Set(zoomUsers.compactMap { $0["email"]?.stringValue?.lowercased() }.filter { email in
+                guard let a = account(email) else { return true }
+                return a["accountEnabled"]?.boolValue == false
+            })
+            #expect(!leavers.isEmpty, "the generated pair has no leaver to find")
+            let zms04 = try await Self.verdict(f, zoom, "ZMS-04")
+            #expect(zms04.verdict == "fail")
+            #expect(Set(zms04.affected.map { $0.lowercased() }) == leavers)
+            #expect(try await Self.verdict(f, zoom, "ZMS-03").verdict == "manual")
+
+            // The inventory says where each user stands.
+            let inventory = try await f.send("GET", "/api/v1/connectors/\(zoom)/users?limit=1000").json["items"]?.arrayValue ?? []
+            #expect(inventory.count == tenant.users.count)
+            for user in inventory {
+                let email = user["email"]?.stringValue?.lowercased() ?? ""
+                let expected = account(email).map { $0["accountEnabled"]?.boolValue == true ? "enabled" : "disabled" } ?? "missing"
+                #expect(user["directoryStanding"]?.stringValue == expected, "\(email)")
+            }
+
+            // The directory connector disconnected: the checks say so instead of "not paired".
+            #expect(try await f.send("POST", "/api/v1/connectors/\(m365)/disconnect").status == 200)
+            #expect(try await f.send("POST", "/api/v1/connectors/\(zoom)/sync").status == 202)
+            try await f.waitForSync(zoom, runsAtLeast: 3)
+            let cut = try await Self.verdict(f, zoom, "ZMS-02")
+            #expect(cut.verdict == "error" && cut.detail.contains("disconnected"), "\(cut)")
+            #expect(try await f.send("GET", "/api/v1/connectors/\(zoom)").json["status"]?.stringValue == "degraded")
+
+            // Unpaired: not applicable again.
+            let unpaired = try await f.send("DELETE", "/api/v1/connectors/\(zoom)/pairing")
+            #expect(unpaired.status == 200 && unpaired.json["pairedWith"]?.arrayValue?.isEmpty == true)
+            try await f.waitForSync(zoom, runsAtLeast: 4)
+            #expect(try await Self.verdict(f, zoom, "ZMS-02").verdict == "not_applicable")
+
+            // Deleting the directory connector deletes the pairing with it.
+            #expect(try await f.send("PUT", "/api/v1/connectors/\(zoom)/pairing", json: ["connectorId": .string(m365)]).status == 200)
+            #expect(try await f.send("DELETE", "/api/v1/connectors/\(m365)").status == 204)
+            #expect(try await f.send("GET", "/api/v1/connectors/\(zoom)").json["pairedWith"]?.arrayValue?.isEmpty == true)
+            let audit = try await f.deps.auth.auditLog(limit: 50).map(\.action)
+            #expect(audit.contains("connector.pair") && audit.contains("connector.unpair"))
+        }
+    }
+}
+
+enum GraphSimulatorTestLogger {
+    static let logger: Logger = {
+        var logger = Logger(label: "graph-sim")
+        logger.logLevel = .warning
+        return logger
+    }()
+}
