@@ -56,6 +56,8 @@ UNSTATABLE = [
     ("PUT /api/v1/connectors/{connectorId}/pairing", 422, "not_pairable", ""),
     ("PUT /api/v1/connectors/{connectorId}/pairing", 404, "not_found", "Connector"),
     ("DELETE /api/v1/connectors/{connectorId}/pairing", 422, "not_pairable", ""),
+    ("POST /api/v1/connectors", 404, "not_found", "Connector"),
+    ("POST /api/v1/connectors", 422, "not_pairable", ""),
     # The preview needs a connector that exists.
     ("POST /api/v1/detection/preview", 404, "not_found", "Connector"),
     # A certificate must parse as PEM.

@@ -8,6 +8,8 @@ import SSPMProvider
 public struct CreateConnectorRequest: Decodable, Sendable {
     public var provider: String?
     public var name: String
+    /// A directory connector to pair the new one with (before its first sync).
+    public var pairWith: String?
     public var fields: [String: String]
     /// Keys whose value was not a string (refused when they are the provider's fields; other
     /// unknown members are ignored, as for every other request body).
@@ -23,7 +25,8 @@ public struct CreateConnectorRequest: Decodable, Sendable {
         let c = try decoder.container(keyedBy: AnyKey.self)
         provider = try c.decodeIfPresent(String.self, forKey: AnyKey("provider"))
         name = try c.decode(String.self, forKey: AnyKey("name"))
-        (fields, notStrings) = try ConnectionFieldsDecoding.strings(c, except: ["provider", "name"])
+        pairWith = try c.decodeIfPresent(String.self, forKey: AnyKey("pairWith"))
+        (fields, notStrings) = try ConnectionFieldsDecoding.strings(c, except: ["provider", "name", "pairWith"])
     }
 }
 
@@ -155,30 +158,42 @@ public struct ConnectorService: Sendable {
         return try await deps.connectors.list().filter { deps.providers.provider($0.provider)?.directoryRole == .provides }
     }
 
+    /// Refuses a connector whose provider does not read a directory.
+    func pairable(_ provider: any Provider, name: String) throws {
+        guard provider.directoryRole == .reads else {
+            let readers = deps.providers.providers.filter { $0.directoryRole == .reads }.map(\.displayName)
+            throw APIError(.unprocessableContent, "not_pairable",
+                           "Connector “\(name)” (\(provider.displayName)) does not read a directory, so it cannot be paired with one.",
+                           fix: "Pair from the connector that reads it (\(readers.joined(separator: ", "))); nothing was changed.")
+        }
+    }
+
+    /// The directory connector a connector of `reader` may be paired with: 404 when it does not
+    /// exist, 422 `not_pairable` when either side does not fit.
+    func pairingTarget(reader: any Provider, name: String, directoryID: String) async throws -> ConnectorRecord {
+        try pairable(reader, name: name)
+        guard let directory = try await deps.connectors.get(id: directoryID) else { throw APIError.notFound("Connector \(directoryID)") }
+        let other = try deps.provider(for: directory)
+        guard other.directoryRole == .provides else {
+            let providers = deps.providers.providers.filter { $0.directoryRole == .provides }.map(\.displayName)
+            throw APIError(.unprocessableContent, "not_pairable",
+                           "Connector “\(directory.name)” (\(other.displayName)) provides no directory to pair with.",
+                           fix: "Name a connector of \(providers.joined(separator: ", ")); nothing was changed.")
+        }
+        return directory
+    }
+
     /// Pairs a connector that reads a directory (Zoom) with one that provides it (Microsoft 365),
     /// replacing its pairing, or unpairs it (`directoryID` nil); then asks for a posture sync so
     /// the cross-checks follow.
     func pair(_ c: ConnectorRecord, with directoryID: String?, by actor: Principal) async throws {
         let provider = try deps.provider(for: c)
-        let readers = deps.providers.providers.filter { $0.directoryRole == .reads }.map(\.displayName)
-        let providers = deps.providers.providers.filter { $0.directoryRole == .provides }.map(\.displayName)
-        guard provider.directoryRole == .reads else {
-            throw APIError(.unprocessableContent, "not_pairable",
-                           "Connector “\(c.name)” (\(provider.displayName)) does not read a directory, so it cannot be paired with one.",
-                           fix: "Pair from the connector that reads it (\(readers.joined(separator: ", "))); nothing was changed.")
-        }
         var detail = "unpaired"
         if let directoryID {
-            guard let directory = try await deps.connectors.get(id: directoryID) else {
-                throw APIError.notFound("Connector \(directoryID)")
-            }
-            let other = try deps.provider(for: directory)
-            guard other.directoryRole == .provides else {
-                throw APIError(.unprocessableContent, "not_pairable",
-                               "Connector “\(directory.name)” (\(other.displayName)) provides no directory to pair with.",
-                               fix: "Name a connector of \(providers.joined(separator: ", ")); nothing was changed.")
-            }
+            let directory = try await pairingTarget(reader: provider, name: c.name, directoryID: directoryID)
             detail = "paired with \(directory.name) (\(directory.id))"
+        } else {
+            try pairable(provider, name: c.name)
         }
         try await deps.connectors.setPairing(id: c.id, directoryID: directoryID, at: deps.now(), by: actor.actor)
         try await deps.auth.audit(actor: actor.actor, action: directoryID == nil ? "connector.unpair" : "connector.pair", target: c.id, detail: detail, at: deps.now())
@@ -224,6 +239,9 @@ public struct ConnectorService: Sendable {
     /// refuses the credentials; saved as degraded when only some data sources can be read.
     func create(_ request: CreateConnectorRequest, by actor: Principal) async throws -> (ConnectorView, ConnectionReport) {
         let (provider, prepared) = try prepare(request)
+        if let directoryID = request.pairWith {
+            _ = try await pairingTarget(reader: provider, name: request.name, directoryID: directoryID)
+        }
         if let key = prepared.uniqueKey, try await deps.connectors.list().contains(where: { $0.provider == provider.kind && $0.uniqueKey == key }) {
             throw APIError(provider.duplicate(uniqueKey: key))
         }
@@ -238,9 +256,12 @@ public struct ConnectorService: Sendable {
                                      uniqueKey: prepared.uniqueKey, status: ConnectorStatus.connecting.rawValue, statusDetail: nil, createdAt: now, updatedAt: now)
         do {
             try await deps.connectors.createForService(record, credentials: prepared.credentials, health: report,
-                                                       detail: "Validated (\(report.status.rawValue)); first sync pending.")
+                                                       detail: "Validated (\(report.status.rawValue)); first sync pending.", pairedDirectory: request.pairWith)
         } catch StoreError.duplicateConnector(_, let key) {
             throw APIError(provider.duplicate(uniqueKey: key))
+        } catch StoreError.notFound(let what) {
+            // The directory connector was deleted meanwhile.
+            throw APIError.notFound(what)
         }
         try await deps.auth.audit(actor: actor.actor, action: "connector.create", target: record.id,
                                   detail: "\(record.name) (\(prepared.summary)): \(report.status.rawValue)", at: now)

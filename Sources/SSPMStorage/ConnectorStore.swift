@@ -133,9 +133,19 @@ public struct SQLConnectorStore: ConnectorStore {
 
     /// A new connector with everything the service keeps beside it, in one transaction: the
     /// validation report and first status event, and a sync job due at once.
-    public func createForService(_ c: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String) async throws {
+    public func createForService(_ c: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String,
+                                 pairedDirectory: String?) async throws {
         let healthJSON = try encodeJSON(health)
         try await create(c, credentials: credentials) { db in
+            if let pairedDirectory {
+                guard try await db.raw("SELECT id FROM connectors WHERE id = \(bind: pairedDirectory)").first() != nil else {
+                    throw StoreError.notFound("Connector \(pairedDirectory)")
+                }
+                try await db.raw("""
+                    INSERT INTO connector_pairings (connector_id, directory_connector_id, paired_at, paired_by)
+                    VALUES (\(bind: c.id), \(bind: pairedDirectory), \(bind: millis(c.createdAt)), NULL)
+                    """).run()
+            }
             try await db.raw("""
                 UPDATE connectors SET health = \(bind: healthJSON), status_detail = \(bind: detail) WHERE id = \(bind: c.id)
                 """).run()

@@ -205,10 +205,15 @@ public struct MemoryConnectorStore: ConnectorStore {
         db.connectors[c.id] = .init(record: record, credentials: credentials)
     }
 
-    public func createForService(_ c: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String) async throws {
+    public func createForService(_ c: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String,
+                                 pairedDirectory: String?) async throws {
         let health = try throughJSON(health)
         try await db.run { db in
             try Self.insert(c, credentials: credentials, in: db)
+            if let pairedDirectory {
+                guard db.connectors[pairedDirectory] != nil else { throw StoreError.notFound("Connector \(pairedDirectory)") }
+                db.pairings[c.id] = (pairedDirectory, ms(c.createdAt))
+            }
             db.connectors[c.id]?.health = health
             db.connectors[c.id]?.record.statusDetail = detail
             db.events.append((c.id, ConnectorEvent(at: ms(c.createdAt), fromStatus: nil, toStatus: c.status, detail: detail), UUID().uuidString.lowercased()))

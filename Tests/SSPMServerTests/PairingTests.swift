@@ -110,6 +110,25 @@ import ZoomSimulator
             #expect(try await f.send("GET", "/api/v1/connectors/\(zoom)").json["pairedWith"]?.arrayValue?.isEmpty == true)
             let audit = try await f.deps.auth.auditLog(limit: 50).map(\.action)
             #expect(audit.contains("connector.pair") && audit.contains("connector.unpair"))
+
+            // Paired when created: the first sync already reads the directory.
+            let again = try await f.send("POST", "/api/v1/connectors", json: Self.m365Body(graph, graphSim, name: "Again"))
+            let directory = try #require(again.json["connector"]?["id"]?.stringValue)
+            #expect(try await f.send("DELETE", "/api/v1/connectors/\(zoom)").status == 204)
+            var body = await f.connectorBody()
+            body["pairWith"] = "no-such-connector"
+            let unknown = try await f.send("POST", "/api/v1/connectors", json: body)
+            #expect(unknown.status == 404)
+            body["pairWith"] = .string(zoom)
+            #expect(try await f.send("POST", "/api/v1/connectors", json: body).status == 404, "the deleted Zoom connector")
+            #expect(try await f.send("GET", "/api/v1/connectors").json["items"]?.arrayValue?.count == 1, "a refused create saved something")
+            body["pairWith"] = .string(directory)
+            let created2 = try await f.send("POST", "/api/v1/connectors", json: body)
+            #expect(created2.status == 201 && created2.json["connector"]?["pairedWith"]?.arrayValue?.first?["id"]?.stringValue == directory)
+            let zoom2 = try #require(created2.json["connector"]?["id"]?.stringValue)
+            let first = try await f.waitForSync(zoom2)
+            #expect((first["recentRuns"]?.arrayValue?.first?["stats"]?["byOperation"]?["m365 GET /users"]?.intValue ?? 0) >= 1)
+            #expect(try await Self.verdict(f, zoom2, "ZMS-04").verdict == "fail")
         }
     }
 }

@@ -22,7 +22,10 @@ public protocol ConnectorStore: Sendable {
     /// A new connector with everything the service keeps beside it, all or nothing: the validation
     /// report, the first status event and a sync job due at once. Refused with
     /// `StoreError.duplicateConnector` when the provider's unique key is taken.
-    func createForService(_ connector: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String) async throws
+    /// With `pairedDirectory`, the new connector is paired with that one in the same transaction
+    /// (`StoreError.notFound` when it does not exist), so its first sync already reads it.
+    func createForService(_ connector: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String,
+                          pairedDirectory: String?) async throws
     func list() async throws -> [ConnectorRecord]
     func get(id: String) async throws -> ConnectorRecord?
     /// Unsealed; nil when there is no such connector.
@@ -52,6 +55,9 @@ public protocol ConnectorStore: Sendable {
 }
 
 extension ConnectorStore {
+    public func createForService(_ connector: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String) async throws {
+        try await createForService(connector, credentials: credentials, health: health, detail: detail, pairedDirectory: nil)
+    }
     public func transition(id: String, to status: String, detail: String?, health: ConnectionReport?, at: Date) async throws {
         try await transition(id: id, to: status, detail: detail, health: health, at: at, unlessDisconnected: false)
     }
