@@ -133,6 +133,13 @@ public enum ZoomDetections {
                         catches: "A sign-in with a client six or more minor releases older than the newest of its kind in the account, or of an older major release (5.x where 6.x is in use): unpatched clients with known vulnerabilities.",
                         falsePositives: "Rooms and kiosks on pinned versions; a user's first sign-in after long leave.",
                         tuning: "Raise minorsBehind where updates roll out slowly; set the minimum client version in Zoom's settings to stop old clients outright."),
+        DetectionPolicy(id: "ZDT-31", title: "Terminated user activity: {actor} signed in to Zoom without an enabled Microsoft 365 account", severity: .high,
+                        match: EventMatch(providers: [ZoomProvider.kind], streams: ["signin"], actions: ["Sign in"],
+                                          groups: ["directory:disabled", "directory:missing"]),
+                        kind: .single, groupWindow: 86_400, dailyCap: 100,
+                        catches: "A Zoom sign-in by someone whose Microsoft 365 account is disabled or gone (a leaver, per the paired directory; control ZMS-04 lists them): they still reach the account's meetings, recordings and chats.",
+                        falsePositives: "People who never had a Microsoft 365 account (contractors, Zoom-only guests), and addresses that differ between the two (ZMS-02 lists those). Needs a paired Microsoft 365 connector; without one it never matches.",
+                        tuning: "Keep only directory:disabled in groups for leavers proper; add contractors to excludeActors or exclude their Zoom group (excludeGroups)."),
         // Geo-IP: inactive until the server is given a city database (--geoip FILE).
         DetectionPolicy(id: "ZDT-26", title: "Impossible travel for {actor}: {value}", severity: .high,
                         match: EventMatch(providers: [ZoomProvider.kind], streams: ["signin"], actions: ["Sign in"]),

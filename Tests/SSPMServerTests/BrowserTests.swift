@@ -6,6 +6,7 @@ import SSPMServer
 import SSPMTestSupport
 import Testing
 import ZoomSimulator
+import GraphSimulator
 
 /// The web UI in a real headless Chromium (Debian's chromium and chromium-driver, which .ci/run
 /// installs), driving the real server and simulated Zoom. Screenshots go to
@@ -365,5 +366,96 @@ struct BrowserTests {
             });
             return problems;
             """).arrayValue?.compactMap(\.stringValue) ?? ["the audit script returned nothing"]
+    }
+}
+
+extension BrowserTests {
+    @Test("pairing: connect Microsoft 365 (the form built from its fields), pair it on the Zoom connector's page, and the Secure Score shows the Microsoft 365 integration category; the directory's page lists its Zoom connector")
+    func pairingJourney() async throws {
+        guard WebDriver.available else {
+            print("BrowserTests: chromium and chromedriver are not installed, so the pairing journey is skipped.")
+            return
+        }
+        let tenant = TenantGenerator(users: 50, groups: 2, days: 2, seed: 97).generate()
+        let graph = tenant.pairedGraphTenant(seed: 97)
+        let graphSim = try await RunningGraphSimulator.start(tenant: graph, logger: GraphSimulatorTestLogger.logger)
+        defer { Task { await graphSim.stop() } }
+        try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
+            let zoom = try await f.createConnector()
+            try await f.waitForSync(zoom)
+            let browser = try await WebDriver.start(http: f.http)
+            do {
+                try await pairing(f, browser, zoom: zoom, graph: graph, graphURL: graphSim.baseURL)
+                await browser.quit()
+            } catch {
+                try? await browser.screenshot(to: Self.screenshots + "/pairing-failure.png")
+                if let url = try? await browser.currentURL(), let html = try? await browser.source() {
+                    try? Data(("<!-- \(url) -->\n" + html).utf8).write(to: URL(fileURLWithPath: Self.screenshots + "/pairing-failure.html"))
+                }
+                await browser.quit()
+                throw error
+            }
+        }
+    }
+
+    func pairing(_ f: ServerFixture, _ b: WebDriver, zoom: String, graph: GraphTenant, graphURL: String) async throws {
+        let shots = Self.screenshots
+        try await b.open(f.base + "/login")
+        try await b.type("#email", ServerFixture.adminEmail)
+        try await b.type("#password", ServerFixture.adminPassword)
+        try await b.follow("main form button[type=submit]")
+        // Before pairing: the card says what pairing does, and that there is nothing to pair with yet.
+        try await b.open(f.base + "/connectors/\(zoom)")
+        let unpaired = try await b.source()
+        #expect(unpaired.contains("Paired directory") && unpaired.contains("No directory connector yet"))
+        // Connect Microsoft 365: choose it, name it, then its own fields.
+        try await b.open(f.base + "/connectors/new")
+        try await b.script("document.getElementById('provider').value = 'm365';")
+        try await b.type("#name", "Microsoft 365 – production")
+        try await b.follow("main form button[type=submit]")
+        let form = try await b.source()
+        #expect(form.contains("Directory (tenant) ID") && form.contains("App registrations"))
+        try await b.type("#tenantId", graph.tenantID)
+        try await b.type("#clientId", graph.credentials.clientID)
+        try await b.type("#clientSecret", graph.credentials.clientSecret)
+        try await b.click("details summary")
+        try await b.type("#loginUrl", graphURL)
+        try await b.type("#graphUrl", graphURL)
+        try await audit(b, "connect: Microsoft 365")
+        try await b.screenshot(to: shots + "/17-connect-m365.png")
+        try await b.follow("main form button[type=submit]")
+        let directoryURL = try await b.currentURL()
+        #expect(directoryURL.hasSuffix("?connected=1"), "not connected: \(directoryURL)")
+        let directory = String(directoryURL.split(separator: "?")[0].split(separator: "/").last!)
+        let connected = try await b.waitFor(reload: f.base + "/connectors/\(directory)") { $0.contains("status status-connected") }
+        #expect(connected.contains("microsoft365_users") && connected.contains("User.Read.All"))
+        #expect(!connected.contains("Webhook endpoint"), "a Microsoft 365 connector takes no webhooks")
+        // Pair it on the Zoom connector's page.
+        try await b.open(f.base + "/connectors/\(zoom)")
+        #expect(try await b.script("return document.querySelector('#pair-directory option').value;").stringValue == directory)
+        try await audit(b, "pairing card")
+        try await b.follow("#pairing form button[type=submit]")
+        // The posture sync the pairing asked for runs; the page shows the new category when it is done.
+        let paired = try await b.waitFor(reload: f.base + "/connectors/\(zoom)") { page in
+            page.contains("Paired with") && page.contains("<td>Microsoft 365 integration</td>") && !page.contains("data-running")
+        }
+        #expect(paired.contains(">Microsoft 365 – production</a>"))
+        try await audit(b, "paired secure score")
+        try await b.script("document.querySelector('.big').scrollIntoView();")
+        try await b.screenshot(to: shots + "/18-paired-secure-score.png")
+        try await b.script("document.getElementById('pairing').scrollIntoView();")
+        try await b.screenshot(to: shots + "/18-pairing-card.png")
+        try await b.open(f.base + "/connectors/\(zoom)/recommendations?category=Microsoft%20365%20integration")
+        let rows = try await b.script("return Array.from(document.querySelectorAll('#recommendation-table tbody tr small')).map(function (s) { return s.textContent; }).join(',');").stringValue ?? ""
+        #expect(Set(rows.split(separator: ",").map(String.init)) == ["ZMS-01", "ZMS-02", "ZMS-03", "ZMS-04"], "\(rows)")
+        try await b.screenshot(to: shots + "/19-m365-recommendations.png")
+        try await b.open(f.base + "/connectors/\(directory)")
+        let readers = try await b.source()
+        #expect(readers.contains("This directory is paired with") && readers.contains("/connectors/\(zoom)\""))
+        // Unpair from the page: the card says it is not paired.
+        try await b.open(f.base + "/connectors/\(zoom)")
+        try await b.follow("form[action$='/unpair'] button")
+        #expect(try await b.source().contains("Not paired"))
+        #expect(try await f.deps.connectors.pairedDirectory(id: zoom) == nil)
     }
 }

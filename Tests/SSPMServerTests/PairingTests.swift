@@ -131,6 +131,44 @@ import ZoomSimulator
             #expect(try await Self.verdict(f, zoom2, "ZMS-04").verdict == "fail")
         }
     }
+
+    @Test("terminated user activity (ZDT-31): once the paired directory says who left, a Zoom sign-in by a leaver is an alert; one by a colleague with an enabled account is not")
+    func terminatedUserActivity() async throws {
+        let tenant = TenantGenerator(users: 80, groups: 2, days: 2, seed: 31).generate()
+        let graph = tenant.pairedGraphTenant(seed: 31)
+        let graphSim = try await RunningGraphSimulator.start(tenant: graph, logger: GraphSimulatorTestLogger.logger)
+        defer { Task { await graphSim.stop() } }
+        // Standing by address, from the Graph tenant by hand (sign-in name only: enough to pick two people).
+        let enabled = Dictionary(graph.users.compactMap { u in u["userPrincipalName"]?.stringValue.map { ($0.lowercased(), u["accountEnabled"]?.boolValue == true) } },
+                                 uniquingKeysWith: { a, _ in a })
+        let active = tenant.users.filter { $0["status"]?.stringValue == "active" }.compactMap { $0["email"]?.stringValue?.lowercased() }
+        let leaver = try #require(active.first { enabled[$0] == false }, "the generated pair has no disabled account active in Zoom")
+        let colleague = try #require(active.first { enabled[$0] == true })
+        try await ServerFixture.with(tenant) { f in
+            let directory = try await f.send("POST", "/api/v1/connectors", json: Self.m365Body(graph, graphSim))
+            var body = await f.connectorBody()
+            body["pairWith"] = directory.json["connector"]?["id"] ?? .null
+            let created = try await f.send("POST", "/api/v1/connectors", json: body)
+            let id = try #require(created.json["connector"]?["id"]?.stringValue, "\(created.text)")
+            try await f.waitForSync(id)
+            await f.deps.detectionFeed.settled()
+            let standing = try await f.deps.inventory.latest(connectorID: id)?.users.first { $0.email.lowercased() == leaver }?.directoryStanding
+            #expect(standing == .disabled)
+            #expect(await f.sim.engine.recordSignIn(email: leaver, ipAddress: "198.18.31.1", clientType: "Mac"))
+            #expect(await f.sim.engine.recordSignIn(email: colleague, ipAddress: "198.18.31.2", clientType: "Mac"))
+            #expect(try await f.send("POST", "/api/v1/connectors/\(id)/sync?posture=false").status == 202)
+            try await f.waitForSync(id, runsAtLeast: 2)
+            await f.deps.detectionFeed.settled()
+            try await DetectionServiceTests.eventually("the leaver's alert") {
+                try await DetectionServiceTests.alerts(f, "policyId=ZDT-31&connectorId=\(id)").contains { $0["actor"]?.stringValue?.lowercased() == leaver }
+            }
+            let alerts = try await DetectionServiceTests.alerts(f, "policyId=ZDT-31&connectorId=\(id)")
+            let inventory = try #require(try await f.deps.inventory.latest(connectorID: id)?.users)
+            let left = Set(inventory.filter { [.disabled, .missing].contains($0.directoryStanding) }.map { $0.email.lowercased() })
+            #expect(alerts.allSatisfy { left.contains($0["actor"]?.stringValue?.lowercased() ?? "") }, "an alert for someone with an enabled account")
+            #expect(!alerts.contains { $0["actor"]?.stringValue?.lowercased() == colleague })
+        }
+    }
 }
 
 enum GraphSimulatorTestLogger {

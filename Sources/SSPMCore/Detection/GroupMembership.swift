@@ -6,6 +6,10 @@ import Foundation
 /// the membership is the same, whatever order the provider listed it in). Built from the latest
 /// users inventory. A group named like a role (`role:Admin`) counts as that role: only account
 /// admins name groups.
+///
+/// When a directory is paired, each user also has `directory:<standing>`: `directory:enabled`,
+/// `directory:disabled` (their directory account is disabled) or `directory:missing` (the
+/// directory has no account with their address), so a policy can single out leavers.
 public enum GroupMembership {
     public static func of(_ users: [InventoryUser]) -> [String: [String]] {
         var out: [String: Set<String>] = [:]
@@ -13,6 +17,7 @@ public enum GroupMembership {
             var entries = user.groupIDs + (user.groupNames ?? [])
             let role = user.roleName ?? user.roleID
             if !role.isEmpty { entries.append("role:" + role) }
+            if let standing = user.directoryStanding { entries.append("directory:" + standing.rawValue) }
             out[user.email.lowercased(), default: []].formUnion(entries.map { $0.lowercased() })
         }
         return out.mapValues { $0.sorted() }
