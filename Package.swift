@@ -201,6 +201,7 @@ let package = Package(
                 "SSPMProvider",
                 "GraphAPI",
                 "GraphSimulator",
+                "GraphProvider",
                 "SSPMProviders",
                 "ZoomAPI",
                 "ZoomProvider",

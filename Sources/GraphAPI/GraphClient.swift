@@ -181,12 +181,19 @@ public actor GraphClient {
     /// Every item of a collection, page after page. `path` is relative to the version
     /// (`/users`); `select` and `top` become `$select` and `$top`, `filter` `$filter`.
     public func list(_ path: String, select: [String]? = nil, top: Int? = nil, filter: String? = nil, permissions: [String] = []) async throws -> [JSONValue] {
-        var items: [JSONValue] = []
+        try await list(path, as: JSONValue.self, select: select, top: top, filter: filter, permissions: permissions)
+    }
+
+    /// Every item of a collection decoded as `T` (a typed item decodes several times faster than
+    /// a `JSONValue`: the directory's users are read this way).
+    public func list<T: Decodable & Sendable>(_ path: String, as type: T.Type, select: [String]? = nil, top: Int? = nil, filter: String? = nil,
+                                              permissions: [String] = []) async throws -> [T] {
+        var items: [T] = []
         var url: String? = self.url(path, select: select, top: top, filter: filter)
         let operation = "GET " + path
         var pages = 0
         while let next = url {
-            let page = try await self.page(next, operation: operation, permissions: permissions)
+            let page = try await self.page(next, as: T.self, operation: operation, permissions: permissions)
             items += page.value
             pages += 1
             guard let link = page.nextLink else { break }
@@ -201,7 +208,7 @@ public actor GraphClient {
 
     /// The first page only (a connection check: one cheap request per data source).
     public func firstPage(_ path: String, select: [String]? = nil, top: Int? = nil, permissions: [String] = []) async throws -> [JSONValue] {
-        try await page(url(path, select: select, top: top), operation: "GET " + path, permissions: permissions).value
+        try await page(url(path, select: select, top: top), as: JSONValue.self, operation: "GET " + path, permissions: permissions).value
     }
 
     /// One object (`/servicePrincipals/{id}`).
@@ -219,11 +226,34 @@ public actor GraphClient {
         return configuration.cloud.graphURL + "/v1.0" + path + (query.isEmpty ? "" : "?" + query.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&"))
     }
 
+    /// A collection's page as Graph sends it.
+    struct Page<T: Decodable>: Decodable {
+        var value: [T]?
+        var nextLink: String?
+        enum CodingKeys: String, CodingKey {
+            case value
+            case nextLink = "@odata.nextLink"
+        }
+    }
+
     /// One page of a collection: its items and the next link, if any.
-    func page(_ url: String, operation: String, permissions: [String]) async throws -> (value: [JSONValue], nextLink: String?) {
-        let page = try await get(url, operation: operation, permissions: permissions)
-        guard let value = page["value"]?.arrayValue else { throw GraphAPIError(.malformedResponse(detail: "a page without value[]"), operation: operation) }
-        return (value, page["@odata.nextLink"]?.stringValue)
+    func page<T: Decodable>(_ url: String, as type: T.Type, operation: String, permissions: [String]) async throws -> (value: [T], nextLink: String?) {
+        let body = try await fetch(url, operation: operation, permissions: permissions)
+        let page: Page<T>
+        do { page = try JSONDecoder().decode(Page<T>.self, from: body) } catch {
+            throw GraphAPIError(.malformedResponse(detail: "a page that does not decode as expected (\(String(describing: error).prefix(200)))"), operation: operation)
+        }
+        guard let value = page.value else { throw GraphAPIError(.malformedResponse(detail: "a page without value[]"), operation: operation) }
+        return (value, page.nextLink)
+    }
+
+    /// Graph's error body (what the client reads of it).
+    struct ErrorBody: Decodable {
+        struct Detail: Decodable {
+            var code: String?
+            var message: String?
+        }
+        var error: Detail?
     }
 
     static func sameOrigin(_ a: String, _ b: String) -> Bool {
@@ -237,8 +267,17 @@ public actor GraphClient {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    /// One GET with the retries.
+    /// One GET with the retries, as JSON.
     func get(_ url: String, operation: String, permissions: [String]) async throws -> JSONValue {
+        let body = try await fetch(url, operation: operation, permissions: permissions)
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: body) else {
+            throw GraphAPIError(.malformedResponse(detail: "\(body.count) bytes that are not JSON"), operation: operation)
+        }
+        return json
+    }
+
+    /// One GET with the retries: the body of its 200.
+    func fetch(_ url: String, operation: String, permissions: [String]) async throws -> Data {
         var attempts = 0
         var refreshed = false
         var token = try await tokens.token()
@@ -261,14 +300,11 @@ public actor GraphClient {
                 }
                 throw GraphAPIError(.unreachable(host: URLComponents(string: url)?.host ?? "?", detail: GraphTokenProvider.transport(error)), operation: operation)
             }
-            let json = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))
             let status = Int(response.status.code)
-            if status == 200 {
-                guard let json else { throw GraphAPIError(.malformedResponse(detail: "\(body.readableBytes) bytes that are not JSON"), operation: operation) }
-                return json
-            }
-            let code = json?["error"]?["code"]?.stringValue ?? ""
-            let message = String((json?["error"]?["message"]?.stringValue ?? "").prefix(300))
+            if status == 200 { return Data(buffer: body) }
+            let error = (try? JSONDecoder().decode(ErrorBody.self, from: Data(buffer: body)))?.error
+            let code = error?.code ?? ""
+            let message = String((error?.message ?? "").prefix(300))
             let retryAfter = response.headers.first(name: "Retry-After")
             switch status {
             case 401 where !refreshed:

@@ -49,6 +49,38 @@ public struct GraphFaults: Codable, Sendable, Equatable {
     public init() {}
 }
 
+/// Graph's identity-and-access throttling, as Microsoft documents it (throttling-limits, "Identity
+/// and access service limits"): a token bucket of resource units per application and tenant, of
+/// 3,500 (under 50 users), 5,000 (50 to 500) or 8,000 (over 500) units per 10 seconds. A request
+/// costs its path's base cost (GET users, oauth2PermissionGrants and a service principal's
+/// appRoleAssignments 2, the others 1), one less with `$select`, one less with a `$top` under
+/// 20, never less than 1. Answers carry `x-ms-resource-unit`; past the budget it is 429 with
+/// `Retry-After` (the seconds until the bucket holds the request's cost) and `x-ms-throttle-scope`.
+public struct GraphThrottling: Sendable, Equatable {
+    /// Off: no budget (faults can still throttle).
+    public var enabled = true
+    /// Units per 10 seconds; nil: by the tenant's size; 0 or less: no budget.
+    public var unitsPer10Seconds: Int?
+    public init(enabled: Bool = true, unitsPer10Seconds: Int? = nil) {
+        self.enabled = enabled
+        self.unitsPer10Seconds = unitsPer10Seconds
+    }
+
+    /// The documented budget for a tenant of `users` users.
+    public static func documentedUnits(users: Int) -> Int { users < 50 ? 3_500 : users <= 500 ? 5_000 : 8_000 }
+
+    /// What a GET of `parts` (after /v1.0) costs.
+    public static func cost(_ parts: [String], query: [String: String]) -> Int {
+        var cost = 1
+        if parts == ["users"] || parts == ["oauth2PermissionGrants"] || (parts.count == 3 && parts[0] == "servicePrincipals" && parts[2] == "appRoleAssignments") {
+            cost = 2
+        }
+        if query["$select"] != nil { cost -= 1 }
+        if let top = query["$top"].flatMap(Int.init), top < 20 { cost -= 1 }
+        return max(1, cost)
+    }
+}
+
 /// Microsoft's token endpoint and the Graph v1.0 endpoints OpenSSPM reads, answering as they do:
 /// the same JSON shapes, `@odata.context` and `@odata.nextLink`, `$select`, `$top` and the
 /// `$filter`s the checks use, OAuth errors with their AADSTS codes, Graph's error bodies,
@@ -60,6 +92,11 @@ public actor GraphSimulatorEngine {
     private var tokens: [String: IssuedToken] = [:]
     /// Requests served per endpoint (`GET /users`), for tests and benchmarks.
     public private(set) var served: [String: Int] = [:]
+    public private(set) var throttling = GraphThrottling()
+    /// Resource units spent (requests answered within the budget), and 429s for the budget, for benchmarks.
+    public private(set) var resourceUnitsSpent = 0
+    public private(set) var throttledByBudget = 0
+    private var bucket: (units: Double, at: Date)?
     public static let tokenLifetime: TimeInterval = 3599
 
     struct IssuedToken {
@@ -74,6 +111,27 @@ public actor GraphSimulatorEngine {
     }
 
     public func setFaults(_ faults: GraphFaults) { self.faults = faults }
+    public func setThrottling(_ throttling: GraphThrottling) {
+        self.throttling = throttling
+        bucket = nil
+    }
+
+    /// The budget per 10 seconds this tenant has.
+    public var unitsPer10Seconds: Int { throttling.unitsPer10Seconds ?? GraphThrottling.documentedUnits(users: tenant.users.count) }
+
+    /// Takes `cost` units from the bucket, or says how long until it holds them.
+    private func spend(_ cost: Int) -> Double? {
+        let quota = Double(unitsPer10Seconds)
+        let rate = quota / 10
+        let now = now()
+        var current = bucket ?? (quota, now)
+        current.units = min(quota, current.units + max(0, now.timeIntervalSince(current.at)) * rate)
+        current.at = now
+        defer { bucket = current }
+        guard current.units >= Double(cost) else { return (Double(cost) - current.units) / rate }
+        current.units -= Double(cost)
+        return nil
+    }
     public func revokeAllTokens() { for key in tokens.keys { tokens[key]?.revoked = true } }
     /// Replaces the tenant (tests change the directory between scans).
     public func update(_ change: @Sendable (inout GraphTenant) -> Void) { change(&tenant) }
@@ -227,6 +285,27 @@ public actor GraphSimulatorEngine {
                                    headers: [("Retry-After", Self.seconds(faults.retryAfter))])
         }
         guard request.method == "GET" else { return Self.graphError(405, "Request_BadRequest", "The simulator answers GET only.") }
+        guard throttling.enabled, unitsPer10Seconds > 0 else { return route(request, parts, token: token) }
+        // A request never costs more than the whole bucket (else it could never pass).
+        let cost = min(GraphThrottling.cost(parts, query: request.query), unitsPer10Seconds)
+        if let wait = spend(cost) {
+            throttledByBudget += 1
+            let request = UUID().uuidString.lowercased()
+            return GraphResponse(status: 429, headers: [("Retry-After", String(Int(wait.rounded(.up)))), ("request-id", request),
+                                                        ("x-ms-throttle-scope", "Tenant_Application/Read/\(tenant.credentials.clientID)/\(tenant.tenantID)"),
+                                                        ("x-ms-throttle-information", "ResourceUnitLimitExceeded")], body: [
+                "error": ["code": "TooManyRequests", "message": "Please retry again later.",
+                          "innerError": ["code": "429", "date": .string(FastFormats.utcTimestamp(Date())), "message": "Please retry after",
+                                         "request-id": .string(request), "status": "429"]],
+            ])
+        }
+        resourceUnitsSpent += cost
+        var response = route(request, parts, token: token)
+        response.headers.append(("x-ms-resource-unit", String(cost)))
+        return response
+    }
+
+    private func route(_ request: GraphRequest, _ parts: [String], token: IssuedToken) -> GraphResponse {
         switch parts.count {
         case 1:
             guard let collection = Self.collections[parts[0]], parts[0] != "appRoleAssignments" else {

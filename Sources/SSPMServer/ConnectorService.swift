@@ -172,7 +172,7 @@ public struct ConnectorService: Sendable {
     /// exist, 422 `not_pairable` when either side does not fit.
     func pairingTarget(reader: any Provider, name: String, directoryID: String) async throws -> ConnectorRecord {
         try pairable(reader, name: name)
-        guard let directory = try await deps.connectors.get(id: directoryID) else { throw APIError.notFound("Connector \(directoryID)") }
+        guard let directory = try await deps.connectors.get(id: directoryID) else { throw APIError.notFound("Connector \(directoryID.prefix(100))") }
         let other = try deps.provider(for: directory)
         guard other.directoryRole == .provides else {
             let providers = deps.providers.providers.filter { $0.directoryRole == .provides }.map(\.displayName)
@@ -188,6 +188,11 @@ public struct ConnectorService: Sendable {
     /// the cross-checks follow.
     func pair(_ c: ConnectorRecord, with directoryID: String?, by actor: Principal) async throws {
         let provider = try deps.provider(for: c)
+        // Asking for what is already so changes nothing: no audit entry, no sync.
+        if try await deps.connectors.pairedDirectory(id: c.id) == directoryID {
+            if let directoryID { _ = try await pairingTarget(reader: provider, name: c.name, directoryID: directoryID) } else { try pairable(provider, name: c.name) }
+            return
+        }
         var detail = "unpaired"
         if let directoryID {
             let directory = try await pairingTarget(reader: provider, name: c.name, directoryID: directoryID)
@@ -256,15 +261,19 @@ public struct ConnectorService: Sendable {
                                      uniqueKey: prepared.uniqueKey, status: ConnectorStatus.connecting.rawValue, statusDetail: nil, createdAt: now, updatedAt: now)
         do {
             try await deps.connectors.createForService(record, credentials: prepared.credentials, health: report,
-                                                       detail: "Validated (\(report.status.rawValue)); first sync pending.", pairedDirectory: request.pairWith)
+                                                       detail: "Validated (\(report.status.rawValue)); first sync pending.", pairedDirectory: request.pairWith,
+                                                       pairedBy: actor.actor)
         } catch StoreError.duplicateConnector(_, let key) {
             throw APIError(provider.duplicate(uniqueKey: key))
         } catch StoreError.notFound(let what) {
             // The directory connector was deleted meanwhile.
-            throw APIError.notFound(what)
+            throw APIError.notFound(String(what.prefix(120)))
         }
         try await deps.auth.audit(actor: actor.actor, action: "connector.create", target: record.id,
                                   detail: "\(record.name) (\(prepared.summary)): \(report.status.rawValue)", at: now)
+        if let directory = request.pairWith {
+            try await deps.auth.audit(actor: actor.actor, action: "connector.pair", target: record.id, detail: "paired with \(directory) when created", at: now)
+        }
         guard let saved = try await deps.connectors.get(id: record.id) else { throw StoreError.notFound("Connector \(record.id)") }
         return (try await view(saved), report)
     }

@@ -173,8 +173,11 @@ public struct SyncEngine: Sendable {
                     deps.detectionFeed.inventorySaved(connectorID: id)
                 }
                 problems += reading.problems
-                if let paired {
-                    problems += paired.directory.unavailable.sorted { $0.key < $1.key }.map { "paired \(paired.name) \($0.key): \($0.value)" }
+                // The directory's own gaps (a permission it lacks) are its connector's health and the
+                // cross-checks' verdicts; this connector is degraded only when none of it was read.
+                if let paired, paired.directory.domains == nil, paired.directory.users == nil, paired.directory.applications == nil,
+                   let reason = paired.directory.unavailable.values.sorted().first {
+                    problems.append("paired directory “\(paired.name)”: \(reason)")
                 }
                 postureRan = true
             }

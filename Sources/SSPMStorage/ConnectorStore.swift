@@ -134,24 +134,31 @@ public struct SQLConnectorStore: ConnectorStore {
     /// A new connector with everything the service keeps beside it, in one transaction: the
     /// validation report and first status event, and a sync job due at once.
     public func createForService(_ c: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String,
-                                 pairedDirectory: String?) async throws {
+                                 pairedDirectory: String?, pairedBy: String?) async throws {
         let healthJSON = try encodeJSON(health)
-        try await create(c, credentials: credentials) { db in
-            if let pairedDirectory {
-                guard try await db.raw("SELECT id FROM connectors WHERE id = \(bind: pairedDirectory)").first() != nil else {
-                    throw StoreError.notFound("Connector \(pairedDirectory)")
+        do {
+            try await create(c, credentials: credentials) { db in
+                if let pairedDirectory {
+                    try await Self.requireConnectors([pairedDirectory], on: db)
+                    try await Self.upsertPairing(id: c.id, directoryID: pairedDirectory, at: c.createdAt, by: pairedBy, on: db)
                 }
-                try await db.raw("""
-                    INSERT INTO connector_pairings (connector_id, directory_connector_id, paired_at, paired_by)
-                    VALUES (\(bind: c.id), \(bind: pairedDirectory), \(bind: millis(c.createdAt)), NULL)
-                    """).run()
+                try await Self.finishCreate(c, healthJSON: healthJSON, detail: detail, on: db)
             }
-            try await db.raw("""
-                UPDATE connectors SET health = \(bind: healthJSON), status_detail = \(bind: detail) WHERE id = \(bind: c.id)
-                """).run()
-            try await Self.recordEvent(id: c.id, at: c.createdAt, from: nil, to: c.status, detail: detail, on: db)
-            try await SQLSyncJobStore.schedule(connectorID: c.id, at: c.createdAt, on: db)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            if let pairedDirectory { try await Self.notFoundIfGone([pairedDirectory], storage: storage) }
+            throw error
         }
+    }
+
+    /// What the service keeps beside a new connector: its validation report, first status event and sync job.
+    static func finishCreate(_ c: ConnectorRecord, healthJSON: String, detail: String, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            UPDATE connectors SET health = \(bind: healthJSON), status_detail = \(bind: detail) WHERE id = \(bind: c.id)
+            """).run()
+        try await Self.recordEvent(id: c.id, at: c.createdAt, from: nil, to: c.status, detail: detail, on: db)
+        try await SQLSyncJobStore.schedule(connectorID: c.id, at: c.createdAt, on: db)
     }
 
     static func recordEvent(id: String, at: Date, from: String?, to: String, detail: String?, on db: any SQLDatabase) async throws {
@@ -207,19 +214,46 @@ public struct SQLConnectorStore: ConnectorStore {
     }
 
     public func setPairing(id: String, directoryID: String?, at: Date, by: String?) async throws {
-        try await storage.transaction { db in
-            for connector in [id] + (directoryID.map { [$0] } ?? []) {
-                guard try await db.raw("SELECT id FROM connectors WHERE id = \(bind: connector)").first() != nil else {
-                    throw StoreError.notFound("Connector \(connector)")
+        let ids = [id] + (directoryID.map { [$0] } ?? [])
+        do {
+            try await storage.transaction { db in
+                try await Self.requireConnectors(ids, on: db)
+                if let directoryID {
+                    try await Self.upsertPairing(id: id, directoryID: directoryID, at: at, by: by, on: db)
+                } else {
+                    try await db.raw("DELETE FROM connector_pairings WHERE connector_id = \(bind: id)").run()
                 }
             }
-            try await db.raw("DELETE FROM connector_pairings WHERE connector_id = \(bind: id)").run()
-            if let directoryID {
-                try await db.raw("""
-                    INSERT INTO connector_pairings (connector_id, directory_connector_id, paired_at, paired_by)
-                    VALUES (\(bind: id), \(bind: directoryID), \(bind: millis(at)), \(bind: by))
-                    """).run()
-            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            // A connector deleted between the check and the write (another process, PostgreSQL's
+            // read committed): the foreign key refuses the row; that is "not found", not a fault.
+            try await Self.notFoundIfGone(ids, storage: storage)
+            throw error
+        }
+    }
+
+    static func requireConnectors(_ ids: [String], on db: any SQLDatabase) async throws {
+        for connector in ids where try await db.raw("SELECT id FROM connectors WHERE id = \(bind: connector)").first() == nil {
+            throw StoreError.notFound("Connector \(connector.prefix(100))")
+        }
+    }
+
+    /// One statement, so two pairings of the same connector at once cannot both insert.
+    static func upsertPairing(id: String, directoryID: String, at: Date, by: String?, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO connector_pairings (connector_id, directory_connector_id, paired_at, paired_by)
+            VALUES (\(bind: id), \(bind: directoryID), \(bind: millis(at)), \(bind: by))
+            ON CONFLICT (connector_id) DO UPDATE SET directory_connector_id = excluded.directory_connector_id,
+                paired_at = excluded.paired_at, paired_by = excluded.paired_by
+            """).run()
+    }
+
+    static func notFoundIfGone(_ ids: [String], storage: SQLStorage) async throws {
+        for connector in ids {
+            let exists = try await storage.withSQL { db in try await db.raw("SELECT id FROM connectors WHERE id = \(bind: connector)").first() != nil }
+            if !exists { throw StoreError.notFound("Connector \(connector.prefix(100))") }
         }
     }
 }

@@ -183,7 +183,7 @@ public struct MemoryConnectorStore: ConnectorStore {
     public func setPairing(id: String, directoryID: String?, at: Date, by: String?) async throws {
         try await db.run { db in
             for connector in [id] + (directoryID.map { [$0] } ?? []) where db.connectors[connector] == nil {
-                throw StoreError.notFound("Connector \(connector)")
+                throw StoreError.notFound("Connector \(connector.prefix(100))")
             }
             db.pairings[id] = directoryID.map { ($0, ms(at)) }
         }
@@ -206,12 +206,12 @@ public struct MemoryConnectorStore: ConnectorStore {
     }
 
     public func createForService(_ c: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String,
-                                 pairedDirectory: String?) async throws {
+                                 pairedDirectory: String?, pairedBy: String?) async throws {
         let health = try throughJSON(health)
         try await db.run { db in
             try Self.insert(c, credentials: credentials, in: db)
             if let pairedDirectory {
-                guard db.connectors[pairedDirectory] != nil else { throw StoreError.notFound("Connector \(pairedDirectory)") }
+                guard db.connectors[pairedDirectory] != nil else { throw StoreError.notFound("Connector \(pairedDirectory.prefix(100))") }
                 db.pairings[c.id] = (pairedDirectory, ms(c.createdAt))
             }
             db.connectors[c.id]?.health = health

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (print a table).",
-        subcommands: [BenchSyncCommand.self, BenchEvaluateCommand.self, BenchFirstSyncCommand.self, BenchWebhooksCommand.self, BenchActivitiesCommand.self, BenchDetectCommand.self]
+        subcommands: [BenchSyncCommand.self, BenchEvaluateCommand.self, BenchFirstSyncCommand.self, BenchWebhooksCommand.self, BenchActivitiesCommand.self, BenchDetectCommand.self, BenchGraphCommand.self]
     )
 }
 

@@ -35,6 +35,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(help: "Also run a Microsoft 365 (Graph) simulator with a tenant made to match the Zoom account (its people and domains, with mismatches).") var graph = false
     @Option(help: "Also run a Graph simulator from this tenant file (Graph's own JSON; docs/SIMULATOR.md).") var graphTenant: String?
     @Option(help: "Port of the Graph simulator (0 picks one).") var graphPort: Int = 9901
+    @Option(help: "The Graph simulator's budget in resource units per 10 seconds (default: Graph's documented one for the tenant's size; 0: none).")
+    var graphBudget: Int?
     @Option(help: "Write the Graph tenant (from --graph or --graph-tenant) to this file and exit.") var exportGraph: String?
     @OptionGroup var logging: LoggingOptions
 
@@ -80,6 +82,10 @@ struct SimulateCommand: AsyncParsableCommand {
         var services: [any Service] = [app]
         if let graphTenant {
             let graphServer = GraphSimulatorServer(tenant: graphTenant, host: host, port: graphPort, logger: logger)
+            if let graphBudget, graphBudget < 0 { throw ValidationError("--graph-budget must be 0 (no budget) or a number of resource units per 10 seconds.") }
+            if let graphBudget {
+                await graphServer.engine.setThrottling(graphBudget == 0 ? GraphThrottling(enabled: false) : GraphThrottling(unitsPer10Seconds: graphBudget))
+            }
             services.append(graphServer.application { port in
                 say("""
                     Microsoft 365 (Graph) simulator listening on http://\(host):\(port)

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import Logging
 import SSPMCore
+import Synchronization
 import Testing
 @testable import GraphAPI
 @testable import GraphSimulator
@@ -212,6 +213,23 @@ import SSPMProvider
         }
     }
 
+    @Test("a user with an odd field (a null alias, accountEnabled as text, a number for a name) costs that field, not the page: every user is read")
+    func oddFields() async throws {
+        var tenant = GraphClientTests.tenant(users: 30)
+        tenant.users[3]["proxyAddresses"] = [.null, "SMTP:user3@fabrikam.com", 7]
+        tenant.users[4]["accountEnabled"] = "yes"
+        tenant.users[5]["userType"] = 42
+        try await GraphClientTests.with(tenant) { client, _ in
+            let snapshot = await GraphDirectoryReader(client: client, tenantID: "t", applicationIDs: [], logger: GraphClientTests.logger).read(at: Date())
+            #expect(snapshot.unavailable.isEmpty, "\(snapshot.unavailable)")
+            #expect(snapshot.users?.count == 30)
+            let users = snapshot.users ?? []
+            #expect(users.first { $0.principalName == "user3@fabrikam.com" }?.aliases == ["user3@fabrikam.com"])
+            #expect(users.first { $0.principalName == "user4@fabrikam.com" }?.enabled == false, "an unreadable accountEnabled is not enabled")
+            #expect(users.first { $0.principalName == "user5@fabrikam.com" }.map { $0.type == nil } == true)
+        }
+    }
+
     @Test("a missing permission leaves that source unavailable with the permission to add; the others are read")
     func missingPermission() async throws {
         try await GraphClientTests.with(GraphClientTests.tenant(permissions: ["User.Read.All", "Domain.Read.All"])) { client, _ in
@@ -402,5 +420,63 @@ import SSPMProvider
             #expect(response.status.code == 413, "\(path)")
             #expect(String(buffer: body).contains("RequestEntityTooLarge"), "\(path)")
         }
+    }
+}
+
+/// Graph's resource-unit budget in the simulator, on a clock the test moves.
+@Suite struct GraphSimulatorBudgetTests {
+    final class Clock: Sendable {
+        let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        var now: Date { time.withLock { $0 } }
+        func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
+    }
+
+    static func token(_ engine: GraphSimulatorEngine, _ tenant: GraphTenant) async throws -> String {
+        let answer = await engine.handle(GraphRequest(method: "POST", path: "/\(tenant.tenantID)/oauth2/v2.0/token",
+                                                      query: ["client_id": tenant.credentials.clientID, "client_secret": tenant.credentials.clientSecret,
+                                                              "grant_type": "client_credentials", "scope": "https://graph.microsoft.com/.default"],
+                                                      baseURL: "http://sim"))
+        return try #require(answer.body?["access_token"]?.stringValue)
+    }
+
+    static func get(_ engine: GraphSimulatorEngine, _ path: String, _ query: [String: String] = [:], token: String) async -> GraphResponse {
+        await engine.handle(GraphRequest(method: "GET", path: "/v1.0" + path, query: query, headers: ["authorization": "Bearer " + token], baseURL: "http://sim"))
+    }
+
+    static func header(_ response: GraphResponse, _ name: String) -> String? { response.headers.first { $0.0.lowercased() == name }?.1 }
+
+    @Test("costs as documented (users 2, less with $select and a small $top, never under 1); the budget by tenant size; past it a 429 with Retry-After and the scope, within it again once the bucket refills")
+    func budget() async throws {
+        #expect(GraphThrottling.documentedUnits(users: 49) == 3_500 && GraphThrottling.documentedUnits(users: 50) == 5_000
+                && GraphThrottling.documentedUnits(users: 500) == 5_000 && GraphThrottling.documentedUnits(users: 501) == 8_000)
+        let tenant = GraphClientTests.tenant(users: 30)
+        let clock = Clock()
+        let engine = GraphSimulatorEngine(tenant: tenant, now: { clock.now })
+        #expect(await engine.unitsPer10Seconds == 3_500)
+        let token = try await Self.token(engine, tenant)
+        let costs: [(String, [String: String], String)] = [
+            ("/users", [:], "2"), ("/users", ["$select": "id"], "1"), ("/users", ["$top": "5"], "1"), ("/users", ["$select": "id", "$top": "999"], "1"),
+            ("/domains", [:], "1"), ("/domains", ["$select": "id"], "1"), ("/oauth2PermissionGrants", [:], "2"),
+        ]
+        for (path, query, cost) in costs {
+            let answer = await Self.get(engine, path, query, token: token)
+            #expect(answer.status == 200 && Self.header(answer, "x-ms-resource-unit") == cost, "\(path) \(query)")
+        }
+        #expect(await engine.resourceUnitsSpent == 9)
+
+        await engine.setThrottling(GraphThrottling(unitsPer10Seconds: 10))  // one unit a second
+        for n in 0..<5 { #expect(await Self.get(engine, "/users", token: token).status == 200, "request \(n)") }
+        let refused = await Self.get(engine, "/users", token: token)
+        #expect(refused.status == 429 && refused.body?["error"]?["code"]?.stringValue == "TooManyRequests")
+        #expect(Self.header(refused, "retry-after") == "2")
+        #expect(Self.header(refused, "x-ms-throttle-scope") == "Tenant_Application/Read/\(tenant.credentials.clientID)/\(tenant.tenantID)")
+        #expect(await engine.throttledByBudget == 1)
+        clock.advance(1)
+        #expect(await Self.get(engine, "/users", token: token).status == 429, "one unit back is not the two it costs")
+        clock.advance(1)
+        #expect(await Self.get(engine, "/users", token: token).status == 200)
+        // Off: no budget.
+        await engine.setThrottling(GraphThrottling(enabled: false))
+        for _ in 0..<20 { #expect(await Self.get(engine, "/users", token: token).status == 200) }
     }
 }

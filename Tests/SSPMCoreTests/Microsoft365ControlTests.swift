@@ -90,4 +90,31 @@ import ZoomProvider
         #expect(e.affectedUsers.first { $0.email == "left@acme.com" }?.reason.contains("disabled") == true)
         #expect(abs((e.coverage ?? 0) - 0.5) < 0.001)
     }
+
+    @Test("ZMS-05: a mail or calendar integration on, at account level or in a group, fails unless the baseline approves it; none on passes; the Office 365 choices Zoom's API lacks are named; no settings read is an error")
+    func mailCalendarIntegrations() {
+        func snapshot(_ values: [String: Bool], group: [String: Bool]? = nil) -> PostureSnapshot {
+            var settings: JSONValue = ["mail_calendar": ["email_calendar_management": false, "email_management": false, "zoom_email_provider": false],
+                                       "integration": ["google_calendar": false, "box": true]]
+            for (path, value) in values { settings.setValue(.bool(value), at: path) }
+            var groupSettings: JSONValue = [:]
+            for (path, value) in group ?? [:] { groupSettings.setValue(.bool(value), at: path) }
+            return PostureSnapshot(accountID: "a", capturedAt: Date(), accountSettings: settings,
+                                   groups: group == nil ? [] : [PostureSnapshot.Group(id: "g1", name: "Sales", memberIDs: [], settings: groupSettings, lockSettings: nil)])
+        }
+        let control = ZoomCatalogue.control("ZMS-05")!
+        let off = control.evaluate(snapshot([:]), Baseline())
+        #expect(off.verdict == .pass && off.detail.contains("No mail or calendar integration is on") && off.detail.contains("not in Zoom's API"))
+        let account = control.evaluate(snapshot(["mail_calendar.email_calendar_management": true]), Baseline())
+        #expect(account.verdict == .fail && account.detail.contains("email_calendar_management (the account)"), "\(account.detail)")
+        let inGroup = control.evaluate(snapshot([:], group: ["integration.google_calendar": true]), Baseline())
+        #expect(inGroup.verdict == .fail && inGroup.detail.contains("google_calendar (group Sales)"), "\(inGroup.detail)")
+        var approving = Baseline()
+        approving.allowedMailCalendarIntegrations = ["email_calendar_management", "google_calendar"]
+        let approved = control.evaluate(snapshot(["mail_calendar.email_calendar_management": true], group: ["integration.google_calendar": true]), approving)
+        #expect(approved.verdict == .pass && approved.detail.contains("approved by the baseline: email_calendar_management"), "\(approved.detail)")
+        #expect(control.evaluate(PostureSnapshot(accountID: "a", capturedAt: Date()), Baseline()).verdict == .error)
+        #expect(control.evaluate(PostureSnapshot(accountID: "a", capturedAt: Date(), accountSettings: ["feature": [:]]), Baseline()).verdict == .manual)
+        #expect(control.metadata.mappings.cis == ["1.1.5.1"])
+    }
 }

@@ -75,6 +75,14 @@ struct StoreContractTests {
             await #expect(throws: StoreError.notFound("Connector nope")) { try await store.setPairing(id: "zoom-a", directoryID: "nope", at: t, by: nil) }
             await #expect(throws: StoreError.notFound("Connector nope")) { try await store.setPairing(id: "nope", directoryID: "dir-1", at: t, by: nil) }
             #expect(try await store.pairedDirectory(id: "zoom-a") == "dir-2", "a refused pairing changed the stored one")
+            // Pairings of one connector at once (two admins, two processes): each lands whole, none fails.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<12 {
+                    group.addTask { try await store.setPairing(id: "zoom-a", directoryID: n.isMultiple(of: 2) ? "dir-1" : "dir-2", at: t, by: "admin \(n)") }
+                }
+                try await group.waitForAll()
+            }
+            #expect(["dir-1", "dir-2"].contains(try await store.pairedDirectory(id: "zoom-a") ?? ""))
             try await store.setPairing(id: "zoom-a", directoryID: nil, at: t, by: "admin")
             #expect(try await store.pairedDirectory(id: "zoom-a") == nil)
             try await store.delete(id: "dir-1")

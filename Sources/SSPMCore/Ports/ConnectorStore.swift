@@ -25,7 +25,7 @@ public protocol ConnectorStore: Sendable {
     /// With `pairedDirectory`, the new connector is paired with that one in the same transaction
     /// (`StoreError.notFound` when it does not exist), so its first sync already reads it.
     func createForService(_ connector: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String,
-                          pairedDirectory: String?) async throws
+                          pairedDirectory: String?, pairedBy: String?) async throws
     func list() async throws -> [ConnectorRecord]
     func get(id: String) async throws -> ConnectorRecord?
     /// Unsealed; nil when there is no such connector.
@@ -56,7 +56,7 @@ public protocol ConnectorStore: Sendable {
 
 extension ConnectorStore {
     public func createForService(_ connector: ConnectorRecord, credentials: ConnectorCredentials, health: ConnectionReport, detail: String) async throws {
-        try await createForService(connector, credentials: credentials, health: health, detail: detail, pairedDirectory: nil)
+        try await createForService(connector, credentials: credentials, health: health, detail: detail, pairedDirectory: nil, pairedBy: nil)
     }
     public func transition(id: String, to status: String, detail: String?, health: ConnectionReport?, at: Date) async throws {
         try await transition(id: id, to: status, detail: detail, health: health, at: at, unlessDisconnected: false)

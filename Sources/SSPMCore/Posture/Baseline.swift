@@ -31,6 +31,9 @@ public struct Baseline: Codable, Sendable, Hashable {
     public var allowedDataCenterRegions: [String] = []
     /// ZCH-07: whether channels may admit external users.
     public var allowExternalChannelMembers = false
+    /// ZMS-05: the mail and calendar integrations Zoom may have on (`email_calendar_management`,
+    /// `email_management`, `zoom_email_provider`, `google_calendar`); none by default (CIS 1.1.5.1).
+    public var allowedMailCalendarIntegrations: [String] = []
 
     public init() {}
 
@@ -49,6 +52,7 @@ public struct Baseline: Codable, Sendable, Hashable {
         case waitingRoomMaxScope = "waiting_room_max_scope"
         case allowedDataCenterRegions = "allowed_data_center_regions"
         case allowExternalChannelMembers = "allow_external_channel_members"
+        case allowedMailCalendarIntegrations = "allowed_mail_calendar_integrations"
     }
 
     /// Missing keys keep their defaults; unknown keys are an error (a typo must not silently keep a default).
@@ -75,13 +79,14 @@ public struct Baseline: Codable, Sendable, Hashable {
         waitingRoomMaxScope = try c.decodeIfPresent(Int.self, forKey: .waitingRoomMaxScope) ?? defaults.waitingRoomMaxScope
         allowedDataCenterRegions = try c.decodeIfPresent([String].self, forKey: .allowedDataCenterRegions) ?? defaults.allowedDataCenterRegions
         allowExternalChannelMembers = try c.decodeIfPresent(Bool.self, forKey: .allowExternalChannelMembers) ?? defaults.allowExternalChannelMembers
+        allowedMailCalendarIntegrations = try c.decodeIfPresent([String].self, forKey: .allowedMailCalendarIntegrations) ?? defaults.allowedMailCalendarIntegrations
     }
 
     public static let knownKeys: [String] = [
         "name", "version", "web_session_timeout_max_minutes", "client_session_timeout_max_minutes", "minimum_password_length",
         "max_sso_bypass_users", "max_admins", "inactive_days", "recording_retention_max_days", "allow_passcode_in_join_link",
         "allow_local_recording", "meeting_passcode_min_length", "waiting_room_max_scope", "allowed_data_center_regions",
-        "allow_external_channel_members",
+        "allow_external_channel_members", "allowed_mail_calendar_integrations",
     ]
 
     struct AnyKey: CodingKey {

@@ -407,6 +407,7 @@ paths:
         "400": {$ref: "#/components/responses/Error"}
         "401": {$ref: "#/components/responses/Error"}
         "403": {$ref: "#/components/responses/Error"}
+        "404": {$ref: "#/components/responses/Error"}
         "405": {$ref: "#/components/responses/MethodNotAllowed"}
         "409": {$ref: "#/components/responses/Error"}
         "413": {$ref: "#/components/responses/ContentTooLarge"}
@@ -1455,7 +1456,7 @@ components:
         plan: {type: [string, "null"], enum: [free, pro, business, null], default: pro, description: Sets the request pacing (Zoom does not tell an app its plan).}
         apiUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$", description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
         tokenUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$"}
-        pairWith: {type: [string, "null"], description: "A Microsoft 365 connector's id: the new connector is paired with it before its first sync (404 when it does not exist, 422 not_pairable when it is not a Microsoft 365 connector)."}
+        pairWith: {type: [string, "null"], maxLength: 100, description: "A Microsoft 365 connector's id: the new connector is paired with it before its first sync (404 when it does not exist, 422 not_pairable when it is not a Microsoft 365 connector)."}
     CreateM365Connector:
       type: object
       description: An Entra app registration with the Microsoft Graph application permissions Domain.Read.All, User.Read.All, Application.Read.All (and Directory.Read.All for delegated grants), admin-consented.

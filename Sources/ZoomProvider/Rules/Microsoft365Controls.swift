@@ -11,10 +11,11 @@ extension ZoomCatalogue {
     static let mailboxWidePermissions: Set<String> = ["Mail.Read", "Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite"]
 
     static func m365meta(_ id: String, _ title: String, _ severity: Severity, max: Double, rationale: String, remediation: String, portal: String,
-                         threats: [String], scoring: ScoringMethod, sources: [DataSource], fields: [String], nist: [String], iso: [String]) -> ControlMetadata {
+                         threats: [String], scoring: ScoringMethod, sources: [DataSource], fields: [String], nist: [String], iso: [String],
+                         cis: [String] = []) -> ControlMetadata {
         ControlMetadata(id: id, version: 1, title: title, rationale: rationale, remediation: remediation, portalPath: portal, severity: severity, maxScore: max,
                         category: .microsoft365, threats: threats, userImpact: .low, implementationCost: .low, scoring: scoring, dataSources: sources,
-                        fieldsRead: fields, mappings: FrameworkMappings(cis: [], nist: nist, iso: iso), requiredScopes: [])
+                        fieldsRead: fields, mappings: FrameworkMappings(cis: cis, nist: nist, iso: iso), requiredScopes: [])
     }
 
 
@@ -130,6 +131,37 @@ extension ZoomCatalogue {
             if affected.isEmpty { return Evaluation(.pass, "Every active licensed Zoom user has an enabled Microsoft 365 account.", coverage: 1) }
             return Evaluation(.fail, "\(affected.count) of \(licensed.count) active licensed Zoom users have no enabled Microsoft 365 account: likely leavers still active in Zoom.",
                               affectedUsers: affected, coverage: coverage)
+        },
+
+        ZoomControl(m365meta("ZMS-05", "Zoom's mail and calendar integrations are the approved ones", .medium, max: 3,
+            rationale: "Zoom's mail and calendar integrations let the Zoom client read and manage people's mailboxes and calendars (through Microsoft 365 or Google); each one on, at account level or in a group, is a path from Zoom into mail that should be a decision.",
+            remediation: "Turn off the integrations the baseline does not approve in Account Settings → Mail & Calendar and Settings → Meeting → Integration (and in each group that turns them on), or approve them in the baseline (allowed_mail_calendar_integrations). Zoom's API does not expose the Office 365 choices (authorize with Graph API or per-user OAuth, asking users to integrate at sign-in, consenting on behalf of the whole account): check them on the same page (CIS 1.1.5.2 to 1.1.5.4).",
+            portal: "Admin → Account Management → Account Settings → Mail & Calendar; Settings → Meeting → Integration; User Management → Groups → the group",
+            threats: ["dataLeakage", "dataExfiltration"], scoring: .binary, sources: [.accountSettings, .groups],
+            fields: ["mail_calendar.email_calendar_management", "mail_calendar.email_management", "mail_calendar.zoom_email_provider",
+                     "integration.google_calendar", "GET /groups/{groupId}/settings: the same"],
+            nist: ["AC-20", "CM-7"], iso: ["A.5.14", "A.8.9"], cis: ["1.1.5.1"])) { snapshot, baseline in
+            guard let settings = snapshot.accountSettings else { return Evaluation(.error, snapshot.missing(.accountSettings)) }
+            let paths = [("email_calendar_management", "mail_calendar.email_calendar_management"), ("email_management", "mail_calendar.email_management"),
+                         ("zoom_email_provider", "mail_calendar.zoom_email_provider"), ("google_calendar", "integration.google_calendar")]
+            let allowed = Set(baseline.allowedMailCalendarIntegrations.map { $0.lowercased() })
+            let readable = paths.filter { settings.value(at: $0.1) != nil }
+            guard !readable.isEmpty else {
+                return Evaluation(.manual, "Zoom returned none of the mail and calendar settings; check Account Settings → Mail & Calendar.")
+            }
+            var offending: [String] = []
+            for (name, path) in paths where !allowed.contains(name) {
+                var places: [String] = []
+                if settings.value(at: path)?.isTrue == true { places.append("the account") }
+                for group in snapshot.groups ?? [] where group.settings?.value(at: path)?.isTrue == true { places.append("group \(group.name)") }
+                if !places.isEmpty { offending.append("\(name) (\(places.prefix(5).joined(separator: ", "))\(places.count > 5 ? ", …" : ""))") }
+            }
+            let unexposed = " The Office 365 choices (Graph API or per-user OAuth, asking users at sign-in, consent for the whole account) are not in Zoom's API: check them in Account Settings → Mail & Calendar."
+            if offending.isEmpty {
+                let on = paths.filter { settings.value(at: $0.1)?.isTrue == true }.map(\.0)
+                return Evaluation(.pass, (on.isEmpty ? "No mail or calendar integration is on." : "On, and approved by the baseline: \(on.joined(separator: ", ")).") + unexposed)
+            }
+            return Evaluation(.fail, "Mail and calendar integrations on that the baseline does not approve: \(offending.joined(separator: "; ")).\(unexposed)")
         },
     ]
 }
