@@ -172,14 +172,15 @@ def prepare(binary, work):
     graph_url = f"http://127.0.0.1:{graph_port}"
     _, _, directory = expect("Microsoft 365 connector", call(base, "POST", "/api/v1/connectors", {
         "provider": "m365", "name": "Simulated Microsoft 365", **graph, "loginUrl": graph_url, "graphUrl": graph_url}, token=token), 201)
-    expect("pairing", call(base, "PUT", f"/api/v1/connectors/{connector_id}/pairing",
-                           {"connectorId": directory["connector"]["id"]}, token=token), 200)
+    directory_id = directory["connector"]["id"]
+    expect("pairing", call(base, "PUT", f"/api/v1/connectors/{connector_id}/pairing", {"connectorId": directory_id}, token=token), 200)
     # Two scans, so that …/scans/{scanId}/diff has a previous one to compare with.
     scans = wait_for_scans(base, token, connector_id, 1)
     expect("sync", call(base, "POST", f"/api/v1/connectors/{connector_id}/sync", token=token), 202)
     scans = wait_for_scans(base, token, connector_id, 2)
     settings = {"base": base, "token": token, "token_id": token_id, "connector_id": connector_id,
-                "scan_id": scans["items"][0]["id"], "api_url": f"{sim}/v2", "token_url": f"{sim}/oauth/token", "graph_url": graph_url}
+                "scan_id": scans["items"][0]["id"], "api_url": f"{sim}/v2", "token_url": f"{sim}/oauth/token", "graph_url": graph_url,
+                "directory_id": directory_id}
     return processes, settings
 
 
@@ -201,7 +202,7 @@ def run_schemathesis(settings, arguments, work):
     ]
     env = dict(os.environ,
                SSPM_ST_TOKEN_ID=settings["token_id"], SSPM_ST_CONNECTOR_ID=settings["connector_id"], SSPM_ST_SCAN_ID=settings["scan_id"],
-               SSPM_ST_API_URL=settings["api_url"], SSPM_ST_TOKEN_URL=settings["token_url"], SSPM_ST_GRAPH_URL=settings["graph_url"],
+               SSPM_ST_API_URL=settings["api_url"], SSPM_ST_TOKEN_URL=settings["token_url"], SSPM_ST_GRAPH_URL=settings["graph_url"], SSPM_ST_DIRECTORY_ID=settings["directory_id"],
                SCHEMATHESIS_HOOKS=str(ROOT / "scripts" / "schemathesis_hooks.py"))
     shown = [part if not part.startswith("Authorization:") else "Authorization: Bearer sspm_…" for part in command]
     print("$ " + " ".join(shown), flush=True)

@@ -4,7 +4,7 @@ before_call changes two requests just before they are sent (schemathesis re-chec
 case, so its checks judge what was really sent):
 
 - DELETE /api/v1/tokens/{tokenId} with the id of the token the run authenticates with, and
-  DELETE /api/v1/connectors/{connectorId} with the id of the connector the run created, get an id
+  DELETE /api/v1/connectors/{connectorId} with the id of a connector the run created, get an id
   that does not exist (a documented 404): revoking the token would turn every later request into
   a 401, and deleting the connector every later connector operation into a 404. schemathesis
   finds both ids in responses. Other tokens are revoked as usual (the run cannot create another
@@ -15,7 +15,8 @@ case, so its checks judge what was really sent):
   simulator, and loginUrl and graphUrl of the local Graph simulator, whatever was generated for
   them (absent, null, another type): the server validates a new connector by calling those URLs,
   and without them it calls Zoom or Microsoft itself. A run must reach nothing but loopback. (A
-  body that is not an object is refused before any call.)
+  body that is not an object is refused before any call.) A generated pairWith string becomes the
+  run's Microsoft 365 connector's id (a made-up one is a 404 before anything else is checked).
 
 filter_failure drops one kind of failure only: "schema-valid request rejected" where the server's
 answer names a rule that depends on state a schema cannot describe (UNSTATABLE below). Everything
@@ -28,11 +29,12 @@ import schemathesis
 
 OWN_TOKEN_ID = os.environ["SSPM_ST_TOKEN_ID"]
 OWN_CONNECTOR_ID = os.environ["SSPM_ST_CONNECTOR_ID"]
-KEPT = {"/api/v1/tokens/{tokenId}": ("tokenId", OWN_TOKEN_ID),
-        "/api/v1/connectors/{connectorId}": ("connectorId", OWN_CONNECTOR_ID)}
+KEPT = {"/api/v1/tokens/{tokenId}": ("tokenId", {OWN_TOKEN_ID}),
+        "/api/v1/connectors/{connectorId}": ("connectorId", {OWN_CONNECTOR_ID, os.environ["SSPM_ST_DIRECTORY_ID"]})}
 API_URL = os.environ["SSPM_ST_API_URL"]
 TOKEN_URL = os.environ["SSPM_ST_TOKEN_URL"]
 GRAPH_URL = os.environ["SSPM_ST_GRAPH_URL"]
+DIRECTORY_ID = os.environ["SSPM_ST_DIRECTORY_ID"]
 
 # (operation, status, error code, part of the message): why a schema-valid request may be refused.
 UNSTATABLE = [
@@ -76,13 +78,17 @@ def before_call(context, case, kwargs):
     method = case.method.upper()
     if method == "DELETE" and path in KEPT:
         name, kept = KEPT[path]
-        if (case.path_parameters or {}).get(name) == kept:
+        if (case.path_parameters or {}).get(name) in kept:
             case.path_parameters[name] = "kept-for-the-rest-of-the-run"
     if method == "POST" and path == "/api/v1/connectors" and isinstance(case.body, dict):
         case.body["apiUrl"] = API_URL
         case.body["tokenUrl"] = TOKEN_URL
         case.body["loginUrl"] = GRAPH_URL
         case.body["graphUrl"] = GRAPH_URL
+        # A generated pairWith names no connector (a 404 before anything else is checked): name the
+        # run's Microsoft 365 connector instead, so the request reaches validation.
+        if isinstance(case.body.get("pairWith"), str):
+            case.body["pairWith"] = DIRECTORY_ID
     # Notification channels send to loopback only: a generated receiver URL or SMTP host is replaced
     # (a value of the wrong type is left for the server to refuse).
     if method in ("POST", "PATCH") and path.startswith("/api/v1/channels") and isinstance(case.body, dict):

@@ -242,7 +242,8 @@ public struct GraphSession: ProviderSession {
     static func fix(_ error: GraphAPIError) -> String {
         switch error.kind {
         case .wrongSecret, .expiredSecret: return "Create a new client secret, then reconnect with its Value."
-        case .appNotFound, .tenantNotFound: return "Correct the tenant ID or client ID (delete the connector and add it again)."
+        case .appNotFound, .tenantNotFound:
+            return "Check the tenant ID and the client ID (both on the app registration's Overview page); a saved connector with a wrong one is deleted and added again."
         default: return "Check the network and the connector's URLs, then reconnect."
         }
     }

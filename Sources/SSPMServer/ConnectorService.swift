@@ -131,7 +131,9 @@ public struct ConnectorService: Sendable {
 
     func view(_ c: ConnectorRecord, includeScore: Bool = true) async throws -> ConnectorView {
         let credentials = try? await deps.connectors.credentials(id: c.id)
-        let score = includeScore ? try await deps.scans.history(connectorID: c.id, limit: 1).last?.score : nil
+        // A provider without controls of its own (a directory read for its paired connectors) has no score.
+        let scored = !(deps.providers.provider(c.provider)?.catalogue.controls.isEmpty ?? false)
+        let score = includeScore && scored ? try await deps.scans.history(connectorID: c.id, limit: 1).last?.score : nil
         let settings = deps.providers.provider(c.provider)?.publicSettings(c.settings, credentials: credentials) ?? []
         var paired: [ConnectorView.PairedConnector] = []
         for id in try await pairedIDs(c) {

@@ -430,6 +430,7 @@ extension BrowserTests {
         let connected = try await b.waitFor(reload: f.base + "/connectors/\(directory)") { $0.contains("status status-connected") }
         #expect(connected.contains("microsoft365_users") && connected.contains("User.Read.All"))
         #expect(!connected.contains("Webhook endpoint"), "a Microsoft 365 connector takes no webhooks")
+        #expect(connected.contains("has no controls of its own") && !connected.contains("0 of 0 points"), "a score of nothing")
         // Pair it on the Zoom connector's page.
         try await b.open(f.base + "/connectors/\(zoom)")
         #expect(try await b.script("return document.querySelector('#pair-directory option').value;").stringValue == directory)

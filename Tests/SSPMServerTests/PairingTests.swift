@@ -38,6 +38,8 @@ import ZoomSimulator
             let m365 = try #require(created.json["connector"]?["id"]?.stringValue)
             try await f.waitForSync(zoom)
             try await f.waitForSync(m365)
+            let directoryView = try await f.send("GET", "/api/v1/connectors/\(m365)").json
+            #expect(directoryView["score"] == nil && directoryView["status"]?.stringValue == "connected", "a connector without controls has no score: \(directoryView)")
             #expect(try await Self.verdict(f, zoom, "ZMS-04").verdict == "not_applicable")
 
             // The rules.
@@ -80,6 +82,8 @@ import ZoomSimulator
             #expect(zms04.verdict == "fail")
             #expect(Set(zms04.affected.map { $0.lowercased() }) == leavers)
             #expect(try await Self.verdict(f, zoom, "ZMS-03").verdict == "manual")
+            // The generated pair: Zoom's second domain is pending, so every verified one is in Microsoft 365.
+            #expect(try await Self.verdict(f, zoom, "ZMS-01").verdict == "pass")
 
             // The inventory says where each user stands.
             let inventory = try await f.send("GET", "/api/v1/connectors/\(zoom)/users?limit=1000").json["items"]?.arrayValue ?? []
@@ -90,10 +94,21 @@ import ZoomSimulator
                 #expect(user["directoryStanding"]?.stringValue == expected, "\(email)")
             }
 
+            // A permission taken from the app: the users cannot be read; the checks that need them say
+            // which permission, the others still run, and the Zoom connector itself stays connected.
+            await graphSim.engine.update { $0.credentials.permissions = ["Domain.Read.All", "Application.Read.All"] }
+            #expect(try await f.send("POST", "/api/v1/connectors/\(zoom)/sync").status == 202)
+            try await f.waitForSync(zoom, runsAtLeast: 3)
+            let noUsers = try await Self.verdict(f, zoom, "ZMS-04")
+            #expect(noUsers.verdict == "error" && noUsers.detail.contains("User.Read.All"), "\(noUsers)")
+            #expect(try await Self.verdict(f, zoom, "ZMS-01").verdict == "pass")
+            #expect(try await f.send("GET", "/api/v1/connectors/\(zoom)").json["status"]?.stringValue == "connected")
+            await graphSim.engine.update { $0.credentials.permissions = ["Domain.Read.All", "User.Read.All", "Application.Read.All", "Directory.Read.All"] }
+
             // The directory connector disconnected: the checks say so instead of "not paired".
             #expect(try await f.send("POST", "/api/v1/connectors/\(m365)/disconnect").status == 200)
             #expect(try await f.send("POST", "/api/v1/connectors/\(zoom)/sync").status == 202)
-            try await f.waitForSync(zoom, runsAtLeast: 3)
+            try await f.waitForSync(zoom, runsAtLeast: 4)
             let cut = try await Self.verdict(f, zoom, "ZMS-02")
             #expect(cut.verdict == "error" && cut.detail.contains("disconnected"), "\(cut)")
             #expect(try await f.send("GET", "/api/v1/connectors/\(zoom)").json["status"]?.stringValue == "degraded")
@@ -101,7 +116,7 @@ import ZoomSimulator
             // Unpaired: not applicable again.
             let unpaired = try await f.send("DELETE", "/api/v1/connectors/\(zoom)/pairing")
             #expect(unpaired.status == 200 && unpaired.json["pairedWith"]?.arrayValue?.isEmpty == true)
-            try await f.waitForSync(zoom, runsAtLeast: 4)
+            try await f.waitForSync(zoom, runsAtLeast: 5)
             #expect(try await Self.verdict(f, zoom, "ZMS-02").verdict == "not_applicable")
 
             // Deleting the directory connector deletes the pairing with it.
@@ -134,7 +149,10 @@ import ZoomSimulator
 
     @Test("terminated user activity (ZDT-31): once the paired directory says who left, a Zoom sign-in by a leaver is an alert; one by a colleague with an enabled account is not")
     func terminatedUserActivity() async throws {
-        let tenant = TenantGenerator(users: 80, groups: 2, days: 2, seed: 31).generate()
+        var tenant = TenantGenerator(users: 80, groups: 2, days: 2, seed: 31).generate()
+        // A third associated domain, verified at Zoom: the Microsoft 365 tenant made for the account does not verify it.
+        let domains = tenant.managedDomains?["domains"]?.arrayValue ?? []
+        tenant.managedDomains = ["domains": .array(domains + [["domain": "acme-events.example.com", "status": "verified"]]), "total_records": .int(Int64(domains.count + 1))]
         let graph = tenant.pairedGraphTenant(seed: 31)
         let graphSim = try await RunningGraphSimulator.start(tenant: graph, logger: GraphSimulatorTestLogger.logger)
         defer { Task { await graphSim.stop() } }
@@ -154,6 +172,8 @@ import ZoomSimulator
             await f.deps.detectionFeed.settled()
             let standing = try await f.deps.inventory.latest(connectorID: id)?.users.first { $0.email.lowercased() == leaver }?.directoryStanding
             #expect(standing == .disabled)
+            let domainCheck = try await Self.verdict(f, id, "ZMS-01")
+            #expect(domainCheck.verdict == "fail" && domainCheck.detail.contains("acme-events.example.com"), "\(domainCheck)")
             #expect(await f.sim.engine.recordSignIn(email: leaver, ipAddress: "198.18.31.1", clientType: "Mac"))
             #expect(await f.sim.engine.recordSignIn(email: colleague, ipAddress: "198.18.31.2", clientType: "Mac"))
             #expect(try await f.send("POST", "/api/v1/connectors/\(id)/sync?posture=false").status == 202)

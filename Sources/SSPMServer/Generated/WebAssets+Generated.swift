@@ -266,7 +266,11 @@ enum WebAssets {
   </div>
 </section>
 {{/score}}
-{{^score}}<p>No scan yet: the first sync is on its way.</p>{{/score}}
+{{#noControls}}<section class="card">
+  <h2>Secure Score</h2>
+  <p>A {{providerName}} connector has no controls of its own: its directory is read with each posture sync of the connectors paired with it, and their Secure Score holds the checks that compare the two. Its own sync checks the connection and the permissions (below).</p>
+</section>{{/noControls}}
+{{^score}}{{^noControls}}<p>No scan yet: the first sync is on its way.</p>{{/noControls}}{{/score}}
 <section class="card">
   <h2>Health per data source</h2>
   {{#health}}<p>{{headline}} <small>Checked {{checkedAt}}.</small></p>{{/health}}

@@ -439,7 +439,9 @@ struct WebUI: Sendable {
             // The first sync is queued: no worker has taken it yet. The page script waits for it.
             values["progress"] = ["phase": "queued", "items": 0, "requests": 0, "rateLimitWaits": 0, "running": true, "phaseStep": 0] as [String: Any]
         }
-        if let r = scan {
+        if provider.catalogue.controls.isEmpty {
+            values["noControls"] = ["providerName": provider.displayName]
+        } else if let r = scan {
             func rows(_ dict: [String: ScoreSummary]) -> [[String: Any]] {
                 dict.sorted { $0.key < $1.key }.map { ["name": $0.key, "achieved": Self.number($0.value.achieved), "max": Self.number($0.value.max), "percent": Self.number($0.value.percent)] }
             }
