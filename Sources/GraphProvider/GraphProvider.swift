@@ -136,7 +136,7 @@ public struct GraphProvider: Provider {
         let client = GraphClient(credentials: GraphCredentials(tenantID: settings.tenantID, clientID: settings.clientID,
                                                                clientSecret: Secret(credentials["client_secret"] ?? "")),
                                  configuration: configuration, http: context.http, logger: context.logger)
-        return GraphSession(client: client, tenantID: settings.tenantID, logger: context.logger)
+        return GraphSession(client: client, tenantID: settings.tenantID, logger: context.logger, servedCatalogues: context.catalogues)
     }
 
     public func publicSettings(_ json: JSONValue, credentials: ProviderCredentials?) -> [(key: String, label: String, value: JSONValue)] {
@@ -188,6 +188,9 @@ public struct GraphSession: ProviderSession {
     let client: GraphClient
     let tenantID: String
     let logger: Logger
+    /// The catalogues whose controls read this directory (the Zoom cross-checks): a failing source
+    /// names the ones it disables.
+    var servedCatalogues: [RuleCatalogue] = []
 
     /// Zoom's enterprise applications, found by app id.
     public static let applicationIDs = ["f56e91e5-5a82-452f-b435-d4d78aeaf064", "a651cfda-cbdd-4a39-bd03-fa829c3c1b29"]
@@ -236,7 +239,10 @@ public struct GraphSession: ProviderSession {
             }
         }
         let granted = GraphDataSource.allCases.filter { source in sources.contains { $0.source == GraphProvider.dataSource(source) && $0.ok } }.map(\.leastPermission)
-        return ConnectionReport.assess(sources: sources, grantedScopes: granted, checkedAt: now, catalogue: GraphProvider.catalogue)
+        var report = ConnectionReport.assess(sources: sources, grantedScopes: granted, checkedAt: now, catalogue: GraphProvider.catalogue)
+        let failing = Set(sources.filter { !$0.ok }.map(\.source))
+        report.disabledControls = Array(Set(servedCatalogues.flatMap { $0.disabledControls(failing: failing) })).sorted()
+        return report
     }
 
     static func fix(_ error: GraphAPIError) -> String {

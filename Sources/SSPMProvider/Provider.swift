@@ -135,11 +135,16 @@ public struct ProviderContext: Sendable {
     public var now: @Sendable () -> Date
     /// Hosts besides the vendor's own that connectors may name (`--allowed-hosts`); nil: any.
     public var allowedHosts: [String]?
-    public init(http: HTTPClient, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }, allowedHosts: [String]? = nil) {
+    /// Every provider's catalogue in this server: a directory provider's validation names the
+    /// controls of the connectors it serves that a failing source disables (its own has none).
+    public var catalogues: [RuleCatalogue]
+    public init(http: HTTPClient, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }, allowedHosts: [String]? = nil,
+                catalogues: [RuleCatalogue] = []) {
         self.http = http
         self.logger = logger
         self.now = now
         self.allowedHosts = allowedHosts
+        self.catalogues = catalogues
     }
 }
 

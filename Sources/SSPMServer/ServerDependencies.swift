@@ -59,7 +59,7 @@ public struct ServerDependencies: Sendable {
 
     /// What providers are given: the shared HTTP client, the logger, the clock and the host allow-list.
     public var providerContext: ProviderContext {
-        ProviderContext(http: http, logger: logger, now: now, allowedHosts: configuration.allowedHosts)
+        ProviderContext(http: http, logger: logger, now: now, allowedHosts: configuration.allowedHosts, catalogues: providers.providers.map(\.catalogue))
     }
 
     /// The provider of a stored connector (a connector of a provider this build does not have is

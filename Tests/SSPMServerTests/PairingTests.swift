@@ -189,6 +189,24 @@ import ZoomSimulator
             #expect(!alerts.contains { $0["actor"]?.stringValue?.lowercased() == colleague })
         }
     }
+
+    @Test("a Microsoft 365 connector without Application.Read.All is saved as degraded, naming the permission and the Zoom checks it disables (its own catalogue has none)")
+    func validationNamesTheChecks() async throws {
+        let tenant = TenantGenerator(users: 20, groups: 1, days: 1, seed: 32).generate()
+        var graph = tenant.pairedGraphTenant(seed: 32)
+        graph.credentials.permissions = ["Domain.Read.All", "User.Read.All"]
+        let graphSim = try await RunningGraphSimulator.start(tenant: graph, logger: GraphSimulatorTestLogger.logger)
+        defer { Task { await graphSim.stop() } }
+        try await ServerFixture.with(tenant) { f in
+            let created = try await f.send("POST", "/api/v1/connectors", json: Self.m365Body(graph, graphSim))
+            #expect(created.status == 201, "\(created.text)")
+            let validation = created.json["validation"]
+            #expect(validation?["status"]?.stringValue == "degraded")
+            let disabled = validation?["disabledControls"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(disabled == ["ZMS-03"], "\(disabled)")
+            #expect(validation?["fix"]?.stringValue?.contains("Application.Read.All") == true)
+        }
+    }
 }
 
 enum GraphSimulatorTestLogger {
