@@ -165,10 +165,7 @@ public struct SyncEngine: Sendable {
                 if let previous { deps.detectionFeed.scanned(connectorID: id, previous: previous, current: result) }
                 try await deps.posture.rollUp(connectorID: id, day: now)
                 if var inventory = reading.inventory {
-                    if let users = paired?.directory.users {
-                        let index = DirectoryIndex(users)
-                        for i in inventory.indices { inventory[i].directoryStanding = index.standing(of: inventory[i].email) }
-                    }
+                    if let directory = paired?.directory { inventory = directory.standings(of: inventory) }
                     try await deps.inventory.save(connectorID: id, users: inventory, at: now)
                     deps.detectionFeed.inventorySaved(connectorID: id)
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SSPMCore
 import SSPMReports
 import SSPMGeoIP
@@ -26,6 +27,8 @@ struct DetectCommand: AsyncParsableCommand {
     var geoip: String?
     @Option(help: "A YAML or JSON list of policies to run too (as the API takes them; one with a template's id replaces that template).") var policies: String?
     @Option(help: "Exit with code 2 if an alert at or above this severity is raised (info, low, medium, high, critical).") var failOn: String?
+    @Option(help: "A Microsoft 365 tenant file (Graph's JSON, as sspm simulate --export-graph writes): where each user stands in it feeds directory:enabled/disabled/missing (ZDT-31).")
+    var graphTenant: String?
 
     /// The template ids `--only` names.
     var chosen: Set<String>? { only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) } }
@@ -64,8 +67,14 @@ struct DetectCommand: AsyncParsableCommand {
         if policies.contains(where: \.match.readsGroups) {
             do {
                 let data = try loaded.accountData()
-                groups = GroupMembership.of(data.inventory(data.postureSnapshot(accountID: loaded.accountID).users ?? []))
-            } catch { throw CommandError("The tenant file's users or groups could not be read for the group filters: \(error)") }
+                var inventory = data.inventory(data.postureSnapshot(accountID: loaded.accountID).users ?? [])
+                if let graphTenant {
+                    var logger = Logger(label: "sspm.detect")
+                    logger.logLevel = .warning
+                    inventory = try await ScanCommand.directory(fromTenantFile: graphTenant, logger: logger).standings(of: inventory)
+                }
+                groups = GroupMembership.of(inventory)
+            } catch let error as CommandError { throw error } catch { throw CommandError("The tenant file's users or groups could not be read for the group filters: \(error)") }
         }
         let engine: DetectionEngine
         do { engine = try DetectionEngine.run(policies, over: events, locator: locator, groups: groups) } catch let error as DetectionPolicyError { throw CommandError(error.description) }

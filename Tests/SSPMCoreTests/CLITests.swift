@@ -131,6 +131,27 @@ struct CLITests {
         #expect(crossChecks.count == 4 && crossChecks.allSatisfy { $0["verdict"]?.stringValue == "not_applicable" })
         let broken = try await Self.run(["scan", "--tenant", zoom, "--graph-tenant", directory + "/missing.json"])
         #expect(broken.status != 0 && broken.err.contains("Cannot read the Graph tenant file"), "\(broken.err)")
+
+        // sspm detect --graph-tenant: ZDT-31 (terminated user activity) for the leavers' sign-ins in the
+        // tenant file, the leavers counted from the Graph file by hand; without the file, none.
+        let graphJSON = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: graph)))
+        let zoomJSON = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: zoom)))
+        var standing: [String: Bool] = [:]  // address → enabled
+        for user in graphJSON["users"]?.arrayValue ?? [] {
+            let enabled = user["accountEnabled"]?.boolValue == true
+            for address in [user["userPrincipalName"]?.stringValue] + (user["proxyAddresses"]?.arrayValue ?? []).map({ $0.stringValue?.split(separator: ":").last.map(String.init) }) {
+                if let address { standing[address.lowercased()] = (standing[address.lowercased()] ?? false) || enabled }
+            }
+        }
+        let signedIn = Set((zoomJSON["activity_logs"]?.arrayValue ?? []).filter { $0["type"]?.stringValue == "Sign in" }.compactMap { $0["email"]?.stringValue?.lowercased() })
+        let leaversWhoSignedIn = signedIn.filter { standing[$0] != true }
+        #expect(!leaversWhoSignedIn.isEmpty, "the generated pair has no leaver who signed in")
+        let detected = try await Self.run(["detect", "--tenant", zoom, "--graph-tenant", graph, "--only", "ZDT-31", "--format", "json"])
+        #expect(detected.status == 0, "\(detected.err)")
+        let alerts = try JSONDecoder().decode(JSONValue.self, from: Data(detected.out.utf8))["alerts"]?.arrayValue ?? []
+        #expect(Set(alerts.compactMap { $0["actor"]?.stringValue?.lowercased() }) == leaversWhoSignedIn, "\(detected.out.prefix(600))")
+        let unpairedDetect = try await Self.run(["detect", "--tenant", zoom, "--only", "ZDT-31", "--format", "json"])
+        #expect((try JSONDecoder().decode(JSONValue.self, from: Data(unpairedDetect.out.utf8))["alerts"]?.arrayValue ?? []).isEmpty)
     }
 
     @Test("sspm detect: the templates over a tenant file's activity as table, JSON and OCSF 2004; --fail-on exits 2; an unknown template is refused")

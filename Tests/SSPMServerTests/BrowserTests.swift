@@ -450,6 +450,11 @@ extension BrowserTests {
         let rows = try await b.script("return Array.from(document.querySelectorAll('#recommendation-table tbody tr small')).map(function (s) { return s.textContent; }).join(',');").stringValue ?? ""
         #expect(Set(rows.split(separator: ",").map(String.init)) == ["ZMS-01", "ZMS-02", "ZMS-03", "ZMS-04", "ZMS-05"], "\(rows)")
         try await b.screenshot(to: shots + "/19-m365-recommendations.png")
+        // The users page says where each Zoom user stands in the paired directory.
+        try await b.open(f.base + "/connectors/\(zoom)/users")
+        let usersPage = try await b.source()
+        #expect(usersPage.contains("Paired directory account") && (usersPage.contains(">disabled<") || usersPage.contains(">no account<")))
+        try await audit(b, "users with directory standing")
         try await b.open(f.base + "/connectors/\(directory)")
         let readers = try await b.source()
         #expect(readers.contains("This directory is paired with") && readers.contains("/connectors/\(zoom)\""))

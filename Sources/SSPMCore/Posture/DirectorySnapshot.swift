@@ -103,6 +103,20 @@ public enum DirectoryStanding: String, Sendable, Codable, Hashable {
     case enabled, disabled, missing
 }
 
+extension DirectorySnapshot {
+    /// The users, each with where they stand in this directory (as they were when its users were
+    /// not read). The sync's inventory and `sspm detect --graph-tenant` both come through here.
+    public func standings(of users: [InventoryUser]) -> [InventoryUser] {
+        guard let directoryUsers = self.users else { return users }
+        let index = DirectoryIndex(directoryUsers)
+        return users.map { user in
+            var user = user
+            user.directoryStanding = index.standing(of: user.email)
+            return user
+        }
+    }
+}
+
 /// A directory's users by every address that reaches them (UPN, mail, aliases), in lower case.
 public struct DirectoryIndex: Sendable {
     public let upn: [String: DirectorySnapshot.User]

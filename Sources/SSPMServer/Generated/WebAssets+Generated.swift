@@ -701,9 +701,9 @@ enum WebAssets {
   <label for="quick">Find on this page</label><input id="quick" type="search" autocomplete="off"> <span data-count role="status"></span>
 </div>
 <div class="scroll"><table id="user-table">
-  <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">2FA</th><th scope="col">Login types</th><th scope="col">Last sign-in</th></tr></thead>
+  <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">2FA</th><th scope="col">Login types</th><th scope="col">Last sign-in</th>{{#showsStanding}}<th scope="col">Paired directory account</th>{{/showsStanding}}</tr></thead>
   <tbody>
-  {{#items}}<tr><td>{{displayName}}<br><small>{{email}}</small></td><td>{{role}}</td><td>{{type}}</td><td>{{status}}</td><td>{{#twoFactorMissing}}<span class="bad">{{twoFactor}}</span>{{/twoFactorMissing}}{{^twoFactorMissing}}{{twoFactor}}{{/twoFactorMissing}}</td><td>{{loginTypes}}</td><td>{{lastLogin}}</td></tr>{{/items}}
+  {{#items}}<tr><td>{{displayName}}<br><small>{{email}}</small></td><td>{{role}}</td><td>{{type}}</td><td>{{status}}</td><td>{{#twoFactorMissing}}<span class="bad">{{twoFactor}}</span>{{/twoFactorMissing}}{{^twoFactorMissing}}{{twoFactor}}{{/twoFactorMissing}}</td><td>{{loginTypes}}</td><td>{{lastLogin}}</td>{{#showsStanding}}<td>{{#standingBad}}<span class="bad">{{standing}}</span>{{/standingBad}}{{^standingBad}}{{standing}}{{/standingBad}}</td>{{/showsStanding}}</tr>{{/items}}
   </tbody>
 </table></div>
 <p>{{#prevLink}}<a href="{{.}}" rel="prev">← Previous page</a> {{/prevLink}}{{#nextLink}}<a href="{{.}}" rel="next">Next page →</a>{{/nextLink}}</p>

@@ -333,6 +333,16 @@ struct WebUI: Sendable {
     }()
 
     /// Each data source of a connection check with the scope it needs, for `source_health`.
+    /// A user's standing in the paired directory, as the users page shows it.
+    static func standingLabel(_ standing: DirectoryStanding?) -> String {
+        switch standing {
+        case .enabled?: return "enabled"
+        case .disabled?: return "disabled"
+        case .missing?: return "no account"
+        case nil: return ""
+        }
+    }
+
     static func health(_ report: ConnectionReport?, catalogue: RuleCatalogue) -> [String: Any] {
         guard let report else { return ["sources": [[String: Any]]()] }
         var values: [String: Any] = [
@@ -708,7 +718,8 @@ struct WebUI: Sendable {
             let mfaState = twoFactor(u)
             return ["displayName": u.displayName, "email": u.email, "role": u.roleName ?? u.roleID, "type": provider.userTypeName(u.type), "status": u.status,
                     "loginTypes": u.loginTypes.map { $0.map(provider.signInMethodName).joined(separator: ", ") } ?? "not read", "lastLogin": Self.date(u.lastLoginTime),
-                    "twoFactor": mfaState, "twoFactorMissing": mfaState == "not required"]
+                    "twoFactor": mfaState, "twoFactorMissing": mfaState == "not required",
+                    "standing": Self.standingLabel(u.directoryStanding), "standingBad": u.directoryStanding == .disabled || u.directoryStanding == .missing]
         }
         var coverageParts: [String] = []
         if let mfa, [.pass, .fail, .warn].contains(mfa.verdict) {
@@ -721,6 +732,7 @@ struct WebUI: Sendable {
             : "\(sso) of \(known.count) active users sign in with SSO")
         let coverage = coverageParts.joined(separator: "; ") + "."
         var values: [String: Any] = ["connectorId": id, "connectorName": record.name, "items": items, "total": all.count, "q": typed ?? "",
+                                     "showsStanding": all.contains { $0.directoryStanding != nil },
                                      "capturedAt": inventory.map { Self.date($0.capturedAt) } as Any, "coverage": coverage]
         if offset > 0 { values["prevLink"] = "/connectors/\(id)/users?offset=\(max(0, offset - 100))" + (typed.map { "&q=\(Self.urlEncode($0))" } ?? "") }
         if offset + 100 < all.count { values["nextLink"] = "/connectors/\(id)/users?offset=\(offset + 100)" + (typed.map { "&q=\(Self.urlEncode($0))" } ?? "") }
