@@ -106,6 +106,17 @@ struct DemoCommand: AsyncParsableCommand {
         tenant.managedDomains = .object(managed)
     }
 
+    /// Points a connector from an earlier run at this run's simulator (it may listen on another
+    /// port), then reconnects it.
+    func repoint(_ id: String, to urls: [String: String], api: DemoAPI, server: RunningServer, what: String) async throws {
+        if let record = try await server.deps.connectors.get(id: id), case .object(var settings) = record.settings {
+            for (key, url) in urls { settings[key] = .string(url) }
+            try await server.deps.connectors.updateSettings(id: id, .object(settings))
+        }
+        let reconnected = try await api.send("POST", "/api/v1/connectors/\(id)/reconnect")
+        guard reconnected.status == 200 else { throw CommandError("Reconnecting \(what) failed: \(reconnected.errorMessage)") }
+    }
+
     /// Adds the Microsoft 365 connector for the simulated tenant, or reuses the one from an earlier
     /// run (pointed at the simulator's port of this run); returns its id.
     func microsoft365Connector(api: DemoAPI, server: RunningServer, graph: RunningGraphSimulator) async throws -> String {
@@ -113,13 +124,7 @@ struct DemoCommand: AsyncParsableCommand {
         let existing = try await api.send("GET", "/api/v1/connectors").json["items"]?.arrayValue?
             .first { $0["provider"]?.stringValue == "m365" && $0["tenantId"]?.stringValue == tenant.tenantID }
         if let existing, let id = existing["id"]?.stringValue {
-            if let record = try await server.deps.connectors.get(id: id), case .object(var settings) = record.settings {
-                settings["login_url"] = .string(graph.baseURL)
-                settings["graph_url"] = .string(graph.baseURL)
-                try await server.deps.connectors.updateSettings(id: id, .object(settings))
-            }
-            let reconnected = try await api.send("POST", "/api/v1/connectors/\(id)/reconnect")
-            guard reconnected.status == 200 else { throw CommandError("Reconnecting the demo's Microsoft 365 connector failed: \(reconnected.errorMessage)") }
+            try await repoint(id, to: ["login_url": graph.baseURL, "graph_url": graph.baseURL], api: api, server: server, what: "the demo's Microsoft 365 connector")
             return id
         }
         let created = try await api.send("POST", "/api/v1/connectors", json: [
@@ -161,14 +166,7 @@ struct DemoCommand: AsyncParsableCommand {
                 guard paired.status == 200 else { throw CommandError("Pairing the demo connectors failed: \(paired.errorMessage)") }
             }
             previousScans = try await api.send("GET", "/api/v1/connectors/\(id)/scans").json["items"]?.arrayValue ?? []
-            // The simulator may listen on another port than last time.
-            if let record = try await server.deps.connectors.get(id: id), case .object(var settings) = record.settings {
-                settings["api_url"] = .string(simulator.apiURL)
-                settings["token_url"] = .string(simulator.tokenURL)
-                try await server.deps.connectors.updateSettings(id: id, .object(settings))
-            }
-            let reconnected = try await api.send("POST", "/api/v1/connectors/\(id)/reconnect")
-            guard reconnected.status == 200 else { throw CommandError("Reconnecting the demo connector failed: \(reconnected.errorMessage)") }
+            try await repoint(id, to: ["api_url": simulator.apiURL, "token_url": simulator.tokenURL], api: api, server: server, what: "the demo connector")
             say("Reusing connector \"\(existing["name"]?.stringValue ?? id)\" from \(dataDir).")
         } else {
             let created = try await api.send("POST", "/api/v1/connectors", json: [

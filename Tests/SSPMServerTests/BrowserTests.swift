@@ -30,18 +30,7 @@ struct BrowserTests {
         tenant.users[1]["display_name"] = .string(evil)
         tenant.users[1]["first_name"] = .string(evil)
         try await ServerFixture.with(tenant, stores: .sql(.sqlite), createAdmin: false) { f in
-            let browser = try await WebDriver.start(http: f.http)
-            do {
-                try await journey(f, browser, tenant: tenant, evil: evil)
-                await browser.quit()
-            } catch {
-                try? await browser.screenshot(to: Self.screenshots + "/failure.png")
-                if let url = try? await browser.currentURL(), let html = try? await browser.source() {
-                    try? Data(("<!-- \(url) -->\n" + html).utf8).write(to: URL(fileURLWithPath: Self.screenshots + "/failure.html"))
-                }
-                await browser.quit()
-                throw error
-            }
+            try await Self.withBrowser(f, failure: "failure") { browser in try await journey(f, browser, tenant: tenant, evil: evil) }
         }
     }
 
@@ -231,18 +220,7 @@ struct BrowserTests {
         try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let id = try await f.createConnector()
             try await f.waitForSync(id)
-            let browser = try await WebDriver.start(http: f.http)
-            do {
-                try await detection(f, browser, connector: id, admin: admin)
-                await browser.quit()
-            } catch {
-                try? await browser.screenshot(to: Self.screenshots + "/detection-failure.png")
-                if let url = try? await browser.currentURL(), let html = try? await browser.source() {
-                    try? Data(("<!-- \(url) -->\n" + html).utf8).write(to: URL(fileURLWithPath: Self.screenshots + "/detection-failure.html"))
-                }
-                await browser.quit()
-                throw error
-            }
+            try await Self.withBrowser(f, failure: "detection-failure") { browser in try await detection(f, browser, connector: id, admin: admin) }
         }
     }
 
@@ -329,6 +307,23 @@ struct BrowserTests {
         try await b.screenshot(to: shots + "/16-channels.png")
     }
 
+    /// Runs `body` with a browser; on a failure, the page as it was is kept beside the screenshots
+    /// (`<failure>.png` and `.html`, with its URL), for a failure CI alone sees.
+    static func withBrowser(_ f: ServerFixture, failure: String, _ body: (WebDriver) async throws -> Void) async throws {
+        let browser = try await WebDriver.start(http: f.http)
+        do {
+            try await body(browser)
+            await browser.quit()
+        } catch {
+            try? await browser.screenshot(to: screenshots + "/\(failure).png")
+            if let url = try? await browser.currentURL(), let html = try? await browser.source() {
+                try? Data(("<!-- \(url) -->\n" + html).utf8).write(to: URL(fileURLWithPath: screenshots + "/\(failure).html"))
+            }
+            await browser.quit()
+            throw error
+        }
+    }
+
     func audit(_ b: WebDriver, _ page: String) async throws {
         let problems = try await auditProblems(b)
         #expect(problems.isEmpty, "\(page): \(problems.joined(separator: "; "))")
@@ -383,18 +378,7 @@ extension BrowserTests {
         try await ServerFixture.with(tenant, stores: .sql(.sqlite)) { f in
             let zoom = try await f.createConnector()
             try await f.waitForSync(zoom)
-            let browser = try await WebDriver.start(http: f.http)
-            do {
-                try await pairing(f, browser, zoom: zoom, graph: graph, graphURL: graphSim.baseURL)
-                await browser.quit()
-            } catch {
-                try? await browser.screenshot(to: Self.screenshots + "/pairing-failure.png")
-                if let url = try? await browser.currentURL(), let html = try? await browser.source() {
-                    try? Data(("<!-- \(url) -->\n" + html).utf8).write(to: URL(fileURLWithPath: Self.screenshots + "/pairing-failure.html"))
-                }
-                await browser.quit()
-                throw error
-            }
+            try await Self.withBrowser(f, failure: "pairing-failure") { browser in try await pairing(f, browser, zoom: zoom, graph: graph, graphURL: graphSim.baseURL) }
         }
     }
 
