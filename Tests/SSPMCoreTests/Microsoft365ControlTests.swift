@@ -115,6 +115,10 @@ import ZoomProvider
         #expect(approved.verdict == .pass && approved.detail.contains("approved by the baseline: email_calendar_management"), "\(approved.detail)")
         #expect(control.evaluate(PostureSnapshot(accountID: "a", capturedAt: Date()), Baseline()).verdict == .error)
         #expect(control.evaluate(PostureSnapshot(accountID: "a", capturedAt: Date(), accountSettings: ["feature": [:]]), Baseline()).verdict == .manual)
+        var typo = Baseline()
+        typo.allowedMailCalendarIntegrations = ["email_calender_management"]
+        let mistyped = control.evaluate(snapshot(["mail_calendar.email_calendar_management": true]), typo)
+        #expect(mistyped.verdict == .fail && mistyped.detail.contains("names email_calender_management, which is none of"), "\(mistyped.detail)")
         #expect(control.metadata.mappings.cis == ["1.1.5.1"])
     }
 }

@@ -156,7 +156,12 @@ extension ZoomCatalogue {
                 for group in snapshot.groups ?? [] where group.settings?.value(at: path)?.isTrue == true { places.append("group \(group.name)") }
                 if !places.isEmpty { offending.append("\(name) (\(places.prefix(5).joined(separator: ", "))\(places.count > 5 ? ", …" : ""))") }
             }
-            let unexposed = " The Office 365 choices (Graph API or per-user OAuth, asking users at sign-in, consent for the whole account) are not in Zoom's API: check them in Account Settings → Mail & Calendar."
+            var unexposed = " The Office 365 choices (Graph API or per-user OAuth, asking users at sign-in, consent for the whole account) are not in Zoom's API: check them in Account Settings → Mail & Calendar."
+            // A name the baseline lists that is no integration (a typo) approves nothing: say so.
+            let unknown = allowed.subtracting(paths.map(\.0)).sorted()
+            if !unknown.isEmpty {
+                unexposed += " The baseline's allowed_mail_calendar_integrations names \(unknown.joined(separator: ", ")), which is none of \(paths.map(\.0).joined(separator: ", ")): correct it."
+            }
             if offending.isEmpty {
                 let on = paths.filter { settings.value(at: $0.1)?.isTrue == true }.map(\.0)
                 return Evaluation(.pass, (on.isEmpty ? "No mail or calendar integration is on." : "On, and approved by the baseline: \(on.joined(separator: ", ")).") + unexposed)
