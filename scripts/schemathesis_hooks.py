@@ -16,7 +16,7 @@ case, so its checks judge what was really sent):
   them (absent, null, another type): the server validates a new connector by calling those URLs,
   and without them it calls Zoom or Microsoft itself. A run must reach nothing but loopback. (A
   body that is not an object is refused before any call.) A generated pairWith string becomes the
-  run's Microsoft 365 connector's id (a made-up one is a 404 before anything else is checked).
+  run's Microsoft 365 connector's id (a made-up one is a 404 before the connection is checked).
 
 filter_failure drops one kind of failure only: "schema-valid request rejected" where the server's
 answer names a rule that depends on state a schema cannot describe (UNSTATABLE below). Everything
@@ -85,7 +85,7 @@ def before_call(context, case, kwargs):
         case.body["tokenUrl"] = TOKEN_URL
         case.body["loginUrl"] = GRAPH_URL
         case.body["graphUrl"] = GRAPH_URL
-        # A generated pairWith names no connector (a 404 before anything else is checked): name the
+        # A generated pairWith names no connector (a 404 before the connection is checked): name the
         # run's Microsoft 365 connector instead, so the request reaches validation.
         if isinstance(case.body.get("pairWith"), str):
             case.body["pairWith"] = DIRECTORY_ID

@@ -228,7 +228,8 @@ public actor GraphClient {
 
     /// A collection's page as Graph sends it.
     struct Page<T: Decodable>: Decodable {
-        var value: [T]?
+        /// A null item is skipped, not the page.
+        var value: [T?]?
         var nextLink: String?
         enum CodingKeys: String, CodingKey {
             case value
@@ -244,7 +245,7 @@ public actor GraphClient {
             throw GraphAPIError(.malformedResponse(detail: "a page that does not decode as expected (\(String(describing: error).prefix(200)))"), operation: operation)
         }
         guard let value = page.value else { throw GraphAPIError(.malformedResponse(detail: "a page without value[]"), operation: operation) }
-        return (value, page.nextLink)
+        return (value.compactMap { $0 }, page.nextLink)
     }
 
     /// Graph's error body (what the client reads of it).

@@ -112,7 +112,8 @@ public struct GraphDirectoryReader: Sendable {
             guard let colon = address.firstIndex(of: ":"), address[..<colon].lowercased() == "smtp" else { return nil }
             return String(address[address.index(after: colon)...])
         }
-        return .init(id: id, principalName: upn, mail: record.mail, aliases: aliases, enabled: record.accountEnabled ?? false, type: record.userType)
+        // An account whose state could not be read is not called disabled: that would make it a leaver.
+        return .init(id: id, principalName: upn, mail: record.mail, aliases: aliases, enabled: record.accountEnabled ?? true, type: record.userType)
     }
 
     /// The applications asked for, with their permissions named; the delegated grants when they

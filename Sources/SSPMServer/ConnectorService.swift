@@ -26,6 +26,9 @@ public struct CreateConnectorRequest: Decodable, Sendable {
         provider = try c.decodeIfPresent(String.self, forKey: AnyKey("provider"))
         name = try c.decode(String.self, forKey: AnyKey("name"))
         pairWith = try c.decodeIfPresent(String.self, forKey: AnyKey("pairWith"))
+        if let pairWith, pairWith.count > 100 {
+            throw DecodingError.dataCorruptedError(forKey: AnyKey("pairWith"), in: c, debugDescription: "pairWith is longer than 100 characters: it is a connector's id")
+        }
         (fields, notStrings) = try ConnectionFieldsDecoding.strings(c, except: ["provider", "name", "pairWith"])
     }
 }
@@ -190,9 +193,11 @@ public struct ConnectorService: Sendable {
     /// the cross-checks follow.
     func pair(_ c: ConnectorRecord, with directoryID: String?, by actor: Principal) async throws {
         let provider = try deps.provider(for: c)
-        // Asking for what is already so changes nothing: no audit entry, no sync.
+        // Asking for what is already so changes nothing stored (no audit entry); a posture sync is
+        // still asked for, as the page and the API say.
         if try await deps.connectors.pairedDirectory(id: c.id) == directoryID {
             if let directoryID { _ = try await pairingTarget(reader: provider, name: c.name, directoryID: directoryID) } else { try pairable(provider, name: c.name) }
+            try await requestPosture(c)
             return
         }
         var detail = "unpaired"
@@ -204,10 +209,14 @@ public struct ConnectorService: Sendable {
         }
         try await deps.connectors.setPairing(id: c.id, directoryID: directoryID, at: deps.now(), by: actor.actor)
         try await deps.auth.audit(actor: actor.actor, action: directoryID == nil ? "connector.unpair" : "connector.pair", target: c.id, detail: detail, at: deps.now())
-        if c.status != ConnectorStatus.disconnected.rawValue {
-            if try await deps.jobs.job(connectorID: c.id) == nil { try await deps.jobs.schedule(connectorID: c.id, at: deps.now()) }
-            try await deps.jobs.request(connectorID: c.id, posture: true, at: deps.now())
-        }
+        try await requestPosture(c)
+    }
+
+    /// A posture sync soon, unless the connector is disconnected.
+    func requestPosture(_ c: ConnectorRecord) async throws {
+        guard c.status != ConnectorStatus.disconnected.rawValue else { return }
+        if try await deps.jobs.job(connectorID: c.id) == nil { try await deps.jobs.schedule(connectorID: c.id, at: deps.now()) }
+        try await deps.jobs.request(connectorID: c.id, posture: true, at: deps.now())
     }
 
     /// The provider a request names (the first registered one when it names none).

@@ -250,10 +250,12 @@ public struct SQLConnectorStore: ConnectorStore {
             """).run()
     }
 
+    /// Throws "not found" when one of `ids` is gone; returns otherwise (also when it cannot tell),
+    /// so the caller rethrows its own error.
     static func notFoundIfGone(_ ids: [String], storage: SQLStorage) async throws {
         for connector in ids {
-            let exists = try await storage.withSQL { db in try await db.raw("SELECT id FROM connectors WHERE id = \(bind: connector)").first() != nil }
-            if !exists { throw StoreError.notFound("Connector \(connector.prefix(100))") }
+            let exists = try? await storage.withSQL { db in try await db.raw("SELECT id FROM connectors WHERE id = \(bind: connector)").first() != nil }
+            if exists == false { throw StoreError.notFound("Connector \(connector.prefix(100))") }
         }
     }
 }

@@ -64,6 +64,9 @@ struct DetectCommand: AsyncParsableCommand {
         do { locator = try geoip.map(MMDBGeoLocator.init(path:)) } catch { throw CommandError("--geoip: \(error)") }
         // Group filters read the tenant's users, groups and roles (as a sync's inventory would).
         var groups: [String: [String]] = [:]
+        if graphTenant != nil, !policies.contains(where: \.match.readsGroups) {
+            FileHandle.standardError.write(Data("sspm detect: --graph-tenant is not used: none of the policies run filters on groups (ZDT-31 does).\n".utf8))
+        }
         if policies.contains(where: \.match.readsGroups) {
             do {
                 let data = try loaded.accountData()
@@ -71,7 +74,11 @@ struct DetectCommand: AsyncParsableCommand {
                 if let graphTenant {
                     var logger = Logger(label: "sspm.detect")
                     logger.logLevel = .warning
-                    inventory = try await ScanCommand.directory(fromTenantFile: graphTenant, logger: logger).standings(of: inventory)
+                    let directory = try await ScanCommand.directory(fromTenantFile: graphTenant, logger: logger)
+                    if directory.users == nil {
+                        FileHandle.standardError.write(Data("sspm detect: the Graph tenant's users could not be read (\(directory.unavailable["users"] ?? "?")): nobody is in directory:… groups.\n".utf8))
+                    }
+                    inventory = directory.standings(of: inventory)
                 }
                 groups = GroupMembership.of(inventory)
             } catch let error as CommandError { throw error } catch { throw CommandError("The tenant file's users or groups could not be read for the group filters: \(error)") }

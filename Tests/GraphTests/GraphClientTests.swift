@@ -213,19 +213,20 @@ import SSPMProvider
         }
     }
 
-    @Test("a user with an odd field (a null alias, accountEnabled as text, a number for a name) costs that field, not the page: every user is read")
+    @Test("a user with an odd field (a null alias, accountEnabled as text, a number for a type) costs that field, and a null item itself, not the page: every user is read; an unreadable accountEnabled is not called disabled")
     func oddFields() async throws {
         var tenant = GraphClientTests.tenant(users: 30)
         tenant.users[3]["proxyAddresses"] = [.null, "SMTP:user3@fabrikam.com", 7]
         tenant.users[4]["accountEnabled"] = "yes"
         tenant.users[5]["userType"] = 42
+        tenant.users.insert(.null, at: 7)
         try await GraphClientTests.with(tenant) { client, _ in
             let snapshot = await GraphDirectoryReader(client: client, tenantID: "t", applicationIDs: [], logger: GraphClientTests.logger).read(at: Date())
             #expect(snapshot.unavailable.isEmpty, "\(snapshot.unavailable)")
             #expect(snapshot.users?.count == 30)
             let users = snapshot.users ?? []
             #expect(users.first { $0.principalName == "user3@fabrikam.com" }?.aliases == ["user3@fabrikam.com"])
-            #expect(users.first { $0.principalName == "user4@fabrikam.com" }?.enabled == false, "an unreadable accountEnabled is not enabled")
+            #expect(users.first { $0.principalName == "user4@fabrikam.com" }?.enabled == true, "an unreadable accountEnabled made a leaver")
             #expect(users.first { $0.principalName == "user5@fabrikam.com" }.map { $0.type == nil } == true)
         }
     }

@@ -131,6 +131,9 @@ import ZoomSimulator
             let directory = try #require(again.json["connector"]?["id"]?.stringValue)
             #expect(try await f.send("DELETE", "/api/v1/connectors/\(zoom)").status == 204)
             var body = await f.connectorBody()
+            body["pairWith"] = .string(String(repeating: "x", count: 101))
+            let long = try await f.send("POST", "/api/v1/connectors", json: body)
+            #expect(long.status == 400 && long.text.contains("pairWith"), "\(long.text)")
             body["pairWith"] = "no-such-connector"
             let unknown = try await f.send("POST", "/api/v1/connectors", json: body)
             #expect(unknown.status == 404)

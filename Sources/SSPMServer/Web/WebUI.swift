@@ -332,7 +332,6 @@ struct WebUI: Sendable {
         return decoder
     }()
 
-    /// Each data source of a connection check with the scope it needs, for `source_health`.
     /// A user's standing in the paired directory, as the users page shows it.
     static func standingLabel(_ standing: DirectoryStanding?) -> String {
         switch standing {
@@ -343,6 +342,7 @@ struct WebUI: Sendable {
         }
     }
 
+    /// Each data source of a connection check with the scope it needs, for `source_health`.
     static func health(_ report: ConnectionReport?, catalogue: RuleCatalogue) -> [String: Any] {
         guard let report else { return ["sources": [[String: Any]]()] }
         var values: [String: Any] = [

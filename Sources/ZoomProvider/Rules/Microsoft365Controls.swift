@@ -134,39 +134,30 @@ extension ZoomCatalogue {
         },
 
         ZoomControl(m365meta("ZMS-05", "Zoom's mail and calendar integrations are the approved ones", .medium, max: 3,
-            rationale: "Zoom's mail and calendar integrations let the Zoom client read and manage people's mailboxes and calendars (through Microsoft 365 or Google); each one on, at account level or in a group, is a path from Zoom into mail that should be a decision.",
-            remediation: "Turn off the integrations the baseline does not approve in Account Settings → Mail & Calendar and Settings → Meeting → Integration (and in each group that turns them on), or approve them in the baseline (allowed_mail_calendar_integrations). Zoom's API does not expose the Office 365 choices (authorize with Graph API or per-user OAuth, asking users to integrate at sign-in, consenting on behalf of the whole account): check them on the same page (CIS 1.1.5.2 to 1.1.5.4).",
+            rationale: "Zoom's mail and calendar integrations let the Zoom client read and manage people's mailboxes and calendars (through Microsoft 365 or Google); each one on is a path from Zoom into mail that should be a decision.",
+            remediation: "Turn off the integrations the baseline does not approve in Account Settings → Mail & Calendar and Settings → Meeting → Integration, or approve them in the baseline (allowed_mail_calendar_integrations). Zoom's API returns these settings for the account only (a group's settings carry no mail and calendar section), and not the Office 365 choices (authorize with Graph API or per-user OAuth, asking users to integrate at sign-in, consenting on behalf of the whole account): check group overrides and those choices on the same pages (CIS 1.1.5.2 to 1.1.5.4).",
             portal: "Admin → Account Management → Account Settings → Mail & Calendar; Settings → Meeting → Integration; User Management → Groups → the group",
-            threats: ["dataLeakage", "dataExfiltration"], scoring: .binary, sources: [.accountSettings, .groups],
+            threats: ["dataLeakage", "dataExfiltration"], scoring: .binary, sources: [.accountSettings],
             fields: ["mail_calendar.email_calendar_management", "mail_calendar.email_management", "mail_calendar.zoom_email_provider",
-                     "integration.google_calendar", "GET /groups/{groupId}/settings: the same"],
+                     "integration.google_calendar"],
             nist: ["AC-20", "CM-7"], iso: ["A.5.14", "A.8.9"], cis: ["1.1.5.1"])) { snapshot, baseline in
             guard let settings = snapshot.accountSettings else { return Evaluation(.error, snapshot.missing(.accountSettings)) }
             let paths = [("email_calendar_management", "mail_calendar.email_calendar_management"), ("email_management", "mail_calendar.email_management"),
                          ("zoom_email_provider", "mail_calendar.zoom_email_provider"), ("google_calendar", "integration.google_calendar")]
             let allowed = Set(baseline.allowedMailCalendarIntegrations.map { $0.lowercased() })
-            let readable = paths.filter { settings.value(at: $0.1) != nil }
-            guard !readable.isEmpty else {
-                return Evaluation(.manual, "Zoom returned none of the mail and calendar settings; check Account Settings → Mail & Calendar.")
-            }
-            var offending: [String] = []
-            for (name, path) in paths where !allowed.contains(name) {
-                var places: [String] = []
-                if settings.value(at: path)?.isTrue == true { places.append("the account") }
-                for group in snapshot.groups ?? [] where group.settings?.value(at: path)?.isTrue == true { places.append("group \(group.name)") }
-                if !places.isEmpty { offending.append("\(name) (\(places.prefix(5).joined(separator: ", "))\(places.count > 5 ? ", …" : ""))") }
-            }
-            var unexposed = " The Office 365 choices (Graph API or per-user OAuth, asking users at sign-in, consent for the whole account) are not in Zoom's API: check them in Account Settings → Mail & Calendar."
-            // A name the baseline lists that is no integration (a typo) approves nothing: say so.
+            // A name the baseline lists that is no integration (a typo) approves nothing: said on every verdict.
             let unknown = allowed.subtracting(paths.map(\.0)).sorted()
-            if !unknown.isEmpty {
-                unexposed += " The baseline's allowed_mail_calendar_integrations names \(unknown.joined(separator: ", ")), which is none of \(paths.map(\.0).joined(separator: ", ")): correct it."
+            let typo = unknown.isEmpty ? "" : " The baseline's allowed_mail_calendar_integrations names \(unknown.joined(separator: ", ")), which is none of \(paths.map(\.0).joined(separator: ", ")): correct it."
+            guard paths.contains(where: { settings.value(at: $0.1) != nil }) else {
+                return Evaluation(.manual, "Zoom returned none of the mail and calendar settings; check Account Settings → Mail & Calendar." + typo)
             }
+            let offending = paths.filter { !allowed.contains($0.0) && settings.value(at: $0.1)?.isTrue == true }.map(\.0)
+            let unexposed = " Zoom's API returns these for the account only, and not the Office 365 choices (Graph API or per-user OAuth, asking users at sign-in, consent for the whole account): check group overrides and those choices in the portal." + typo
             if offending.isEmpty {
                 let on = paths.filter { settings.value(at: $0.1)?.isTrue == true }.map(\.0)
                 return Evaluation(.pass, (on.isEmpty ? "No mail or calendar integration is on." : "On, and approved by the baseline: \(on.joined(separator: ", ")).") + unexposed)
             }
-            return Evaluation(.fail, "Mail and calendar integrations on that the baseline does not approve: \(offending.joined(separator: "; ")).\(unexposed)")
+            return Evaluation(.fail, "Mail and calendar integrations on for the account that the baseline does not approve: \(offending.joined(separator: ", ")).\(unexposed)")
         },
     ]
 }
