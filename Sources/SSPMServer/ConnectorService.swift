@@ -347,7 +347,8 @@ public struct ConnectorService: Sendable {
                                              detail: report.status == .error ? report.headline : "Reconnected (\(report.status.rawValue)); sync pending.", health: report, at: deps.now())
         if report.status != .error {
             if try await deps.jobs.job(connectorID: id) == nil { try await deps.jobs.schedule(connectorID: id, at: deps.now()) }
-            try await deps.jobs.request(connectorID: id, posture: true, at: deps.now())
+            // Reconnecting is what resumes a disconnected connector.
+            try await deps.jobs.request(connectorID: id, posture: true, at: deps.now(), resume: true)
         }
         try await deps.auth.audit(actor: actor.actor, action: "connector.reconnect", target: id,
                                   detail: rotated.map { "new \($0.replacingOccurrences(of: "_", with: " ")); " }.joined() + report.status.rawValue, at: deps.now())

@@ -83,13 +83,13 @@ public struct SQLSyncJobStore: SyncJobStore {
     }
 
     /// Asks for a sync as soon as possible (posture too when `posture`).
-    public func request(connectorID: String, posture: Bool, at: Date) async throws {
+    public func request(connectorID: String, posture: Bool, at: Date, resume: Bool) async throws {
         try await storage.withSQL { db in
-            if posture {
-                try await db.raw("UPDATE sync_jobs SET next_activity_at = \(bind: millis(at)), next_posture_at = \(bind: millis(at)), paused = 0 WHERE connector_id = \(bind: connectorID)").run()
-            } else {
-                try await db.raw("UPDATE sync_jobs SET next_activity_at = \(bind: millis(at)), paused = 0 WHERE connector_id = \(bind: connectorID)").run()
-            }
+            var query = SQLQueryString("UPDATE sync_jobs SET next_activity_at = \(bind: millis(at))")
+            if posture { query += ", next_posture_at = \(bind: millis(at))" }
+            if resume { query += ", paused = 0" }
+            query += " WHERE connector_id = \(bind: connectorID)"
+            try await db.raw(query).run()
         }
     }
 

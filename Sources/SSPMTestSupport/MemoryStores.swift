@@ -583,12 +583,12 @@ public struct MemorySyncJobStore: SyncJobStore {
         }
     }
 
-    public func request(connectorID: String, posture: Bool, at: Date) async throws {
+    public func request(connectorID: String, posture: Bool, at: Date, resume: Bool) async throws {
         await db.run { db in
             guard db.jobs[connectorID] != nil else { return }
             db.jobs[connectorID]?.job.nextActivityAt = ms(at)
             if posture { db.jobs[connectorID]?.job.nextPostureAt = ms(at) }
-            db.jobs[connectorID]?.job.paused = false
+            if resume { db.jobs[connectorID]?.job.paused = false }
         }
     }
 

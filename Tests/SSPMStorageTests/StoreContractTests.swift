@@ -284,9 +284,14 @@ struct StoreContractTests {
             #expect(released.leaseOwner == nil)
             #expect(released.nextActivityAt == t0.addingTimeInterval(1000))
             #expect(released.nextPostureAt == t0.addingTimeInterval(96))
-            // Paused jobs are never claimed.
+            // Paused jobs are never claimed; a request leaves them paused unless it resumes them.
             try await jobs.setPaused(connectorID: ids[0], true)
             #expect(try await jobs.claim(owner: "C", now: t0.addingTimeInterval(100_000), lease: 30).map(\.connectorID) != ids[0])
+            try await jobs.request(connectorID: ids[0], posture: true, at: t0.addingTimeInterval(100_000))
+            #expect(try await jobs.job(connectorID: ids[0])?.paused == true, "a request undid a disconnect")
+            #expect(try await jobs.job(connectorID: ids[0])?.nextPostureAt == t0.addingTimeInterval(100_000))
+            try await jobs.request(connectorID: ids[0], posture: false, at: t0.addingTimeInterval(100_001), resume: true)
+            #expect(try await jobs.job(connectorID: ids[0])?.paused == false)
         }
     }
 }

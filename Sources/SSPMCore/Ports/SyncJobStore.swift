@@ -91,8 +91,10 @@ public protocol SyncJobStore: Sendable {
     /// False when `owner` no longer holds the lease.
     func renew(connectorID: String, owner: String, until: Date) async throws -> Bool
     func release(connectorID: String, owner: String, nextActivityAt: Date?, nextPostureAt: Date?, postureDueAt: Date, failures: Int) async throws
-    /// Makes the job due now (and its posture too, with `posture`).
-    func request(connectorID: String, posture: Bool, at: Date) async throws
+    /// Makes the job due now (and its posture too, with `posture`); with `resume`, a paused
+    /// (disconnected) job runs again. Without it a paused job stays paused: a request that races an
+    /// operator's disconnect must not undo it.
+    func request(connectorID: String, posture: Bool, at: Date, resume: Bool) async throws
     func requestPosture(connectorIDs: Set<String>, at: Date) async throws
     func setPaused(connectorID: String, _ paused: Bool) async throws
     func saveProgress(connectorID: String, _ progress: SyncProgress) async throws
@@ -105,5 +107,10 @@ public protocol SyncJobStore: Sendable {
 }
 
 extension SyncJobStore {
+    /// A request that leaves a paused job paused.
+    public func request(connectorID: String, posture: Bool, at: Date) async throws {
+        try await request(connectorID: connectorID, posture: posture, at: at, resume: false)
+    }
+
     public func runs(connectorID: String) async throws -> [SyncRun] { try await runs(connectorID: connectorID, limit: 50) }
 }
