@@ -58,9 +58,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SSPMHTTP",
+            dependencies: [
+                "SSPMCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ZoomAPI",
             dependencies: [
                 "SSPMCore",
+                "SSPMHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -127,6 +136,7 @@ let package = Package(
             name: "GraphAPI",
             dependencies: [
                 "SSPMCore",
+                "SSPMHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import SSPMCore
+import SSPMHTTP
 
 /// The three values of an Entra ID app registration with application permissions.
 public struct GraphCredentials: Sendable, CustomStringConvertible {
@@ -67,9 +68,13 @@ public actor GraphTokenProvider {
     let credentials: GraphCredentials
     let configuration: GraphClientConfiguration
     let http: HTTPClient
-    private var current: (value: Secret, refreshAt: ContinuousClock.Instant)?
-    private var inFlight: Task<Secret, any Error>?
+    private let cache = TokenCache<GraphToken>(secret: { $0.value }, isFresh: { ContinuousClock.now < $0.refreshAt })
     private(set) var fetches = 0
+
+    struct GraphToken: Sendable {
+        var value: Secret
+        var refreshAt: ContinuousClock.Instant
+    }
 
     public init(credentials: GraphCredentials, configuration: GraphClientConfiguration, http: HTTPClient) {
         self.credentials = credentials
@@ -78,29 +83,10 @@ public actor GraphTokenProvider {
     }
 
     public func token(rejected: Secret? = nil) async throws -> Secret {
-        while true {
-            if let current, ContinuousClock.now < current.refreshAt, rejected == nil || rejected != current.value { return current.value }
-            guard let inFlight else { break }
-            let value = try await inFlight.value
-            guard let rejected, value == rejected else { return value }
-        }
-        let task = Task {
-            do {
-                let fetched = try await self.fetch()
-                self.current = fetched
-                self.inFlight = nil
-                return fetched.value
-            } catch {
-                self.current = nil
-                self.inFlight = nil
-                throw error
-            }
-        }
-        inFlight = task
-        return try await task.value
+        try await cache.token(rejected: rejected) { try await self.fetch() }.value
     }
 
-    private func fetch() async throws -> (value: Secret, refreshAt: ContinuousClock.Instant) {
+    private func fetch() async throws -> GraphToken {
         fetches += 1
         let operation = "POST /oauth2/v2.0/token"
         let tenant = credentials.tenantID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? ""
@@ -108,11 +94,7 @@ public actor GraphTokenProvider {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        func form(_ value: String) -> String {
-            var allowed = CharacterSet.alphanumerics
-            allowed.insert(charactersIn: "-._~")
-            return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-        }
+        func form(_ value: String) -> String { FormEncoding.percentEncode(value) }
         let body = "client_id=\(form(credentials.clientID))&client_secret=\(form(credentials.clientSecret.value))&scope=\(form(configuration.cloud.resource + "/.default"))&grant_type=client_credentials"
         request.body = .bytes(ByteBuffer(string: body))
         let started = ContinuousClock.now
@@ -122,7 +104,7 @@ public actor GraphTokenProvider {
             response = try await http.execute(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds)))
             bytes = try await response.body.collect(upTo: 1 << 20)
         } catch {
-            throw GraphAPIError(.unreachable(host: URLComponents(string: url)?.host ?? url, detail: Self.transport(error)), operation: operation)
+            throw GraphAPIError(.unreachable(host: URLComponents(string: url)?.host ?? url, detail: describeTransport(error)), operation: operation)
         }
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))
         guard response.status == .ok else {
@@ -145,15 +127,7 @@ public actor GraphTokenProvider {
             throw GraphAPIError(.malformedResponse(detail: "a token answer without access_token"), operation: operation)
         }
         let lifetime = Double(json?["expires_in"]?.intValue ?? 3599)
-        return (Secret(value), started + .seconds(max(lifetime - 300, 60)))
-    }
-
-    static func transport(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { return "timed out" }
-            if error == .remoteConnectionClosed { return "connection closed" }
-        }
-        return String(String(describing: error).prefix(200))
+        return GraphToken(value: Secret(value), refreshAt: started + .seconds(max(lifetime - 300, 60)))
     }
 }
 
@@ -262,11 +236,8 @@ public actor GraphClient {
         return x.scheme?.lowercased() == y.scheme?.lowercased() && x.host?.lowercased() == y.host?.lowercased() && x.port == y.port
     }
 
-    static func encode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~$,'()")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
+    /// A query option's value: OData's `$`, `,`, `'` and parentheses are left as they are.
+    static func encode(_ text: String) -> String { FormEncoding.percentEncode(text, keeping: FormEncoding.odataQueryKept) }
 
     /// One GET with the retries, as JSON.
     func get(_ url: String, operation: String, permissions: [String]) async throws -> JSONValue {
@@ -299,7 +270,7 @@ public actor GraphClient {
                     try await Task.sleep(for: delay(attempts, retryAfter: nil))
                     continue
                 }
-                throw GraphAPIError(.unreachable(host: URLComponents(string: url)?.host ?? "?", detail: GraphTokenProvider.transport(error)), operation: operation)
+                throw GraphAPIError(.unreachable(host: URLComponents(string: url)?.host ?? "?", detail: describeTransport(error)), operation: operation)
             }
             let status = Int(response.status.code)
             if status == 200 { return Data(buffer: body) }

@@ -428,9 +428,5 @@ public actor GraphSimulatorEngine {
     /// `property eq 'value'`, the only `$filter` form simulated.
     static let filterForm = try! NSRegularExpression(pattern: #"^\s*(\w+)\s+eq\s+'([^']*)'\s*$"#)
 
-    static func percentEncode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~$,'()")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
+    static func percentEncode(_ text: String) -> String { FormEncoding.percentEncode(text, keeping: FormEncoding.odataQueryKept) }
 }

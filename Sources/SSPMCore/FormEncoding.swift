@@ -17,4 +17,15 @@ public enum FormEncoding {
         for (key, value) in pairs(text) where result[key] == nil { result[key] = value }
         return result
     }
+
+    /// Percent-encodes all but RFC 3986's unreserved characters (letters, digits, `-._~`) and the
+    /// ones in `keeping`: a form value or a query parameter.
+    public static func percentEncode(_ text: String, keeping: String = "") -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        allowed.insert(charactersIn: keeping)
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    /// What OData query options keep as they are (`$select=id,mail`, `$filter=appId eq '…'`).
+    public static let odataQueryKept = "$,'()"
 }

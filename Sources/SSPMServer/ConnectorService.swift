@@ -80,7 +80,8 @@ public struct ConnectorView: Encodable, Sendable {
     public var name: String
     public var status: String
     public var statusDetail: String?
-    public var webhookUrlPath: String
+    /// Where the provider's events are posted; absent for a provider that takes no webhooks.
+    public var webhookUrlPath: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var lastSyncAt: Date?
@@ -108,7 +109,7 @@ public struct ConnectorView: Encodable, Sendable {
         try c.encode(name, forKey: .name)
         try c.encode(status, forKey: .status)
         try c.encodeIfPresent(statusDetail, forKey: .statusDetail)
-        try c.encode(webhookUrlPath, forKey: .webhookUrlPath)
+        try c.encodeIfPresent(webhookUrlPath, forKey: .webhookUrlPath)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
         try c.encodeIfPresent(lastSyncAt, forKey: .lastSyncAt)
@@ -138,12 +139,13 @@ public struct ConnectorService: Sendable {
         let scored = !(deps.providers.provider(c.provider)?.catalogue.controls.isEmpty ?? false)
         let score = includeScore && scored ? try await deps.scans.history(connectorID: c.id, limit: 1).last?.score : nil
         let settings = deps.providers.provider(c.provider)?.publicSettings(c.settings, credentials: credentials) ?? []
+        let takesWebhooks = deps.providers.provider(c.provider)?.takesWebhooks ?? false
         var paired: [ConnectorView.PairedConnector] = []
         for id in try await pairedIDs(c) {
             if let other = try await deps.connectors.get(id: id) { paired.append(.init(id: other.id, provider: other.provider, name: other.name, status: other.status)) }
         }
         return ConnectorView(id: c.id, provider: c.provider, name: c.name, status: c.status, statusDetail: c.statusDetail,
-                             webhookUrlPath: "/webhooks/\(c.provider)/\(c.id)", createdAt: c.createdAt, updatedAt: c.updatedAt,
+                             webhookUrlPath: takesWebhooks ? "/webhooks/\(c.provider)/\(c.id)" : nil, createdAt: c.createdAt, updatedAt: c.updatedAt,
                              lastSyncAt: try await deps.connectors.lastSync(id: c.id), health: try await deps.connectors.health(id: c.id), score: score,
                              settings: settings, pairedWith: paired)
     }

@@ -117,10 +117,13 @@ public struct SyncEngine: Sendable {
             // rate-limit categories (Zoom: reports are Heavy; settings, users and groups Light and
             // Medium), so the sync takes about as long as the slower of the two, not their sum.
             await board.phase("reading")
-            let latest = try await deps.scans.history(connectorID: id, limit: 1)
-            let postureDue = job.nextPostureAt <= deps.now() || latest.isEmpty
+            // A provider without controls (a directory its paired connectors read) has no posture
+            // of its own to read or score: no empty scan is stored, its interval is kept all the same.
+            let scored = !provider.catalogue.controls.isEmpty
+            let latest = scored ? try await deps.scans.history(connectorID: id, limit: 1) : []
+            let postureDue = job.nextPostureAt <= deps.now() || (scored && latest.isEmpty)
             let readAt = deps.now()
-            async let postureRead: PostureReading? = postureDue ? client.readPosture(accountName: connector.name, at: readAt) : nil
+            async let postureRead: PostureReading? = postureDue && scored ? client.readPosture(accountName: connector.name, at: readAt) : nil
             // The paired directory (if any), read beside it: its own session, its own vendor's limits.
             async let directoryRead: PairedDirectory? = postureDue && provider.directoryRole == .reads ? pairedDirectory(of: connector, at: readAt) : nil
             let sync = ActivitySync(activities: deps.activities, checkpoints: deps.checkpoints, logger: logger)
@@ -144,7 +147,7 @@ public struct SyncEngine: Sendable {
             let paired = await directoryRead
 
             // 3. Score the posture.
-            var postureRan = false
+            var postureRan = postureDue && !scored
             if let reading {
                 if await board.leaseLost { throw LeaseLost() }
                 await board.addItems(reading.items)

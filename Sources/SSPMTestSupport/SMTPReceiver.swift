@@ -54,9 +54,9 @@ public final class SMTPReceiver: @unchecked Sendable {
         if let failRecipients { arguments += ["--fail-rcpt", String(failRecipients)] }
         process.arguments = arguments
         let out = directory.appendingPathComponent("stdout.txt")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: { let e = directory.appendingPathComponent("stderr.txt"); FileManager.default.createFile(atPath: e.path, contents: nil); return e }())
+        process.standardError = try FileHandle(forWritingTo: { let e = directory.appendingPathComponent("stderr.txt"); _ = FileManager.default.createFile(atPath: e.path, contents: nil); return e }())
         let stdin = Pipe()
         self.stdin = stdin
         process.standardInput = stdin

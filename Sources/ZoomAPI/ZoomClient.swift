@@ -1,4 +1,5 @@
 import SSPMCore
+import SSPMHTTP
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -79,7 +80,7 @@ public final class ZoomClient: Sendable {
         var components = URLComponents(string: base + operation.concretePath(path))
         if !query.isEmpty {
             components?.percentEncodedQueryItems = query.map {
-                URLQueryItem(name: $0.0, value: $0.1.addingPercentEncoding(withAllowedCharacters: .zoomQueryValueAllowed))
+                URLQueryItem(name: $0.0, value: FormEncoding.percentEncode($0.1, keeping: ":"))
             }
         }
         return components?.string ?? base + operation.concretePath(path)
@@ -252,12 +253,4 @@ public final class ZoomClient: Sendable {
 struct ZoomErrorBody: Decodable, Sendable {
     var code: Int?
     var message: String?
-}
-
-extension CharacterSet {
-    static let zoomQueryValueAllowed: CharacterSet = {
-        var set = CharacterSet.alphanumerics
-        set.insert(charactersIn: "-._~:")
-        return set
-    }()
 }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import SSPMCore
+import SSPMHTTP
 
 /// A Server-to-Server OAuth access token.
 public struct ZoomAccessToken: Sendable, CustomStringConvertible {
@@ -29,8 +30,7 @@ public actor ZoomTokenProvider {
     private let logger: Logger
     private let stats: StatsRecorder?
     private let trustedHosts: [String]
-    private var current: ZoomAccessToken?
-    private var inFlight: Task<ZoomAccessToken, any Error>?
+    private let cache: TokenCache<ZoomAccessToken>
 
     public init(
         credentials: ZoomCredentials, tokenURL: String, http: HTTPClient, clock: any PacingClock,
@@ -45,6 +45,7 @@ public actor ZoomTokenProvider {
         refreshMargin: Duration, requestTimeout: Duration, logger: Logger, stats: StatsRecorder?, trustedHosts: [String] = []
     ) {
         self.trustedHosts = trustedHosts
+        self.cache = TokenCache(secret: { $0.value }, isFresh: { [clock] token in clock.now() < token.refreshAt })
         self.credentials = credentials
         self.tokenURL = tokenURL
         self.http = http
@@ -58,39 +59,11 @@ public actor ZoomTokenProvider {
     /// A valid token. `rejected` is the token value Zoom just refused: if it is still the cached one,
     /// a new one is fetched; if another caller already replaced it, the replacement is returned.
     public func token(rejected: Secret? = nil) async throws -> ZoomAccessToken {
-        while true {
-            if let current, clock.now() < current.refreshAt, rejected == nil || rejected != current.value {
-                return current
-            }
-            guard let inFlight else { break }
-            let token = try await inFlight.value
-            // A fetch that was under way before the rejection can bring back the very token Zoom
-            // just refused (issued, then revoked): look again (a new fetch) rather than hand it out twice.
-            guard let rejected, token.value == rejected else { return token }
-        }
-        // The fetch stores its token (or forgets the old one) before its value is seen: no caller
-        // can join a finished fetch whose token is not yet the cached one.
-        let task = Task {
-            do {
-                let token = try await self.fetch()
-                self.finishFetch(token)
-                return token
-            } catch {
-                self.finishFetch(nil)
-                throw error
-            }
-        }
-        inFlight = task
-        return try await task.value
-    }
-
-    private func finishFetch(_ token: ZoomAccessToken?) {
-        current = token
-        inFlight = nil
+        try await cache.token(rejected: rejected) { try await self.fetch() }
     }
 
     /// Forgets the cached token.
-    public func invalidate() { current = nil }
+    public func invalidate() async { await cache.invalidate() }
 
     private func fetch() async throws -> ZoomAccessToken {
         await stats?.tokenFetch()
@@ -154,17 +127,6 @@ public actor ZoomTokenProvider {
         var error: String?
         var reason: String?
     }
-}
-
-func describeTransport(_ error: any Error) -> String {
-    if let error = error as? HTTPClientError {
-        if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { return "timed out" }
-        if error == .remoteConnectionClosed { return "connection closed" }
-        return "\(error)"
-    }
-    let text = "\(error)"
-    if text.contains("refused") { return "connection refused" }
-    return String(text.prefix(200))
 }
 
 extension Duration {

@@ -208,6 +208,15 @@ struct DemoCommand: AsyncParsableCommand {
         say("")
         say("Score history: \(scans.count) scan(s) in \(dataDir). Activity log: \(activities) sign-in and admin-operation events.")
         say("")
+        if once {
+            // The server stops with this command: no URL to open, only what the next run reuses.
+            say("""
+                The demo stopped after its sync (--once). Run it without --once to keep OpenSSPM serving the web UI and the API.
+                  Log in:    \(Self.adminEmail) / \(password)
+                  Data:      \(server.deps.stores.location); master key in \(dataDir)/master.key (back it up)
+                """)
+            return
+        }
         say("""
             OpenSSPM is running at \(base)
               Web UI:    \(base)/  (open it in a browser and sign in)
@@ -219,7 +228,7 @@ struct DemoCommand: AsyncParsableCommand {
               M365:      \(graph.baseURL) (simulated Entra ID and Graph, paired with the Zoom connector: see the Microsoft 365 integration category)
               Data:      \(server.deps.stores.location); master key in \(dataDir)/master.key (back it up)
             """)
-        if !once { say("Serving until Ctrl-C.") }
+        say("Serving until Ctrl-C.")
     }
 
     /// The demo admin's password: made once, kept (mode 0600) beside the database so later runs can print it.
@@ -230,7 +239,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let password = "demo-" + randomToken(bytes: 12)
-        FileManager.default.createFile(atPath: path, contents: Data("email: \(Self.adminEmail)\npassword: \(password)\n".utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: Data("email: \(Self.adminEmail)\npassword: \(password)\n".utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("Could not write \(path) (the demo login). Check that the data directory is writable and the disk is not full, or pick another with --data-dir.")
+        }
         return password
     }
 

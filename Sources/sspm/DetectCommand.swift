@@ -67,6 +67,11 @@ struct DetectCommand: AsyncParsableCommand {
         if graphTenant != nil, !policies.contains(where: \.match.readsGroups) {
             FileHandle.standardError.write(Data("sspm detect: --graph-tenant is not used: none of the policies run filters on groups (ZDT-31 does).\n".utf8))
         }
+        // A filter on a directory standing matches nobody until a directory says who stands where.
+        let directoryPolicies = policies.filter { (($0.match.groups ?? []) + ($0.match.excludeGroups ?? [])).contains { $0.lowercased().hasPrefix("directory:") } }
+        if graphTenant == nil, !directoryPolicies.isEmpty {
+            FileHandle.standardError.write(Data("sspm detect: \(directoryPolicies.map(\.id).joined(separator: ", ")) matches nobody without --graph-tenant FILE (the Microsoft 365 tenant that says whose account is disabled or missing).\n".utf8))
+        }
         if policies.contains(where: \.match.readsGroups) {
             do {
                 let data = try loaded.accountData()

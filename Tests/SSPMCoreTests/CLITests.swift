@@ -152,6 +152,8 @@ struct CLITests {
         #expect(Set(alerts.compactMap { $0["actor"]?.stringValue?.lowercased() }) == leaversWhoSignedIn, "\(detected.out.prefix(600))")
         let unpairedDetect = try await Self.run(["detect", "--tenant", zoom, "--only", "ZDT-31", "--format", "json"])
         #expect((try JSONDecoder().decode(JSONValue.self, from: Data(unpairedDetect.out.utf8))["alerts"]?.arrayValue ?? []).isEmpty)
+        #expect(unpairedDetect.err.contains("ZDT-31 matches nobody without --graph-tenant"), "\(unpairedDetect.err)")
+        #expect(!detected.err.contains("matches nobody"))
     }
 
     @Test("sspm detect: the templates over a tenant file's activity as table, JSON and OCSF 2004; --fail-on exits 2; an unknown template is refused")
@@ -206,19 +208,20 @@ struct CLITests {
     @Test("sspm demo starts the server and simulated Zoom, adds and syncs a connector through the API, prints the login, and reuses its data on the next run")
     func demo() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-demo-\(UUID().uuidString)").path
-        let first = try await Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--users", "60"])
+        let first = try await Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--graph-port", "0", "--users", "60"])
         #expect(first.status == 0, "\(first.err)")
         #expect(first.out.contains("connected — Connected: all 9 data sources can be read."))
         #expect(first.out.contains("Secure Score"))
         #expect(first.out.contains("1 scan(s)"))
         #expect(first.out.contains("Log in:    admin@demo.local / demo-"))
+        #expect(!first.out.contains("is running at"), "--once stops the server: it is not announced as running")
         #expect(first.out.contains("(endpoint validated)"))
         #expect(first.out.contains("[████████████████████████] done"))
         let key = try FileManager.default.attributesOfItem(atPath: dir + "/master.key")
         #expect((key[.posixPermissions] as? Int) == 0o600)
         let login = try FileManager.default.attributesOfItem(atPath: dir + "/demo-login.txt")
         #expect((login[.posixPermissions] as? Int) == 0o600)
-        let second = try await Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--users", "60"])
+        let second = try await Self.run(["demo", "--once", "--data-dir", dir, "--port", "0", "--zoom-port", "0", "--graph-port", "0", "--users", "60"])
         #expect(second.status == 0, "\(second.err)")
         #expect(second.out.contains("2 scan(s)"))
         #expect(second.out.contains("Since the previous scan"))

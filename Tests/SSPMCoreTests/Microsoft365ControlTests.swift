@@ -77,6 +77,13 @@ import ZoomProvider
         #expect(delegated.verdict == .manual && delegated.detail.contains("consented for all users"))
         #expect(Self.evaluate("ZMS-03", Self.snapshot(directory: app([], grants: [.init(scopes: ["Mail.Read"], allPrincipals: false)]))).verdict == .pass)
         #expect(Self.evaluate("ZMS-03", Self.snapshot(directory: DirectorySnapshot(directoryID: "t", readAt: Date(), applications: []))).verdict == .pass)
+        // Delegated grants not read (no Directory.Read.All): every verdict says so, the manual one too.
+        var unread = app(["Mail.Read"], grants: nil)
+        unread.unavailable["delegatedGrants"] = "missing Directory.Read.All"
+        let partial = Self.evaluate("ZMS-03", Self.snapshot(directory: unread))
+        #expect(partial.verdict == .manual && partial.detail.contains("delegated grants not read: missing Directory.Read.All"), "\(partial.detail)")
+        unread.applications?[0].applicationPermissions = ["Calendars.Read"]
+        #expect(Self.evaluate("ZMS-03", Self.snapshot(directory: unread)).detail.contains("delegated grants not read"))
     }
 
     @Test("ZMS-04: an active licensed Zoom user whose Microsoft 365 account is disabled or missing fails with the list; basic users and an enabled account found by alias do not")

@@ -40,6 +40,11 @@ import ZoomSimulator
             try await f.waitForSync(m365)
             let directoryView = try await f.send("GET", "/api/v1/connectors/\(m365)").json
             #expect(directoryView["score"] == nil && directoryView["status"]?.stringValue == "connected", "a connector without controls has no score: \(directoryView)")
+            #expect(directoryView["webhookUrlPath"] == nil, "a provider that takes no webhooks shows no endpoint: \(directoryView)")
+            #expect(try await f.send("GET", "/api/v1/connectors/\(m365)/scans").json["items"]?.arrayValue?.isEmpty == true, "no empty scan is stored for it")
+            #expect(try await f.send("GET", "/api/v1/connectors/\(m365)/progress").json["recentRuns"]?.arrayValue?.first?["stats"]?["posture"]?.boolValue == true,
+                    "its posture interval still counts as run (nothing to read), so the job is not due again at once")
+            #expect(try await f.send("GET", "/api/v1/connectors/\(zoom)").json["webhookUrlPath"]?.stringValue == "/webhooks/zoom/\(zoom)")
             #expect(try await Self.verdict(f, zoom, "ZMS-04").verdict == "not_applicable")
 
             // The rules.

@@ -1492,7 +1492,7 @@ components:
         Microsoft 365 (`m365`): tenantId, clientId, cloud, loginUrl and graphUrl (when set).
         `pairedWith`: a Zoom connector's paired directory (at most one), or the Zoom connectors a
         Microsoft 365 connector is paired with.
-      required: [id, provider, name, status, webhookUrlPath, createdAt, updatedAt]
+      required: [id, provider, name, status, createdAt, updatedAt]
       properties:
         id: {type: string}
         provider: {type: string, examples: [zoom]}
@@ -1503,7 +1503,7 @@ components:
         status: {type: string, enum: [connecting, connected, degraded, error, disconnected]}
         statusDetail: {type: string}
         webhookSecretTokenSet: {type: boolean}
-        webhookUrlPath: {type: string}
+        webhookUrlPath: {type: string, description: "Where the provider's events are posted (Zoom). Absent for a provider that takes no webhooks (Microsoft 365)."}
         apiUrl: {type: string}
         createdAt: {type: string, format: date-time}
         updatedAt: {type: string, format: date-time}

@@ -198,7 +198,7 @@ struct WebUI: Sendable {
     static func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value) }
 
     static func urlEncode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+        FormEncoding.percentEncode(text)
     }
 
     // MARK: sign-in
@@ -432,7 +432,7 @@ struct WebUI: Sendable {
         let view = try await connectors.view(record)
         let provider = try deps.provider(for: record)
         var values: [String: Any] = ["connector": [
-            "id": view.id, "name": view.name, "status": view.status, "statusDetail": view.statusDetail ?? "", "webhookUrlPath": view.webhookUrlPath,
+            "id": view.id, "name": view.name, "status": view.status, "statusDetail": view.statusDetail ?? "", "webhookUrlPath": view.webhookUrlPath ?? "",
         ], "disconnected": view.status == ConnectorStatus.disconnected.rawValue, "providerName": provider.displayName,
            "secretFields": provider.connectionFields.filter(\.secret).map { ["name": $0.name, "label": $0.label] }]
         if request.query.string("connected") != nil {

@@ -98,11 +98,12 @@ extension ZoomCatalogue {
                     if !scopes.isEmpty { findings.append("\(app.name) has delegated \(scopes.joined(separator: ", ")) consented for all users") }
                 }
             }
+            // Unread delegated grants are said on every verdict: an unseen grant for all users may add to them.
+            let grantsNote = directory.unavailable["delegatedGrants"].map { " (delegated grants not read: \($0))" } ?? ""
             if findings.isEmpty {
-                let grantsNote = directory.unavailable["delegatedGrants"].map { " (delegated grants not read: \($0))" } ?? ""
                 return Evaluation(.pass, "Zoom's applications hold no mailbox-wide permission\(grantsNote).")
             }
-            return Evaluation(.manual, findings.joined(separator: "; ") + ". Tenant-wide unless Exchange Online scopes them (RBAC for Applications), which Graph cannot read: check it with Test-ServicePrincipalAuthorization, then accept or scope it.")
+            return Evaluation(.manual, findings.joined(separator: "; ") + grantsNote + ". Tenant-wide unless Exchange Online scopes them (RBAC for Applications), which Graph cannot read: check it with Test-ServicePrincipalAuthorization, then accept or scope it.")
         },
 
         ZoomControl(m365meta("ZMS-04", "No leaver is still active in Zoom", .high, max: 6,
