@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "SSPMCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -180,7 +181,7 @@ let package = Package(
         .target(
             name: "SSPMServer",
             dependencies: [
-                "SSPMCore", "SSPMProvider", "SSPMReports", "SSPMStorage", "SSPMRuntime", "SSPMGeoIP",
+                "SSPMCore", "SSPMHTTP", "SSPMProvider", "SSPMReports", "SSPMStorage", "SSPMRuntime", "SSPMGeoIP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -101,7 +101,7 @@ public actor GraphTokenProvider {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds)))
+            response = try await http.send(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds)))
             bytes = try await response.body.collect(upTo: 1 << 20)
         } catch {
             throw GraphAPIError(.unreachable(host: URLComponents(string: url)?.host ?? url, detail: describeTransport(error)), operation: operation)
@@ -262,7 +262,7 @@ public actor GraphClient {
             let response: HTTPClientResponse
             let body: ByteBuffer
             do {
-                response = try await http.execute(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds)))
+                response = try await http.send(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds)))
                 body = try await response.body.collect(upTo: 64 << 20)
             } catch {
                 attempts += 1

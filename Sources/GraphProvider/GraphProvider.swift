@@ -80,8 +80,9 @@ public struct GraphProvider: Provider {
         if GraphCloud.named[cloud] == nil { problems.append("cloud '\(cloud.prefix(40))' is not one of \(GraphCloud.named.keys.sorted().joined(separator: ", "))") }
         for field in ["loginUrl", "graphUrl"] {
             guard let value = input[field] else { continue }
-            guard value.hasPrefix("https://") || value.hasPrefix("http://"), let host = URLComponents(string: value)?.host, !host.isEmpty else {
-                problems.append("\(field) '\(value.prefix(100))' is not an http(s) URL")
+            let wrong = OutboundURL.problems(value, field: field, use: .base)
+            guard wrong.isEmpty, let host = URLComponents(string: value)?.host else {
+                problems += wrong
                 continue
             }
             if !Self.hostAllowed(host, allowed: context.allowedHosts) {

@@ -201,10 +201,8 @@ struct DetectionAdmin: Sendable {
     /// Problems with a receiver URL: https (http only to this machine), a host, no user name or
     /// password in it, at most 2048 characters.
     static func urlProblems(_ text: String) -> [String] {
-        guard text.count <= 2048, let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            return ["url must be an absolute https URL of at most 2048 characters"]
-        }
-        if url.user != nil || url.password != nil { return ["url must not carry a user name or password"] }
+        let wrong = OutboundURL.problems(text, field: "url", use: .receiver)
+        guard wrong.isEmpty, let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host else { return wrong }
         if scheme == "https" { return [] }
         if scheme == "http", isLoopback(host) { return [] }
         return ["url must use https (http is accepted only for a receiver on this machine: localhost, 127.0.0.1, ::1)"]

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import SSPMCore
+import SSPMHTTP
 import SSPMProvider
 import SSPMStorage
 import Synchronization
@@ -255,7 +256,7 @@ public struct NotificationService: Service {
         }
         request.body = .bytes(ByteBuffer(data: body))
         do {
-            let response = try await deps.http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let response = try await deps.http.send(request, timeout: .milliseconds(Int64(timeout * 1000)))
             let status = Int(response.status.code)
             // The status decides; the start of the answer, read within the same time limit, is kept
             // for the delivery log (a receiver that sends headers and then nothing holds nobody).

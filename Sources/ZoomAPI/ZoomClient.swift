@@ -139,7 +139,7 @@ public final class ZoomClient: Sendable {
             let headers: HTTPHeaders
             let buffer: ByteBuffer
             do {
-                let response = try await http.execute(request, timeout: .nanoseconds(configuration.requestTimeout.nanosecondsClamped))
+                let response = try await http.send(request, timeout: .nanoseconds(configuration.requestTimeout.nanosecondsClamped))
                 status = Int(response.status.code)
                 headers = response.headers
                 buffer = try await response.body.collect(upTo: 64 << 20)

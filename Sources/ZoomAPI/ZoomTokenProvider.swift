@@ -85,7 +85,7 @@ public actor ZoomTokenProvider {
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: .nanoseconds(requestTimeout.nanosecondsClamped))
+            response = try await http.send(request, timeout: .nanoseconds(requestTimeout.nanosecondsClamped))
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
             throw ZoomAPIError(.unreachable(host: host, detail: describeTransport(error)), operation: "POST /oauth/token")

@@ -63,8 +63,9 @@ public struct ZoomProvider: Provider {
         if let plan = input["plan"], ZoomPlan(rawValue: plan) == nil { problems.append("plan '\(plan)' is not one of free, pro, business") }
         for field in ["apiUrl", "tokenUrl"] {
             guard let value = input[field] else { continue }
-            guard value.hasPrefix("https://") || value.hasPrefix("http://"), let host = URLComponents(string: value)?.host, !host.isEmpty else {
-                problems.append("\(field) '\(value.prefix(100))' is not an http(s) URL")
+            let wrong = OutboundURL.problems(value, field: field, use: .base)
+            guard wrong.isEmpty, let host = URLComponents(string: value)?.host else {
+                problems += wrong
                 continue
             }
             if let allowed = context.allowedHosts, !ZoomHosts.isAllowed(host, trusted: allowed) {

@@ -91,6 +91,19 @@ import SSPMProvider
         }
     }
 
+    @Test("a login or Graph URL whose port is over 65535 is an error that says so, not a stopped process (the networking library traps on it)")
+    func unsendablePort() async throws {
+        let t = Self.tenant()
+        try await Self.with(t, configure: { $0.cloud = GraphCloud(loginURL: "http://127.0.0.1:99999", graphURL: "http://127.0.0.1:99999") }) { client, _ in
+            do {
+                try await client.checkToken()
+                Issue.record("a token from port 99999")
+            } catch let error as GraphAPIError {
+                #expect(error.description.contains("port must be 1 to 65535"), "\(error)")
+            }
+        }
+    }
+
     @Test("users over several pages: $select and $top=999 go out, every next link is followed back to the same host, only the selected fields come back")
     func paging() async throws {
         try await Self.with(Self.tenant(users: 2_345)) { client, sim in

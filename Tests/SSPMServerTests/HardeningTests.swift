@@ -568,6 +568,34 @@ struct HardeningTests {
         }
     }
 
+    @Test("outbound URLs: a port over 65535 (which stopped the process), a user name and password, a query or a fragment in a connector's or a channel's URL is refused naming the field; the server keeps answering")
+    func outboundURLs() async throws {
+        let tenant = TenantGenerator(users: 8, groups: 1, days: 1, seed: 43).generate()
+        try await ServerFixture.with(tenant) { f in
+            let m365: JSONValue = ["provider": "m365", "name": "M365", "tenantId": "11111111-2222-4333-8444-555555555555",
+                                   "clientId": "66666666-7777-4888-9999-000000000000", "clientSecret": "a~secret~value"]
+            let cases: [(String, String, String)] = [
+                ("tokenUrl", "http://127.0.0.1:99999/oauth/token", "port 99999"),
+                ("apiUrl", "http://user:pass@127.0.0.1:9/v2", "user name or password"),
+                ("loginUrl", "http://127.0.0.1:99999", "port 99999"),
+                ("graphUrl", "http://probe:secret@127.0.0.1:9", "user name or password"),
+                ("loginUrl", "http://127.0.0.1:9?x=1", "must not have a query"),
+                ("graphUrl", "http://127.0.0.1:9/#frag", "must not have a fragment"),
+            ]
+            for (field, url, words) in cases {
+                var body = field == "tokenUrl" || field == "apiUrl" ? await f.connectorBody() : m365
+                body[field] = .string(url)
+                let reply = try await f.send("POST", "/api/v1/connectors", json: body)
+                #expect(reply.status == 422 && reply.text.contains(field) && reply.text.contains(words), "\(field) \(url): \(reply.status) \(reply.text)")
+                #expect(!reply.text.contains("secret@") && !reply.text.contains("pass@"))
+            }
+            let channel = try await f.send("POST", "/api/v1/channels", json: ["name": "SIEM", "kind": "webhook", "url": "https://siem.example:99999/hook"])
+            #expect(channel.status == 422 && channel.text.contains("port 99999"), "\(channel.text)")
+            #expect(try await f.send("GET", "/api/v1/connectors").status == 200, "the server still answers")
+            #expect(try await f.send("GET", "/api/v1/connectors").json["items"]?.arrayValue?.isEmpty == true, "nothing was saved")
+        }
+    }
+
     @Test("activities written by an older mapping are mapped again from their payload by the server's housekeeping, through the provider")
     func remapsOlderActivities() async throws {
         let tenant = TenantGenerator(users: 5, groups: 1, days: 1, seed: 43).generate()

@@ -1,0 +1,42 @@
+import Foundation
+
+/// The one check of a URL the service will send requests to (a vendor's API or token URL, a
+/// notification receiver): what is wrong with it, in words an operator can act on. A URL that
+/// passes can be handed to the HTTP client: its port fits in 16 bits (a larger one stops the
+/// process inside the networking library), it names a host, and it carries no user name or
+/// password (which would be stored and shown with the connector's settings).
+public enum OutboundURL {
+    /// How a URL is used: a base URL (`apiUrl`, `tokenUrl`, `loginUrl`, `graphUrl`) has no query
+    /// or fragment, since paths and parameters are added to it; a receiver's URL may have a query
+    /// (Teams and Slack put their signature there), never a fragment.
+    public enum Use: Sendable { case base, receiver }
+
+    public static let maxLength = 2048
+
+    /// Problems with `text` as `field` (empty when it may be used).
+    public static func problems(_ text: String, field: String, use: Use) -> [String] {
+        // Never echoed with what could be a password in it.
+        let shown = text.contains("@") ? "(not shown: it contains @)" : String(text.prefix(100))
+        guard text.utf8.count <= maxLength else { return ["\(field) is longer than \(maxLength) characters"] }
+        guard !text.contains(where: { $0.isWhitespace || $0.isNewline || ($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) }),
+              let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              let host = url.host, !host.isEmpty
+        else { return ["\(field) '\(shown)' is not an absolute http(s) URL with a host"] }
+        var problems: [String] = []
+        if url.user != nil || url.password != nil || text.split(separator: "/", maxSplits: 3).dropFirst().first?.contains("@") == true {
+            problems.append("\(field) must not carry a user name or password (user:password@host)")
+        }
+        if let port = url.port, !(1...65535).contains(port) { problems.append("\(field) has port \(port); a port is 1 to 65535") }
+        if url.fragment != nil { problems.append("\(field) must not have a fragment (#…)") }
+        if use == .base, url.query != nil { problems.append("\(field) must not have a query (?…): it is a base URL that paths are added to") }
+        return problems
+    }
+
+    /// Whether `text` may be handed to the HTTP client (the last check before a request, for a URL
+    /// stored before these checks existed or built from stored parts).
+    public static func isSendable(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), let host = url.host, !host.isEmpty else { return false }
+        if let port = url.port, !(1...65535).contains(port) { return false }
+        return true
+    }
+}
