@@ -211,7 +211,23 @@ public struct ConnectorService: Sendable {
         }
         try await deps.connectors.setPairing(id: c.id, directoryID: directoryID, at: deps.now(), by: actor.actor)
         try await deps.auth.audit(actor: actor.actor, action: directoryID == nil ? "connector.unpair" : "connector.pair", target: c.id, detail: detail, at: deps.now())
+        try await forgetStandings(c.id)
         try await requestPosture(c)
+    }
+
+    /// A reading connector whose directory changed or went: the standings its users inventory got
+    /// from the old directory are dropped at once, so the users page, the API and detection's
+    /// `directory:` groups stop using them before the next sync (which a disconnected connector
+    /// may not have for a long time).
+    func forgetStandings(_ readerID: String) async throws {
+        guard let latest = try await deps.inventory.latest(connectorID: readerID), latest.users.contains(where: { $0.directoryStanding != nil }) else { return }
+        let users = latest.users.map { user in
+            var user = user
+            user.directoryStanding = nil
+            return user
+        }
+        try await deps.inventory.save(connectorID: readerID, users: users, at: latest.capturedAt)
+        deps.detectionFeed.inventorySaved(connectorID: readerID)
     }
 
     /// A posture sync soon, unless the connector is disconnected.
@@ -359,9 +375,19 @@ public struct ConnectorService: Sendable {
 
     func delete(_ c: ConnectorRecord, by actor: Principal) async throws {
         let id = c.id
+        // A directory's readers lose their pairing with it (the store cascades): each is told, in
+        // the audit log, and asked for a posture sync that reads it unpaired.
+        let readers = deps.providers.provider(c.provider)?.directoryRole == .provides ? try await deps.connectors.pairedReaders(directoryID: id) : []
         try await deps.connectors.delete(id: id)
         await intake.invalidate(id)
         try await deps.auth.audit(actor: actor.actor, action: "connector.delete", target: id, detail: "\(c.name) (\(c.provider))", at: deps.now())
+        for readerID in readers {
+            guard let reader = try await deps.connectors.get(id: readerID) else { continue }
+            try await deps.auth.audit(actor: actor.actor, action: "connector.unpair", target: readerID,
+                                      detail: "its paired directory \(c.name) (\(id)) was deleted", at: deps.now())
+            try await forgetStandings(readerID)
+            try await requestPosture(reader)
+        }
     }
     func syncNow(_ c: ConnectorRecord, posture: Bool, by actor: Principal) async throws {
         let id = c.id

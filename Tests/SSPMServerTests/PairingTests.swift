@@ -124,12 +124,35 @@ import ZoomSimulator
             try await f.waitForSync(zoom, runsAtLeast: 5)
             #expect(try await Self.verdict(f, zoom, "ZMS-02").verdict == "not_applicable")
 
-            // Deleting the directory connector deletes the pairing with it.
+            // Paired again with the directory reconnected: the inventory has its standings again.
+            func standings() async throws -> Int {
+                (try await f.send("GET", "/api/v1/connectors/\(zoom)/users?limit=1000").json["items"]?.arrayValue ?? []).filter { $0["directoryStanding"] != nil }.count
+            }
+            #expect(try await f.send("POST", "/api/v1/connectors/\(m365)/reconnect").status == 200)
             #expect(try await f.send("PUT", "/api/v1/connectors/\(zoom)/pairing", json: ["connectorId": .string(m365)]).status == 200)
+            try await f.waitForSync(zoom, runsAtLeast: 6)
+            #expect(try await standings() == tenant.users.count)
+
+            // Unpaired while the Zoom connector is disconnected (no sync will come): the standings go at
+            // once, so neither the users page nor detection's directory: groups keep the old directory's.
+            #expect(try await f.send("POST", "/api/v1/connectors/\(zoom)/disconnect").status == 200)
+            #expect(try await f.send("DELETE", "/api/v1/connectors/\(zoom)/pairing").status == 200)
+            #expect(try await standings() == 0, "standings of a directory no longer paired")
+            #expect(try await f.send("POST", "/api/v1/connectors/\(zoom)/reconnect").status == 200)
+            #expect(try await f.send("PUT", "/api/v1/connectors/\(zoom)/pairing", json: ["connectorId": .string(m365)]).status == 200)
+            try await f.waitForSync(zoom, runsAtLeast: 8)
+            #expect(try await standings() == tenant.users.count)
+
+            // Deleting the directory connector deletes the pairing with it: the Zoom connector's audit
+            // says so, its standings go, and a posture sync reads it unpaired.
             #expect(try await f.send("DELETE", "/api/v1/connectors/\(m365)").status == 204)
             #expect(try await f.send("GET", "/api/v1/connectors/\(zoom)").json["pairedWith"]?.arrayValue?.isEmpty == true)
-            let audit = try await f.deps.auth.auditLog(limit: 50).map(\.action)
-            #expect(audit.contains("connector.pair") && audit.contains("connector.unpair"))
+            let entries = try await f.deps.auth.auditLog(limit: 50)
+            #expect(entries.contains { $0.action == "connector.unpair" && $0.target == zoom && $0.detail?.contains("was deleted") == true }, "\(entries.map(\.action))")
+            #expect(entries.contains { $0.action == "connector.pair" })
+            try await f.waitForSync(zoom, runsAtLeast: 9)
+            #expect(try await Self.verdict(f, zoom, "ZMS-02").verdict == "not_applicable")
+            #expect(try await standings() == 0)
 
             // Paired when created: the first sync already reads the directory.
             let again = try await f.send("POST", "/api/v1/connectors", json: Self.m365Body(graph, graphSim, name: "Again"))
