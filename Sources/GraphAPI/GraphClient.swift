@@ -152,6 +152,24 @@ public actor GraphClient {
     /// A token now (the connection check's first step).
     public func checkToken() async throws { _ = try await tokens.token() }
 
+    /// The tenant's id (a GUID, lower case), also when the connector names the tenant by one of its
+    /// domains: read from the tenant's OpenID configuration on the login host (unauthenticated;
+    /// `issuer` is `…/{tenant id}/v2.0`). A domain is one of many names of a tenant; its id is the
+    /// only one that tells two connectors of one tenant apart. nil when it cannot be read.
+    public func tenantGUID() async -> String? {
+        let tenant = tokens.credentials.tenantID
+        if UUID(uuidString: tenant) != nil { return tenant.lowercased() }
+        let url = configuration.cloud.loginURL + "/" + FormEncoding.percentEncode(tenant) + "/v2.0/.well-known/openid-configuration"
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        guard let response = try? await http.send(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds))),
+              response.status == .ok, let bytes = try? await response.body.collect(upTo: 1 << 20),
+              let json = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes)),
+              let issuer = json["issuer"]?.stringValue, let components = URLComponents(string: issuer)
+        else { return nil }
+        return components.path.split(separator: "/").map(String.init).first { UUID(uuidString: $0) != nil }?.lowercased()
+    }
+
     /// Every item of a collection, page after page. `path` is relative to the version
     /// (`/users`); `select` and `top` become `$select` and `$top`, `filter` `$filter`.
     public func list(_ path: String, select: [String]? = nil, top: Int? = nil, filter: String? = nil, permissions: [String] = []) async throws -> [JSONValue] {

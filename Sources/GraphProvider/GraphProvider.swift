@@ -153,7 +153,8 @@ public struct GraphProvider: Provider {
 
     public func duplicate(uniqueKey: String) -> ProviderRefusal {
         ProviderRefusal(status: 409, code: "duplicate_app_registration",
-                        message: "A Microsoft 365 connector for this tenant and application (\(uniqueKey)) already exists.")
+                        message: "A Microsoft 365 connector for this tenant and application (\(uniqueKey)) already exists, whether the tenant was given by its id or a domain.",
+                        fix: "Use the existing connector (GET /api/v1/connectors), or delete it first; nothing was saved.")
     }
 
     public func userTypeName(_ code: Int) -> String { "\(code)" }
@@ -197,6 +198,13 @@ public struct GraphSession: ProviderSession {
     public static let applicationIDs = ["f56e91e5-5a82-452f-b435-d4d78aeaf064", "a651cfda-cbdd-4a39-bd03-fa829c3c1b29"]
 
     public var streams: [ActivityStreamInfo] { [] }
+
+    /// The tenant by its id, also when it was given by a domain (two connectors for one tenant and
+    /// app are refused however the tenant is named).
+    public func uniqueKey(prepared: String?) async -> String? {
+        guard let prepared, let slash = prepared.lastIndex(of: "/"), let id = await client.tenantGUID() else { return prepared }
+        return id + prepared[slash...]
+    }
 
     public func pull(_ stream: ActivityStreamInfo, from: Date, to: Date) async throws -> [ActivityEvent] {
         throw ProviderError("Microsoft 365 connectors have no activity streams yet.")

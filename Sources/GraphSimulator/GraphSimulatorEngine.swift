@@ -139,6 +139,9 @@ public actor GraphSimulatorEngine {
     public func handle(_ request: GraphRequest) -> GraphResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         if parts.count == 3, parts[1] == "oauth2", parts[2] == "token" { return tokenV1(parts[0]) }
+        if parts.count == 4, parts[1] == "v2.0", parts[2] == ".well-known", parts[3] == "openid-configuration" {
+            return openIDConfiguration(tenant: parts[0], baseURL: request.baseURL)
+        }
         if parts.count == 4, parts[1] == "oauth2", parts[2] == "v2.0", parts[3] == "token" {
             guard request.method == "POST" else { return Self.graphError(405, "Request_BadRequest", "The token endpoint takes POST.") }
             return token(tenant: parts[0], form: request.query)
@@ -148,6 +151,32 @@ public actor GraphSimulatorEngine {
     }
 
     // MARK: Token endpoint
+
+    /// The tenant's OpenID configuration (by its id or its domain), as the login host serves it:
+    /// the endpoints and the issuer name the tenant by its id. An unknown tenant is AADSTS90002.
+    private func openIDConfiguration(tenant path: String, baseURL: String) -> GraphResponse {
+        guard path.lowercased() == tenant.tenantID.lowercased() || path.lowercased() == tenant.tenantDomain?.lowercased() else {
+            return Self.oauthError(400, "invalid_tenant", 90002,
+                                   "Tenant '\(path.prefix(100))' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.")
+        }
+        let id = tenant.tenantID
+        return GraphResponse(status: 200, headers: [], body: [
+            "token_endpoint": .string("\(baseURL)/\(id)/oauth2/v2.0/token"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": .string("\(baseURL)/\(id)/discovery/v2.0/keys"),
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": .string("\(baseURL)/\(id)/v2.0"),
+            "request_uri_parameter_supported": false,
+            "authorization_endpoint": .string("\(baseURL)/\(id)/oauth2/v2.0/authorize"),
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "microsoftonline.com",
+            "msgraph_host": "graph.microsoft.com",
+        ])
+    }
 
     private func tokenV1(_ tenant: String) -> GraphResponse {
         Self.oauthError(400, "invalid_request", 900_144, "The v1.0 token endpoint is not simulated; use /\(tenant)/oauth2/v2.0/token.")

@@ -214,10 +214,16 @@ public protocol ProviderSession: Sendable {
     /// The identity directory, for the connectors paired with this one (providers whose role is
     /// `provides`); nil from the others.
     func readDirectory(at: Date) async -> DirectorySnapshot?
+    /// "The same app twice" once the connection works (after `validate`): `prepared` is the key
+    /// `Provider.prepare` made from the fields as typed; a provider whose accounts have several
+    /// names (a Microsoft 365 tenant: its id or any of its domains) returns the key by the one name
+    /// that does not change. The default keeps `prepared`.
+    func uniqueKey(prepared: String?) async -> String?
 }
 
 extension ProviderSession {
     public func readDirectory(at: Date) async -> DirectorySnapshot? { nil }
+    public func uniqueKey(prepared: String?) async -> String? { prepared }
 }
 
 /// What scoring a posture read takes besides the read itself.

@@ -285,9 +285,16 @@ public struct ConnectorService: Sendable {
             throw APIError(.unprocessableContent, "connection_failed", report.headline, fix: report.fix.map { $0 + " Nothing was saved." } ?? "Nothing was saved.",
                            details: try JSONValue(encoding: report))
         }
+        // The key by the account's lasting name, now that the connection works (a tenant typed as a
+        // domain is its id here), and checked again under it.
+        let uniqueKey = await session.uniqueKey(prepared: prepared.uniqueKey)
+        if let uniqueKey, uniqueKey != prepared.uniqueKey,
+           try await deps.connectors.list().contains(where: { $0.provider == provider.kind && $0.uniqueKey == uniqueKey }) {
+            throw APIError(provider.duplicate(uniqueKey: uniqueKey))
+        }
         let now = deps.now()
         let record = ConnectorRecord(provider: provider.kind, name: request.name.trimmingCharacters(in: .whitespaces), settings: prepared.settings,
-                                     uniqueKey: prepared.uniqueKey, status: ConnectorStatus.connecting.rawValue, statusDetail: nil, createdAt: now, updatedAt: now)
+                                     uniqueKey: uniqueKey, status: ConnectorStatus.connecting.rawValue, statusDetail: nil, createdAt: now, updatedAt: now)
         do {
             try await deps.connectors.createForService(record, credentials: prepared.credentials, health: report,
                                                        detail: "Validated (\(report.status.rawValue)); first sync pending.", pairedDirectory: request.pairWith,

@@ -25,6 +25,12 @@ public final class WebhookIntake: Sendable {
     }
 
     public func handle(provider kind: String, connectorID: String, body: Data, headers: [String: String]) async -> Answer {
+        // A provider that takes no webhooks has no endpoint: its connectors are as unknown here as a
+        // missing one (the answer does not tell whether the id exists), and nothing is looked up.
+        guard deps.providers.provider(kind)?.takesWebhooks == true else {
+            deps.metrics.webhookRejected.increment()
+            return Self.unknown(connectorID)
+        }
         let entry: SecretCache.Entry?
         do {
             entry = try await secrets.entry(connectorID) { id in
@@ -39,7 +45,7 @@ public final class WebhookIntake: Sendable {
         // A connector of another provider is as unknown here as a missing one.
         guard let entry, entry.provider == kind, let provider = deps.providers.provider(kind) else {
             deps.metrics.webhookRejected.increment()
-            return .rejected(status: 404, code: "unknown_connector", message: "No connector \(connectorID): check the Event notification endpoint URL in the app.")
+            return Self.unknown(connectorID)
         }
         let request = WebhookRequest(connectorID: connectorID, body: body, headers: headers, now: deps.now(), tolerance: deps.configuration.webhookTolerance)
         switch await provider.webhook(request, credentials: entry.credentials) {
@@ -52,7 +58,7 @@ public final class WebhookIntake: Sendable {
         case .rejected(let status, let code, let reason):
             deps.metrics.webhookRejected.increment()
             deps.logger.warning("Webhook rejected", metadata: ["connector": "\(connectorID)", "reason": "\(reason)"])
-            return .rejected(status: status, code: code, message: "Rejected: \(reason).")
+            return .rejected(status: status, code: code, message: "Rejected: " + (reason.hasSuffix(".") ? reason : reason + "."))
         case .events(let events, let postureChanged, let name):
             do {
                 try await writer.submit(WebhookWriter.Item(events: events.map { var e = $0; e.connectorID = connectorID; return e },
@@ -66,6 +72,11 @@ public final class WebhookIntake: Sendable {
             deps.metrics.webhookAccepted.increment()
             return .stored
         }
+    }
+
+    static func unknown(_ connectorID: String) -> Answer {
+        .rejected(status: 404, code: "unknown_connector",
+                  message: "No connector \(connectorID.prefix(100)): check the Event notification endpoint URL in the app (the connector's webhookUrlPath).")
     }
 
     /// Forget a connector's cached credentials (after reconnect or delete).

@@ -154,7 +154,8 @@ public struct ZoomProvider: Provider {
     public func accountLabel(_ settings: JSONValue) -> String { Settings(settings).accountID }
 
     public func duplicate(uniqueKey: String) -> ProviderRefusal {
-        ProviderRefusal(status: 409, code: "duplicate_client_id", message: "A connector with client ID \(uniqueKey) already exists. Zoom may revoke the first connector's token when two share credentials (\"Bad credentials\"): create a separate Server-to-Server OAuth app for each connector.")
+        ProviderRefusal(status: 409, code: "duplicate_client_id", message: "A connector with client ID \(uniqueKey) already exists. Zoom may revoke the first connector's token when two share credentials (\"Bad credentials\"): create a separate Server-to-Server OAuth app for each connector.",
+                        fix: "Use the existing connector (GET /api/v1/connectors), or give this one its own app's credentials; nothing was saved.")
     }
 
     /// `GET /users` `type`: 1 Basic, 2 Licensed, 4 Unassigned, 99 None.

@@ -85,9 +85,14 @@ import SSPMProvider
                 }
             }
         }
-        // The tenant's domain name works as well as its id.
+        // The tenant's domain name works as well as its id, and its id is found from it (the tenant's
+        // OpenID configuration); an unknown domain has none.
         try await Self.with(t, credentials: { GraphCredentials(tenantID: "fabrikam.onmicrosoft.com", clientID: $0.credentials.clientID, clientSecret: Secret($0.credentials.clientSecret)) }) { client, _ in
             try await client.checkToken()
+            #expect(await client.tenantGUID() == t.tenantID.lowercased())
+        }
+        try await Self.with(t, credentials: { GraphCredentials(tenantID: "nobody.onmicrosoft.com", clientID: $0.credentials.clientID, clientSecret: Secret($0.credentials.clientSecret)) }) { client, _ in
+            #expect(await client.tenantGUID() == nil)
         }
     }
 

@@ -180,13 +180,15 @@ struct ServerFixture: Sendable {
     @discardableResult
     func waitForSync(_ id: String, runsAtLeast count: Int = 1, timeout: Duration = .seconds(60)) async throws -> JSONValue {
         let deadline = ContinuousClock.now + timeout
+        var last: JSONValue = .null
         while ContinuousClock.now < deadline {
-            let reply = try await send("GET", "/api/v1/connectors/\(id)/progress")
+            let reply = try await send("GET", "/api/v1/connectors/\(id)/progress?runs=200")
+            last = reply.json
             let runs = reply.json["recentRuns"]?.arrayValue ?? []
             if runs.count >= count, runs.first?["finishedAt"] != nil, reply.json["leasedBy"] == nil { return reply.json }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw HTTPError(description: "sync of \(id) did not finish in \(timeout)")
+        throw HTTPError(description: "sync of \(id) did not finish in \(timeout) (\(count) runs awaited; \(last["recentRuns"]?.arrayValue?.count ?? 0) seen; leasedBy \(last["leasedBy"] ?? .null); paused \(last["paused"] ?? .null))")
     }
 
     /// Sign-in and operation rows the 7-day backfill must store, counted by hand from the tenant.
