@@ -53,7 +53,8 @@ public struct GraphAPIError: Error, Sendable, CustomStringConvertible, Equatable
         case .tenantNotFound:
             return prefix + "the tenant was not found (AADSTS90002). Check the Directory (tenant) ID, and the cloud (global, US Government, China) the connector points at."
         case .tokenRefused(let error, let code, let message):
-            return prefix + "the token request was refused (\(error)\(code.map { ", AADSTS\($0)" } ?? "")): \(message)"
+            let said = message.isEmpty ? "Microsoft's answer gave no reason; check the login URL and the cloud (is it Microsoft's token endpoint?)" : message
+            return prefix + "the token request was refused (\(error)\(code.map { ", AADSTS\($0)" } ?? "")): \(said)"
         case .missingPermission(let needs):
             return prefix + "the app lacks the application permission for this (needs one of: \(needs.joined(separator: ", "))). Add it under API permissions › Microsoft Graph › Application permissions, then grant admin consent."
         case .accessTokenRejected(let message):

@@ -56,7 +56,12 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         self.init(HTTPResponse.Status(code: refusal.status), refusal.code, refusal.message, fix: refusal.fix)
     }
 
-    static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "\(what) was not found.", fix: "Check the id; list them with GET on the collection.") }
+    /// `what` names the thing and its id as the request gave it, cut at 160 characters (an id from a
+    /// path or a body is echoed, never a megabyte of it).
+    static func notFound(_ what: String) -> APIError {
+        let shown = what.count > 160 ? String(what.prefix(160)) + "…" : what
+        return APIError(.notFound, "not_found", "\(shown) was not found.", fix: "Check the id; list them with GET on the collection.")
+    }
     static let unauthenticated = APIError(.unauthorized, "unauthenticated", "Sign in first.",
                                           fix: "Send a session cookie from POST /api/v1/auth/login, or an API token as 'Authorization: Bearer …'.")
     static let tooLarge = APIError(.contentTooLarge, "too_large", "The request body is larger than \(Body.limit / 1024) KiB.",

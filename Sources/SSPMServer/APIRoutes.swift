@@ -255,8 +255,17 @@ struct APIRoutes: Sendable {
     }
 
     struct PairingRequest: Decodable {
-        /// The directory connector to pair with.
+        /// The directory connector to pair with (an id: at most 100 characters).
         var connectorId: String
+
+        enum CodingKeys: String, CodingKey { case connectorId }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            connectorId = try c.decode(String.self, forKey: .connectorId)
+            if connectorId.count > 100 {
+                throw APIError.badRequest("connectorId is longer than 100 characters: it is a connector's id.", fix: "Send the Microsoft 365 connector's id; nothing was changed.")
+            }
+        }
     }
 
     func pair(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {

@@ -179,7 +179,7 @@ public struct ConnectorService: Sendable {
     /// exist, 422 `not_pairable` when either side does not fit.
     func pairingTarget(reader: any Provider, name: String, directoryID: String) async throws -> ConnectorRecord {
         try pairable(reader, name: name)
-        guard let directory = try await deps.connectors.get(id: directoryID) else { throw APIError.notFound("Connector \(directoryID.prefix(100))") }
+        guard let directory = try await deps.connectors.get(id: directoryID) else { throw APIError.notFound("The connector to pair with, \(directoryID.prefix(100)),") }
         let other = try deps.provider(for: directory)
         guard other.directoryRole == .provides else {
             let providers = deps.providers.providers.filter { $0.directoryRole == .provides }.map(\.displayName)
@@ -353,7 +353,8 @@ public struct ConnectorService: Sendable {
             guard let old = try await deps.connectors.credentials(id: id) else { throw APIError.notFound("Connector \(id)") }
             let updated: ProviderCredentials
             do { updated = try provider.rotate(old, with: ConnectionInput(fields: request.fields)) } catch let error as ConnectionInputError {
-                throw APIError.badRequest(error.description.prefix(1).uppercased() + error.description.dropFirst() + ".", fix: "Correct it; nothing was changed.")
+                // The description starts with a field's name, which keeps its spelling.
+                throw APIError.badRequest("The new credentials cannot be used: " + error.description + ".", fix: "Correct it; nothing was changed.")
             }
             rotated = updated.values.keys.filter { updated[$0] != old[$0] }.sorted()
             if updated != old {

@@ -88,15 +88,35 @@ enum Body {
         return try decode(type, data: data)
     }
 
+    /// A Swift type as a JSON client knows it.
+    static func jsonKind(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type, is Substring.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type, is UInt.Type: return "a whole number"
+        case is Double.Type, is Float.Type: return "a number"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array<") || name.hasPrefix("[") { return "an array" }
+            if name.hasPrefix("Dictionary<") { return "an object" }
+            return "of another type (see the API document)"
+        }
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, data: Data) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch DecodingError.keyNotFound(let key, let context) {
             let path = (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
             throw APIError.badRequest("The field '\(path)' is missing.", fix: "Add it and send again; nothing was changed.")
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+        } catch DecodingError.typeMismatch(let expected, let context) {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw APIError.badRequest("The field '\(path)' has the wrong type: \(context.debugDescription)", fix: "Correct it and send again; nothing was changed.")
+            if path.isEmpty { throw APIError.badRequest("The body must be a JSON object.", fix: "Send a JSON object ({…}); nothing was changed.") }
+            throw APIError.badRequest("The field '\(path)' must be \(Self.jsonKind(expected)).", fix: "Correct it and send again; nothing was changed.")
+        } catch DecodingError.valueNotFound(let expected, let context) {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            if path.isEmpty { throw APIError.badRequest("The body must be a JSON object.", fix: "Send a JSON object ({…}); nothing was changed.") }
+            throw APIError.badRequest("The field '\(path)' is null; it must be \(Self.jsonKind(expected)).", fix: "Give it a value, or leave it out if it is optional; nothing was changed.")
         } catch DecodingError.dataCorrupted(let context) {
             if context.codingPath.isEmpty {
                 // Foundation reports a number that does not fit its field (2.5 or 1e30 for a whole
@@ -109,6 +129,9 @@ enum Body {
             }
             throw APIError.badRequest("The field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is invalid: \(context.debugDescription)",
                                       fix: "Correct it and send again; nothing was changed.")
+        } catch let error as APIError {
+            // A body type's own check (a field's length, say) already says what is wrong.
+            throw error
         } catch {
             throw APIError.badRequest("The body could not be read as JSON: \(error).", fix: "Fix the JSON and send again; nothing was changed.")
         }
@@ -138,7 +161,7 @@ struct Query {
         switch text.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
-        default: throw APIError.badRequest("\(name)=\(text.prefix(40)) is not true or false.")
+        default: throw APIError.badRequest("\(name)=\(text.prefix(40)) is not true or false.", fix: "Send \(name)=true or \(name)=false.")
         }
     }
 

@@ -415,6 +415,7 @@ extension BrowserTests {
         #expect(connected.contains("microsoft365_users") && connected.contains("User.Read.All"))
         #expect(!connected.contains("Webhook endpoint"), "a Microsoft 365 connector takes no webhooks")
         #expect(connected.contains("has no controls of its own") && !connected.contains("0 of 0 points"), "a score of nothing")
+        #expect(!connected.contains("/recommendations\">Recommended actions") && !connected.contains("/scans\">Scans"), "tabs for findings a directory does not have")
         // Pair it on the Zoom connector's page.
         try await b.open(f.base + "/connectors/\(zoom)")
         #expect(try await b.script("return document.querySelector('#pair-directory option').value;").stringValue == directory)

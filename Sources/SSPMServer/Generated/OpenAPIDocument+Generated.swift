@@ -502,9 +502,10 @@ paths:
       description: |
         The Zoom connector's posture syncs then read the Microsoft 365 directory beside Zoom (each
         within its own rate limits) and the Microsoft 365 integration checks (ZMS-…) compare the two.
-        Replaces an earlier pairing; a posture sync is queued. One directory may serve several Zoom
-        connectors. 422 `not_pairable` when the connector does not read a directory or the named
-        one provides none; 404 when either does not exist.
+        Replaces an earlier pairing; a posture sync is queued (unless the connector is disconnected:
+        its reconnect brings one). One directory may serve several Zoom connectors. 422 `not_pairable`
+        when the connector does not read a directory or the named one provides none; 404 when either
+        does not exist (the message says which).
       requestBody:
         required: true
         content:
@@ -513,7 +514,7 @@ paths:
               type: object
               required: [connectorId]
               properties:
-                connectorId: {type: string, description: The Microsoft 365 connector's id.}
+                connectorId: {type: string, maxLength: 100, description: The Microsoft 365 connector's id.}
       responses:
         "200":
           description: The connector, with `pairedWith`.
@@ -530,7 +531,10 @@ paths:
         "422": {$ref: "#/components/responses/Error"}
     delete:
       tags: [connectors]
-      summary: Unpair (the Microsoft 365 checks become not applicable at the next posture sync, which is queued)
+      summary: Unpair (the Microsoft 365 checks become not applicable at the next posture sync, which is queued unless the connector is disconnected)
+      description: |
+        The standings the users inventory had from the directory are dropped at once. A body is not
+        needed; one that is sent must be JSON and within the size limit (415, 413).
       responses:
         "200":
           description: The connector, with an empty `pairedWith`.
@@ -541,6 +545,8 @@ paths:
         "403": {$ref: "#/components/responses/Error"}
         "404": {$ref: "#/components/responses/Error"}
         "405": {$ref: "#/components/responses/MethodNotAllowed"}
+        "413": {$ref: "#/components/responses/ContentTooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Error"}
   /api/v1/connectors/{connectorId}/sync:
     parameters: [{$ref: "#/components/parameters/connectorId"}]

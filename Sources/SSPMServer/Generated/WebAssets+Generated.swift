@@ -233,13 +233,13 @@ enum WebAssets {
 <h1>{{connector.name}}</h1>
 {{#justConnected}}{{> connect_steps}}{{/justConnected}}
 <p id="connector-status"><span class="status status-{{connector.status}}">{{connector.status}}</span> <span class="detail">{{connector.statusDetail}}</span></p>
-<nav class="tabs" aria-label="Connector">
+{{#scored}}<nav class="tabs" aria-label="Connector">
   <a href="/connectors/{{connector.id}}" aria-current="page">Secure Score</a>
   <a href="/connectors/{{connector.id}}/recommendations">Recommended actions</a>
   <a href="/connectors/{{connector.id}}/activities">Activity log</a>
   <a href="/connectors/{{connector.id}}/users">Users</a>
   <a href="/connectors/{{connector.id}}/scans">Scans</a>
-</nav>
+</nav>{{/scored}}
 {{#progress}}
 <section class="card" id="sync-progress" aria-live="polite" data-progress-url="/api/v1/connectors/{{connector.id}}/progress"{{#running}} data-running="true"{{/running}}>
   <h2>{{#running}}Sync in progress{{/running}}{{^running}}Last sync{{/running}}</h2>

@@ -449,6 +449,9 @@ struct WebUI: Sendable {
             // The first sync is queued: no worker has taken it yet. The page script waits for it.
             values["progress"] = ["phase": "queued", "items": 0, "requests": 0, "rateLimitWaits": 0, "running": true, "phaseStep": 0] as [String: Any]
         }
+        // A provider without controls (a directory) has no findings, scans or activity of its own:
+        // the page shows no tabs for them.
+        values["scored"] = !provider.catalogue.controls.isEmpty
         if provider.catalogue.controls.isEmpty {
             values["noControls"] = ["providerName": provider.displayName]
         } else if let r = scan {
