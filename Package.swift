@@ -110,6 +110,7 @@ let package = Package(
             name: "ZoomSimulator",
             dependencies: [
                 "SSPMCore",
+                "SSPMHTTP",
                 "SSPMRuntime",
                 "ZoomAPI",
                 "GraphSimulator",

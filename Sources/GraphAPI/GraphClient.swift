@@ -167,7 +167,10 @@ public actor GraphClient {
               let json = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes)),
               let issuer = json["issuer"]?.stringValue, let components = URLComponents(string: issuer)
         else { return nil }
-        return components.path.split(separator: "/").map(String.init).first { UUID(uuidString: $0) != nil }?.lowercased()
+        // Exactly `/{id}/v2.0`: nothing else in the path is taken for the id.
+        let parts = components.path.split(separator: "/").map(String.init)
+        guard parts.count == 2, parts[1] == "v2.0", UUID(uuidString: parts[0]) != nil else { return nil }
+        return parts[0].lowercased()
     }
 
     /// Every item of a collection, page after page. `path` is relative to the version

@@ -201,8 +201,14 @@ public struct GraphSession: ProviderSession {
 
     /// The tenant by its id, also when it was given by a domain (two connectors for one tenant and
     /// app are refused however the tenant is named).
-    public func uniqueKey(prepared: String?) async -> String? {
-        guard let prepared, let slash = prepared.lastIndex(of: "/"), let id = await client.tenantGUID() else { return prepared }
+    public func uniqueKey(prepared: String?) async throws -> String? {
+        guard let prepared, let slash = prepared.lastIndex(of: "/") else { return prepared }
+        if UUID(uuidString: String(prepared[..<slash])) != nil { return prepared }
+        guard let id = await client.tenantGUID() else {
+            throw ProviderRefusal(status: 422, code: "tenant_not_resolved",
+                                  message: "The tenant's id could not be found from the domain \(tenantID.prefix(100)) (its OpenID configuration on the login host did not name it).",
+                                  fix: "Give tenantId as the Directory (tenant) ID, a GUID, from the app registration's Overview page; nothing was saved.")
+        }
         return id + prepared[slash...]
     }
 

@@ -140,6 +140,7 @@ public actor GraphSimulatorEngine {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         if parts.count == 3, parts[1] == "oauth2", parts[2] == "token" { return tokenV1(parts[0]) }
         if parts.count == 4, parts[1] == "v2.0", parts[2] == ".well-known", parts[3] == "openid-configuration" {
+            guard request.method == "GET" || request.method == "HEAD" else { return Self.graphError(405, "Request_BadRequest", "The OpenID configuration is read with GET.") }
             return openIDConfiguration(tenant: parts[0], baseURL: request.baseURL)
         }
         if parts.count == 4, parts[1] == "oauth2", parts[2] == "v2.0", parts[3] == "token" {

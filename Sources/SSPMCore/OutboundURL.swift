@@ -26,7 +26,9 @@ public enum OutboundURL {
         if url.user != nil || url.password != nil || text.split(separator: "/", maxSplits: 3).dropFirst().first?.contains("@") == true {
             problems.append("\(field) must not carry a user name or password (user:password@host)")
         }
-        if let port = url.port, !(1...65535).contains(port) { problems.append("\(field) has port \(port); a port is 1 to 65535") }
+        if let port = portText(text), !port.isEmpty, !(port.allSatisfy({ $0.isASCII && $0.isNumber }) && (Int(port).map { (1...65535).contains($0) } ?? false)) {
+            problems.append("\(field) has port \(port.prefix(20)); a port is 1 to 65535")
+        }
         if url.fragment != nil { problems.append("\(field) must not have a fragment (#…)") }
         if use == .base, url.query != nil { problems.append("\(field) must not have a query (?…): it is a base URL that paths are added to") }
         return problems
@@ -37,6 +39,24 @@ public enum OutboundURL {
     public static func isSendable(_ text: String) -> Bool {
         guard let url = URLComponents(string: text), let host = url.host, !host.isEmpty else { return false }
         if let port = url.port, !(1...65535).contains(port) { return false }
+        // A port too long for an Int reads as none (URLComponents), and the default port would be used.
+        if let port = portText(text), !port.isEmpty, Int(port).map({ (1...65535).contains($0) }) != true { return false }
         return true
+    }
+
+    /// The port as written in the authority (`""` for `host:`), nil when there is none. Read from
+    /// the text itself: URLComponents reads a port too long for an Int as no port at all.
+    static func portText(_ text: String) -> Substring? {
+        guard let start = text.range(of: "://") else { return nil }
+        let rest = text[start.upperBound...]
+        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != "\\" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            let after = authority[authority.index(after: close)...]
+            return after.hasPrefix(":") ? after.dropFirst() : nil
+        }
+        guard let colon = authority.lastIndex(of: ":") else { return nil }
+        return authority[authority.index(after: colon)...]
     }
 }

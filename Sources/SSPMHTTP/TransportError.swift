@@ -3,19 +3,37 @@ import Foundation
 import NIOCore
 import SSPMCore
 
-/// What went wrong below HTTP, in a few plain words for an error message (never a request's
-/// contents): "timed out", "connection closed", "connection refused", or the error's own text,
-/// cut at 200 characters.
+/// What went wrong below HTTP, in a few plain words for an error message or a delivery log:
+/// "timed out", "connection refused", "the host name could not be resolved", "TLS handshake
+/// failed …", or, for anything else, the error's own text without build paths, cut at 200
+/// characters. Never a request's contents.
 public func describeTransport(_ error: any Error) -> String {
-    if let error = error as? HTTPClientError {
-        if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { return "timed out" }
-        if error == .remoteConnectionClosed { return "connection closed" }
-        return String(String(describing: error).prefix(200))
-    }
     if let error = error as? UnsendableURL { return error.description }
+    if let error = error as? HTTPClientError {
+        if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout || error == .writeTimeout { return "timed out" }
+        if error == .tlsHandshakeTimeout { return "timed out in the TLS handshake" }
+        if error == .remoteConnectionClosed { return "connection closed" }
+        if error == .cancelled { return "cancelled" }
+    }
+    let type = String(reflecting: Swift.type(of: error))
     let text = String(describing: error)
-    if text.contains("refused") { return "connection refused" }
-    return String(text.prefix(200))
+    let lower = text.lowercased()
+    if type.contains("NIOSSL") || type.contains("BoringSSL") || lower.contains("handshakefailed") || lower.contains("ssl") && lower.contains("error") {
+        return "TLS handshake failed (is it an https endpoint on that port, with a certificate this machine trusts?)"
+    }
+    if lower.contains("refused") { return "connection refused" }
+    if lower.contains("unknownhost") || lower.contains("name or service not known") || lower.contains("nodename nor servname") { return "the host name could not be resolved" }
+    if lower.contains("reset") { return "connection reset" }
+    if lower.contains("network is unreachable") || lower.contains("no route to host") { return "no route to the host" }
+    if lower.contains("timed out") || lower.contains("timeout") { return "timed out" }
+    return String(withoutPaths(text).prefix(200))
+}
+
+/// `text` without file paths (a library's error text can name the build directory).
+func withoutPaths(_ text: String) -> String {
+    text.split(separator: " ", omittingEmptySubsequences: false).map { word in
+        word.contains("/.build/") || word.contains("/Sources/") || word.hasPrefix("/") && word.dropFirst().contains("/") ? "…" : String(word)
+    }.joined(separator: " ")
 }
 
 /// A request refused before it was sent: its URL cannot be used (`OutboundURL.isSendable`).

@@ -217,13 +217,14 @@ public protocol ProviderSession: Sendable {
     /// "The same app twice" once the connection works (after `validate`): `prepared` is the key
     /// `Provider.prepare` made from the fields as typed; a provider whose accounts have several
     /// names (a Microsoft 365 tenant: its id or any of its domains) returns the key by the one name
-    /// that does not change. The default keeps `prepared`.
-    func uniqueKey(prepared: String?) async -> String?
+    /// that does not change. The default keeps `prepared`. Throws a `ProviderRefusal` when that name
+    /// cannot be found (the connector is not saved: its duplicate could not be ruled out).
+    func uniqueKey(prepared: String?) async throws -> String?
 }
 
 extension ProviderSession {
     public func readDirectory(at: Date) async -> DirectorySnapshot? { nil }
-    public func uniqueKey(prepared: String?) async -> String? { prepared }
+    public func uniqueKey(prepared: String?) async throws -> String? { prepared }
 }
 
 /// What scoring a posture read takes besides the read itself.

@@ -287,7 +287,8 @@ public struct ConnectorService: Sendable {
         }
         // The key by the account's lasting name, now that the connection works (a tenant typed as a
         // domain is its id here), and checked again under it.
-        let uniqueKey = await session.uniqueKey(prepared: prepared.uniqueKey)
+        let uniqueKey: String?
+        do { uniqueKey = try await session.uniqueKey(prepared: prepared.uniqueKey) } catch let refusal as ProviderRefusal { throw APIError(refusal) }
         if let uniqueKey, uniqueKey != prepared.uniqueKey,
            try await deps.connectors.list().contains(where: { $0.provider == provider.kind && $0.uniqueKey == uniqueKey }) {
             throw APIError(provider.duplicate(uniqueKey: uniqueKey))

@@ -187,8 +187,10 @@ struct DetectionAdmin: Sendable {
 
     /// `https://hooks.slack.com/…`: the scheme and host, the rest cut.
     static func shownURL(_ text: String) -> String {
-        guard let url = URL(string: text), let scheme = url.scheme, let host = url.host else { return "…" }
-        return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")/…"
+        guard let url = URLComponents(string: text), let scheme = url.scheme, let host = url.host else { return "…" }
+        // An IPv6 address keeps its brackets (without them its port reads as part of it).
+        let shownHost = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "\(scheme)://\(shownHost)\(url.port.map { ":\($0)" } ?? "")/…"
     }
 
     /// `localhost`, `::1`, or an IPv4 address in 127.0.0.0/8 written as one (a host name that only
@@ -208,6 +210,19 @@ struct DetectionAdmin: Sendable {
         return ["url must use https (http is accepted only for a receiver on this machine: localhost, 127.0.0.1, ::1)"]
     }
 
+    /// A DNS name (ASCII labels of letters, digits and '-', not starting or ending with '-'), an
+    /// IPv4 address, or an IPv6 address without brackets. Nothing invisible: the name shown is the
+    /// name resolved.
+    static func isHostName(_ host: String) -> Bool {
+        guard !host.isEmpty, host.utf8.count <= 253 else { return false }
+        if host.contains(":") { return host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." } && host.filter { $0 == ":" }.count >= 2 }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
     static func addressProblem(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         return text.count > 254 || parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty
@@ -216,7 +231,9 @@ struct DetectionAdmin: Sendable {
 
     static func emailProblems(_ e: EmailSettings) -> [String] {
         var out: [String] = []
-        if e.host.isEmpty || e.host.count > 253 || e.host.contains(where: { $0.isWhitespace || $0.isNewline || $0 == "/" }) { out.append("email.host must be a host name or address") }
+        if !isHostName(e.host) {
+            out.append("email.host must be a host name (letters, digits, '-' and '.'; an internationalised name in punycode) or an IP address, without brackets, at most 253 characters")
+        }
         if !(1...65535).contains(e.port) { out.append("email.port must be 1–65535") }
         if e.security == .none, !isLoopback(e.host) { out.append("email.security none is accepted only for a relay on this machine; use starttls (587) or tls (465)") }
         if let user = e.username, user.isEmpty || user.count > 254 || user.contains(where: { $0.isNewline || $0 == "\u{0}" }) {

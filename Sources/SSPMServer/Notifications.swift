@@ -272,7 +272,7 @@ public struct NotificationService: Service {
                 return .dead(status: status, error: "The receiver refused it: \(status) \(answer)")
             }
         } catch {
-            return .retry(at: retryTime(item, after: nil), status: nil, error: "Could not deliver: \(Redaction.url(String(describing: error)).prefix(200))")
+            return .retry(at: retryTime(item, after: nil), status: nil, error: "Could not deliver: \(Redaction.url(describeTransport(error)).prefix(200))")
         }
     }
 }

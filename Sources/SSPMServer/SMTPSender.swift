@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import SSPMCore
+import SSPMHTTP
 
 /// Sends one notification as an e-mail over SMTP (RFC 5321): EHLO, STARTTLS (required when the
 /// channel says so, refused if the relay does not offer it) or TLS from the first byte, AUTH PLAIN
@@ -31,7 +32,7 @@ struct SMTPSender {
             let text = "SMTP \(failure.code.map(String.init) ?? "-"): \(failure.message.prefix(200))"
             return failure.permanent ? .dead(status: failure.code, error: text) : .retry(at: retry(), status: failure.code, error: text)
         } catch {
-            return .retry(at: retry(), status: nil, error: "SMTP \(email.host):\(email.port): \(String(describing: error).prefix(200))")
+            return .retry(at: retry(), status: nil, error: "SMTP \(email.host):\(email.port): \(describeTransport(error).prefix(200))")
         }
     }
 

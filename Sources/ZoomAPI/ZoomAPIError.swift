@@ -79,7 +79,7 @@ public struct ZoomAPIError: Error, Sendable, CustomStringConvertible, Equatable 
         case .malformedResponse(let detail):
             return prefix + "the response was not valid JSON of the expected shape (\(detail)). Retried without success."
         case .unreachable(let host, let detail):
-            return prefix + "cannot reach \(host) (\(detail)). Check the network, a proxy, or the --api-url/--token-url settings."
+            return prefix + "cannot reach \(host) (\(detail)). Check the network, a proxy, or the connector's apiUrl/tokenUrl."
         }
     }
 }

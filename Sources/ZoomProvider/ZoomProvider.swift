@@ -49,6 +49,11 @@ public struct ZoomProvider: Provider {
         !value.isEmpty && value.utf8.count <= 512 && value.unicodeScalars.allSatisfy { (0x21...0x7e).contains($0.value) }
     }
 
+    /// A webhook secret token keys the signature of every event: an empty or short one would let
+    /// anyone sign events (Zoom's are 22 characters).
+    static func looksLikeWebhookToken(_ value: String) -> Bool { looksLikeCredential(value) && value.utf8.count >= 8 }
+    static let webhookTokenProblem = "webhookSecretToken must be the app's Secret Token from its Features page (8 to 512 visible characters; Zoom's are 22); leave it out to add it later"
+
     public func prepare(_ input: ConnectionInput, context: ProviderContext) throws -> PreparedConnection {
         var problems: [String] = []
         var values: [String: String] = [:]
@@ -72,6 +77,7 @@ public struct ZoomProvider: Provider {
                 problems.append("\(field) names \(host.prefix(100)), which this server does not allow (Zoom's own hosts and --allowed-zoom-hosts \(allowed.joined(separator: ",")) are)")
             }
         }
+        if let webhook = input["webhookSecretToken"], !Self.looksLikeWebhookToken(webhook) { problems.append(Self.webhookTokenProblem) }
         if !problems.isEmpty { throw ConnectionInputError(problems) }
         var settings: [String: JSONValue] = ["account_id": .string(values["accountId"]!), "client_id": .string(values["clientId"]!),
                                              "plan": .string(input["plan"] ?? ZoomPlan.pro.rawValue)]
@@ -91,7 +97,10 @@ public struct ZoomProvider: Provider {
             }
             updated["client_secret"] = secret
         }
-        if let token = input["webhookSecretToken"] { updated["webhook_secret_token"] = token }
+        if let token = input["webhookSecretToken"] {
+            guard Self.looksLikeWebhookToken(token) else { throw ConnectionInputError([Self.webhookTokenProblem]) }
+            updated["webhook_secret_token"] = token
+        }
         return updated
     }
 
@@ -179,7 +188,8 @@ public struct ZoomProvider: Provider {
     static let activityOnly: Set<String> = ["user.signed_in", "user.signed_out", "user.presence_status_updated", "user.personal_notes_updated"]
 
     public func webhook(_ request: WebhookRequest, credentials: ProviderCredentials) async -> WebhookVerdict {
-        guard let secret = credentials["webhook_secret_token"] else {
+        // An empty token (stored by an older release) verifies nothing: as good as none.
+        guard let secret = credentials["webhook_secret_token"], !secret.isEmpty else {
             return .notConfigured("This connector has no webhook secret token: add it (POST /api/v1/connectors/\(request.connectorID)/reconnect with webhookSecretToken) so events can be verified.")
         }
         let verifier = ZoomWebhookVerifier(secret: secret, tolerance: request.tolerance, replays: replays)

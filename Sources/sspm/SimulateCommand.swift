@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SSPMCore
 import GraphSimulator
 import ZoomAPI
 import ZoomSimulator
@@ -42,6 +43,10 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.makeLogger("sspm.simulate")
+        if let webhookURL {
+            let problems = OutboundURL.problems(webhookURL, field: "--webhook-url", use: .receiver)
+            if !problems.isEmpty { throw CommandError(problems.joined(separator: "; ") + ".") }
+        }
         let tenant = try loadOrGenerate()
         var graphTenant: GraphTenant?
         if let path = self.graphTenant {

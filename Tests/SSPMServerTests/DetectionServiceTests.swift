@@ -185,6 +185,19 @@ extension DetectionServiceTests {
             func item(_ id: String) async throws -> JSONValue? {
                 try await f.send("GET", "/api/v1/channels/\(channel)/deliveries").json["items"]?.arrayValue?.first { $0["id"]?.stringValue == id }
             }
+            // A receiver that is not there: the delivery log says so in words, not the library's
+            // error (no type names, errno or build paths).
+            let closed = try await f.send("POST", "/api/v1/channels", json: ["name": "gone", "kind": "webhook", "url": "http://127.0.0.1:9/hook"])
+            let closedID = try #require(closed.json["id"]?.stringValue, "\(closed.text)")
+            let attempt = try #require(try await f.send("POST", "/api/v1/channels/\(closedID)/test").json["id"]?.stringValue)
+            func closedItem() async throws -> JSONValue? {
+                try await f.send("GET", "/api/v1/channels/\(closedID)/deliveries").json["items"]?.arrayValue?.first { $0["id"]?.stringValue == attempt }
+            }
+            try await Self.eventually("the refused attempt logged") { try await closedItem()?["lastError"]?.stringValue != nil }
+            let said = try await closedItem()?["lastError"]?.stringValue ?? ""
+            #expect(said.contains("connection refused") && !said.contains("errno") && !said.contains("Error.") && !said.contains("/.build/"), "\(said)")
+            #expect(try await f.send("DELETE", "/api/v1/channels/\(closedID)").status == 204)
+
             receiver.respond(with: [503, 503])
             let first = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
             try await Self.eventually("the third attempt") { try await item(first)?["state"]?.stringValue == "delivered" }
@@ -219,6 +232,7 @@ extension DetectionServiceTests {
             // Meanwhile the hung delivery is still in flight: the receiver has not answered.
             #expect(try await item(hung)?["state"]?.stringValue == "sending")
             receiver.delay(nil)
+
         }
     }
 }
@@ -275,7 +289,8 @@ extension DetectionServiceTests {
     func refusals() async throws {
         try await ServerFixture.withoutZoom { f in
             for url in ["http://127.attacker.example/hook", "http://127.0.0.1.attacker.example/hook", "http://example.com/hook", "ftp://127.0.0.1/x",
-                        "https://user:pw@example.com/hook", "not a url"] {
+                        "https://user:pw@example.com/hook", "not a url", "https://hooks.example.com:99999999999999999999999/x",
+                        "http://127.0.0.1:18446744073709559715/x", "http://[::1]:65536/x", "https://hooks.example.com/x#frag"] {
                 let reply = try await f.send("POST", "/api/v1/channels", json: ["name": "x", "kind": "webhook", "url": .string(url)])
                 #expect(reply.status == 422 && reply.errorCode == "invalid_channel", "\(url): \(reply.status) \(reply.text)")
             }
@@ -287,6 +302,17 @@ extension DetectionServiceTests {
             let smtp = try await f.send("POST", "/api/v1/channels", json: ["name": "m", "kind": "email",
                 "email": ["host": "127.evil.example", "port": 25, "security": "none", "from": "a@example.com", "to": ["b@example.com"]]])
             #expect(smtp.status == 422 && smtp.text.contains("security none"), "\(smtp.text)")
+            // What is shown is what is resolved: no NUL, no invisible or right-to-left characters, no brackets.
+            for host in ["smtp.example.com\u{0}.evil", "\u{0}", "smtp\u{202E}.example.com", "[::1]", "-a-.com", "a..b", "smtp.example.com."] {
+                let reply = try await f.send("POST", "/api/v1/channels", json: ["name": "m", "kind": "email",
+                    "email": ["host": .string(host), "port": 587, "security": "starttls", "from": "a@example.com", "to": ["b@example.com"]]])
+                #expect(reply.status == 422 && reply.text.contains("email.host"), "\(host.unicodeScalars.map(\.value)): \(reply.text)")
+            }
+            for host in ["smtp.example.com", "10.0.0.25", "::1", "xn--bcher-kva.example"] {
+                let reply = try await f.send("POST", "/api/v1/channels", json: ["name": "m", "kind": "email",
+                    "email": ["host": .string(host), "port": 587, "security": "starttls", "from": "a@example.com", "to": ["b@example.com"]]])
+                #expect(reply.status == 201, "\(host): \(reply.text)")
+            }
             let header = try await f.send("POST", "/api/v1/channels", json: ["name": "m", "kind": "email",
                 "email": ["host": "smtp.example.com", "port": 587, "security": "starttls", "from": "a@example.com\r\nBcc: x@evil.example", "to": ["b@example.com"]]])
             #expect(header.status == 422 && header.text.contains("email.from"), "\(header.text)")

@@ -589,6 +589,19 @@ struct HardeningTests {
                 #expect(reply.status == 422 && reply.text.contains(field) && reply.text.contains(words), "\(field) \(url): \(reply.status) \(reply.text)")
                 #expect(!reply.text.contains("secret@") && !reply.text.contains("pass@"))
             }
+            // An empty or short webhook secret token would let anyone sign Zoom events: refused on
+            // create and on reconnect, naming the field.
+            var emptyToken = await f.connectorBody()
+            emptyToken["webhookSecretToken"] = ""
+            let refusedToken = try await f.send("POST", "/api/v1/connectors", json: emptyToken)
+            #expect(refusedToken.status == 422 && refusedToken.text.contains("webhookSecretToken must be"), "\(refusedToken.text)")
+            let created = try await f.send("POST", "/api/v1/connectors", json: await f.connectorBody())
+            let id = try #require(created.json["connector"]?["id"]?.stringValue, "\(created.text)")
+            for token in ["", "short", "has spaces in it"] {
+                let rotated = try await f.send("POST", "/api/v1/connectors/\(id)/reconnect", json: ["webhookSecretToken": .string(token)])
+                #expect(rotated.status == 400 && rotated.text.contains("webhookSecretToken must be"), "\(token): \(rotated.text)")
+            }
+            #expect(try await f.send("DELETE", "/api/v1/connectors/\(id)").status == 204)
             let channel = try await f.send("POST", "/api/v1/channels", json: ["name": "SIEM", "kind": "webhook", "url": "https://siem.example:99999/hook"])
             #expect(channel.status == 422 && channel.text.contains("port 99999"), "\(channel.text)")
             #expect(try await f.send("GET", "/api/v1/connectors").status == 200, "the server still answers")

@@ -69,9 +69,9 @@ struct SimulatorAdmin: Sendable {
                             "pending": .int(Int64(webhooks?.pendingCount() ?? 0))])
         case ("PUT", ["webhooks", "url"]):
             guard let webhooks else { return Self.bad("Webhooks are off: start with --webhook-url (any URL) and a tenant with a webhook_secret_token.") }
-            guard let url = body["url"]?.stringValue, url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                return Self.bad("Send {\"url\": \"http(s)://…\"}.")
-            }
+            guard let url = body["url"]?.stringValue else { return Self.bad("Send {\"url\": \"http(s)://…\"}.") }
+            let problems = OutboundURL.problems(url, field: "url", use: .receiver)
+            guard problems.isEmpty else { return Self.bad(problems.joined(separator: "; ") + ".") }
             webhooks.setURL(url)
             return Self.ok(["url": .string(url)])
         case ("POST", ["webhooks", "validate"]):

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import SSPMCore
+import SSPMHTTP
 import ServiceLifecycle
 import Synchronization
 import ZoomAPI
@@ -105,7 +106,7 @@ public final class WebhookDispatcher: Service, Sendable {
         var status: Int?
         var failure: String?
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+            let response = try await http.send(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
             status = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 1 << 20)
         } catch {
@@ -140,7 +141,7 @@ public final class WebhookDispatcher: Service, Sendable {
         let data = (try? JSONEncoder().encode(body)) ?? Data()
         let request = signedRequest(body: data, at: now)
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+            let response = try await http.send(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
             let bytes = try await response.body.collect(upTo: 1 << 16)
             guard [200, 204].contains(Int(response.status.code)) else { return "the endpoint answered HTTP \(response.status.code)" }
             guard let answer = try? JSONDecoder().decode(JSONValue.self, from: bytes) else { return "the answer is not JSON" }
