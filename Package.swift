@@ -267,7 +267,7 @@ let package = Package(
         .testTarget(
             name: "GraphTests",
             dependencies: [
-                "GraphAPI", "GraphSimulator", "GraphProvider", "SSPMProvider", "SSPMCore",
+                "GraphAPI", "GraphSimulator", "GraphProvider", "SSPMProvider", "SSPMCore", "SSPMHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

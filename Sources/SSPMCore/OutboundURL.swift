@@ -15,8 +15,8 @@ public enum OutboundURL {
 
     /// Problems with `text` as `field` (empty when it may be used).
     public static func problems(_ text: String, field: String, use: Use) -> [String] {
-        // Never echoed with what could be a password in it.
-        let shown = text.contains("@") ? "(not shown: it contains @)" : String(text.prefix(100))
+        // Never echoed: a receiver's URL may be a secret (Slack, Teams), or carry a password.
+        let shown = "(\(text.count) characters starting '\(text.prefix(8))')"
         guard text.utf8.count <= maxLength else { return ["\(field) is longer than \(maxLength) characters"] }
         guard !text.contains(where: { $0.isWhitespace || $0.isNewline || ($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) }),
               let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
@@ -26,8 +26,11 @@ public enum OutboundURL {
         if url.user != nil || url.password != nil || text.split(separator: "/", maxSplits: 3).dropFirst().first?.contains("@") == true {
             problems.append("\(field) must not carry a user name or password (user:password@host)")
         }
-        if let port = portText(text), !port.isEmpty, !(port.allSatisfy({ $0.isASCII && $0.isNumber }) && (Int(port).map { (1...65535).contains($0) } ?? false)) {
-            problems.append("\(field) has port \(port.prefix(20)); a port is 1 to 65535")
+        if let port = portText(text), !port.isEmpty, !isPort(port) {
+            problems.append("\(field) has port \(port.prefix(20)); a port is 1 to 65535, without leading zeros")
+        }
+        if let written = hostText(text), !isPlainHost(written) {
+            problems.append("\(field) must name its host plainly: ASCII letters, digits, '-', '_' and '.' (an internationalised name in punycode, xn--…), or an IP address; no '%'")
         }
         if url.fragment != nil { problems.append("\(field) must not have a fragment (#…)") }
         if use == .base, url.query != nil { problems.append("\(field) must not have a query (?…): it is a base URL that paths are added to") }
@@ -41,7 +44,33 @@ public enum OutboundURL {
         if let port = url.port, !(1...65535).contains(port) { return false }
         // A port too long for an Int reads as none (URLComponents), and the default port would be used.
         if let port = portText(text), !port.isEmpty, Int(port).map({ (1...65535).contains($0) }) != true { return false }
+        if let written = hostText(text), !isPlainHost(written) { return false }
         return true
+    }
+
+    static func isPort(_ text: Substring) -> Bool {
+        guard let first = text.first, first != "0", text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(text) else { return false }
+        return (1...65535).contains(n)
+    }
+
+    /// The host as written in the authority (without user information or port); nil when there is
+    /// no authority.
+    static func hostText(_ text: String) -> Substring? {
+        guard let start = text.range(of: "://") else { return nil }
+        var authority = text[start.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != "\\" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") { return authority[...close] }
+        if let colon = authority.lastIndex(of: ":") { return authority[..<colon] }
+        return authority
+    }
+
+    /// A host name of ASCII labels, an IPv4 address, or a bracketed IPv6 address: what is checked
+    /// (against allow-lists) is what is resolved, with nothing percent-encoded to decode later.
+    static func isPlainHost(_ host: Substring) -> Bool {
+        if host.hasPrefix("[") {
+            return host.hasSuffix("]") && host.dropFirst().dropLast().allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") }
+        }
+        return !host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
     }
 
     /// The port as written in the authority (`""` for `host:`), nil when there is none. Read from

@@ -18,11 +18,14 @@ public func describeTransport(_ error: any Error) -> String {
     let type = String(reflecting: Swift.type(of: error))
     let text = String(describing: error)
     let lower = text.lowercased()
-    if type.contains("NIOSSL") || type.contains("BoringSSL") || lower.contains("handshakefailed") || lower.contains("ssl") && lower.contains("error") {
+    // By the error's type, never by words in its text: the text names the host, and a host may
+    // be called ssl.example.com.
+    if type.contains("NIOSSL") || type.contains("BoringSSL") {
         return "TLS handshake failed (is it an https endpoint on that port, with a certificate this machine trusts?)"
     }
-    if lower.contains("refused") { return "connection refused" }
+    if lower.contains("connection refused") || lower.contains("econnrefused") { return "connection refused" }
     if lower.contains("unknownhost") || lower.contains("name or service not known") || lower.contains("nodename nor servname") { return "the host name could not be resolved" }
+    if lower.contains("handshakefailed") { return "TLS handshake failed (is it an https endpoint on that port, with a certificate this machine trusts?)" }
     if lower.contains("reset") { return "connection reset" }
     if lower.contains("network is unreachable") || lower.contains("no route to host") { return "no route to the host" }
     if lower.contains("timed out") || lower.contains("timeout") { return "timed out" }

@@ -390,12 +390,19 @@ public struct ConnectorService: Sendable {
         try await deps.connectors.delete(id: id)
         await intake.invalidate(id)
         try await deps.auth.audit(actor: actor.actor, action: "connector.delete", target: id, detail: "\(c.name) (\(c.provider))", at: deps.now())
+        // The deletion is done: what follows for each reader is logged when it fails, never turned
+        // into an error for a connector that is gone (a retry would only find a 404).
         for readerID in readers {
-            guard let reader = try await deps.connectors.get(id: readerID) else { continue }
-            try await deps.auth.audit(actor: actor.actor, action: "connector.unpair", target: readerID,
-                                      detail: "its paired directory \(c.name) (\(id)) was deleted", at: deps.now())
-            try await forgetStandings(readerID)
-            try await requestPosture(reader)
+            do {
+                guard let reader = try await deps.connectors.get(id: readerID) else { continue }
+                try await deps.auth.audit(actor: actor.actor, action: "connector.unpair", target: readerID,
+                                          detail: "its paired directory \(c.name) (\(id)) was deleted", at: deps.now())
+                try await forgetStandings(readerID)
+                try await requestPosture(reader)
+            } catch {
+                deps.logger.error("A deleted directory's reader was not updated; its next posture sync reads it unpaired",
+                                  metadata: ["reader": "\(readerID)", "error": "\(String(describing: error).prefix(200))"])
+            }
         }
     }
     func syncNow(_ c: ConnectorRecord, posture: Bool, by actor: Principal) async throws {

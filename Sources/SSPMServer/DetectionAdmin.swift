@@ -215,11 +215,13 @@ struct DetectionAdmin: Sendable {
     /// name resolved.
     static func isHostName(_ host: String) -> Bool {
         guard !host.isEmpty, host.utf8.count <= 253 else { return false }
-        if host.contains(":") { return host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." } && host.filter { $0 == ":" }.count >= 2 }
-        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        if host.contains(":") { return host.allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") } && host.filter { $0 == ":" }.count >= 2 }
+        // A fully qualified name may end with a dot; '_' is found in container service names.
+        let name = host.hasSuffix(".") ? host.dropLast() : Substring(host)
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         return labels.allSatisfy { label in
             !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
         }
     }
 

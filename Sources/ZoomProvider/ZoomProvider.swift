@@ -156,7 +156,7 @@ public struct ZoomProvider: Provider {
             ("accountId", "Account ID", .string(s.accountID)), ("clientId", "Client ID", .string(s.clientID)), ("plan", "Plan", .string(s.plan)),
         ]
         if let api = s.apiURL { out.append(("apiUrl", "API URL", .string(api))) }
-        if let credentials { out.append(("webhookSecretTokenSet", "Webhook secret token set", .bool(credentials["webhook_secret_token"] != nil))) }
+        if let credentials { out.append(("webhookSecretTokenSet", "Webhook secret token set", .bool(!(credentials["webhook_secret_token"] ?? "").isEmpty))) }
         return out
     }
 

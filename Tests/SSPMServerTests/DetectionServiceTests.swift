@@ -303,12 +303,12 @@ extension DetectionServiceTests {
                 "email": ["host": "127.evil.example", "port": 25, "security": "none", "from": "a@example.com", "to": ["b@example.com"]]])
             #expect(smtp.status == 422 && smtp.text.contains("security none"), "\(smtp.text)")
             // What is shown is what is resolved: no NUL, no invisible or right-to-left characters, no brackets.
-            for host in ["smtp.example.com\u{0}.evil", "\u{0}", "smtp\u{202E}.example.com", "[::1]", "-a-.com", "a..b", "smtp.example.com."] {
+            for host in ["smtp.example.com\u{0}.evil", "\u{0}", "smtp\u{202E}.example.com", "[::1]", "-a-.com", "a..b", "::\u{FF11}", "smtp..example.com."] {
                 let reply = try await f.send("POST", "/api/v1/channels", json: ["name": "m", "kind": "email",
                     "email": ["host": .string(host), "port": 587, "security": "starttls", "from": "a@example.com", "to": ["b@example.com"]]])
                 #expect(reply.status == 422 && reply.text.contains("email.host"), "\(host.unicodeScalars.map(\.value)): \(reply.text)")
             }
-            for host in ["smtp.example.com", "10.0.0.25", "::1", "xn--bcher-kva.example"] {
+            for host in ["smtp.example.com", "10.0.0.25", "::1", "xn--bcher-kva.example", "smtp.example.com.", "mail_relay"] {
                 let reply = try await f.send("POST", "/api/v1/channels", json: ["name": "m", "kind": "email",
                     "email": ["host": .string(host), "port": 587, "security": "starttls", "from": "a@example.com", "to": ["b@example.com"]]])
                 #expect(reply.status == 201, "\(host): \(reply.text)")

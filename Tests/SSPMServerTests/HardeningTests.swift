@@ -581,6 +581,9 @@ struct HardeningTests {
                 ("graphUrl", "http://probe:secret@127.0.0.1:9", "user name or password"),
                 ("loginUrl", "http://127.0.0.1:9?x=1", "must not have a query"),
                 ("graphUrl", "http://127.0.0.1:9/#frag", "must not have a fragment"),
+                ("tokenUrl", "http://127.0.0.1:99999999999999999999999/oauth/token", "a port is 1 to 65535"),
+                ("apiUrl", "http://127.0.0.1:0443/v2", "without leading zeros"),
+                ("graphUrl", "https://evil.example%00.graph.microsoft.com/", "name its host plainly"),
             ]
             for (field, url, words) in cases {
                 var body = field == "tokenUrl" || field == "apiUrl" ? await f.connectorBody() : m365

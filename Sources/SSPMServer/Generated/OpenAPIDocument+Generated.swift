@@ -391,7 +391,10 @@ paths:
         with the same client ID gives 409. The first sync starts at once. A Microsoft 365 connector
         (`provider` `m365`) is validated the same way (AADSTS errors in plain words, one request per
         data source, each missing application permission named); pair it with a Zoom connector
-        (PUT …/pairing) for the Microsoft 365 cross-checks.
+        (PUT …/pairing) for the Microsoft 365 cross-checks. A second Microsoft 365 connector for the
+        same tenant and application gives 409 `duplicate_app_registration`, whether the tenant is
+        named by its id or a domain; a domain whose tenant id cannot be found (the tenant's OpenID
+        configuration) gives 422 `tenant_not_resolved`.
       requestBody:
         required: true
         content:
@@ -430,6 +433,10 @@ paths:
     delete:
       tags: [connectors]
       summary: Delete a connector and all its data (admin)
+      description: |
+        Deleting a Microsoft 365 connector unpairs the Zoom connectors that read it: each gets a
+        `connector.unpair` audit entry, loses the directory standings of its users inventory at
+        once, and is asked for a posture sync.
       responses:
         "204": {description: Deleted.}
         "401": {$ref: "#/components/responses/Error"}
@@ -1460,8 +1467,8 @@ components:
         clientSecret: {$ref: "#/components/schemas/ZoomSecret"}
         webhookSecretToken: {type: [string, "null"], writeOnly: true, minLength: 8, maxLength: 512, pattern: "^[!-~]+$", description: "The Zoom app's Secret Token (Features page); it keys every event's signature."}
         plan: {type: [string, "null"], enum: [free, pro, business, null], default: pro, description: Sets the request pacing (Zoom does not tell an app its plan).}
-        apiUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$", description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
-        tokenUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$"}
+        apiUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9._-]+(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$", description: "Other Zoom hosts, e.g. Zoom for Government (https://api.zoomgov.com/v2) or a simulator."}
+        tokenUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9._-]+(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$"}
         pairWith: {type: [string, "null"], maxLength: 100, description: "A Microsoft 365 connector's id: the new connector is paired with it before its first sync (404 when it does not exist, 422 not_pairable when it is not a Microsoft 365 connector)."}
     CreateM365Connector:
       type: object
@@ -1474,8 +1481,8 @@ components:
         clientId: {type: string, pattern: "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$", description: The Application (client) ID.}
         clientSecret: {$ref: "#/components/schemas/ZoomSecret"}
         cloud: {type: [string, "null"], enum: [global, usgov, usgov-dod, china, null], default: global, description: The national cloud (its login and Graph hosts).}
-        loginUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$", description: Another login host (a simulator).}
-        graphUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9.-]+(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$", description: Another Graph host (a simulator).}
+        loginUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9._-]+(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$", description: Another login host (a simulator).}
+        graphUrl: {type: [string, "null"], pattern: "^https?://[A-Za-z0-9._-]+(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[A-Za-z0-9._~/-]*)?$", description: Another Graph host (a simulator).}
     ConnectorName: {type: string, minLength: 1, maxLength: 200, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]", description: Not blank.}
     ZoomCredential:
       type: string
@@ -1973,7 +1980,7 @@ components:
       description: An SMTP relay and the message's envelope (the password is sent beside it, as `password`).
       required: [host, port, security, from, to]
       properties:
-        host: {type: string, minLength: 1, maxLength: 253, pattern: "^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$", description: "A host name (ASCII; an internationalised name in punycode) or an IP address, without brackets.", examples: [smtp.example.com]}
+        host: {type: string, minLength: 1, maxLength: 253, pattern: "^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$", description: "A host name (ASCII; an internationalised name in punycode) or an IP address, without brackets.", examples: [smtp.example.com]}
         port: {type: integer, minimum: 1, maximum: 65535, examples: [587, 465]}
         security:
           type: string
@@ -2000,7 +2007,7 @@ components:
           type: [string, "null"]
           maxLength: 2048
           writeOnly: true
-          pattern: "^(https://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|http://(localhost|127(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}|\\[::1\\]))(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*)?(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$"
+          pattern: "^(https://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|http://(localhost|127(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}|\\[::1\\]))(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*)?(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$"
           description: "The receiver (webhook, slack, teams): https, or http to this machine only (localhost, 127.x.x.x, [::1]); no user name or password in it."
           examples: ["https://hooks.slack.com/services/T000/B000/XXXX"]
         email: {anyOf: [{$ref: "#/components/schemas/EmailSettings"}, {type: "null"}], description: For email channels.}
