@@ -226,8 +226,10 @@ public struct ConnectorService: Sendable {
             user.directoryStanding = nil
             return user
         }
-        try await deps.inventory.save(connectorID: readerID, users: users, at: latest.capturedAt)
-        deps.detectionFeed.inventorySaved(connectorID: readerID)
+        // Only the inventory read here: a sync that saved a newer one meanwhile has its own standings.
+        if try await deps.inventory.replace(connectorID: readerID, users: users, capturedAt: latest.capturedAt) {
+            deps.detectionFeed.inventorySaved(connectorID: readerID)
+        }
     }
 
     /// A posture sync soon, unless the connector is disconnected.

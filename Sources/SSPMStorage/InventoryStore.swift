@@ -19,6 +19,17 @@ public struct SQLInventoryStore: InventoryStore {
         }
     }
 
+    public func replace(connectorID: String, users: [InventoryUser], capturedAt: Date) async throws -> Bool {
+        let text = try encodeJSON(users)
+        let updated = try await storage.withSQL { db in
+            try await db.raw("""
+                UPDATE inventories SET users = \(bind: text) WHERE connector_id = \(bind: connectorID) AND captured_at = \(bind: millis(capturedAt))
+                RETURNING connector_id
+                """).all()
+        }
+        return !updated.isEmpty
+    }
+
     /// The latest inventory; nil before a sync read the users.
     public func latest(connectorID: String) async throws -> (capturedAt: Date, users: [InventoryUser])? {
         let row = try await storage.withSQL { db in

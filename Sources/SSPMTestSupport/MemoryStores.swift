@@ -480,6 +480,14 @@ public struct MemoryInventoryStore: InventoryStore {
     public func latest(connectorID: String) async throws -> (capturedAt: Date, users: [InventoryUser])? {
         await db.inventories[connectorID].map { ($0.0, $0.1) }
     }
+    public func replace(connectorID: String, users: [InventoryUser], capturedAt: Date) async throws -> Bool {
+        let users = try throughJSON(users)
+        return try await db.run { db in
+            guard let current = db.inventories[connectorID], current.0 == ms(capturedAt) else { return false }
+            db.inventories[connectorID] = (current.0, users)
+            return true
+        }
+    }
 }
 
 public struct MemoryPostureStore: PostureStore {

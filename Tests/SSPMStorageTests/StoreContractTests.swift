@@ -166,6 +166,27 @@ struct StoreContractTests {
         }
     }
 
+    @Test("an inventory is replaced only as it was read: a newer one saved meanwhile is kept", arguments: StoreBackend.available)
+    func inventoryReplace(_ backend: StoreBackend) async throws {
+        try await backend.withStores { (stores: StoreSet) async throws -> Void in
+            try await stores.connectors.create(ConnectorRecord.zoom(id: "inv", name: "I", accountID: "a", clientID: "c-inv"), credentials: .zoom(clientSecret: "x"))
+            let first = Date(timeIntervalSince1970: 1_790_000_000), second = first.addingTimeInterval(60)
+            func user(_ email: String, _ standing: DirectoryStanding?) -> InventoryUser {
+                InventoryUser(id: email, email: email, displayName: email, type: 2, status: "active", roleID: "0", roleName: nil, groupIDs: [],
+                              loginTypes: nil, lastLoginTime: nil, createdAt: nil, directoryStanding: standing)
+            }
+            try await stores.inventory.save(connectorID: "inv", users: [user("a@x.example", .disabled)], at: first)
+            let read = try #require(try await stores.inventory.latest(connectorID: "inv"))
+            #expect(try await stores.inventory.replace(connectorID: "inv", users: [user("a@x.example", nil)], capturedAt: read.capturedAt))
+            #expect(try await stores.inventory.latest(connectorID: "inv")?.users.first?.directoryStanding == nil)
+            #expect(try await stores.inventory.latest(connectorID: "inv")?.capturedAt == read.capturedAt)
+            // A sync saves a newer inventory between the read and the write: the write is refused.
+            try await stores.inventory.save(connectorID: "inv", users: [user("b@x.example", .enabled)], at: second)
+            #expect(try await stores.inventory.replace(connectorID: "inv", users: [], capturedAt: read.capturedAt) == false)
+            #expect(try await stores.inventory.latest(connectorID: "inv")?.users.map(\.email) == ["b@x.example"])
+        }
+    }
+
     @Test("what is kept for a connector needs the connector: a job, a checkpoint, a scan, a state, activities and an inventory for an unknown id are refused", arguments: StoreBackend.available)
     func needsConnector(_ backend: StoreBackend) async throws {
         try await backend.withStores { (stores: StoreSet) async throws -> Void in

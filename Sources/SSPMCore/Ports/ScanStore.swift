@@ -40,4 +40,7 @@ public protocol CheckpointStore: Sendable {
 public protocol InventoryStore: Sendable {
     func save(connectorID: String, users: [InventoryUser], at: Date) async throws
     func latest(connectorID: String) async throws -> (capturedAt: Date, users: [InventoryUser])?
+    /// Replaces the users of the inventory captured at `capturedAt` (as `latest` gave it), unless a
+    /// newer one was saved meanwhile: false then, and nothing is written.
+    func replace(connectorID: String, users: [InventoryUser], capturedAt: Date) async throws -> Bool
 }
