@@ -313,7 +313,7 @@ public actor GraphClient {
             case 429, 503, 502, 504, 500:
                 if status == 429 { stats.throttled += 1 }
                 attempts += 1
-                let wait = retryAfter.flatMap(Double.init).map { Duration.milliseconds(Int64($0 * 1000)) }
+                let wait = retryAfter.flatMap(Double.init).flatMap { retryAfterWait(seconds: $0) }
                 if attempts > configuration.maxRetries || (wait ?? .zero) > configuration.longestWait {
                     throw GraphAPIError(status == 429 ? .throttled(retryAfter: retryAfter) : .serverError(status: status), operation: operation)
                 }

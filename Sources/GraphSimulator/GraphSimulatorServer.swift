@@ -100,6 +100,9 @@ public struct GraphSimulatorServer: Sendable {
             guard let faults = try? JSONDecoder().decode(GraphFaults.self, from: JSONEncoder().encode(JSONValue.object(merged))) else {
                 return GraphResponse(status: 400, body: ["error": "A fault value has the wrong type (throttle and serverErrors are counts, retryAfter seconds)."])
             }
+            guard faults.retryAfter.isFinite, (0...86_400).contains(faults.retryAfter) else {
+                return GraphResponse(status: 400, body: ["error": "retryAfter must be 0 to 86400 seconds."])
+            }
             await engine.setFaults(faults)
             if fields["revokeTokens"]?.boolValue == true { await engine.revokeAllTokens() }
             return GraphResponse(status: 200, body: faultsJSON(faults))

@@ -69,8 +69,12 @@ public enum FastFormats {
               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         var fraction = 0.0
         if utf8.count > 19 {
-            guard utf8[19] == UInt8(ascii: "."), utf8.count > 20, let digits = number(20..<utf8.count) else { return nil }
-            fraction = Double(digits) / pow(10, Double(utf8.count - 20))
+            // Every digit must be a digit, but only the first nine count (nanoseconds): more would
+            // overflow the sum.
+            let end = min(utf8.count, 29)
+            guard utf8[19] == UInt8(ascii: "."), utf8.count > 20, utf8[20...].allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                  let digits = number(20..<end) else { return nil }
+            fraction = Double(digits) / pow(10, Double(end - 20))
         }
         // Days from civil (proleptic Gregorian), after H. Hinnant's well-known formula.
         let y = month <= 2 ? year - 1 : year

@@ -68,7 +68,9 @@ public enum OutboundURL {
     /// (against allow-lists) is what is resolved, with nothing percent-encoded to decode later.
     static func isPlainHost(_ host: Substring) -> Bool {
         if host.hasPrefix("[") {
-            return host.hasSuffix("]") && host.dropFirst().dropLast().allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") }
+            let address = host.dropFirst().dropLast()
+            return host.hasSuffix("]") && address.filter({ $0 == ":" }).count >= 2
+                && address.allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") }
         }
         return !host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
     }

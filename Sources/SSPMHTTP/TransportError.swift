@@ -56,3 +56,11 @@ extension HTTPClient {
         return try await execute(request, timeout: timeout)
     }
 }
+
+/// A vendor's `Retry-After` in seconds as a wait: nil for what is not a finite, non-negative
+/// number (`nan`, `inf`, `-5`), at most a day (a larger number is a day: the callers' own
+/// longest-wait rules then give up). A huge value must not become a conversion that traps.
+public func retryAfterWait(seconds: Double) -> Duration? {
+    guard seconds.isFinite, seconds >= 0 else { return nil }
+    return .milliseconds(Int64(min(seconds, 86_400) * 1000))
+}

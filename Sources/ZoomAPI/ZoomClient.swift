@@ -232,9 +232,9 @@ public final class ZoomClient: Sendable {
 
     /// Retry-After is either delta-seconds or a date (Zoom sends an ISO-8601 date on daily limits).
     static func retryAfterDelay(_ value: String, now: Date = Date()) -> Duration? {
-        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return retryAfterWait(seconds: seconds) }
         let iso = ISO8601DateFormatter()
-        if let date = iso.date(from: value) { return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000)) }
+        if let date = iso.date(from: value) { return retryAfterWait(seconds: max(0, date.timeIntervalSince(now))) }
         return nil
     }
 

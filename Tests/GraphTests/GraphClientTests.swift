@@ -177,6 +177,14 @@ import SSPMProvider
                 #expect(error.kind == .throttled(retryAfter: "0.05"))
                 #expect(error.description.contains("throttled"))
             }
+            // A Retry-After far beyond the longest wait (1e17 s) is given up on, not converted into a trap.
+            await sim.engine.setFaults({ var f = GraphFaults(); f.throttle = 1; f.retryAfter = 1e17; return f }())
+            do {
+                _ = try await client.list("/domains")
+                Issue.record("read through a 1e17-second throttle")
+            } catch let error as GraphAPIError {
+                #expect(error.description.contains("throttled"), "\(error)")
+            }
         }
         // A Retry-After longer than the client waits fails at once.
         try await Self.with(Self.tenant(), configure: { $0.longestWait = .seconds(5) }) { client, sim in

@@ -15,4 +15,11 @@ struct TransportErrorTests {
         let other = describeTransport(LibraryError(description: "failed at /work/main/.build/checkouts/lib/Sources/x.c:12 reading ssl.example.com"))
         #expect(!other.contains("/.build/") && !other.contains("TLS"), "\(other)")
     }
+
+    @Test("a Retry-After that is not a finite, non-negative number is no wait; a huge one is a day, never a conversion that traps")
+    func retryAfter() {
+        #expect(retryAfterWait(seconds: .nan) == nil && retryAfterWait(seconds: .infinity) == nil && retryAfterWait(seconds: -5) == nil)
+        #expect(retryAfterWait(seconds: 1e300) == .seconds(86_400))
+        #expect(retryAfterWait(seconds: 1.5) == .milliseconds(1500))
+    }
 }

@@ -16,7 +16,11 @@ struct FastFormatsTests {
             #expect(FastFormats.utcTimestamp(date) == text)
         }
         #expect(FastFormats.parseUTCTimestamp("2026-11-20T10:00:00.250Z") == Date(timeIntervalSince1970: 1_795_168_800.25))
-        for bad in ["2026-11-20", "2026-11-20T10:00:00+01:00", "2026-13-20T10:00:00Z", "2026-11-20T25:00:00Z", "20261120T100000Z", "x"] {
+        // Any number of fraction digits (a viewer's query parameter, a vendor's time) without
+        // overflowing: the first nine count.
+        #expect(FastFormats.parseUTCTimestamp("2026-11-20T10:00:00." + String(repeating: "9", count: 40) + "Z") == Date(timeIntervalSince1970: 1_795_168_800.999999999))
+        for bad in ["2026-11-20", "2026-11-20T10:00:00+01:00", "2026-13-20T10:00:00Z", "2026-11-20T25:00:00Z", "20261120T100000Z", "x",
+                    "2026-11-20T10:00:00.1234567890123x5Z"] {
             #expect(FastFormats.parseUTCTimestamp(bad) == nil, "\(bad)")
         }
         // The general parser still takes offsets.

@@ -290,7 +290,7 @@ extension DetectionServiceTests {
         try await ServerFixture.withoutZoom { f in
             for url in ["http://127.attacker.example/hook", "http://127.0.0.1.attacker.example/hook", "http://example.com/hook", "ftp://127.0.0.1/x",
                         "https://user:pw@example.com/hook", "not a url", "https://hooks.example.com:99999999999999999999999/x",
-                        "http://127.0.0.1:18446744073709559715/x", "http://[::1]:65536/x", "https://hooks.example.com/x#frag"] {
+                        "http://127.0.0.1:18446744073709559715/x", "http://[::1]:65536/x", "https://hooks.example.com/x#frag", "https://[]/x", "https://[.]/x"] {
                 let reply = try await f.send("POST", "/api/v1/channels", json: ["name": "x", "kind": "webhook", "url": .string(url)])
                 #expect(reply.status == 422 && reply.errorCode == "invalid_channel", "\(url): \(reply.status) \(reply.text)")
             }

@@ -265,6 +265,11 @@ struct WebUITests {
             // An empty "new client secret" form says so; a disconnected connector offers no "Sync now".
             let empty = try await admin.post("/connectors/\(id)/reconnect", [("csrf", token), ("rotate", "1"), ("clientSecret", ""), ("webhookSecretToken", "")])
             #expect(empty.status == 422 && empty.text.contains("both fields were empty"))
+            // A relay port that is not a number is refused, not quietly replaced by 587.
+            let badPort = try await admin.post("/settings/channels", [("csrf", token), ("name", "mail"), ("kind", "email"), ("host", "smtp.example.com"),
+                                                                     ("port", "99999999999999999999999"), ("security", "starttls"), ("from", "a@example.com"), ("to", "b@example.com")])
+            #expect(badPort.status == 422 && badPort.text.contains("email.port"), "\(badPort.status)")
+            #expect(try await f.deps.stores.notifications.channels().isEmpty)
             #expect(try await admin.post("/connectors/\(id)/disconnect", [("csrf", token)]).status == 303)
             let paused = try await admin.get("/connectors/\(id)")
             #expect(!paused.text.contains(">Sync now<"))

@@ -296,7 +296,9 @@ extension WebUI {
         var input = ChannelInput(name: value("name"), kind: kind, enabled: true, minSeverity: value("minSeverity").flatMap(Severity.init(rawValue:)),
                                  policies: value("policies").map(PolicyForm.list))
         if kind == .email {
-            input.email = EmailSettings(host: value("host") ?? "", port: Int(value("port") ?? "") ?? 587,
+            // An empty port is the form's default; one that is not a number is left for the shared
+            // check to refuse (0), never quietly replaced.
+            input.email = EmailSettings(host: value("host") ?? "", port: value("port").map { Int($0) ?? 0 } ?? 587,
                                         security: value("security").flatMap(EmailSettings.Security.init(rawValue:)) ?? .starttls,
                                         username: value("username"), from: value("from") ?? "", to: value("to").map(PolicyForm.list) ?? [],
                                         caCertificate: value("caCertificate"))

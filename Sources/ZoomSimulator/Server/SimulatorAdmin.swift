@@ -41,6 +41,8 @@ struct SimulatorAdmin: Sendable {
             return Self.ok(["now": .string(ZoomSimulatorEngine.isoSeconds(engine.clock.now())), "scale": .double(engine.clock.scale)])
         case ("POST", ["clock"]):
             if let seconds = body["advance_seconds"], let value = seconds.intValue.map(Double.init) ?? { if case .double(let d) = seconds { return d } else { return nil } }() {
+                // Within a century either way: further would leave the dates Zoom writes.
+                guard value.isFinite, abs(value) <= 100 * 365 * 86_400 else { return Self.bad("advance_seconds must be within ±3,153,600,000 (a century)") }
                 engine.clock.advance(by: value)
             }
             if let scale = body["scale"] {
