@@ -86,11 +86,15 @@ public actor GraphTokenProvider {
         try await cache.token(rejected: rejected) { try await self.fetch() }.value
     }
 
+    /// A URL of the tenant on the login host: `{login}/{tenant}{suffix}`, the tenant percent-encoded.
+    nonisolated func loginURL(_ suffix: String) -> String {
+        configuration.cloud.loginURL + "/" + FormEncoding.percentEncode(credentials.tenantID) + suffix
+    }
+
     private func fetch() async throws -> GraphToken {
         fetches += 1
         let operation = "POST /oauth2/v2.0/token"
-        let tenant = credentials.tenantID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? ""
-        let url = configuration.cloud.loginURL + "/" + tenant + "/oauth2/v2.0/token"
+        let url = loginURL("/oauth2/v2.0/token")
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -159,7 +163,7 @@ public actor GraphClient {
     public func tenantGUID() async -> String? {
         let tenant = tokens.credentials.tenantID
         if UUID(uuidString: tenant) != nil { return tenant.lowercased() }
-        let url = configuration.cloud.loginURL + "/" + FormEncoding.percentEncode(tenant) + "/v2.0/.well-known/openid-configuration"
+        let url = tokens.loginURL("/v2.0/.well-known/openid-configuration")
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/json")
         guard let response = try? await http.send(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds))),

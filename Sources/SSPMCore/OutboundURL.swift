@@ -26,11 +26,12 @@ public enum OutboundURL {
         if url.user != nil || url.password != nil || text.split(separator: "/", maxSplits: 3).dropFirst().first?.contains("@") == true {
             problems.append("\(field) must not carry a user name or password (user:password@host)")
         }
-        if let port = portText(text), !port.isEmpty, !isPort(port) {
+        let written = authority(text)
+        if let port = written?.port, !port.isEmpty, !isPort(port) {
             problems.append("\(field) has port \(port.prefix(20)); a port is 1 to 65535, without leading zeros")
         }
-        if let written = hostText(text), !isPlainHost(written) {
-            problems.append("\(field) must name its host plainly: ASCII letters, digits, '-', '_' and '.' (an internationalised name in punycode, xn--…), or an IP address; no '%'")
+        if let host = written?.host, !isPlainHost(host) {
+            problems.append("\(field) must name its host plainly: \(HostName.rule), an IPv6 address in brackets; no '%'")
         }
         if url.fragment != nil { problems.append("\(field) must not have a fragment (#…)") }
         if use == .base, url.query != nil { problems.append("\(field) must not have a query (?…): it is a base URL that paths are added to") }
@@ -43,8 +44,10 @@ public enum OutboundURL {
         guard let url = URLComponents(string: text), let host = url.host, !host.isEmpty else { return false }
         if let port = url.port, !(1...65535).contains(port) { return false }
         // A port too long for an Int reads as none (URLComponents), and the default port would be used.
-        if let port = portText(text), !port.isEmpty, Int(port).map({ (1...65535).contains($0) }) != true { return false }
-        if let written = hostText(text), !isPlainHost(written) { return false }
+        if let written = authority(text) {
+            if let port = written.port, !port.isEmpty, Int(port).map({ (1...65535).contains($0) }) != true { return false }
+            if !isPlainHost(written.host) { return false }
+        }
         return true
     }
 
@@ -53,41 +56,26 @@ public enum OutboundURL {
         return (1...65535).contains(n)
     }
 
-    /// The host as written in the authority (without user information or port); nil when there is
-    /// no authority.
-    static func hostText(_ text: String) -> Substring? {
+    /// The host and port as written in the authority (user information dropped; the port `""` for
+    /// `host:`, nil when there is none); nil when there is no authority. Read from the text itself:
+    /// URLComponents reads a port too long for an Int as no port at all.
+    static func authority(_ text: String) -> (host: Substring, port: Substring?)? {
         guard let start = text.range(of: "://") else { return nil }
         var authority = text[start.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != "\\" }
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") { return authority[...close] }
-        if let colon = authority.lastIndex(of: ":") { return authority[..<colon] }
-        return authority
-    }
-
-    /// A host name of ASCII labels, an IPv4 address, or a bracketed IPv6 address: what is checked
-    /// (against allow-lists) is what is resolved, with nothing percent-encoded to decode later.
-    static func isPlainHost(_ host: Substring) -> Bool {
-        if host.hasPrefix("[") {
-            let address = host.dropFirst().dropLast()
-            return host.hasSuffix("]") && address.filter({ $0 == ":" }).count >= 2
-                && address.allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") }
-        }
-        return !host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
-    }
-
-    /// The port as written in the authority (`""` for `host:`), nil when there is none. Read from
-    /// the text itself: URLComponents reads a port too long for an Int as no port at all.
-    static func portText(_ text: String) -> Substring? {
-        guard let start = text.range(of: "://") else { return nil }
-        let rest = text[start.upperBound...]
-        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != "\\" }
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
         if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
+            guard let close = authority.firstIndex(of: "]") else { return (authority, nil) }
             let after = authority[authority.index(after: close)...]
-            return after.hasPrefix(":") ? after.dropFirst() : nil
+            return (authority[...close], after.hasPrefix(":") ? after.dropFirst() : nil)
         }
-        guard let colon = authority.lastIndex(of: ":") else { return nil }
-        return authority[authority.index(after: colon)...]
+        guard let colon = authority.lastIndex(of: ":") else { return (authority, nil) }
+        return (authority[..<colon], authority[authority.index(after: colon)...])
+    }
+
+    /// A host name or IPv4 address (`HostName.isPlain`), or a bracketed IPv6 address: what is
+    /// checked (against allow-lists) is what is resolved, with nothing percent-encoded to decode later.
+    static func isPlainHost(_ host: Substring) -> Bool {
+        if host.hasPrefix("[") { return host.hasSuffix("]") && HostName.isIPv6(host.dropFirst().dropLast()) }
+        return !host.contains(":") && HostName.isPlain(host)
     }
 }

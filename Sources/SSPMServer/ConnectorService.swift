@@ -136,10 +136,11 @@ public struct ConnectorService: Sendable {
     func view(_ c: ConnectorRecord, includeScore: Bool = true) async throws -> ConnectorView {
         let credentials = try? await deps.connectors.credentials(id: c.id)
         // A provider without controls of its own (a directory read for its paired connectors) has no score.
-        let scored = !(deps.providers.provider(c.provider)?.catalogue.controls.isEmpty ?? false)
+        let provider = deps.providers.provider(c.provider)
+        let scored = !(provider?.catalogue.controls.isEmpty ?? false)
         let score = includeScore && scored ? try await deps.scans.history(connectorID: c.id, limit: 1).last?.score : nil
-        let settings = deps.providers.provider(c.provider)?.publicSettings(c.settings, credentials: credentials) ?? []
-        let takesWebhooks = deps.providers.provider(c.provider)?.takesWebhooks ?? false
+        let settings = provider?.publicSettings(c.settings, credentials: credentials) ?? []
+        let takesWebhooks = provider?.takesWebhooks ?? false
         var paired: [ConnectorView.PairedConnector] = []
         for id in try await pairedIDs(c) {
             if let other = try await deps.connectors.get(id: id) { paired.append(.init(id: other.id, provider: other.provider, name: other.name, status: other.status)) }

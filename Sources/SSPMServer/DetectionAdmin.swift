@@ -210,21 +210,6 @@ struct DetectionAdmin: Sendable {
         return ["url must use https (http is accepted only for a receiver on this machine: localhost, 127.0.0.1, ::1)"]
     }
 
-    /// A DNS name (ASCII labels of letters, digits and '-', not starting or ending with '-'), an
-    /// IPv4 address, or an IPv6 address without brackets. Nothing invisible: the name shown is the
-    /// name resolved.
-    static func isHostName(_ host: String) -> Bool {
-        guard !host.isEmpty, host.utf8.count <= 253 else { return false }
-        if host.contains(":") { return host.allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") } && host.filter { $0 == ":" }.count >= 2 }
-        // A fully qualified name may end with a dot; '_' is found in container service names.
-        let name = host.hasSuffix(".") ? host.dropLast() : Substring(host)
-        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.allSatisfy { label in
-            !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-        }
-    }
-
     static func addressProblem(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         return text.count > 254 || parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty
@@ -233,8 +218,8 @@ struct DetectionAdmin: Sendable {
 
     static func emailProblems(_ e: EmailSettings) -> [String] {
         var out: [String] = []
-        if !isHostName(e.host) {
-            out.append("email.host must be a host name (letters, digits, '-' and '.'; an internationalised name in punycode) or an IP address, without brackets, at most 253 characters")
+        if !(HostName.isPlain(e.host) || HostName.isIPv6(e.host)) {
+            out.append("email.host must be a host name or address: \(HostName.rule), or an IPv6 address without brackets; at most 253 characters")
         }
         if !(1...65535).contains(e.port) { out.append("email.port must be 1–65535") }
         if e.security == .none, !isLoopback(e.host) { out.append("email.security none is accepted only for a relay on this machine; use starttls (587) or tls (465)") }
