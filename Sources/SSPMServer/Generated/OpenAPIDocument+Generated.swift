@@ -1986,7 +1986,7 @@ components:
           type: string
           enum: [starttls, tls, none]
           description: "`starttls` (587; refused if the relay does not offer it), `tls` (465), `none` only for a relay on this machine (localhost, 127.x, ::1)."
-        username: {type: [string, "null"], minLength: 1, maxLength: 254, pattern: "^[^\\n-\\r\\u0085\\u2028\\u2029]*$", description: With a user name a password is needed.}
+        username: {type: [string, "null"], minLength: 1, maxLength: 254, pattern: "^[^\\u0000\\n-\\r\\u0085\\u2028\\u2029]*$", description: "With a user name a password is needed; one line, without NUL."}
         from: {$ref: "#/components/schemas/EmailAddress"}
         to: {type: array, minItems: 1, maxItems: 50, items: {$ref: "#/components/schemas/EmailAddress"}}
         caCertificate: {type: [string, "null"], maxLength: 20000, writeOnly: true, description: "PEM certificates of a certificate authority to trust for this relay beside the system's (they must parse; otherwise 422)."}
@@ -2011,10 +2011,10 @@ components:
           description: "The receiver (webhook, slack, teams): https, or http to this machine only (localhost, 127.x.x.x, [::1]); no user name or password in it."
           examples: ["https://hooks.slack.com/services/T000/B000/XXXX"]
         email: {anyOf: [{$ref: "#/components/schemas/EmailSettings"}, {type: "null"}], description: For email channels.}
-        password: {type: [string, "null"], writeOnly: true, description: "The SMTP password (email channels): at most 1000 characters on one line; empty removes it."}
+        password: {type: [string, "null"], writeOnly: true, description: "The SMTP password (email channels): at most 1000 characters on one line, without NUL; empty removes it."}
       allOf:
         - if: {required: [kind], properties: {kind: {const: email}}}
-          then: {properties: {url: {type: "null"}, password: {maxLength: 1000, pattern: "^[^\\n-\\r\\u0085\\u2028\\u2029]*$"}}}
+          then: {properties: {url: {type: "null"}, password: {maxLength: 1000, pattern: "^[^\\u0000\\n-\\r\\u0085\\u2028\\u2029]*$"}}}
         - if: {required: [kind], properties: {kind: {enum: [webhook, slack, teams]}}}
           then: {properties: {email: {type: "null"}}}
         - not: {required: [url, email], properties: {url: {type: string}, email: {type: object}}}
