@@ -47,6 +47,7 @@ UNSTATABLE = [
     ("GET /api/v1/connectors/{connectorId}/activities", 400, "bad_request", "from is after to"),
     # A cursor is valid only if this server issued it.
     ("GET /api/v1/connectors/{connectorId}/activities", 400, "bad_request", "The cursor is not one this server issued"),
+    ("GET /api/v1/alerts", 400, "bad_request", "is not an alert's id"),
     # Whether a regular expression compiles (ICU) and cannot backtrack without end is not a schema's to say.
     ("POST /api/v1/policies", 422, "invalid_policy", "detailPattern"),
     ("PUT /api/v1/policies/{policyId}", 422, "invalid_policy", "detailPattern"),

@@ -48,6 +48,46 @@ public enum FastFormats {
         return formatter.date(from: text)
     }
 
+    /// A date or time a person or client gives (a query's `from`, a state's `expiresAt`), read
+    /// strictly: `YYYY-MM-DD` (`day` true: the start of that day, UTC) or an RFC 3339 date-time
+    /// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`. A date that is not in the calendar (2027-02-30), an
+    /// hour past 23, a five-digit year or trailing text is nil, never a nearby date.
+    public static func parseInput(_ text: String) -> (date: Date, day: Bool)? {
+        let utf8 = Array(text.utf8)
+        if utf8.count == 10 {
+            return parseUTCTimestamp(text + "T00:00:00Z").map { ($0, true) }
+        }
+        guard utf8.count >= 20, utf8.count <= 64 else { return nil }
+        var normalized = utf8
+        if normalized[10] == UInt8(ascii: "t") { normalized[10] = UInt8(ascii: "T") }
+        var offset = 0
+        if normalized.last == UInt8(ascii: "z") || normalized.last == UInt8(ascii: "Z") {
+            normalized[normalized.count - 1] = UInt8(ascii: "Z")
+        } else {
+            // ±HH:MM
+            let n = normalized.count
+            let sign = normalized[n - 6]
+            guard n >= 25, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), normalized[n - 3] == UInt8(ascii: ":"),
+                  let hours = Int(String(decoding: normalized[(n - 5)..<(n - 3)], as: UTF8.self)), hours < 24,
+                  let minutes = Int(String(decoding: normalized[(n - 2)..<n], as: UTF8.self)), minutes < 60,
+                  normalized[(n - 5)..<n].allSatisfy({ $0 == UInt8(ascii: ":") || ($0 >= 48 && $0 <= 57) }) else { return nil }
+            offset = (hours * 3600 + minutes * 60) * (sign == UInt8(ascii: "+") ? 1 : -1)
+            normalized.removeLast(6)
+            normalized.append(UInt8(ascii: "Z"))
+        }
+        guard let utc = parseUTCTimestamp(String(decoding: normalized, as: UTF8.self)) else { return nil }
+        return (utc.addingTimeInterval(TimeInterval(-offset)), false)
+    }
+
+    /// Days in a month of the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS[.fff]Z`; nil for anything else (callers fall back to a full parser).
     public static func parseUTCTimestamp(_ text: String) -> Date? {
         var utf8 = Array(text.utf8)
@@ -66,7 +106,7 @@ public enum FastFormats {
               utf8[13] == UInt8(ascii: ":"), utf8[16] == UInt8(ascii: ":"),
               let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
               let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         var fraction = 0.0
         if utf8.count > 19 {
             // Every digit must be a digit, but only the first nine count (nanoseconds): more would

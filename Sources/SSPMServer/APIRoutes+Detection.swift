@@ -136,6 +136,14 @@ extension APIRoutes {
                           limit: try q.int("limit", default: 100, range: 1...1000), before: q.string("before"))
     }
 
+    /// The page of alerts; a `before` that names no alert is a 400 (for the API and the page).
+    static func alerts(_ deps: ServerDependencies, _ query: AlertQuery) async throws -> [AlertRecord] {
+        do { return try await deps.stores.detections.alerts(query) } catch is InvalidCursor {
+            throw APIError.badRequest("before=\(String(query.before?.prefix(60) ?? "")) is not an alert's id: that alert is not there (any more).",
+                                      fix: "Start again without before; each page's nextBefore names the next one.")
+        }
+    }
+
     struct AlertList: Codable {
         var items: [AlertRecord]
         var nextBefore: String?
@@ -143,7 +151,7 @@ extension APIRoutes {
 
     func listAlerts(_ request: Request, _ context: SSPMRequestContext) async throws -> Response {
         let query = try Self.alertQuery(request.query)
-        let items = try await deps.stores.detections.alerts(query)
+        let items = try await Self.alerts(deps, query)
         return JSONResponse.make(AlertList(items: items, nextBefore: items.count == query.limit ? items.last?.id : nil))
     }
 

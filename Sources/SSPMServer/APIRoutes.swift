@@ -179,6 +179,7 @@ struct APIRoutes: Sendable {
         let role = body.role ?? "viewer"
         guard role == "admin" || role == "viewer" else { throw APIError.badRequest("Unknown role '\(role)'.", fix: "Use admin or viewer.") }
         guard !isBlank(body.name) else { throw APIError.badRequest("The token needs a name (what uses it, e.g. 'SIEM export').") }
+        guard body.name.unicodeScalars.count <= 200 else { throw APIError.badRequest("The token's name is longer than 200 characters.", fix: "Shorten it: it says what uses the token, e.g. 'SIEM export'.") }
         let secret = randomToken(prefix: "sspm_")
         let token = APITokenRecord(id: UUID().uuidString.lowercased(), name: body.name, operatorID: caller.operatorID, role: role, createdAt: deps.now())
         try await deps.auth.createToken(token, tokenHash: tokenDigest(secret))
@@ -262,7 +263,7 @@ struct APIRoutes: Sendable {
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             connectorId = try c.decode(String.self, forKey: .connectorId)
-            if connectorId.count > 100 {
+            if connectorId.unicodeScalars.count > 100 {
                 throw APIError.badRequest("connectorId is longer than 100 characters: it is a connector's id.", fix: "Send the Microsoft 365 connector's id; nothing was changed.")
             }
         }

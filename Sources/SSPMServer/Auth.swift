@@ -60,10 +60,10 @@ public struct AuthService: Sendable {
 
     static func validate(email: String, password: String) throws {
         // Lengths are counted in code points, as JSON Schema (docs/openapi.yaml) counts them.
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, email.unicodeScalars.count <= 254,
-              !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
-            throw APIError.badRequest("'\(email.prefix(80))' is not an e-mail address.", fix: "Use the address the person signs in with, e.g. alice@example.com.")
+        // The same address rule as alert e-mail (MailAddress); an existing operator's address is
+        // not checked again, so one stored before this rule still signs in.
+        guard MailAddress.isBare(email) else {
+            throw APIError.badRequest("'\(email.prefix(80))' is not an e-mail address: \(MailAddress.rule).", fix: "Use the address the person signs in with, e.g. alice@example.com.")
         }
         guard password.unicodeScalars.count >= minimumPasswordLength else {
             throw APIError(.badRequest, "weak_password", "The password is too short (\(password.unicodeScalars.count) characters).",
@@ -75,7 +75,8 @@ public struct AuthService: Sendable {
     func hash(_ password: String) async throws -> String { try await deps.passwords.hash(password) }
     /// Creates the first admin; refused once anyone exists.
     func setup(email: String, password: String) async throws -> Operator {
-        let email = email.lowercased().trimmingCharacters(in: .whitespaces)
+        // Spaces around it are refused, not trimmed, as the API schema says; the web forms trim.
+        let email = email.lowercased()
         try Self.validate(email: email, password: password)
         let op = Operator(email: email, role: "admin", createdAt: deps.now())
         guard try await deps.auth.createOperator(op, passwordHash: try await hash(password), onlyIfFirst: true) else {
@@ -85,18 +86,26 @@ public struct AuthService: Sendable {
         return op
     }
 
-    /// Removes an operator (and their sessions and tokens); nobody removes themselves.
+    /// Removes an operator (and their sessions and tokens); nobody removes themselves, and the last
+    /// admin stays.
     func removeOperator(id: String, by actor: Principal) async throws {
         guard id != actor.operatorID else {
             throw APIError(.conflict, "self_delete", "You cannot delete your own account.", fix: "Ask another admin to do it.")
         }
         let email = try await deps.auth.operators().first { $0.id == id }?.email
-        guard try await deps.auth.deleteOperator(id: id) else { throw APIError.notFound("Operator \(id)") }
+        switch try await deps.auth.deleteOperator(id: id) {
+        case .removed: break
+        case .missing: throw APIError.notFound("Operator \(id)")
+        case .lastAdmin:
+            throw APIError(.conflict, "last_admin", "\(email ?? id) is the only admin left, so the account was kept.",
+                           fix: "Add another admin first (POST /api/v1/operators with role admin), then delete this one.")
+        }
         try await deps.auth.audit(actor: actor.actor, action: "operator.delete", target: id, detail: email, at: deps.now())
     }
 
     func createOperator(email: String, password: String, role: String, by actor: Principal) async throws -> Operator {
-        let email = email.lowercased().trimmingCharacters(in: .whitespaces)
+        // Spaces around it are refused, not trimmed, as the API schema says; the web forms trim.
+        let email = email.lowercased()
         try Self.validate(email: email, password: password)
         guard role == "admin" || role == "viewer" else { throw APIError.badRequest("Unknown role '\(role)'.", fix: "Use admin or viewer.") }
         let op = Operator(email: email, role: role, createdAt: deps.now())
@@ -147,7 +156,7 @@ public struct AuthService: Sendable {
                                                                 "scope": "\(pairBlocked ? "address" : "client")"])
             var error = APIError(.tooManyRequests, "login_throttled",
                                  pairBlocked ? "Too many failed sign-ins for this address from this client." : "Too many failed sign-ins from this client.",
-                                 fix: "Wait \(retry / 60 + 1) minute(s) and try again, or ask an admin to reset the password.")
+                                 fix: "Wait \(retry / 60 + 1) minute(s) and try again, or, if the password is lost, ask an admin to delete the account and add it again with a new one.")
             error.headers[.retryAfter] = "\(retry)"
             throw error
         }

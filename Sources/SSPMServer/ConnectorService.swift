@@ -26,7 +26,7 @@ public struct CreateConnectorRequest: Decodable, Sendable {
         provider = try c.decodeIfPresent(String.self, forKey: AnyKey("provider"))
         name = try c.decode(String.self, forKey: AnyKey("name"))
         pairWith = try c.decodeIfPresent(String.self, forKey: AnyKey("pairWith"))
-        if let pairWith, pairWith.count > 100 {
+        if let pairWith, pairWith.unicodeScalars.count > 100 {
             throw DecodingError.dataCorruptedError(forKey: AnyKey("pairWith"), in: c, debugDescription: "pairWith is longer than 100 characters: it is a connector's id")
         }
         (fields, notStrings) = try ConnectionFieldsDecoding.strings(c, except: ["provider", "name", "pairWith"])
@@ -260,7 +260,7 @@ public struct ConnectorService: Sendable {
         }
         var problems: [String] = []
         if isBlank(request.name) { problems.append("name is empty (give the instance a descriptive name, e.g. '\(provider.displayName) – production')") }
-        if request.name.count > 200 { problems.append("name is longer than 200 characters") }
+        if request.name.unicodeScalars.count > 200 { problems.append("name is longer than 200 characters") }
         var prepared: PreparedConnection?
         do { prepared = try provider.prepare(ConnectionInput(fields: request.fields), context: deps.providerContext) } catch let error as ConnectionInputError {
             problems += error.problems

@@ -160,7 +160,7 @@ struct DetectionAdmin: Sendable {
             throw APIError.badRequest("A resolution is given when an alert is resolved or dismissed, not while it is \(status.rawValue).",
                                       fix: "Send the status resolved or dismissed with it.")
         }
-        if let assignee = change.assignee, assignee.count > 254 || assignee.contains(where: { $0.isNewline }) {
+        if let assignee = change.assignee, assignee.unicodeScalars.count > 254 || assignee.contains(where: { $0.isNewline }) {
             throw APIError.badRequest("assignee must be at most 254 characters on one line.", fix: "Send the person's e-mail address.")
         }
         guard let next = try await deps.stores.detections.update(alertID: alertID, AlertUpdate(status: change.status, resolution: change.resolution, assignee: change.assignee),
@@ -174,7 +174,7 @@ struct DetectionAdmin: Sendable {
 
     func comment(alertID: String, body: String, by: String) async throws -> AlertComment {
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty, text.count <= 4000 else {
+        guard !text.isEmpty, text.unicodeScalars.count <= 4000 else {
             throw APIError.badRequest("A comment is 1 to 4000 characters (not only spaces).", fix: "Write the comment and send again.")
         }
         guard try await deps.stores.detections.alert(id: alertID) != nil else { throw APIError.notFound("Alert \(alertID)") }
@@ -210,10 +210,14 @@ struct DetectionAdmin: Sendable {
         return ["url must use https (http is accepted only for a receiver on this machine: localhost, 127.0.0.1, ::1)"]
     }
 
-    static func addressProblem(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return text.count > 254 || parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty
-            || text.contains(where: { $0.isWhitespace || $0.isNewline || "<>,;\"()[]\\".contains($0) || !$0.isASCII || ($0.asciiValue ?? 0) < 32 || $0.asciiValue == 127 })
+    /// Text shown as one line (a channel's name in the pages, alerts and messages): no control
+    /// character but tab, no line or paragraph separator, and no bidirectional override or isolate,
+    /// which would show the rest of a line in another order than it is stored.
+    static func isShownOneLine(_ text: String) -> Bool {
+        !text.unicodeScalars.contains { scalar in
+            let v = scalar.value
+            return (v < 0x20 && v != 0x09) || (0x7f...0x9f).contains(v) || v == 0x2028 || v == 0x2029 || (0x202a...0x202e).contains(v) || (0x2066...0x2069).contains(v)
+        }
     }
 
     static func emailProblems(_ e: EmailSettings) -> [String] {
@@ -223,14 +227,14 @@ struct DetectionAdmin: Sendable {
         }
         if !(1...65535).contains(e.port) { out.append("email.port must be 1–65535") }
         if e.security == .none, !isLoopback(e.host) { out.append("email.security none is accepted only for a relay on this machine; use starttls (587) or tls (465)") }
-        if let user = e.username, user.isEmpty || user.count > 254 || user.contains(where: { $0.isNewline || $0 == "\u{0}" }) {
+        if let user = e.username, user.isEmpty || user.unicodeScalars.count > 254 || user.contains(where: { $0.isNewline || $0 == "\u{0}" }) {
             out.append("email.username must be 1–254 characters on one line, without NUL")
         }
-        if addressProblem(e.from) { out.append("email.from must be one e-mail address") }
+        if !MailAddress.isBare(e.from) { out.append("email.from must be one e-mail address") }
         if e.to.isEmpty || e.to.count > 50 { out.append("email.to must list 1–50 addresses") }
-        for address in e.to where addressProblem(address) { out.append("email.to holds '\(address.prefix(60))', which is not an e-mail address") }
+        for address in e.to where !MailAddress.isBare(address) { out.append("email.to holds '\(address.prefix(60))', which is not an e-mail address") }
         if let pem = e.caCertificate {
-            if pem.count > 20_000 || (try? NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))?.isEmpty ?? true {
+            if pem.unicodeScalars.count > 20_000 || (try? NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))?.isEmpty ?? true {
                 out.append("email.caCertificate must be PEM certificates (at most 20,000 characters)")
             }
         }
@@ -244,7 +248,9 @@ struct DetectionAdmin: Sendable {
         guard let kind = input.kind ?? base?.kind else { throw Self.invalid(["kind is required: webhook, slack, teams or email"], what: "channel") }
         if let old = base?.kind, old != kind { problems.append("kind cannot change (it is \(old.rawValue)); create another channel") }
         let name = (input.name ?? base?.name ?? "").trimmingCharacters(in: .whitespaces)
-        if name.isEmpty || name.count > 100 || name.contains(where: { $0.isNewline }) { problems.append("name must be 1–100 characters on one line") }
+        if name.isEmpty || name.unicodeScalars.count > 100 || !Self.isShownOneLine(name) {
+            problems.append("name must be 1–100 characters on one line, without control characters or text-direction overrides")
+        }
         var secrets = base?.secrets ?? ChannelSecrets()
         var email = base?.email
         switch kind {
@@ -272,7 +278,7 @@ struct DetectionAdmin: Sendable {
             if let email { problems += Self.emailProblems(email) } else { problems.append("email settings (host, port, security, from, to) are required") }
             if let password = input.password {
                 // A NUL would move the split AUTH PLAIN makes between user name and password.
-                if password.count > 1000 || password.contains(where: { $0.isNewline || $0 == "\u{0}" }) {
+                if password.unicodeScalars.count > 1000 || password.contains(where: { $0.isNewline || $0 == "\u{0}" }) {
                     problems.append("password must be at most 1000 characters on one line, without NUL")
                 }
                 secrets.password = password.isEmpty ? nil : password
@@ -282,7 +288,7 @@ struct DetectionAdmin: Sendable {
                                                    : "a password is required with email.username (give it again when the host, port, security, user name or certificate changes)")
             }
         }
-        if let policies = input.policies, policies.count > 500 || policies.contains(where: { $0.isEmpty || $0.count > DetectionPolicy.Limits.idLength }) {
+        if let policies = input.policies, policies.count > 500 || policies.contains(where: { $0.isEmpty || $0.unicodeScalars.count > DetectionPolicy.Limits.idLength }) {
             problems.append("policies must list at most 500 policy ids")
         }
         guard problems.isEmpty else { throw Self.invalid(problems, what: "channel") }
@@ -319,6 +325,8 @@ struct DetectionAdmin: Sendable {
         let items = try await deps.stores.notifications.enqueue([OutboxDraft(channelID: channel.id, event: "channel.test",
                                                                              payload: NotificationMessage.channelTest(channel, by: by, at: now))],
                                                                 alertID: nil, at: now)
+        // A test sends to the receiver at once: who asked is kept, as for every admin action.
+        try await deps.auth.audit(actor: by, action: "channel.test", target: channel.id, detail: "\(channel.kind.rawValue) \(channel.name)", at: now)
         deps.outboxSignal.poke()
         return items[0]
     }

@@ -260,7 +260,9 @@ public struct NotificationService: Service {
             let status = Int(response.status.code)
             // The status decides; the start of the answer, read within the same time limit, is kept
             // for the delivery log (a receiver that sends headers and then nothing holds nobody).
-            let answer = await Self.start(of: response.body, within: timeout).prefix(200)
+            // The receiver writes it: control characters are shown escaped, so it cannot forge a
+            // log line or move the terminal (LogText).
+            let answer = LogText.clean(await Self.start(of: response.body, within: timeout), limit: 200)
             switch status {
             case 200..<300: return .delivered(status: status)
             case 408, 425, 429, 500..<600:

@@ -112,12 +112,10 @@ struct PostureService: Sendable {
         let now = deps.now()
         var expires: Date?
         if let text = expiresText {
-            expires = FastFormats.parseTime(text) ?? {
-                let f = ISO8601DateFormatter()
-                f.formatOptions = [.withFullDate]
-                return f.date(from: text)
-            }()
-            guard let e = expires else { throw APIError.badRequest("expiresAt '\(text.prefix(40))' is not an ISO 8601 date.", fix: "Use 2027-03-31 or 2027-03-31T00:00:00Z.") }
+            expires = FastFormats.parseInput(text)?.date
+            guard let e = expires else {
+                throw APIError.badRequest("expiresAt '\(text.prefix(40))' is not a date (YYYY-MM-DD) or an RFC 3339 date-time.", fix: "Use 2027-03-31 or 2027-03-31T00:00:00Z.")
+            }
             guard e > now else { throw APIError.badRequest("expiresAt is in the past.", fix: "Give a future date, or leave it out for no expiry.") }
         }
         if state == .riskAccepted, expires == nil {

@@ -168,11 +168,10 @@ struct Query {
     /// ISO 8601: a date (2026-11-20) or a date-time (2026-11-20T10:00:00Z).
     func date(_ name: String, endOfDay: Bool = false) throws -> Date? {
         guard let text = string(name) else { return nil }
-        if let date = FastFormats.parseTime(text) { return date }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        if let day = formatter.date(from: text) { return endOfDay ? day.addingTimeInterval(86_399.999) : day }
-        throw APIError.badRequest("\(name)=\(text.prefix(40)) is not an ISO 8601 date or date-time.", fix: "Use 2026-11-20 or 2026-11-20T10:00:00Z.")
+        guard let (date, day) = FastFormats.parseInput(text) else {
+            throw APIError.badRequest("\(name)=\(text.prefix(40)) is not a date (YYYY-MM-DD) or an RFC 3339 date-time.", fix: "Use 2026-11-20 or 2026-11-20T10:00:00Z.")
+        }
+        return day && endOfDay ? date.addingTimeInterval(86_399.999) : date
     }
 
     /// A comma-separated list, each value from `allowed` when given; an empty item (`a,,b`, `,`) is refused.

@@ -89,7 +89,7 @@ struct SMTPSender {
                     var line = buffer.readString(length: buffer.readableBytes) ?? ""
                     if line.hasSuffix("\r") { line.removeLast() }
                     guard line.count >= 3, let code = Int(line.prefix(3)) else {
-                        throw Failure(code: nil, message: "the relay answered something that is not SMTP: \(line.prefix(80))", permanent: false)
+                        throw Failure(code: nil, message: "the relay answered something that is not SMTP: \(LogText.clean(String(line), limit: 80))", permanent: false)
                     }
                     collected.append(String(line.dropFirst(4)))
                     if line.count == 3 || line[line.index(line.startIndex, offsetBy: 3)] != "-" { return (code, collected) }
@@ -100,7 +100,7 @@ struct SMTPSender {
                 try await outbound.write(ByteBuffer(string: text + "\r\n"))
                 let answer = try await reply()
                 guard expect.contains(answer.code) else {
-                    throw Failure(code: answer.code, message: "\(what) refused: \(answer.lines.joined(separator: " ").prefix(160))", permanent: answer.code >= 500)
+                    throw Failure(code: answer.code, message: "\(what) refused: \(LogText.clean(answer.lines.joined(separator: " "), limit: 160))", permanent: answer.code >= 500)
                 }
                 return answer
             }
@@ -166,7 +166,12 @@ struct SMTPSender {
     }
 
     static func message(_ item: OutboxItem, email: EmailSettings, at: Date) -> String {
-        func clean(_ text: String) -> String { String(text.filter { $0 != "\r" && $0 != "\n" }.prefix(300)) }
+        // By scalar: Swift reads "\r\n" as one Character, which a filter on "\r" and "\n" lets through.
+        func clean(_ text: String) -> String {
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: text.unicodeScalars.filter { !$0.properties.isWhitespace || $0 == " " }.filter { $0.properties.generalCategory != .control }.prefix(300))
+            return String(out)
+        }
         let subject = clean(NotificationMessage.headline(item.payload))
         var body = NotificationMessage.headline(item.payload) + "\n\n"
         body += NotificationMessage.facts(item.payload).map { "\($0.0): \($0.1)" }.joined(separator: "\n")

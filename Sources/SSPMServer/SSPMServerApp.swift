@@ -42,7 +42,7 @@ public enum SSPMServerApp {
     /// Creates the first admin unless one exists (for `sspm serve` with SSPM_ADMIN_EMAIL, and `sspm demo`).
     public static func createFirstAdmin(_ deps: ServerDependencies, email: String, password: String) async throws -> Bool {
         do {
-            _ = try await AuthService(deps: deps).setup(email: email, password: password)
+            _ = try await AuthService(deps: deps).setup(email: email.trimmingCharacters(in: .whitespacesAndNewlines), password: password)
             return true
         } catch let error as APIError where error.code == "already_set_up" {
             return false

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HummingbirdBcrypt
 import SSPMCore
@@ -20,9 +21,21 @@ actor PasswordWork {
         self.queue = queue
     }
 
+    /// Marks a hash of the pre-hashed password (`hash`); a stored hash without it is bcrypt of the
+    /// password itself, as stored before, and is still checked that way.
+    static let prehashedMark = "$sspm-sha256"
+
+    /// bcrypt reads at most 72 bytes and stops at a NUL, so a long passphrase would count only by
+    /// its start. The password is first reduced to its SHA-256 (44 base64 characters, no NUL):
+    /// every byte of it counts, whatever its length.
+    static func prehash(_ password: String) -> String {
+        Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
+    }
+
     func hash(_ password: String) async throws -> String {
         let cost = cost
-        return try await run { Bcrypt.hash(password, cost: cost) }
+        let input = Self.prehash(password)
+        return Self.prehashedMark + (try await run { Bcrypt.hash(input, cost: cost) })
     }
 
     /// Checks `password` against `hash`, or, for an address with no account (`hash` nil), against a
@@ -30,7 +43,13 @@ actor PasswordWork {
     func verify(_ password: String, hash: String?) async throws -> Bool {
         let target: String
         if let hash { target = hash } else { target = try await standIn() }
-        let matches = try await run { Bcrypt.verify(password, hash: target) }
+        let matches: Bool
+        if target.hasPrefix(Self.prehashedMark) {
+            let input = Self.prehash(password), stored = String(target.dropFirst(Self.prehashedMark.count))
+            matches = try await run { Bcrypt.verify(input, hash: stored) }
+        } else {
+            matches = try await run { Bcrypt.verify(password, hash: target) }
+        }
         return hash != nil && matches
     }
 

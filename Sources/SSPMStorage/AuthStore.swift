@@ -54,12 +54,20 @@ public struct SQLAuthStore: AuthStore {
         try await storage.withSQL { db in try await db.raw("SELECT * FROM operators ORDER BY created_at, email").all().map(Self.op) }
     }
 
-    /// Deletes the operator; their sessions and API tokens go with them (`ON DELETE CASCADE`).
-    public func deleteOperator(id: String) async throws -> Bool {
-        try await storage.transaction { db in
-            guard try await db.raw("SELECT id FROM operators WHERE id = \(bind: id)").first() != nil else { return false }
+    /// Deletes the operator unless they are the last admin; their sessions and API tokens go with
+    /// them (`ON DELETE CASCADE`). On PostgreSQL the table is locked for the check, so two
+    /// deletions at once see each other; SQLite has one writer at a time.
+    public func deleteOperator(id: String) async throws -> OperatorRemoval {
+        let postgres = storage.isPostgres
+        return try await storage.transaction { db in
+            if postgres { try await db.raw("LOCK TABLE operators IN EXCLUSIVE MODE").run() }
+            guard let row = try await db.raw("SELECT role FROM operators WHERE id = \(bind: id)").first() else { return .missing }
+            if try row.decode(column: "role", as: String.self) == "admin" {
+                let others = try await db.raw("SELECT COUNT(*) AS n FROM operators WHERE role = 'admin' AND id <> \(bind: id)").first()?.decode(column: "n", as: Int.self) ?? 0
+                if others == 0 { return .lastAdmin }
+            }
             try await db.raw("DELETE FROM operators WHERE id = \(bind: id)").run()
-            return true
+            return .removed
         }
     }
 

@@ -170,7 +170,10 @@ public struct SQLDetectionStore: DetectionStore {
         let base = query
         return try await storage.withSQL { db in
             var final = base
-            if let before, let row = try await db.raw("SELECT created_at FROM alerts WHERE id = \(bind: before)").first() {
+            if let before {
+                // An id that is not an alert (any more) is refused: starting again from the newest
+                // would make a client that pages on it loop.
+                guard let row = try await db.raw("SELECT created_at FROM alerts WHERE id = \(bind: before)").first() else { throw InvalidCursor() }
                 let at = try row.decode(column: "created_at", as: Int64.self)
                 final += " AND (created_at < \(bind: at) OR (created_at = \(bind: at) AND id < \(bind: before)))"
             }

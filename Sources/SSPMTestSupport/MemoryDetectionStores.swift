@@ -101,13 +101,14 @@ public struct MemoryDetectionStore: DetectionStore {
     public func alert(id: String) async throws -> AlertRecord? { await db.run { db in db.detection.alerts.first { $0.id == id } } }
 
     public func alerts(_ q: AlertQuery) async throws -> [AlertRecord] {
-        await db.run { db in
+        try await db.run { db in
             var list = db.detection.alerts.filter { a in
                 (q.connectorID.map { a.connectorID == $0 } ?? true) && (q.statuses.map { $0.isEmpty || $0.contains(a.status) } ?? true)
                     && (q.minSeverity.map { a.severity >= $0 } ?? true) && (q.policyID.map { a.policyID == $0 } ?? true)
             }
             list.sort { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id > $1.id }
-            if let before = q.before, let anchor = db.detection.alerts.first(where: { $0.id == before }) {
+            if let before = q.before {
+                guard let anchor = db.detection.alerts.first(where: { $0.id == before }) else { throw InvalidCursor() }
                 list = list.filter { $0.createdAt < anchor.createdAt || ($0.createdAt == anchor.createdAt && $0.id < anchor.id) }
             }
             return Array(list.prefix(clamp(q.limit, 1...1000)))

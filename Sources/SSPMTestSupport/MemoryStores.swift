@@ -675,13 +675,14 @@ public struct MemoryAuthStore: AuthStore {
         await db.operators.map(\.op).sorted { ($0.createdAt, $0.email) < ($1.createdAt, $1.email) }
     }
 
-    public func deleteOperator(id: String) async throws -> Bool {
+    public func deleteOperator(id: String) async throws -> OperatorRemoval {
         await db.run { db in
-            guard db.operators.contains(where: { $0.op.id == id }) else { return false }
+            guard let op = db.operators.first(where: { $0.op.id == id })?.op else { return .missing }
+            if op.role == "admin", !db.operators.contains(where: { $0.op.role == "admin" && $0.op.id != id }) { return .lastAdmin }
             db.operators.removeAll { $0.op.id == id }
             db.sessions = db.sessions.filter { $0.value.operatorID != id }
             db.tokens.removeAll { $0.record.operatorID == id }
-            return true
+            return .removed
         }
     }
 

@@ -18,14 +18,31 @@ import ZoomProvider
     @Test("patterns that can backtrack without end are refused; ordinary ones (lookahead, classes, optional groups) are not")
     func patternSafety() {
         for bad in ["(a+)+$", "(a*)*", "(a|aa)+", "((ab)*c)+", "(x+x+)+y", "(a|b)*c", "(\\w+\\s?)+$", "(.*a){20}", "(a)\\1", "(?<n>a)\\k<n>",
-                    ".*.*.*.*.*.*.*.*.*.*.*.*!", "a+b+c+d", "(?x)(a|aa) *$", "(?x)(a+) +$", "(?i)abc", "\\Q(a+)+\\E", "a{2,}b{3,}c{1,}"] {
+                    ".*.*.*.*.*.*.*.*.*.*.*.*!", "a+b+c+d", "(?x)(a|aa) *$", "(?x)(a+) +$", "(?i)abc", "\\Q(a+)+\\E", "a{2,}b{3,}c{1,}",
+                    ".{0,4000}.{0,4000}.{0,4000}X", "a{0,101}b{0,200}c*", "a{1,99999999999999999999}b+c+"] {
             #expect(PatternSafety.problem(bad) != nil, "\(bad) should be refused")
         }
         for good in [#"from (?!Owner|Admin)[-\w ]+ to (Owner|Admin)\b"#, "^Sign-in Methods", "(Owner|Admin)?", "a+b*c?", "[()+*]+", "(abc)+", "\\(a+\\)+",
-                     "(?:ab)+c", "(?<=x)y", "a{2,5}b{3}c+"] {
+                     "(?:ab)+c", "(?<=x)y", "a{2,5}b{3}c+", "a{0,100}b*c*"] {
             #expect(PatternSafety.problem(good) == nil, "\(good) should be accepted: \(PatternSafety.problem(good) ?? "")")
         }
         #expect(PatternSafety.problem("a)") != nil)
+    }
+
+    @Test("a pattern's match runs within a step budget: a long detail cannot stall detection")
+    func boundedPattern() throws {
+        // Two unbounded repetitions pass PatternSafety, and backtrack as the cube of the length.
+        let costly = try BoundedPattern(".*.*X")
+        #expect(PatternSafety.problem(".*.*X") == nil)
+        #expect(costly.outcome(in: String(repeating: "a", count: 4000)) == .gaveUp)
+        #expect(costly.outcome(in: "aaaX") == .match)
+        #expect(costly.outcome(in: "aaa") == .noMatch)
+        // An ordinary pattern over a full-length detail is well within the budget.
+        let plain = try BoundedPattern(#"[Ee]nd-to-[Ee]nd [Ee]ncryption[^:]*: from On to Off"#)
+        let filler = String(repeating: "Meeting settings changed; ", count: 160)  // 4,160 characters
+        #expect(plain.outcome(in: filler + "End-to-end encryption: from On to Off") == .noMatch, "past the 4,000-character window")
+        #expect(plain.outcome(in: String(filler.prefix(3000)) + "End-to-end encryption: from On to Off") == .match)
+        #expect(plain.outcome(in: filler) == .noMatch)
     }
 
     @Test("a policy's problems name each field that is wrong, and what is allowed")
@@ -41,6 +58,14 @@ import ZoomProvider
             #expect(problems.contains(fragment), "missing \(fragment) in \(problems)")
         }
         #expect(Self.policy(EventMatch(actors: Array(repeating: "a@b.c", count: 501))).problems().contains { $0.contains("at most 500") })
+        for dots in [".", "..", "..."] {
+            var q = Self.policy(EventMatch())
+            q.id = dots
+            #expect(q.problems().contains { $0.contains("not only dots") }, "\(dots) is a dot segment in /policies/{id}")
+        }
+        var dotted = Self.policy(EventMatch())
+        dotted.id = "zoom.role-change"
+        #expect(dotted.problems().isEmpty)
         #expect(Self.policy(EventMatch(detailPattern: "[")).problems().contains { $0.contains("not a regular expression") })
         #expect(Self.policy(kind: .firstSeen(field: .ipAddress, learning: 91 * 86_400, per: .actor)).problems().contains { $0.contains("kind.learning") })
     }

@@ -27,6 +27,22 @@ struct FastFormatsTests {
         #expect(ActivityCorrelation.parseTime("2026-11-20T11:00:00+01:00") == Date(timeIntervalSince1970: 1_795_168_800))
     }
 
+    @Test("a date or date-time given as input is read strictly: no day outside the calendar, no hour 25, no five-digit year, no trailing text")
+    func strictInput() throws {
+        let day = try #require(FastFormats.parseInput("2028-02-29"))
+        #expect(day.day && day.date == Date(timeIntervalSince1970: 1_835_395_200))
+        let utc = try #require(FastFormats.parseInput("2026-12-04T10:30:00Z"))
+        #expect(!utc.day && utc.date == Date(timeIntervalSince1970: 1_796_380_200))
+        #expect(FastFormats.parseInput("2026-12-04T12:30:00+02:00")?.date == utc.date)
+        #expect(FastFormats.parseInput("2026-12-04t05:30:00.000-05:00")?.date == utc.date)
+        #expect(FastFormats.parseInput("2026-12-04T10:30:00.5z")?.date == utc.date.addingTimeInterval(0.5))
+        for bad in ["2027-02-30", "2026-02-29", "2027-04-31", "2027-01-01 10:30", "2027-01-01Tgarbage", "2027-01-01T25:00:00Z", "2027-2-3",
+                    "99999-01-01", "100000000-01-01", "2026-12-01T25:99:00Z", "2026-12-04T10:30:00+24:00", "2026-12-04T10:30:00+02:0x",
+                    "2026-12-04T10:30:00", "2026-12-04T10:30:00Zjunk", "yesterday", ""] {
+            #expect(FastFormats.parseInput(bad) == nil, "\(bad) should be refused")
+        }
+    }
+
     @Test("hex matches String(format:) for every byte")
     func hex() {
         let bytes = (0...255).map { UInt8($0) }

@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdBcrypt
 import Synchronization
 import SSPMCore
 import SSPMProvider
@@ -80,6 +81,35 @@ struct AuthTests {
         }
     }
 
+    @Test("every byte of a long password counts (bcrypt alone reads 72); a hash stored before still signs in; sign-in addresses follow the alert address rule")
+    func passwordsAndAddresses() async throws {
+        try await ServerFixture.withoutZoom { f in
+            // 72 bytes in common, then different: bcrypt of the password itself would take both.
+            let common = String(repeating: "L", count: 72)
+            #expect(try await f.send("POST", "/api/v1/operators", json: ["email": "long@example.com", "password": .string(common + "-the-real-suffix"), "role": "viewer"]).status == 201)
+            #expect(try await f.send("POST", "/api/v1/auth/login", json: ["email": "long@example.com", "password": .string(common + "-a-wrong-suffix")], token: .some(nil)).status == 401)
+            #expect(try await f.send("POST", "/api/v1/auth/login", json: ["email": "long@example.com", "password": .string(common + "-the-real-suffix")], token: .some(nil)).status == 200)
+            // Non-ASCII: 36 two-byte letters fill bcrypt's 72 bytes.
+            let accents = String(repeating: "é", count: 36)
+            #expect(try await f.send("POST", "/api/v1/operators", json: ["email": "accent@example.com", "password": .string(accents + "éééé"), "role": "viewer"]).status == 201)
+            #expect(try await f.send("POST", "/api/v1/auth/login", json: ["email": "accent@example.com", "password": .string(accents + "xxxx")], token: .some(nil)).status == 401)
+            #expect(try await f.send("POST", "/api/v1/auth/login", json: ["email": "accent@example.com", "password": .string(accents + "éééé")], token: .some(nil)).status == 200)
+
+            // An operator stored with bcrypt of the password itself (before the pre-hash) still signs in.
+            let legacy = Operator(email: "legacy@example.com", role: "viewer", createdAt: Date())
+            #expect(try await f.deps.stores.auth.createOperator(legacy, passwordHash: Bcrypt.hash("legacy-password-1", cost: 4)))
+            #expect(try await f.send("POST", "/api/v1/auth/login", json: ["email": "legacy@example.com", "password": "legacy-password-1"], token: .some(nil)).status == 200)
+            #expect(try await f.send("POST", "/api/v1/auth/login", json: ["email": "legacy@example.com", "password": "legacy-password-2"], token: .some(nil)).status == 401)
+
+            // Addresses: what an alert recipient may not hold, a sign-in address may not either.
+            for bad in [#""><img src=x onerror=alert(1)>@x.y"#, "a b@example.com", " padded@example.com", "ünï@example.com", "a@b@c"] {
+                let reply = try await f.send("POST", "/api/v1/operators", json: ["email": .string(bad), "password": "viewer-password-1", "role": "viewer"])
+                #expect(reply.status == 400, "\(bad) was accepted")
+            }
+            #expect(try await f.send("POST", "/api/v1/operators", json: ["email": "O'Brien+ops@Example.com", "password": "viewer-password-1", "role": "viewer"]).status == 201)
+        }
+    }
+
     @Test("unknown endpoints and bad query values answer JSON errors that say what to do")
     func jsonErrors() async throws {
         let tenant = TenantGenerator(users: 10, groups: 1, days: 1, seed: 52).generate()
@@ -94,6 +124,15 @@ struct AuthTests {
             #expect(badDate.status == 400 && badDate.json["error"]?["fix"]?.stringValue?.contains("2026-11-20") == true)
             let badCursor = try await f.send("GET", "/api/v1/connectors/\(id)/activities?cursor=!!")
             #expect(badCursor.status == 400)
+            // A day that is not in the calendar is refused, not moved to March.
+            #expect(try await f.send("GET", "/api/v1/connectors/\(id)/activities?from=2026-02-30").status == 400)
+            #expect(try await f.send("GET", "/api/v1/connectors/\(id)/activities?from=2026-12-01T25:99:00Z").status == 400)
+            let lenient = try await f.send("PUT", "/api/v1/connectors/\(id)/recommendations/ZID-01/state",
+                                           json: ["state": "risk_accepted", "rationale": "r", "expiresAt": "2099-01-01Tgarbage"])
+            #expect(lenient.status == 400, "\(lenient.text)")
+            // Paging alerts from an id that is not an alert says so instead of starting again.
+            let unknownBefore = try await f.send("GET", "/api/v1/alerts?limit=3&before=00000000-dead-beef-0000-000000000000")
+            #expect(unknownBefore.status == 400 && unknownBefore.json["error"]?["fix"]?.stringValue?.contains("nextBefore") == true, "\(unknownBefore.text)")
             let badFilter = try await f.send("GET", "/api/v1/connectors/\(id)/recommendations?severity=urgent")
             #expect(badFilter.status == 400 && badFilter.json["error"]?["fix"]?.stringValue?.contains("critical") == true)
             #expect(try await f.send("GET", "/api/v1/connectors/nope").status == 404)

@@ -204,11 +204,18 @@ extension DetectionServiceTests {
             #expect(try await item(first)?["attempts"]?.intValue == 3)
             #expect(receiver.deliveries.filter { $0.headers["webhook-id"] == first }.count == 3)
 
-            receiver.respond(with: [410], body: "channel_is_archived")
+            // The receiver's answer is kept with its control characters escaped: it cannot write a
+            // line of its own into the server's log.
+            receiver.respond(with: [410], body: "channel_is_archived\n2026-12-04T00:00:00Z critical sspm: FORGED\u{1b}[31m")
             let second = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
             try await Self.eventually("the dead letter") { try await item(second)?["state"]?.stringValue == "dead" }
             let dead = try #require(try await item(second))
-            #expect(dead["attempts"]?.intValue == 1 && dead["lastStatus"]?.intValue == 410 && dead["lastError"]?.stringValue?.contains("channel_is_archived") == true)
+            let deadError = dead["lastError"]?.stringValue ?? ""
+            #expect(dead["attempts"]?.intValue == 1 && dead["lastStatus"]?.intValue == 410 && deadError.contains("channel_is_archived"))
+            #expect(!deadError.contains("\n") && !deadError.contains("\u{1b}") && deadError.contains("\\u{a}2026"), "\(deadError)")
+            #expect(!f.logs.all.contains { $0.contains("\n2026-12-04T00:00:00Z critical") || $0.contains("\u{1b}") })
+            let audited = try await f.send("GET", "/api/v1/audit").json["items"]?.arrayValue ?? []
+            #expect(audited.contains { $0["action"]?.stringValue == "channel.test" && $0["target"]?.stringValue == channel }, "a test send is audited")
 
             receiver.respond(with: [500, 500, 500, 500, 500])
             let third = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)

@@ -300,7 +300,7 @@ struct WebUITests {
                 ("risk_accepted", nil, future, "A rationale is required for risk_accepted."),
                 ("resolved_alternate", "   ", nil, "A rationale is required for resolved_alternate."),
                 ("risk_accepted", "Legacy rooms", "2001-01-01", "expiresAt is in the past."),
-                ("risk_accepted", "Legacy rooms", "next spring", "is not an ISO 8601 date."),
+                ("risk_accepted", "Legacy rooms", "next spring", "is not a date (YYYY-MM-DD) or an RFC 3339 date-time."),
                 ("risk_accepted", "Legacy rooms", nil, "needs an expiry date"),
                 ("completed", nil, nil, "cannot be set."),
             ]

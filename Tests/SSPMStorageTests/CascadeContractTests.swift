@@ -38,7 +38,7 @@ extension StoreContractTests {
                 ("operators", "o-doomed", ["sessions", "api_tokens"],
                  {
                      let deleted = try await auth.deleteOperator(id: "o-doomed")
-                     #expect(deleted)
+                     #expect(deleted == .removed)
                  }),
             ]
             for (parent, doomed, atLeast, delete) in cases {

@@ -187,6 +187,28 @@ struct StoreContractTests {
         }
     }
 
+    @Test("the last admin is kept: two admins deleting each other at once leave one", arguments: StoreBackend.available)
+    func lastAdmin(_ backend: StoreBackend) async throws {
+        try await backend.withStores { (stores: StoreSet) async throws -> Void in
+            let ids = ["adm-a", "adm-b"]
+            for id in ids { #expect(try await stores.auth.createOperator(Operator(id: id, email: "\(id)@example.com", role: "admin"), passwordHash: "h")) }
+            #expect(try await stores.auth.createOperator(Operator(id: "view", email: "view@example.com", role: "viewer"), passwordHash: "h"))
+            async let first = stores.auth.deleteOperator(id: ids[0])
+            async let second = stores.auth.deleteOperator(id: ids[1])
+            let outcomes = [try await first, try await second]
+            #expect(outcomes.filter { $0 == .removed }.count == 1 && outcomes.contains(.lastAdmin), "\(outcomes)")
+            let admins = try await stores.auth.operators().filter { $0.role == "admin" }
+            #expect(admins.count == 1)
+            // A viewer goes; the one admin left stays until another exists.
+            #expect(try await stores.auth.deleteOperator(id: "view") == .removed)
+            #expect(try await stores.auth.deleteOperator(id: admins[0].id) == .lastAdmin)
+            #expect(try await stores.auth.deleteOperator(id: "nobody") == .missing)
+            #expect(try await stores.auth.createOperator(Operator(id: "adm-next", email: "next@example.com", role: "admin"), passwordHash: "h"))
+            #expect(try await stores.auth.deleteOperator(id: admins[0].id) == .removed)
+            #expect(try await stores.auth.deleteOperator(id: "adm-next") == .lastAdmin)
+        }
+    }
+
     @Test("what is kept for a connector needs the connector: a job, a checkpoint, a scan, a state, activities and an inventory for an unknown id are refused", arguments: StoreBackend.available)
     func needsConnector(_ backend: StoreBackend) async throws {
         try await backend.withStores { (stores: StoreSet) async throws -> Void in

@@ -470,7 +470,7 @@ final class Matcher: Sendable {
     let groups: IDSet?, excludedGroups: IDSet?
     let networks: [IPNetwork]?, excludedNetworks: [IPNetwork]
     let clients: [String]?
-    let pattern: NSRegularExpression?
+    let pattern: BoundedPattern?
     let readsClient: Bool, readsGroups: Bool, readsAddress: Bool, readsDetail: Bool
 
     init(_ match: EventMatch, policy: String, interner: inout Interner) throws {
@@ -498,7 +498,7 @@ final class Matcher: Sendable {
         excludedNetworks = try networks(match.excludeIPNetworks) ?? []
         clients = match.clients?.map { $0.lowercased() }
         if let text = match.detailPattern {
-            do { pattern = try NSRegularExpression(pattern: text) } catch {
+            do { pattern = try BoundedPattern(text) } catch {
                 throw DetectionPolicyError(description: "Policy \(policy): the detail pattern '\(text.prefix(80))' is not a regular expression.")
             }
         } else {
@@ -566,9 +566,9 @@ final class Matcher: Sendable {
             if let prefix = match.detailPrefix, !detail.hasPrefix(prefix) { return false }
             if let suffix = match.detailSuffix, !detail.hasSuffix(suffix) { return false }
             if let pattern {
-                // A pattern reads at most the first 4,000 characters: its work stays bounded.
-                let text = detail.count > 4000 ? String(detail.prefix(4000)) : detail
-                if pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil { return false }
+                // At most the first 4,000 characters, within a step budget: a match that runs out
+                // of it counts as none, so a long detail cannot stall detection.
+                if pattern.outcome(in: detail) != .match { return false }
             }
         }
         return true

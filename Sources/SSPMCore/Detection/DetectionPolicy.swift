@@ -337,11 +337,12 @@ extension DetectionPolicy {
     public func problems() -> [String] {
         var out: [String] = []
         let idCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-        if id.isEmpty || id.count > Limits.idLength || !id.allSatisfy({ idCharacters.contains($0) }) {
-            out.append("id must be 1–\(Limits.idLength) letters, digits, '-', '_' or '.'")
+        // Only dots (`.`, `..`) would be a dot segment in the policy's own path, which no route reads.
+        if id.isEmpty || id.unicodeScalars.count > Limits.idLength || !id.allSatisfy({ idCharacters.contains($0) }) || id.allSatisfy({ $0 == "." }) {
+            out.append("id must be 1–\(Limits.idLength) letters, digits, '-', '_' or '.', and not only dots")
         }
-        if title.trimmingCharacters(in: .whitespaces).isEmpty || title.count > Limits.titleLength { out.append("title must be 1–\(Limits.titleLength) characters") }
-        for (name, text) in [("catches", catches), ("falsePositives", falsePositives), ("tuning", tuning)] where text.count > 2000 {
+        if title.trimmingCharacters(in: .whitespaces).isEmpty || title.unicodeScalars.count > Limits.titleLength { out.append("title must be 1–\(Limits.titleLength) characters") }
+        for (name, text) in [("catches", catches), ("falsePositives", falsePositives), ("tuning", tuning)] where text.unicodeScalars.count > 2000 {
             out.append("\(name) must be at most 2000 characters")
         }
         let lists: [(String, [String]?)] = [("providers", match.providers), ("streams", match.streams), ("categories", match.categories),
@@ -351,16 +352,16 @@ extension DetectionPolicy {
         for (name, list) in lists {
             guard let list else { continue }
             if list.count > Limits.listEntries { out.append("match.\(name) may hold at most \(Limits.listEntries) entries") }
-            if list.contains(where: { $0.isEmpty || $0.count > Limits.entryLength }) { out.append("match.\(name) entries must be 1–\(Limits.entryLength) characters") }
+            if list.contains(where: { $0.isEmpty || $0.unicodeScalars.count > Limits.entryLength }) { out.append("match.\(name) entries must be 1–\(Limits.entryLength) characters") }
         }
         for text in (match.ipNetworks ?? []) + (match.excludeIPNetworks ?? []) where text.count <= Limits.entryLength && IPNetwork(text) == nil {
             out.append("'\(text.prefix(60))' is not an IP address or CIDR block (e.g. 192.0.2.0/24)")
         }
         for (name, text) in [("detailPrefix", match.detailPrefix), ("detailSuffix", match.detailSuffix)] {
-            if let text, text.isEmpty || text.count > Limits.entryLength { out.append("match.\(name) must be 1–\(Limits.entryLength) characters") }
+            if let text, text.isEmpty || text.unicodeScalars.count > Limits.entryLength { out.append("match.\(name) must be 1–\(Limits.entryLength) characters") }
         }
         if let pattern = match.detailPattern {
-            if pattern.isEmpty || pattern.count > Limits.patternLength {
+            if pattern.isEmpty || pattern.unicodeScalars.count > Limits.patternLength {
                 out.append("match.detailPattern must be 1–\(Limits.patternLength) characters")
             } else if let reason = PatternSafety.problem(pattern) {
                 out.append("match.detailPattern \(reason)")
@@ -402,7 +403,8 @@ extension DetectionPolicy {
 public enum PatternSafety {
     /// Why `pattern` is refused, or nil. Conservative: a group that holds a quantifier or an
     /// alternative may not be quantified itself (`(a+)+`, `(a|aa)*`); at most two unbounded
-    /// quantifiers (`.*.*.*…` backtracks as a power of the text's length); no back-references, no
+    /// quantifiers, where `{n,m}` with m over 100 counts as one (`.*.*.*…` backtracks as a power
+    /// of the text's length); no back-references, no
     /// inline flags (free-spacing mode would hide a quantifier from this check) and no `\Q…\E`.
     public static func problem(_ pattern: String) -> String? {
         let chars = Array(pattern)
@@ -456,21 +458,29 @@ public enum PatternSafety {
             case "|": if !stack.isEmpty { stack[stack.count - 1] = true }
             case "*", "+", "{":
                 if !stack.isEmpty { stack[stack.count - 1] = true }
-                if c != "{" || Self.openEnded(chars, from: i) { unbounded += 1 }
+                // `{0,4000}` backtracks like `*` over a detail of 4,000 characters.
+                if c != "{" || Self.largeBound(chars, from: i) { unbounded += 1 }
             default: break
             }
             i += 1
         }
-        if unbounded > 2 { return "may hold at most two unbounded repetitions (*, +, {n,}): more can take a power of the text's length" }
+        if unbounded > 2 { return "may hold at most two unbounded repetitions (*, +, {n,} or {n,m} with m over \(largestBound)): more can take a power of the text's length" }
         return nil
     }
 
-    /// Whether the `{` at `index` opens `{n,}` (no upper bound).
-    static func openEnded(_ chars: [Character], from index: Int) -> Bool {
+    /// Whether the `{` at `index` opens `{n,}` (no upper bound) or an upper bound over
+    /// `largestBound`: either counts as an unbounded repetition.
+    static func largeBound(_ chars: [Character], from index: Int) -> Bool {
         guard let close = chars[index...].firstIndex(of: "}") else { return false }
         let inside = String(chars[(index + 1)..<close])
-        return inside.hasSuffix(",")
+        if inside.hasSuffix(",") { return true }
+        guard let upper = inside.split(separator: ",").last else { return false }
+        // Digits beyond Int (`{0,99999999999999999999}`) are large too.
+        return upper.count > 6 || (Int(upper) ?? Int.max) > largestBound
     }
+
+    /// The largest `{n,m}` upper bound that does not count as unbounded.
+    public static let largestBound = 100
 }
 
 /// A policy as the API and the pages take it: what is left out gets the usual default.

@@ -72,6 +72,15 @@ public struct LoginFailureCounts: Sendable, Equatable {
     }
 }
 
+/// What `AuthStore.deleteOperator` did.
+public enum OperatorRemoval: Sendable, Equatable {
+    case removed
+    /// No operator has that id.
+    case missing
+    /// The operator is the only admin left, so they were kept.
+    case lastAdmin
+}
+
 /// Who may sign in and how (operators, sessions, API tokens), the sign-in throttle and the audit log.
 public protocol AuthStore: Sendable {
     func operatorCount() async throws -> Int
@@ -79,8 +88,9 @@ public protocol AuthStore: Sendable {
     func createOperator(_ op: Operator, passwordHash: String, onlyIfFirst: Bool) async throws -> Bool
     func operatorAndHash(email: String) async throws -> (Operator, String)?
     func operators() async throws -> [Operator]
-    /// Removes the operator with their sessions and tokens; false when there is none.
-    func deleteOperator(id: String) async throws -> Bool
+    /// Removes the operator with their sessions and tokens, unless they are the last admin: the
+    /// check and the deletion are one step, so two admins deleting each other at once leave one.
+    func deleteOperator(id: String) async throws -> OperatorRemoval
     func createSession(operatorID: String, tokenHash: String, csrf: String, now: Date, lifetime: TimeInterval) async throws
     /// The unexpired session's operator and CSRF token.
     func session(tokenHash: String, now: Date) async throws -> (Operator, csrf: String)?

@@ -308,7 +308,7 @@ paths:
               type: object
               required: [name]
               properties:
-                name: {type: string, minLength: 1, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]", description: "What uses the token, e.g. SIEM export; not blank."}
+                name: {type: string, minLength: 1, maxLength: 200, pattern: "[^\\s\\x00-\\x1f\\x7f-\\x9f]", description: "What uses the token, e.g. SIEM export; not blank, at most 200 characters."}
                 role: {anyOf: [{$ref: "#/components/schemas/Role"}, {type: "null"}]}
       responses:
         "201":
@@ -1085,7 +1085,7 @@ paths:
         - {name: policyId, in: query, allowEmptyValue: true, schema: {type: string}}
         - {name: connectorId, in: query, allowEmptyValue: true, schema: {type: string}}
         - {name: limit, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
-        - {name: before, in: query, allowEmptyValue: true, description: "A nextBefore: alerts raised before that one.", schema: {type: string}}
+        - {name: before, in: query, allowEmptyValue: true, description: "A nextBefore: alerts raised before that one (an id that names no alert is a 400).", schema: {type: string}}
       responses:
         "200":
           description: A page of alerts.
@@ -1406,7 +1406,8 @@ components:
       type: string
       format: email
       maxLength: 254
-      description: The address the person signs in with; stored in lower case.
+      pattern: "^[\\x21\\x23-\\x27\\x2a\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x5a\\x5e-\\x7e]+@[\\x21\\x23-\\x27\\x2a\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x5a\\x5e-\\x7e]+$"
+      description: "The address the person signs in with, stored in lower case: printable ASCII, one @ with text on both sides, no white space and none of <>,;\"()[]\\."
     Password:
       type: string
       minLength: 12
@@ -1881,7 +1882,7 @@ components:
       description: A policy to save or preview; what is left out (or null) gets the default.
       required: [title, severity]
       properties:
-        id: {type: [string, "null"], pattern: "^[A-Za-z0-9._-]{1,64}$", description: "1–64 letters, digits, '-', '_' or '.'; made by the server when left out."}
+        id: {type: [string, "null"], minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._-]*[A-Za-z0-9_-][A-Za-z0-9._-]*$", description: "1–64 letters, digits, '-', '_' or '.', not only dots; made by the server when left out."}
         title: {type: string, minLength: 1, maxLength: 200, pattern: "[^\\t \\u00a0\\u1680\\u2000-\\u200b\\u202f\\u205f\\u3000]", description: "Not blank; `{actor}`, `{target}`, `{value}`, `{count}` and `{detail}` are filled in."}
         severity: {$ref: "#/components/schemas/Severity"}
         enabled: {type: [boolean, "null"], default: true}
@@ -1998,7 +1999,7 @@ components:
         A channel's settings (secrets included, never shown back); on create `name`, `kind` and `url`
         or `email` are required, on change what is left out (or null) stays.
       properties:
-        name: {type: [string, "null"], minLength: 1, maxLength: 100, pattern: "^[^\\n-\\r\\u0085\\u2028\\u2029]*[^\\t \\u00a0\\u1680\\u2000-\\u200b\\u202f\\u205f\\u3000\\n-\\r\\u0085\\u2028\\u2029][^\\n-\\r\\u0085\\u2028\\u2029]*$", description: Not blank; one line.}
+        name: {type: [string, "null"], minLength: 1, maxLength: 100, pattern: "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*[^\\t \\u00a0\\u1680\\u2000-\\u200b\\u202f\\u205f\\u3000\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$", description: "Not blank; one line, without control characters (but tab) or text-direction overrides."}
         kind: {anyOf: [{$ref: "#/components/schemas/ChannelKind"}, {type: "null"}], description: Cannot change once created.}
         enabled: {type: [boolean, "null"], default: true}
         minSeverity: {anyOf: [{$ref: "#/components/schemas/Severity"}, {type: "null"}], default: low, description: Alerts at or above it.}

@@ -37,8 +37,11 @@ extension WebUI {
         switch try await signedIn(context) { case .stop(let r): return r; case .ok(let p): principal = p }
         let q = request.query
         let query: AlertQuery
-        do { query = try APIRoutes.alertQuery(q) } catch let error as APIError { return errorPage(error, principal: principal) }
-        let alerts = try await deps.stores.detections.alerts(query)
+        let alerts: [AlertRecord]
+        do {
+            query = try APIRoutes.alertQuery(q)
+            alerts = try await APIRoutes.alerts(deps, query)
+        } catch let error as APIError { return errorPage(error, principal: principal) }
         let names = Dictionary(try await deps.connectors.list().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let status = q.string("status")
         var filters: [String] = []

@@ -250,7 +250,7 @@ struct WebUI: Sendable {
         let form = try await Self.form(request)
         guard checkFormToken(request, form) else { return freshForm("setup", ["problem": "The form expired: try again."], title: "Set up", status: .forbidden) }
         do {
-            let email = form["email"] ?? "", password = form["password"] ?? ""
+            let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces), password = form["password"] ?? ""
             _ = try await auth.setup(email: email, password: password)
             let (_, token, _) = try await auth.login(email: email, password: password, client: auth.client(of: request, context))
             return Self.redirect("/connectors", cookie: Cookies.set(Cookies.session, token, maxAge: Int(deps.configuration.sessionLifetime), secure: deps.configuration.secureCookies))
@@ -376,7 +376,7 @@ struct WebUI: Sendable {
             form["provider"] = nil
             return renderConnect(principal: principal, step: 1, form: form, report: nil, problem: "Choose one of the apps listed.", status: .unprocessableContent)
         }
-        guard !name.isEmpty, name.count <= 200 else {
+        guard !name.isEmpty, name.unicodeScalars.count <= 200 else {
             return renderConnect(principal: principal, step: 1, form: form, report: nil,
                                  problem: name.isEmpty ? "Give the instance a name, e.g. “\(provider.displayName) – production”." : "The name is longer than 200 characters: shorten it.",
                                  status: .unprocessableContent)
@@ -801,7 +801,7 @@ extension WebUI {
         let (principal, form): (Principal, [String: String])
         switch try await adminForm(request, context) { case .stop(let r): return r; case .ok(let v): (principal, form) = v }
         do {
-            let op = try await auth.createOperator(email: form["email"] ?? "", password: form["password"] ?? "", role: form["role"] ?? "viewer", by: principal)
+            let op = try await auth.createOperator(email: (form["email"] ?? "").trimmingCharacters(in: .whitespaces), password: form["password"] ?? "", role: form["role"] ?? "viewer", by: principal)
             return try await renderOperators(principal: principal, form: [:], problem: nil, flash: "\(op.email) can now sign in as \(op.role).", status: .ok)
         } catch let error as APIError {
             return try await renderOperators(principal: principal, form: ["email": form["email"] ?? ""], problem: error.sentence,
