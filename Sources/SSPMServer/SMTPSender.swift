@@ -91,7 +91,9 @@ struct SMTPSender {
                     guard line.count >= 3, let code = Int(line.prefix(3)) else {
                         throw Failure(code: nil, message: "the relay answered something that is not SMTP: \(LogText.clean(String(line), limit: 80))", permanent: false)
                     }
-                    collected.append(String(line.dropFirst(4)))
+                    // The relay writes it: control characters are escaped here, once, for every
+                    // use (errors, the delivery log, the server's log).
+                    collected.append(LogText.clean(String(line.dropFirst(4)), limit: 512))
                     if line.count == 3 || line[line.index(line.startIndex, offsetBy: 3)] != "-" { return (code, collected) }
                     if collected.count > 200 { throw Failure(code: code, message: "the relay's answer does not end", permanent: false) }
                 }
@@ -100,7 +102,7 @@ struct SMTPSender {
                 try await outbound.write(ByteBuffer(string: text + "\r\n"))
                 let answer = try await reply()
                 guard expect.contains(answer.code) else {
-                    throw Failure(code: answer.code, message: "\(what) refused: \(LogText.clean(answer.lines.joined(separator: " "), limit: 160))", permanent: answer.code >= 500)
+                    throw Failure(code: answer.code, message: "\(what) refused: \(answer.lines.joined(separator: " ").prefix(160))", permanent: answer.code >= 500)
                 }
                 return answer
             }

@@ -640,6 +640,26 @@ final class ScriptedRelay: Sendable {
 }
 
 extension EmailNotificationTests {
+    @Test("a relay's answer is data: its control characters are escaped in the delivery log and the server's log")
+    func relayAnswerEscaped() async throws {
+        try await ServerFixture.withoutZoom(configure: { c in
+            c.notifications.retrySchedule = [60]
+            c.notifications.maxAttempts = 1
+            c.notifications.timeout = 5
+        }) { f in
+            let relay = try ScriptedRelay(greeting: "554 bad\u{1b}[31m RED\u{1b}[0m\u{0} forged\r\n", answers: [])
+            defer { relay.stop() }
+            let email: JSONValue = ["host": "127.0.0.1", "port": .int(Int64(relay.port)), "security": "none", "from": "sspm@example.com", "to": ["soc@example.com"]]
+            let created = try await f.send("POST", "/api/v1/channels", json: ["name": "escaped", "kind": "email", "email": email])
+            let channel = try #require(created.json["id"]?.stringValue, "\(created.text)")
+            let item = try #require(try await f.send("POST", "/api/v1/channels/\(channel)/test").json["id"]?.stringValue)
+            try await DetectionServiceTests.eventually("the refusal") { try await Self.state(f, channel: channel, item: item)?["lastError"]?.stringValue != nil }
+            let error = try await Self.state(f, channel: channel, item: item)?["lastError"]?.stringValue ?? ""
+            #expect(error.contains("not ready") && error.contains("\\u{1b}[31m RED") && !error.contains("\u{1b}") && !error.contains("\u{0}"), "\(error)")
+            #expect(!f.logs.all.contains { $0.contains("\u{1b}") }, "a raw escape reached the log")
+        }
+    }
+
     @Test("STARTTLS injection: answers sent ahead in plain text (after the relay's 220 to STARTTLS, or a forged 220 appended to the EHLO answer) are refused, not read as if they came over TLS; no AUTH is sent")
     func startTLSInjection() async throws {
         let scripts = [
