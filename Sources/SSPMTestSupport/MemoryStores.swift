@@ -482,7 +482,7 @@ public struct MemoryInventoryStore: InventoryStore {
     }
     public func replace(connectorID: String, users: [InventoryUser], capturedAt: Date) async throws -> Bool {
         let users = try throughJSON(users)
-        return try await db.run { db in
+        return await db.run { db in
             guard let current = db.inventories[connectorID], current.0 == ms(capturedAt) else { return false }
             db.inventories[connectorID] = (current.0, users)
             return true

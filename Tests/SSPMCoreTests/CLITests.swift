@@ -21,8 +21,8 @@ struct CLITests {
             process.arguments = arguments
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             let stem = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-cli-run-\(UUID().uuidString)").path
-            FileManager.default.createFile(atPath: stem + ".out", contents: nil)
-            FileManager.default.createFile(atPath: stem + ".err", contents: nil)
+            _ = FileManager.default.createFile(atPath: stem + ".out", contents: nil)
+            _ = FileManager.default.createFile(atPath: stem + ".err", contents: nil)
             defer { try? FileManager.default.removeItem(atPath: stem + ".out"); try? FileManager.default.removeItem(atPath: stem + ".err") }
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stem + ".out"))
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stem + ".err"))

@@ -24,7 +24,7 @@ final class ServeProcess: @unchecked Sendable {
     init(name: String, database: DatabaseLocation, dataDir: String, masterKey: String, extra: [String] = []) async throws {
         self.name = name
         output = FileManager.default.temporaryDirectory.appendingPathComponent("sspm-proc-\(name)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         let databaseArgument: String
         switch database {
