@@ -76,7 +76,10 @@ public enum FastFormats {
             normalized.append(UInt8(ascii: "Z"))
         }
         guard let utc = parseUTCTimestamp(String(decoding: normalized, as: UTF8.self)) else { return nil }
-        return (utc.addingTimeInterval(TimeInterval(-offset)), false)
+        let date = utc.addingTimeInterval(TimeInterval(-offset))
+        // 9999-12-31T23:59:59-23:59 is in year 10000 in UTC, which no four-digit stamp can show:
+        // it is read as the last second of 9999 (a valid RFC 3339 time is not refused).
+        return (min(date, Date(timeIntervalSince1970: 253_402_300_799)), false)
     }
 
     /// Days in a month of the proleptic Gregorian calendar.

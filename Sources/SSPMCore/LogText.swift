@@ -4,7 +4,11 @@ public enum LogText {
     public static func clean(_ text: String, limit: Int = 120) -> String {
         var out = ""
         for scalar in text.unicodeScalars.prefix(limit) {
-            if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+            // Control characters, line and paragraph separators, and the marks that change the
+            // direction text is shown in (a line could otherwise read differently than it is).
+            let v = scalar.value
+            if scalar.properties.generalCategory == .control || v == 0x2028 || v == 0x2029
+                || v == 0x061c || v == 0x200e || v == 0x200f || (0x202a...0x202e).contains(v) || (0x2066...0x2069).contains(v) {
                 out += "\\u{\(String(scalar.value, radix: 16))}"
             } else {
                 out.unicodeScalars.append(scalar)

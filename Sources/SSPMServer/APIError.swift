@@ -15,10 +15,15 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public var details: JSONValue?
     public var headers: HTTPFields = [:]
 
+    /// The longest message answered, in code points: a message quotes what was sent, and a
+    /// `prefix` of characters there is no bound (one character may hold thousands of marks).
+    static let longestMessage = 2000
+
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, fix: String? = nil, details: JSONValue? = nil) {
         self.status = status
         self.code = code
-        self.message = message
+        self.message = message.unicodeScalars.count > Self.longestMessage
+            ? String(String.UnicodeScalarView(message.unicodeScalars.prefix(Self.longestMessage))) + "…" : message
         self.fix = fix
         self.details = details
     }
@@ -59,7 +64,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     /// `what` names the thing and its id as the request gave it, cut at 160 characters (an id from a
     /// path or a body is echoed, never a megabyte of it).
     static func notFound(_ what: String) -> APIError {
-        let shown = what.count > 160 ? String(what.prefix(160)) + "…" : what
+        let shown = what.unicodeScalars.count > 160 ? String(String.UnicodeScalarView(what.unicodeScalars.prefix(160))) + "…" : what
         return APIError(.notFound, "not_found", "\(shown) was not found.", fix: "Check the id; list them with GET on the collection.")
     }
     static let unauthenticated = APIError(.unauthorized, "unauthenticated", "Sign in first.",

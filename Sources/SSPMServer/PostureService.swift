@@ -105,6 +105,9 @@ struct PostureService: Sendable {
         guard let state = ControlState(rawValue: name), settable.contains(state) else {
             throw APIError.badRequest("state '\(name.prefix(40))' cannot be set.", fix: "Use one of \(settable.map(\.rawValue).joined(separator: ", ")) (completed is set by scans).")
         }
+        if let rationale, rationale.unicodeScalars.count > 2000 {
+            throw APIError.badRequest("The rationale is longer than 2000 characters.", fix: "Shorten it; link to a longer document if you need one.")
+        }
         let rationale = rationale?.trimmingCharacters(in: .whitespacesAndNewlines)
         if state != .toAddress, state != .planned, isBlank(rationale ?? "") {
             throw APIError.badRequest("A rationale is required for \(state.rawValue).", fix: "Say why (e.g. the compensating control or who accepted the risk); auditors read it.")

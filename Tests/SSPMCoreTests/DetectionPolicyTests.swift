@@ -37,6 +37,13 @@ import ZoomProvider
         #expect(costly.outcome(in: String(repeating: "a", count: 4000)) == .gaveUp)
         #expect(costly.outcome(in: "aaaX") == .match)
         #expect(costly.outcome(in: "aaa") == .noMatch)
+        // One letter with 200,000 combining marks is one Character: the window counts UTF-16 units.
+        #expect(costly.outcome(in: "a" + String(repeating: "\u{301}", count: 200_000)) == .gaveUp)
+        // A combining mark after a quantifier does not hide it from the check.
+        #expect(PatternSafety.problem(".*\u{301}?.*\u{301}?.*\u{301}?.*\u{301}?X") != nil)
+        #expect(PatternSafety.problem("(?:a+)+\u{301}X") != nil)
+        // Braces that name a class or a character are not a repetition.
+        #expect(PatternSafety.problem(#"\p{L}+ \p{L}+ \p{Lu}\x{41}\N{LATIN SMALL LETTER A}"#) == nil)
         // An ordinary pattern over a full-length detail is well within the budget.
         let plain = try BoundedPattern(#"[Ee]nd-to-[Ee]nd [Ee]ncryption[^:]*: from On to Off"#)
         let filler = String(repeating: "Meeting settings changed; ", count: 160)  // 4,160 characters

@@ -36,11 +36,20 @@ struct FastFormatsTests {
         #expect(FastFormats.parseInput("2026-12-04T12:30:00+02:00")?.date == utc.date)
         #expect(FastFormats.parseInput("2026-12-04t05:30:00.000-05:00")?.date == utc.date)
         #expect(FastFormats.parseInput("2026-12-04T10:30:00.5z")?.date == utc.date.addingTimeInterval(0.5))
+        // Past the last second of 9999 in UTC: read as that second, which a stamp can show.
+        #expect(FastFormats.parseInput("9999-12-31T23:59:59-23:59")?.date == Date(timeIntervalSince1970: 253_402_300_799))
         for bad in ["2027-02-30", "2026-02-29", "2027-04-31", "2027-01-01 10:30", "2027-01-01Tgarbage", "2027-01-01T25:00:00Z", "2027-2-3",
                     "99999-01-01", "100000000-01-01", "2026-12-01T25:99:00Z", "2026-12-04T10:30:00+24:00", "2026-12-04T10:30:00+02:0x",
                     "2026-12-04T10:30:00", "2026-12-04T10:30:00Zjunk", "yesterday", ""] {
             #expect(FastFormats.parseInput(bad) == nil, "\(bad) should be refused")
         }
+    }
+
+    @Test("text written to a log shows control characters, separators and direction marks escaped")
+    func logText() {
+        let cleaned = LogText.clean("ok\r\n2026 critical\u{1b}[31m\u{0}\u{202e}gnp.exe\u{2066}\u{200f}\u{2028}", limit: 200)
+        #expect(cleaned == #"ok\u{d}\u{a}2026 critical\u{1b}[31m\u{0}\u{202e}gnp.exe\u{2066}\u{200f}\u{2028}"#)
+        #expect(LogText.clean("Zoë 東京 ok") == "Zoë 東京 ok")
     }
 
     @Test("hex matches String(format:) for every byte")

@@ -407,7 +407,9 @@ public enum PatternSafety {
     /// of the text's length); no back-references, no
     /// inline flags (free-spacing mode would hide a quantifier from this check) and no `\Q…\E`.
     public static func problem(_ pattern: String) -> String? {
-        let chars = Array(pattern)
+        // By scalar, as the engine reads it: a combining mark after a quantifier would otherwise
+        // join it into one Character and hide it from this check.
+        let chars = pattern.unicodeScalars.map(Character.init)
         var unbounded = 0
         for (index, c) in chars.enumerated() {
             if c == "(", index + 2 < chars.count, chars[index + 1] == "?" {
@@ -432,6 +434,12 @@ public enum PatternSafety {
             if c == "\\" {
                 if i + 1 < chars.count, chars[i + 1].isNumber, chars[i + 1] != "0" { return "may not use back-references (\\1)" }
                 if i + 1 < chars.count, chars[i + 1] == "k" { return "may not use back-references (\\k)" }
+                // `\p{L}`, `\N{…}`, `\x{…}`: the braces name a character or class, they do not repeat.
+                if i + 2 < chars.count, "pPNx".contains(chars[i + 1]), chars[i + 2] == "{", let close = chars[(i + 2)...].firstIndex(of: "}") {
+                    if quantifier(at: close + 1), !stack.isEmpty { stack[stack.count - 1] = true }
+                    i = close + 1
+                    continue
+                }
                 if quantifier(at: i + 2), !stack.isEmpty { stack[stack.count - 1] = true }
                 i += 2
                 continue

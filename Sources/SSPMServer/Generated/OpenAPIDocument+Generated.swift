@@ -734,7 +734,7 @@ paths:
               required: [state]
               properties:
                 state: {type: string, enum: [to_address, planned, risk_accepted, resolved_third_party, resolved_alternate]}
-                rationale: {type: [string, "null"]}
+                rationale: {type: [string, "null"], maxLength: 2000, description: At most 2000 characters.}
                 expiresAt: {anyOf: [{$ref: "#/components/schemas/DateOrDateTime"}, {type: "null"}], description: In the future.}
               allOf:
                 - if: {required: [state], properties: {state: {enum: [risk_accepted, resolved_third_party, resolved_alternate]}}}
@@ -932,7 +932,7 @@ paths:
   /api/v1/detection/preview:
     post:
       tags: [detection]
-      summary: What a policy would have raised (any role; nothing is saved or sent)
+      summary: What a policy would have raised (admins; nothing is saved or sent)
       description: |
         Runs the policy (as given, enabled for the run) over the connector's stored events of the last
         `days` days (1–30, default 7), with the history before them that the policy's own window,
