@@ -48,6 +48,9 @@ UNSTATABLE = [
     # A cursor is valid only if this server issued it.
     ("GET /api/v1/connectors/{connectorId}/activities", 400, "bad_request", "The cursor is not one this server issued"),
     ("GET /api/v1/alerts", 400, "bad_request", "is not an alert's id"),
+    # A resolution alone, or a dismissal without one, depends on the stored alert's state.
+    ("PATCH /api/v1/alerts/{alertId}", 400, "bad_request", "A resolution is given when"),
+    ("PATCH /api/v1/alerts/{alertId}", 400, "bad_request", "Dismissing an alert needs a resolution"),
     # Whether a regular expression compiles (ICU) and cannot backtrack without end is not a schema's to say.
     ("POST /api/v1/policies", 422, "invalid_policy", "detailPattern"),
     ("PUT /api/v1/policies/{policyId}", 422, "invalid_policy", "detailPattern"),

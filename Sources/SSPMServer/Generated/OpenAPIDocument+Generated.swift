@@ -1139,11 +1139,12 @@ paths:
                 status: {anyOf: [{$ref: "#/components/schemas/AlertStatus"}, {type: "null"}]}
                 resolution: {anyOf: [{$ref: "#/components/schemas/AlertResolution"}, {type: "null"}]}
                 assignee: {type: [string, "null"], maxLength: 254, pattern: "^[^\\n-\\r\\u0085\\u2028\\u2029]*$"}
+              # Only what holds whatever the alert's state: a resolution sent with a status needs a
+              # resolved or dismissed one. Whether a resolution may come alone, or a dismissal
+              # without one, depends on the stored alert (400 otherwise, as described above).
               allOf:
-                - if: {required: [status], properties: {status: {const: dismissed}}}
-                  then: {required: [resolution], properties: {resolution: {type: string}}}
-                - if: {required: [resolution], properties: {resolution: {type: string}}}
-                  then: {required: [status], properties: {status: {enum: [resolved, dismissed]}}}
+                - if: {required: [resolution, status], properties: {resolution: {type: string}, status: {type: string}}}
+                  then: {properties: {status: {enum: [resolved, dismissed]}}}
       responses:
         "200":
           description: The alert as changed.
