@@ -22,10 +22,14 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, fix: String? = nil, details: JSONValue? = nil) {
         self.status = status
         self.code = code
-        self.message = message.unicodeScalars.count > Self.longestMessage
-            ? String(String.UnicodeScalarView(message.unicodeScalars.prefix(Self.longestMessage))) + "…" : message
+        self.message = Self.cut(message, at: Self.longestMessage)
         self.fix = fix
         self.details = details
+    }
+
+    /// `text` cut at `limit` code points, with "…" when it was longer.
+    static func cut(_ text: String, at limit: Int) -> String {
+        text.unicodeScalars.count > limit ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit))) + "…" : text
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
@@ -64,8 +68,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     /// `what` names the thing and its id as the request gave it, cut at 160 characters (an id from a
     /// path or a body is echoed, never a megabyte of it).
     static func notFound(_ what: String) -> APIError {
-        let shown = what.unicodeScalars.count > 160 ? String(String.UnicodeScalarView(what.unicodeScalars.prefix(160))) + "…" : what
-        return APIError(.notFound, "not_found", "\(shown) was not found.", fix: "Check the id; list them with GET on the collection.")
+        return APIError(.notFound, "not_found", "\(cut(what, at: 160)) was not found.", fix: "Check the id; list them with GET on the collection.")
     }
     static let unauthenticated = APIError(.unauthorized, "unauthenticated", "Sign in first.",
                                           fix: "Send a session cookie from POST /api/v1/auth/login, or an API token as 'Authorization: Bearer …'.")

@@ -216,7 +216,7 @@ struct DetectionAdmin: Sendable {
     static func isShownOneLine(_ text: String) -> Bool {
         !text.unicodeScalars.contains { scalar in
             let v = scalar.value
-            return (v < 0x20 && v != 0x09) || (0x7f...0x9f).contains(v) || v == 0x2028 || v == 0x2029 || (0x202a...0x202e).contains(v) || (0x2066...0x2069).contains(v)
+            return (v < 0x20 && v != 0x09) || (0x7f...0x9f).contains(v) || v == 0x2028 || v == 0x2029 || LogText.overridesDirection(scalar)
         }
     }
 

@@ -171,7 +171,7 @@ struct SMTPSender {
         // By scalar: Swift reads "\r\n" as one Character, which a filter on "\r" and "\n" lets through.
         func clean(_ text: String) -> String {
             var out = String.UnicodeScalarView()
-            out.append(contentsOf: text.unicodeScalars.filter { !$0.properties.isWhitespace || $0 == " " }.filter { $0.properties.generalCategory != .control }.prefix(300))
+            out.append(contentsOf: text.unicodeScalars.filter { ($0 == " " || !$0.properties.isWhitespace) && $0.properties.generalCategory != .control }.prefix(300))
             return String(out)
         }
         let subject = clean(NotificationMessage.headline(item.payload))

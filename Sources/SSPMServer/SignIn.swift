@@ -43,13 +43,9 @@ actor PasswordWork {
     func verify(_ password: String, hash: String?) async throws -> Bool {
         let target: String
         if let hash { target = hash } else { target = try await standIn() }
-        let matches: Bool
-        if target.hasPrefix(Self.prehashedMark) {
-            let input = Self.prehash(password), stored = String(target.dropFirst(Self.prehashedMark.count))
-            matches = try await run { Bcrypt.verify(input, hash: stored) }
-        } else {
-            matches = try await run { Bcrypt.verify(password, hash: target) }
-        }
+        let (input, stored) = target.hasPrefix(Self.prehashedMark)
+            ? (Self.prehash(password), String(target.dropFirst(Self.prehashedMark.count))) : (password, target)
+        let matches = try await run { Bcrypt.verify(input, hash: stored) }
         return hash != nil && matches
     }
 
