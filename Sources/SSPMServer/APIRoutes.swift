@@ -182,7 +182,15 @@ struct APIRoutes: Sendable {
         guard body.name.unicodeScalars.count <= 200 else { throw APIError.badRequest("The token's name is longer than 200 characters.", fix: "Shorten it: it says what uses the token, e.g. 'SIEM export'.") }
         let secret = randomToken(prefix: "sspm_")
         let token = APITokenRecord(id: UUID().uuidString.lowercased(), name: body.name, operatorID: caller.operatorID, role: role, createdAt: deps.now())
-        try await deps.auth.createToken(token, tokenHash: tokenDigest(secret))
+        do { try await deps.auth.createToken(token, tokenHash: tokenDigest(secret)) } catch {
+            // The caller's account was deleted while the request ran (the token's owner is gone):
+            // that is the caller's credentials no longer holding, not a server fault.
+            if try await !deps.auth.operators().contains(where: { $0.id == caller.operatorID }) {
+                throw APIError(.unauthorized, "unauthenticated", "Your account was removed while the token was being made; nothing was created.",
+                               fix: "Ask an admin whether your account still exists.")
+            }
+            throw error
+        }
         try await deps.auth.audit(actor: caller.actor, action: "token.create", target: token.id, detail: "\(body.name) (\(role))", at: deps.now())
         return JSONResponse.make(CreatedToken(token: token, secret: secret, note: "Shown once: only its SHA-256 is stored. Send it as 'Authorization: Bearer \(secret.prefix(9))…'."),
                                  status: .created)
